@@ -1,0 +1,226 @@
+#ifndef STRESS_TESTING_CRITERIA_HPP
+#define STRESS_TESTING_CRITERIA_HPP
+
+/** Success criteria (SLOs) such as `p95_response_time_ms < 2000`: parsed from text, evaluated on
+    any source of named metric values (a snapshot, a whole run), each giving the actual value and
+    a verdict. Pure layer: std only.
+
+    The metric names a criterion may use are listed in `metrics/metric_names.hpp`; this header
+    does not check names, so it stays independent of the metrics module (the configuration
+    layer validates names when a scenario is loaded). */
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace stress_testing {
+
+/// The relation a criterion asserts between a metric and its threshold.
+enum class comparison { less, less_equal, greater, greater_equal, equal, not_equal };
+
+/// The operator's text as written in a criterion (`"<="`).
+constexpr std::string_view to_string(comparison c) noexcept {
+  switch (c) {
+    case comparison::less: return "<";
+    case comparison::less_equal: return "<=";
+    case comparison::greater: return ">";
+    case comparison::greater_equal: return ">=";
+    case comparison::equal: return "==";
+    case comparison::not_equal: return "!=";
+  }
+  return "?";
+}
+
+/// Whether `actual <op> threshold` holds. NaN never satisfies a criterion.
+constexpr bool compare(double actual, comparison c, double threshold) noexcept {
+  if (std::isnan(actual)) return false;
+  switch (c) {
+    case comparison::less: return actual < threshold;
+    case comparison::less_equal: return actual <= threshold;
+    case comparison::greater: return actual > threshold;
+    case comparison::greater_equal: return actual >= threshold;
+    case comparison::equal: return actual == threshold;
+    case comparison::not_equal: return actual != threshold;
+  }
+  return false;
+}
+
+/** One success criterion: `metric op threshold`, e.g. `error_rate < 0.001`.
+
+    `abort_on_fail` asks the orchestrator to stop the run as soon as the criterion fails on a
+    live interval (k6's `abortOnFail`); otherwise it is judged on the whole run at the end.
+    `description` is free text for reports (the seed's criterion name, for instance). */
+struct criterion {
+  std::string metric;
+  comparison op = comparison::less;
+  double threshold = 0;
+  bool abort_on_fail = false;
+  std::string description;
+
+  friend bool operator==(const criterion&, const criterion&) = default;
+};
+
+namespace detail {
+
+constexpr bool is_metric_start(char c) noexcept { return (c >= 'a' && c <= 'z') || c == '_'; }
+constexpr bool is_metric_char(char c) noexcept { return is_metric_start(c) || (c >= '0' && c <= '9'); }
+constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+
+inline std::string format_threshold(double v) {
+  // Shortest text that parses back to the same double: a criterion printed and re-parsed is
+  // the same criterion.
+  std::array<char, 64> buf{};
+  auto const r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return std::string(buf.data(), r.ptr);
+}
+
+}  // namespace detail
+
+/// The criterion as text (`"p95_response_time_ms < 2000"`); `parse_criterion` reads it back.
+inline std::string to_string(const criterion& c) {
+  std::string s = c.metric;
+  s += ' ';
+  s += to_string(c.op);
+  s += ' ';
+  s += detail::format_threshold(c.threshold);
+  return s;
+}
+
+/** Parses `metric op number`. Whitespace around the operator is optional; the metric is
+    `[a-z_][a-z0-9_]*`; the operator is one of `< <= > >= == !=`; the number is a finite decimal
+    (`0.001`, `2e3`). On failure returns nullopt and sets `error` to the reason. */
+inline std::optional<criterion> parse_criterion(std::string_view text, std::string& error) {
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < text.size() && detail::is_space(text[i])) ++i;
+  };
+  skip_space();
+  std::size_t const metric_begin = i;
+  if (i >= text.size() || !detail::is_metric_start(text[i])) {
+    error = "expected a metric name (lower-case letters, digits and '_') at the start of \"" +
+            std::string(text) + "\"";
+    return std::nullopt;
+  }
+  while (i < text.size() && detail::is_metric_char(text[i])) ++i;
+  criterion c;
+  c.metric = std::string(text.substr(metric_begin, i - metric_begin));
+  skip_space();
+
+  static constexpr std::array<std::pair<std::string_view, comparison>, 6> ops{{
+      {"<=", comparison::less_equal},
+      {">=", comparison::greater_equal},
+      {"==", comparison::equal},
+      {"!=", comparison::not_equal},
+      {"<", comparison::less},
+      {">", comparison::greater},
+  }};
+  bool found = false;
+  for (auto const& [tok, op] : ops) {
+    if (text.substr(i, tok.size()) == tok) {
+      c.op = op;
+      i += tok.size();
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    error = "expected one of < <= > >= == != after \"" + c.metric + "\"";
+    return std::nullopt;
+  }
+  skip_space();
+  // from_chars rejects a leading '+', which people write; accept it.
+  if (i < text.size() && text[i] == '+') ++i;
+  double value = 0;
+  auto const* first = text.data() + i;
+  auto const* last = text.data() + text.size();
+  auto const r = std::from_chars(first, last, value);
+  if (r.ec != std::errc{} || r.ptr == first) {
+    error = "expected a number after \"" + c.metric + " " + std::string(to_string(c.op)) + "\"";
+    return std::nullopt;
+  }
+  if (!std::isfinite(value)) {
+    error = "threshold of \"" + c.metric + "\" must be a finite number";
+    return std::nullopt;
+  }
+  c.threshold = value;
+  i = static_cast<std::size_t>(r.ptr - text.data());
+  skip_space();
+  if (i != text.size()) {
+    error = "unexpected text \"" + std::string(text.substr(i)) + "\" after the threshold";
+    return std::nullopt;
+  }
+  return c;
+}
+
+/// Throwing form of `parse_criterion`: `std::invalid_argument` carrying the reason.
+inline criterion parse_criterion(std::string_view text) {
+  std::string error;
+  auto c = parse_criterion(text, error);
+  if (!c) throw std::invalid_argument("invalid criterion: " + error);
+  return *std::move(c);
+}
+
+/// Outcome of judging one criterion. `no_data`: the metric had no value in this run (for
+/// example agent health when the target reports none); it is neither a pass nor hidden.
+enum class verdict { pass, fail, no_data };
+
+constexpr std::string_view to_string(verdict v) noexcept {
+  switch (v) {
+    case verdict::pass: return "pass";
+    case verdict::fail: return "fail";
+    case verdict::no_data: return "no_data";
+  }
+  return "?";
+}
+
+/// A criterion with the value it was judged on.
+struct criterion_result {
+  stress_testing::criterion criterion;
+  std::optional<double> actual;
+  stress_testing::verdict verdict = stress_testing::verdict::no_data;
+
+  bool passed() const noexcept { return verdict == stress_testing::verdict::pass; }
+  bool failed() const noexcept { return verdict == stress_testing::verdict::fail; }
+};
+
+/// Anything that maps a metric name to its value, or nullopt when the run has none.
+template <class F>
+concept metric_lookup = std::invocable<const F&, std::string_view> &&
+    std::convertible_to<std::invoke_result_t<const F&, std::string_view>, std::optional<double>>;
+
+/// Judges one criterion against `lookup`.
+template <metric_lookup Lookup>
+criterion_result evaluate(const criterion& c, const Lookup& lookup) {
+  criterion_result r{c, std::optional<double>(lookup(std::string_view{c.metric})), verdict::no_data};
+  if (r.actual) r.verdict = compare(*r.actual, c.op, c.threshold) ? verdict::pass : verdict::fail;
+  return r;
+}
+
+/// Judges every criterion; the results keep the criteria's order.
+template <metric_lookup Lookup>
+std::vector<criterion_result> evaluate(const std::vector<criterion>& criteria, const Lookup& lookup) {
+  std::vector<criterion_result> out;
+  out.reserve(criteria.size());
+  for (auto const& c : criteria) out.push_back(evaluate(c, lookup));
+  return out;
+}
+
+/// True when no criterion failed (a `no_data` criterion does not fail a run; reports list it).
+inline bool all_passed(const std::vector<criterion_result>& results) noexcept {
+  for (auto const& r : results)
+    if (r.failed()) return false;
+  return true;
+}
+
+}  // namespace stress_testing
+
+#endif

@@ -1,0 +1,457 @@
+#ifndef STRESS_TESTING_MODELS_HPP
+#define STRESS_TESTING_MODELS_HPP
+
+/** The data models of the user's original design (seed/`models.py`), mapped to C++.
+
+    Members keep the seed's names even where a member is named like its type
+    (`system_metrics::timestamp`, `test_scenario::load_profile`); types inside the structs are
+    therefore written fully qualified.
+
+    Field names are the seed's, so JSON keys are identical (`config/json.hpp` does the mapping).
+    Enums serialise as the seed prints them (`"RAMP_UP"`). Pure layer: std only.
+
+    Additions to the seed are marked "(ours)"; each one exists because the seed left a number
+    implicit that a load generator must know (ramp lengths, random seed). */
+
+#include <stress_testing/criteria.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace stress_testing {
+
+/// A wall-clock instant with microsecond precision, serialised as ISO 8601 UTC
+/// (`2026-11-27T02:18:25.123456Z`). Microseconds keep JSON round trips exact.
+using timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+/// Now, truncated to the precision a `timestamp` keeps.
+inline timestamp now_timestamp() {
+  return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enums
+
+/// Lifecycle of one test run.
+enum class test_status { not_started, initializing, running, paused, stopping, completed, failed, cancelled };
+
+/// The load shapes of the seed (see `profile/from_model.hpp` for their exact curves).
+enum class load_profile_type { ramp_up, sustained, burst, wave, chaos };
+
+/** The failures the seed's system can suffer. Each is a named recipe over the generic faults of
+    `fault/` (latency, errors, throttling, crash windows, black holes), DESIGN.md §4. */
+enum class failure_type {
+  lambda_crash,
+  lambda_cold_start,
+  dynamodb_throttle,
+  network_latency,
+  network_partition,
+  bedrock_rate_limit,
+  kinesis_lag,
+  agent_timeout,
+  agent_failure,
+  memory_pressure,
+  cascading_failure,
+};
+
+/// How badly the system is degraded in an interval (thresholds: `degradation_thresholds`).
+enum class degradation_level { none, moderate, severe, critical };
+
+/** Maps an enum to the names it serialises as. `names` are the seed's printed names
+    (`RAMP_UP`); `values` are the seed's Python enum values (`ramp_up`), accepted on input so
+    files written by the original Python tool load too. */
+template <class Enum>
+struct enum_traits;
+
+template <>
+struct enum_traits<test_status> {
+  static constexpr std::string_view type_name = "TestStatus";
+  static constexpr std::array<std::string_view, 8> names{
+      "NOT_STARTED", "INITIALIZING", "RUNNING", "PAUSED", "STOPPING", "COMPLETED", "FAILED", "CANCELLED"};
+  static constexpr std::array<std::string_view, 8> values{
+      "not_started", "initializing", "running", "paused", "stopping", "completed", "failed", "cancelled"};
+};
+
+template <>
+struct enum_traits<load_profile_type> {
+  static constexpr std::string_view type_name = "LoadProfileType";
+  static constexpr std::array<std::string_view, 5> names{"RAMP_UP", "SUSTAINED", "BURST", "WAVE", "CHAOS"};
+  static constexpr std::array<std::string_view, 5> values{"ramp_up", "sustained", "burst", "wave", "chaos"};
+};
+
+template <>
+struct enum_traits<failure_type> {
+  static constexpr std::string_view type_name = "FailureType";
+  static constexpr std::array<std::string_view, 11> names{
+      "LAMBDA_CRASH",       "LAMBDA_COLD_START", "DYNAMODB_THROTTLE", "NETWORK_LATENCY",
+      "NETWORK_PARTITION",  "BEDROCK_RATE_LIMIT", "KINESIS_LAG",      "AGENT_TIMEOUT",
+      "AGENT_FAILURE",      "MEMORY_PRESSURE",   "CASCADING_FAILURE"};
+  static constexpr std::array<std::string_view, 11> values{
+      "lambda_crash",      "lambda_cold_start",  "dynamodb_throttle", "network_latency",
+      "network_partition", "bedrock_rate_limit", "kinesis_lag",       "agent_timeout",
+      "agent_failure",     "memory_pressure",    "cascading_failure"};
+};
+
+template <>
+struct enum_traits<degradation_level> {
+  static constexpr std::string_view type_name = "DegradationLevel";
+  static constexpr std::array<std::string_view, 4> names{"NONE", "MODERATE", "SEVERE", "CRITICAL"};
+  static constexpr std::array<std::string_view, 4> values{"none", "moderate", "severe", "critical"};
+};
+
+/// The name an enum value serialises as (`"RAMP_UP"`).
+template <class Enum>
+constexpr std::string_view to_string(Enum e) noexcept
+  requires requires { enum_traits<Enum>::names; }
+{
+  auto const i = static_cast<std::size_t>(e);
+  auto const& names = enum_traits<Enum>::names;
+  return i < names.size() ? names[i] : std::string_view{"UNKNOWN"};
+}
+
+/// Parses the seed's printed name (`"RAMP_UP"`) or its Python value (`"ramp_up"`).
+template <class Enum>
+constexpr std::optional<Enum> enum_from_string(std::string_view s) noexcept
+  requires requires { enum_traits<Enum>::names; }
+{
+  auto const& names = enum_traits<Enum>::names;
+  auto const& values = enum_traits<Enum>::values;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == s || values[i] == s) return static_cast<Enum>(i);
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration models
+
+/// The environments of the original design and how much of production's load each one gets.
+enum class test_environment { dev, staging, production };
+
+/** Fraction of production load an environment runs (the original design: dev 10%, staging
+    80%). Scenarios are written at production numbers and scaled down by this factor. */
+constexpr double environment_load_factor(test_environment env) noexcept {
+  switch (env) {
+    case test_environment::dev: return 0.10;
+    case test_environment::staging: return 0.80;
+    case test_environment::production: return 1.0;
+  }
+  return 1.0;
+}
+
+constexpr std::string_view to_string(test_environment env) noexcept {
+  switch (env) {
+    case test_environment::dev: return "dev";
+    case test_environment::staging: return "staging";
+    case test_environment::production: return "production";
+  }
+  return "unknown";
+}
+
+constexpr std::optional<test_environment> parse_test_environment(std::string_view s) noexcept {
+  if (s == "dev") return test_environment::dev;
+  if (s == "staging") return test_environment::staging;
+  if (s == "production") return test_environment::production;
+  return std::nullopt;
+}
+
+/// `StressTestConfig`: the run-wide settings of one test.
+struct stress_test_config {
+  std::string test_id;
+  std::string test_name;
+  std::string description;
+
+  double target_tps = 1000;
+  double duration_seconds = 300;
+  double ramp_up_seconds = 60;
+  double ramp_down_seconds = 60;
+
+  int num_workers = 10;
+
+  bool enable_failure_injection = false;
+  bool enable_presentation_mode = false;
+  bool enable_real_time_metrics = true;
+
+  /// "dev", "staging" or "production" (text, as in the seed; validated on load).
+  std::string test_environment = "dev";
+
+  double max_error_rate = 0.01;
+  double max_p99_latency_ms = 5000;
+  double min_success_rate = 0.99;
+
+  double max_cost_per_hour = 100.0;
+  bool auto_stop_on_budget_exceed = true;
+
+  stress_testing::timestamp created_at{};
+  std::string created_by = "system";
+  std::map<std::string, std::string> tags;
+
+  friend bool operator==(const stress_test_config&, const stress_test_config&) = default;
+};
+
+/** `LoadProfile`: the shape of the offered load. Which fields matter depends on
+    `profile_type`; `profile::make_profile` documents each curve. Rates are in requests/s and are
+    doubles (the seed has ints) so environment and time scaling stay exact. */
+struct load_profile {
+  load_profile_type profile_type = load_profile_type::sustained;
+
+  double start_tps = 0;
+  double peak_tps = 1000;
+  double sustained_tps = 500;
+
+  double ramp_up_seconds = 60;                ///< (ours) RAMP_UP: start_tps -> peak_tps
+  double ramp_down_seconds = 60;              ///< (ours) RAMP_UP: back to start_tps at the end
+  std::optional<double> peak_hold_seconds;    ///< (ours) RAMP_UP: nullopt = hold peak until ramp-down
+
+  double burst_tps = 5000;
+  double burst_duration_seconds = 10;
+  double burst_interval_seconds = 60;
+
+  double wave_amplitude = 500;
+  double wave_period_seconds = 120;
+
+  double chaos_min_tps = 100;
+  double chaos_max_tps = 2000;
+  double chaos_change_interval_seconds = 30;
+
+  std::uint64_t seed = 42;  ///< (ours) CHAOS curve and Poisson arrivals: same seed, same run
+
+  friend bool operator==(const load_profile&, const load_profile&) = default;
+};
+
+/// A parameter value of a failure scenario: the seed allows any JSON scalar here.
+using parameter_value = std::variant<bool, std::int64_t, double, std::string>;
+
+/// `FailureScenario`: one failure injected on the scenario timeline.
+struct failure_scenario {
+  stress_testing::failure_type failure_type = stress_testing::failure_type::lambda_crash;
+  double start_time_seconds = 0;                            ///< relative to the test start
+  double duration_seconds = 0;
+  double severity = 0.5;                                    ///< 0.0 .. 1.0
+  std::optional<std::string> target_component;
+  std::map<std::string, stress_testing::parameter_value> parameters;
+
+  friend bool operator==(const failure_scenario&, const failure_scenario&) = default;
+};
+
+/// `TestScenario`: a complete test: load, duration, failures and success criteria.
+struct test_scenario {
+  std::string scenario_id;
+  std::string name;
+  std::string description;
+  stress_testing::load_profile load_profile;
+  double duration_seconds = 0;
+  /// (ours, typed) The seed's free-form dict becomes measurable criteria; the JSON form accepts
+  /// both expressions (`"p95_response_time_ms < 2000"`) and the seed's dict keys.
+  std::vector<stress_testing::criterion> success_criteria;
+  std::vector<stress_testing::failure_scenario> failure_scenarios;
+  stress_testing::timestamp created_at{};
+  std::vector<std::string> tags;
+
+  friend bool operator==(const test_scenario&, const test_scenario&) = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Metrics models
+
+/// `SystemMetrics`: one snapshot of the system as the load generator sees it.
+struct system_metrics {
+  stress_testing::timestamp timestamp{};
+
+  double throughput_tps = 0;
+  std::int64_t requests_total = 0;
+  std::int64_t requests_successful = 0;
+  std::int64_t requests_failed = 0;
+
+  double avg_response_time_ms = 0;
+  double p50_response_time_ms = 0;
+  double p95_response_time_ms = 0;
+  double p99_response_time_ms = 0;
+  double max_response_time_ms = 0;
+
+  double error_rate = 0;
+  double timeout_rate = 0;
+
+  double cpu_utilization = 0;     ///< 0..1 of the machine's CPU capacity (load generator process)
+  double memory_utilization = 0;  ///< 0..1: resident set / physical memory (load generator process)
+  double network_throughput_mbps = 0;
+
+  std::int64_t queue_depth = 0;   ///< requests in flight at the snapshot
+  double queue_latency_ms = 0;    ///< mean send lag: intended -> sent
+
+  friend bool operator==(const system_metrics&, const system_metrics&) = default;
+};
+
+/// `AgentMetrics`: health and performance of one agent of the system under test.
+struct agent_metrics {
+  std::string agent_id;
+  std::string agent_name;
+  stress_testing::timestamp timestamp{};
+
+  std::int64_t requests_processed = 0;
+  double avg_response_time_ms = 0;
+  double p95_response_time_ms = 0;
+  double p99_response_time_ms = 0;
+
+  double success_rate = 0;
+  std::int64_t error_count = 0;
+  std::int64_t timeout_count = 0;
+
+  double current_load = 0;  ///< 0..1
+  std::int64_t concurrent_requests = 0;
+
+  double health_score = 0;  ///< 0..1
+  std::string status = "healthy";  ///< healthy, degraded, unhealthy
+
+  std::optional<double> decision_accuracy;
+  std::optional<double> false_positive_rate;
+  std::optional<double> false_negative_rate;
+
+  friend bool operator==(const agent_metrics&, const agent_metrics&) = default;
+};
+
+/// `BusinessMetrics`: what the run means in money and fraud caught.
+struct business_metrics {
+  stress_testing::timestamp timestamp{};
+
+  std::int64_t transactions_processed = 0;
+  double transactions_per_second = 0;
+
+  std::int64_t fraud_detected = 0;
+  double fraud_prevented_amount = 0;
+  double fraud_detection_rate = 0;
+  double fraud_detection_accuracy = 0;
+
+  double cost_per_transaction = 0;
+  double total_cost = 0;
+
+  double roi_percentage = 0;
+  double money_saved = 0;
+  double payback_period_months = 0;
+
+  double customer_impact_score = 0;
+  double false_positive_impact = 0;
+
+  double performance_vs_baseline = 0;
+  double cost_vs_baseline = 0;
+
+  std::map<std::string, double> aws_cost_breakdown;
+
+  friend bool operator==(const business_metrics&, const business_metrics&) = default;
+};
+
+/// `HeroMetrics`: the big numbers of the presentation dashboard.
+struct hero_metrics {
+  stress_testing::timestamp timestamp{};
+
+  std::int64_t total_transactions = 0;
+  std::int64_t fraud_blocked = 0;
+  double money_saved = 0;
+
+  double uptime_percentage = 0;
+  std::int64_t transactions_per_second = 0;
+  double avg_response_time_ms = 0;
+
+  double ai_accuracy = 0;
+  double ai_confidence = 0;
+
+  double cost_per_transaction = 0;
+  double roi_percentage = 0;
+  double customer_satisfaction = 0;
+
+  friend bool operator==(const hero_metrics&, const hero_metrics&) = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Presentation models
+
+/// `TransactionFlowNode`: one node of the live transaction-flow picture.
+struct transaction_flow_node {
+  std::string node_id;
+  std::string node_type;  ///< ingestion, agent, decision, output
+  std::string node_name;
+  std::string status;     ///< processing, completed, failed, idle
+  std::int64_t throughput = 0;
+  double latency_ms = 0;
+  double error_rate = 0;
+  std::pair<std::int64_t, std::int64_t> position{0, 0};  ///< (x, y); JSON [x, y]
+  std::string color = "#4CAF50";
+  std::int64_t size = 50;
+
+  friend bool operator==(const transaction_flow_node&, const transaction_flow_node&) = default;
+};
+
+/// `CompetitiveBenchmarks`: our figures beside a reference point.
+struct competitive_benchmarks {
+  stress_testing::timestamp timestamp{};
+  std::map<std::string, double> our_performance;
+  std::map<std::string, double> competitor_avg;
+  std::map<std::string, double> improvement_percentage;
+  std::vector<std::string> unique_advantages;
+  std::string market_position = "leader";  ///< leader, challenger, follower
+
+  friend bool operator==(const competitive_benchmarks&, const competitive_benchmarks&) = default;
+};
+
+/// `CostEfficiencyMetrics`: cost of running the system under test.
+struct cost_efficiency_metrics {
+  stress_testing::timestamp timestamp{};
+  double current_hourly_cost = 0;
+  double current_daily_cost = 0;
+  double current_monthly_cost = 0;
+  double lambda_cost = 0;
+  double dynamodb_cost = 0;
+  double kinesis_cost = 0;
+  double bedrock_cost = 0;
+  double other_costs = 0;
+  double cost_per_transaction = 0;
+  double cost_per_fraud_detected = 0;
+  double potential_savings = 0;
+  std::vector<std::string> optimization_recommendations;
+
+  friend bool operator==(const cost_efficiency_metrics&, const cost_efficiency_metrics&) = default;
+};
+
+/// `ResilienceMetrics`: how the system took the injected failures.
+struct resilience_metrics {
+  stress_testing::timestamp timestamp{};
+  double uptime_percentage = 0;
+  double downtime_seconds = 0;
+  std::int64_t failures_injected = 0;
+  std::int64_t failures_recovered = 0;
+  double recovery_time_avg_seconds = 0;
+  std::int64_t degradation_events = 0;
+  stress_testing::degradation_level degradation_level = stress_testing::degradation_level::none;
+  std::int64_t circuit_breaker_trips = 0;
+  std::int64_t circuit_breaker_recoveries = 0;
+
+  friend bool operator==(const resilience_metrics&, const resilience_metrics&) = default;
+};
+
+/// `PresentationData`: everything the investor dashboard shows at one instant.
+struct presentation_data {
+  stress_testing::timestamp timestamp{};
+  stress_testing::hero_metrics hero_metrics;
+  stress_testing::system_metrics system_metrics;
+  stress_testing::business_metrics business_metrics;
+  std::vector<stress_testing::transaction_flow_node> transaction_flow_data;
+  stress_testing::competitive_benchmarks competitive_benchmarks;
+  stress_testing::cost_efficiency_metrics cost_efficiency;
+  stress_testing::resilience_metrics resilience_demonstration;
+  std::string business_narrative;
+  std::vector<std::string> key_highlights;
+  std::string investor_profile = "general";  ///< general, technical, financial, strategic
+
+  friend bool operator==(const presentation_data&, const presentation_data&) = default;
+};
+
+}  // namespace stress_testing
+
+#endif

@@ -1,0 +1,98 @@
+#include <stress_testing/criteria.hpp>
+
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+using namespace stress_testing;
+
+namespace {
+// A fixed set of metric values standing in for a snapshot.
+struct fixed_metrics {
+  std::map<std::string, double, std::less<>> values;
+  std::optional<double> operator()(std::string_view name) const {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  }
+};
+}  // namespace
+
+TEST_SUITE("criteria") {
+  TEST_CASE("a criterion parses into metric operator and threshold") {
+    auto c = parse_criterion("p95_response_time_ms < 2000");
+    CHECK(c.metric == "p95_response_time_ms");
+    CHECK(c.op == comparison::less);
+    CHECK(c.threshold == 2000.0);
+    CHECK(parse_criterion("throughput_tps>=4900").op == comparison::greater_equal);
+    CHECK(parse_criterion("  error_rate <= 1e-3 ").threshold == doctest::Approx(0.001));
+    CHECK(parse_criterion("requests_lost == 0").op == comparison::equal);
+    CHECK(parse_criterion("x != +5").threshold == 5.0);
+    CHECK(parse_criterion("p99_response_time_ms > 0.5").op == comparison::greater);
+  }
+
+  TEST_CASE("printing a criterion and parsing it back gives the same criterion") {
+    for (auto text : {"p95_response_time_ms < 2000", "error_rate < 0.001", "throughput_tps >= 4900",
+                      "timeout_rate <= 0.1234567890123", "requests_lost == 0", "a != -3.5"}) {
+      auto c = parse_criterion(text);
+      CHECK(parse_criterion(to_string(c)) == c);
+      CHECK(to_string(c) == text);
+    }
+  }
+
+  TEST_CASE("malformed criteria are rejected with a reason") {
+    std::string error;
+    CHECK_FALSE(parse_criterion("", error));
+    CHECK(error.find("metric name") != std::string::npos);
+    CHECK_FALSE(parse_criterion("P95 < 3", error));
+    CHECK_FALSE(parse_criterion("p95 3", error));
+    CHECK(error.find("expected one of") != std::string::npos);
+    CHECK_FALSE(parse_criterion("p95 < ", error));
+    CHECK(error.find("expected a number") != std::string::npos);
+    CHECK_FALSE(parse_criterion("p95 < 2000ms", error));
+    CHECK(error.find("unexpected text") != std::string::npos);
+    CHECK_FALSE(parse_criterion("p95 < nan", error));
+    CHECK_FALSE(parse_criterion("p95 < inf", error));
+    CHECK_FALSE(parse_criterion("p95 < 1e999", error));
+    CHECK_THROWS_AS(parse_criterion("p95 <"), std::invalid_argument);
+  }
+
+  TEST_CASE("evaluation reports the actual value and the verdict") {
+    fixed_metrics m{{{"p95_response_time_ms", 1500.0}, {"error_rate", 0.002}, {"throughput_tps", 4900.0}}};
+    auto r1 = evaluate(parse_criterion("p95_response_time_ms < 2000"), m);
+    CHECK(r1.verdict == verdict::pass);
+    REQUIRE(r1.actual);
+    CHECK(*r1.actual == 1500.0);
+    auto r2 = evaluate(parse_criterion("error_rate < 0.001"), m);
+    CHECK(r2.verdict == verdict::fail);
+    CHECK(*r2.actual == 0.002);
+    // The boundary: >= includes equality and > does not.
+    CHECK(evaluate(parse_criterion("throughput_tps >= 4900"), m).passed());
+    CHECK(evaluate(parse_criterion("throughput_tps > 4900"), m).failed());
+    auto r3 = evaluate(parse_criterion("min_agent_health_score >= 0.8"), m);
+    CHECK(r3.verdict == verdict::no_data);
+    CHECK_FALSE(r3.actual);
+  }
+
+  TEST_CASE("a run passes when no criterion fails and no_data does not fail it") {
+    fixed_metrics m{{{"error_rate", 0.0}}};
+    std::vector<criterion> cs{parse_criterion("error_rate < 0.001"), parse_criterion("unknown_metric < 1")};
+    auto rs = evaluate(cs, m);
+    REQUIRE(rs.size() == 2);
+    CHECK(rs[0].passed());
+    CHECK(rs[1].verdict == verdict::no_data);
+    CHECK(all_passed(rs));
+    cs.push_back(parse_criterion("error_rate > 0.5"));
+    CHECK_FALSE(all_passed(evaluate(cs, m)));
+  }
+
+  TEST_CASE("a NaN metric value never satisfies a criterion") {
+    fixed_metrics m{{{"error_rate", std::numeric_limits<double>::quiet_NaN()}}};
+    CHECK(evaluate(parse_criterion("error_rate < 1"), m).failed());
+    CHECK(evaluate(parse_criterion("error_rate != 1"), m).failed());
+  }
+}
