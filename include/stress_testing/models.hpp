@@ -14,6 +14,7 @@
     implicit that a load generator must know (ramp lengths, random seed). */
 
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/timestamp.hpp>
 
 #include <array>
 #include <chrono>
@@ -27,15 +28,6 @@
 #include <vector>
 
 namespace stress_testing {
-
-/// A wall-clock instant with microsecond precision, serialised as ISO 8601 UTC
-/// (`2026-11-27T02:18:25.123456Z`). Microseconds keep JSON round trips exact.
-using timestamp = std::chrono::sys_time<std::chrono::microseconds>;
-
-/// Now, truncated to the precision a `timestamp` keeps.
-inline timestamp now_timestamp() {
-  return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 // ---------------------------------------------------------------------------------------------
 // Enums

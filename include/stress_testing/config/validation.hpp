@@ -1,0 +1,176 @@
+#ifndef STRESS_TESTING_CONFIG_VALIDATION_HPP
+#define STRESS_TESTING_CONFIG_VALIDATION_HPP
+
+/** Semantic checks of configurations: the values a run cannot honour (negative rates, ramps
+    longer than the test, failures outside the timeline). Every check runs; each failure is
+    appended with its path, so a user fixes a file in one pass. Pure: std only. */
+
+#include <stress_testing/config/problem.hpp>
+#include <stress_testing/models.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace stress_testing {
+namespace validation_detail {
+
+inline std::string join(std::string const& base, std::string const& key) {
+  return base.empty() ? key : base + "." + key;
+}
+
+inline std::string num(double v) {
+  auto s = std::to_string(v);
+  // to_string prints six decimals; trim the zeros a user did not write.
+  if (auto dot = s.find('.'); dot != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+struct checker {
+  std::vector<config_problem>& out;
+  std::string const& base;
+
+  void fail(std::string const& field, std::string reason) { out.push_back({join(base, field), std::move(reason)}); }
+  bool finite(std::string const& field, double v) {
+    if (std::isfinite(v)) return true;
+    fail(field, "must be a finite number");
+    return false;
+  }
+  void non_negative(std::string const& field, double v) {
+    if (finite(field, v) && v < 0) fail(field, "must be >= 0, got " + num(v));
+  }
+  void positive(std::string const& field, double v) {
+    if (finite(field, v) && v <= 0) fail(field, "must be > 0, got " + num(v));
+  }
+  void fraction(std::string const& field, double v) {
+    if (finite(field, v) && (v < 0 || v > 1)) fail(field, "must be between 0 and 1, got " + num(v));
+  }
+  void not_empty(std::string const& field, std::string const& v) {
+    if (v.empty()) fail(field, "must not be empty");
+  }
+};
+
+}  // namespace validation_detail
+
+/// Checks a run configuration (`StressTestConfig`).
+inline void validate(const stress_test_config& c, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validation_detail::checker k{problems, path};
+  k.not_empty("test_id", c.test_id);
+  k.not_empty("test_name", c.test_name);
+  k.positive("target_tps", c.target_tps);
+  k.positive("duration_seconds", c.duration_seconds);
+  k.non_negative("ramp_up_seconds", c.ramp_up_seconds);
+  k.non_negative("ramp_down_seconds", c.ramp_down_seconds);
+  if (std::isfinite(c.duration_seconds) && c.ramp_up_seconds >= 0 && c.ramp_down_seconds >= 0 &&
+      c.ramp_up_seconds + c.ramp_down_seconds > c.duration_seconds)
+    k.fail("ramp_up_seconds", "ramp-up (" + validation_detail::num(c.ramp_up_seconds) + " s) plus ramp-down (" +
+                                  validation_detail::num(c.ramp_down_seconds) + " s) is longer than duration_seconds (" +
+                                  validation_detail::num(c.duration_seconds) + " s)");
+  if (c.num_workers < 1 || c.num_workers > 1024)
+    k.fail("num_workers", "must be between 1 and 1024, got " + std::to_string(c.num_workers));
+  if (!parse_test_environment(c.test_environment))
+    k.fail("test_environment", "must be one of dev, staging, production; got \"" + c.test_environment + "\"");
+  k.fraction("max_error_rate", c.max_error_rate);
+  k.positive("max_p99_latency_ms", c.max_p99_latency_ms);
+  k.fraction("min_success_rate", c.min_success_rate);
+  k.non_negative("max_cost_per_hour", c.max_cost_per_hour);
+}
+
+/** Checks a load profile against the duration it will run for (`duration_seconds` <= 0 skips
+    the checks that need it, for a profile read on its own). Only the fields the profile's type
+    uses are checked, so a SUSTAINED profile may keep the seed's default burst settings. */
+inline void validate(const load_profile& p, std::vector<config_problem>& problems, std::string const& path,
+                     double duration_seconds) {
+  using validation_detail::num;
+  validation_detail::checker k{problems, path};
+  switch (p.profile_type) {
+    case load_profile_type::sustained: k.non_negative("sustained_tps", p.sustained_tps); break;
+    case load_profile_type::ramp_up: {
+      k.non_negative("start_tps", p.start_tps);
+      k.non_negative("peak_tps", p.peak_tps);
+      k.non_negative("sustained_tps", p.sustained_tps);
+      k.non_negative("ramp_up_seconds", p.ramp_up_seconds);
+      k.non_negative("ramp_down_seconds", p.ramp_down_seconds);
+      if (p.peak_hold_seconds) k.non_negative("peak_hold_seconds", *p.peak_hold_seconds);
+      double const phases = p.ramp_up_seconds + p.ramp_down_seconds + p.peak_hold_seconds.value_or(0.0);
+      if (duration_seconds > 0 && std::isfinite(phases) && phases > duration_seconds)
+        k.fail("ramp_up_seconds", "ramp-up, peak hold and ramp-down take " + num(phases) +
+                                      " s, longer than the scenario's duration_seconds (" + num(duration_seconds) + " s)");
+      break;
+    }
+    case load_profile_type::burst:
+      k.non_negative("sustained_tps", p.sustained_tps);
+      k.non_negative("burst_tps", p.burst_tps);
+      k.positive("burst_duration_seconds", p.burst_duration_seconds);
+      k.positive("burst_interval_seconds", p.burst_interval_seconds);
+      if (p.burst_duration_seconds > p.burst_interval_seconds)
+        k.fail("burst_duration_seconds", "must not exceed burst_interval_seconds (" + num(p.burst_interval_seconds) + ")");
+      break;
+    case load_profile_type::wave:
+      k.non_negative("sustained_tps", p.sustained_tps);
+      k.non_negative("wave_amplitude", p.wave_amplitude);
+      k.positive("wave_period_seconds", p.wave_period_seconds);
+      if (p.wave_amplitude > p.sustained_tps)
+        k.fail("wave_amplitude", "must not exceed sustained_tps (" + num(p.sustained_tps) +
+                                     "): the rate would go negative");
+      break;
+    case load_profile_type::chaos:
+      k.non_negative("chaos_min_tps", p.chaos_min_tps);
+      k.non_negative("chaos_max_tps", p.chaos_max_tps);
+      k.positive("chaos_change_interval_seconds", p.chaos_change_interval_seconds);
+      if (p.chaos_min_tps > p.chaos_max_tps)
+        k.fail("chaos_min_tps", "must not exceed chaos_max_tps (" + num(p.chaos_max_tps) + ")");
+      break;
+  }
+}
+
+/// Checks a load profile read on its own (no scenario duration known).
+inline void validate(const load_profile& p, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validate(p, problems, path, 0.0);
+}
+
+/// Checks one failure injection; `duration_seconds` > 0 also checks it fits the timeline.
+inline void validate(const failure_scenario& f, std::vector<config_problem>& problems, std::string const& path,
+                     double duration_seconds) {
+  using validation_detail::num;
+  validation_detail::checker k{problems, path};
+  k.non_negative("start_time_seconds", f.start_time_seconds);
+  k.positive("duration_seconds", f.duration_seconds);
+  k.fraction("severity", f.severity);
+  if (duration_seconds > 0 && f.start_time_seconds + f.duration_seconds > duration_seconds)
+    k.fail("duration_seconds", "the failure ends at " + num(f.start_time_seconds + f.duration_seconds) +
+                                   " s, after the scenario ends (" + num(duration_seconds) + " s)");
+}
+
+inline void validate(const failure_scenario& f, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validate(f, problems, path, 0.0);
+}
+
+/// Checks a whole scenario: its profile and failures against its duration, and its criteria.
+inline void validate(const test_scenario& s, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validation_detail::checker k{problems, path};
+  k.not_empty("scenario_id", s.scenario_id);
+  k.positive("duration_seconds", s.duration_seconds);
+  double const d = std::isfinite(s.duration_seconds) && s.duration_seconds > 0 ? s.duration_seconds : 0.0;
+  validate(s.load_profile, problems, validation_detail::join(path, "load_profile"), d);
+  for (std::size_t i = 0; i < s.failure_scenarios.size(); ++i)
+    validate(s.failure_scenarios[i], problems,
+             validation_detail::join(path, "failure_scenarios[" + std::to_string(i) + "]"), d);
+  for (std::size_t i = 0; i < s.success_criteria.size(); ++i)
+    k.finite("success_criteria[" + std::to_string(i) + "]", s.success_criteria[i].threshold);
+}
+
+/// Throwing helper: `config_error` when `validate` finds anything.
+template <class T>
+void validate_or_throw(const T& v, std::string const& source = {}) {
+  std::vector<config_problem> problems;
+  validate(v, problems);
+  if (!problems.empty()) throw config_error(source, std::move(problems));
+}
+
+}  // namespace stress_testing
+
+#endif

@@ -1,0 +1,354 @@
+#include <stress_testing/config/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace stress_testing;
+using nlohmann::json;
+
+namespace {
+
+timestamp ts(std::int64_t micros) { return timestamp{std::chrono::microseconds{micros}}; }
+
+bool has_problem(const std::vector<config_problem>& ps, std::string const& path, std::string const& fragment = {}) {
+  return std::any_of(ps.begin(), ps.end(), [&](auto const& p) {
+    return p.path == path && p.reason.find(fragment) != std::string::npos;
+  });
+}
+
+std::string dump(const std::vector<config_problem>& ps) {
+  std::string s;
+  for (auto const& p : ps) s += to_string(p) + "\n";
+  return s;
+}
+
+// Writes, dumps to text, parses and reads back: the full file round trip.
+template <class T>
+T round_trip(const T& v) {
+  auto const text = json(v).dump(2);
+  std::vector<config_problem> problems;
+  auto j = parse_json_text(text, problems);
+  REQUIRE(j);
+  auto back = read_json<T>(*j, problems);
+  INFO(dump(problems));
+  REQUIRE(back);
+  return *back;
+}
+
+system_metrics sample_system_metrics() {
+  system_metrics m;
+  m.timestamp = ts(1'700'000'000'123'456);
+  m.throughput_tps = 4523.5;
+  m.requests_total = 1000000;
+  m.requests_successful = 999500;
+  m.requests_failed = 500;
+  m.avg_response_time_ms = 245.3;
+  m.p50_response_time_ms = 180.0;
+  m.p95_response_time_ms = 450.0;
+  m.p99_response_time_ms = 850.0;
+  m.max_response_time_ms = 1200.0;
+  m.error_rate = 0.0005;
+  m.timeout_rate = 0.0001;
+  m.cpu_utilization = 0.75;
+  m.memory_utilization = 0.68;
+  m.network_throughput_mbps = 125.5;
+  m.queue_depth = 17;
+  m.queue_latency_ms = 0.1 + 0.2;  // not exactly representable: must still round-trip
+  return m;
+}
+
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("a config with every field set round-trips through JSON text unchanged") {
+    stress_test_config c;
+    c.test_id = "t1";
+    c.test_name = "Name with \"quotes\" and ünïcode";
+    c.description = "d";
+    c.target_tps = 1234.5;
+    c.duration_seconds = 600;
+    c.ramp_up_seconds = 30;
+    c.ramp_down_seconds = 15;
+    c.num_workers = 4;
+    c.enable_failure_injection = true;
+    c.enable_presentation_mode = true;
+    c.enable_real_time_metrics = false;
+    c.test_environment = "staging";
+    c.max_error_rate = 0.02;
+    c.max_p99_latency_ms = 4000;
+    c.min_success_rate = 0.98;
+    c.max_cost_per_hour = 12.5;
+    c.auto_stop_on_budget_exceed = false;
+    c.created_at = ts(1'764'209'905'000'001);
+    c.created_by = "ci";
+    c.tags = {{"team", "fraud"}, {"run", "nightly"}};
+    CHECK(round_trip(c) == c);
+    auto j = json(c);
+    CHECK(j["created_at"] == "2025-11-27T02:18:25.000001Z");
+    CHECK(j["target_tps"] == 1234.5);
+  }
+
+  TEST_CASE("every metrics and presentation model round-trips through JSON text unchanged") {
+    auto sm = sample_system_metrics();
+    CHECK(round_trip(sm) == sm);
+
+    agent_metrics am;
+    am.agent_id = "a1";
+    am.agent_name = "Velocity";
+    am.timestamp = ts(5);
+    am.requests_processed = 10;
+    am.avg_response_time_ms = 1.5;
+    am.p95_response_time_ms = 2.5;
+    am.p99_response_time_ms = 3.5;
+    am.success_rate = 0.9;
+    am.error_count = 1;
+    am.timeout_count = 2;
+    am.current_load = 0.3;
+    am.concurrent_requests = 4;
+    am.health_score = 0.95;
+    am.status = "degraded";
+    am.decision_accuracy = 0.97;
+    CHECK(round_trip(am) == am);
+    CHECK(json(am)["false_positive_rate"].is_null());
+
+    business_metrics bm;
+    bm.timestamp = ts(6);
+    bm.transactions_processed = 100;
+    bm.fraud_prevented_amount = 1e6 / 3;
+    bm.aws_cost_breakdown = {{"lambda", 1.25}, {"bedrock", 7.5}};
+    CHECK(round_trip(bm) == bm);
+
+    hero_metrics hm;
+    hm.timestamp = ts(7);
+    hm.total_transactions = 123456789;
+    hm.transactions_per_second = 8000;
+    hm.ai_accuracy = 0.991;
+    CHECK(round_trip(hm) == hm);
+
+    transaction_flow_node node;
+    node.node_id = "n";
+    node.node_type = "agent";
+    node.node_name = "Geo";
+    node.status = "processing";
+    node.throughput = 42;
+    node.latency_ms = 3.25;
+    node.position = {120, -40};
+    CHECK(round_trip(node) == node);
+    CHECK(json(node)["position"] == json::array({120, -40}));
+
+    competitive_benchmarks cb;
+    cb.timestamp = ts(8);
+    cb.our_performance = {{"tps", 10000}};
+    cb.competitor_avg = {{"tps", 2500}};
+    cb.improvement_percentage = {{"tps", 300}};
+    cb.unique_advantages = {"multi-agent"};
+    CHECK(round_trip(cb) == cb);
+
+    cost_efficiency_metrics ce;
+    ce.timestamp = ts(9);
+    ce.current_hourly_cost = 3.5;
+    ce.optimization_recommendations = {"cache", "batch"};
+    CHECK(round_trip(ce) == ce);
+
+    resilience_metrics rm;
+    rm.timestamp = ts(10);
+    rm.failures_injected = 4;
+    rm.failures_recovered = 3;
+    rm.degradation_level = degradation_level::severe;
+    CHECK(round_trip(rm) == rm);
+    CHECK(json(rm)["degradation_level"] == "SEVERE");
+
+    presentation_data pd;
+    pd.timestamp = ts(11);
+    pd.hero_metrics = hm;
+    pd.system_metrics = sm;
+    pd.business_metrics = bm;
+    pd.transaction_flow_data = {node, node};
+    pd.competitive_benchmarks = cb;
+    pd.cost_efficiency = ce;
+    pd.resilience_demonstration = rm;
+    pd.business_narrative = "n";
+    pd.key_highlights = {"h1"};
+    pd.investor_profile = "technical";
+    CHECK(round_trip(pd) == pd);
+  }
+
+  TEST_CASE("a scenario with failures parameters and criteria round-trips unchanged") {
+    test_scenario s;
+    s.scenario_id = "x";
+    s.name = "X";
+    s.load_profile.profile_type = load_profile_type::chaos;
+    s.load_profile.peak_hold_seconds = 12.5;
+    s.load_profile.seed = 0xFFFF'FFFF'FFFF'FFFFull;  // beyond int64: must survive
+    s.duration_seconds = 100;
+    s.success_criteria = {parse_criterion("p95_response_time_ms < 2000"), parse_criterion("throughput_tps >= 4900")};
+    s.success_criteria[1].abort_on_fail = true;
+    s.success_criteria[1].description = "goodput";
+    failure_scenario f;
+    f.failure_type = failure_type::network_partition;
+    f.start_time_seconds = 10;
+    f.duration_seconds = 5;
+    f.target_component = "dynamodb";
+    f.parameters = {{"latency_ms", std::int64_t{500}}, {"ratio", 0.25}, {"hard", true}, {"mode", std::string("drop")}};
+    s.failure_scenarios = {f};
+    s.created_at = ts(123);
+    s.tags = {"a", "b"};
+    CHECK(round_trip(s) == s);
+    auto j = json(s);
+    CHECK(j["load_profile"]["profile_type"] == "CHAOS");
+    CHECK(j["success_criteria"][0] == "p95_response_time_ms < 2000");
+    CHECK(j["success_criteria"][1]["abort_on_fail"] == true);
+    CHECK(j["failure_scenarios"][0]["failure_type"] == "NETWORK_PARTITION");
+  }
+
+  TEST_CASE("every problem in a bad config is reported with its path") {
+    auto j = json::parse(R"({
+      "test_name": 42,
+      "target_tps": -5,
+      "duration_seconds": 100,
+      "ramp_up_seconds": 80,
+      "ramp_down_seconds": 40,
+      "num_workers": "ten",
+      "enable_failure_injection": "yes",
+      "test_environment": "prod",
+      "created_at": "yesterday",
+      "tags": {"ok": "x", "bad": 3},
+      "target_tp": 10
+    })");
+    std::vector<config_problem> ps;
+    auto c = read_json<stress_test_config>(j, ps);
+    CHECK_FALSE(c);
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "test_id", "is required"));
+    CHECK(has_problem(ps, "test_name", "must be a string"));
+    CHECK(has_problem(ps, "num_workers", "must be an integer"));
+    CHECK(has_problem(ps, "enable_failure_injection", "true or false"));
+    CHECK(has_problem(ps, "created_at", "ISO 8601"));
+    CHECK(has_problem(ps, "tags.bad", "must be a string"));
+    CHECK(has_problem(ps, "target_tp", "unknown field"));
+    // Structural problems stop before semantic checks, so the value-level ones come from a
+    // structurally valid document:
+    auto j2 = json::parse(R"({"test_id": "t", "test_name": "n", "target_tps": -5, "duration_seconds": 100,
+                              "ramp_up_seconds": 80, "ramp_down_seconds": 40, "num_workers": 0,
+                              "test_environment": "prod", "max_error_rate": 1.5})");
+    std::vector<config_problem> ps2;
+    CHECK_FALSE(read_json<stress_test_config>(j2, ps2));
+    INFO(dump(ps2));
+    CHECK(has_problem(ps2, "target_tps", "must be > 0, got -5"));
+    CHECK(has_problem(ps2, "ramp_up_seconds", "longer than duration_seconds"));
+    CHECK(has_problem(ps2, "num_workers", "between 1 and 1024"));
+    CHECK(has_problem(ps2, "test_environment", "dev, staging, production"));
+    CHECK(has_problem(ps2, "max_error_rate", "between 0 and 1"));
+    CHECK(ps2.size() == 5);
+  }
+
+  TEST_CASE("unknown enum text names the field and the accepted values") {
+    auto j = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+                             "load_profile": {"profile_type": "RAMP"},
+                             "failure_scenarios": [{"failure_type": "DYNAMO", "start_time_seconds": 1, "duration_seconds": 1}]})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "load_profile.profile_type", "unknown LoadProfileType \"RAMP\"; expected one of RAMP_UP, SUSTAINED"));
+    CHECK(has_problem(ps, "failure_scenarios[0].failure_type", "DYNAMODB_THROTTLE"));
+  }
+
+  TEST_CASE("scenario timeline problems are reported against the scenario duration") {
+    auto j = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 100,
+      "load_profile": {"profile_type": "RAMP_UP", "ramp_up_seconds": 70, "ramp_down_seconds": 40, "peak_tps": -1},
+      "failure_scenarios": [{"failure_type": "LAMBDA_CRASH", "start_time_seconds": 90, "duration_seconds": 20, "severity": 2}],
+      "success_criteria": ["p95_response_time_ms < 2000", "p99 <", {"expression": "error_rate < 1", "abort_on_fail": "no"}]})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "success_criteria[1]", "expected a number"));
+    CHECK(has_problem(ps, "success_criteria[2].abort_on_fail", "true or false"));
+    // Fix the criteria: now the semantic problems appear, all of them.
+    j["success_criteria"] = json::array({"p95_response_time_ms < 2000"});
+    ps.clear();
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "load_profile.peak_tps", "must be >= 0"));
+    CHECK(has_problem(ps, "load_profile.ramp_up_seconds", "longer than the scenario's duration_seconds (100 s)"));
+    CHECK(has_problem(ps, "failure_scenarios[0].severity", "between 0 and 1"));
+    CHECK(has_problem(ps, "failure_scenarios[0].duration_seconds", "ends at 110 s"));
+    CHECK(ps.size() == 4);
+  }
+
+  TEST_CASE("NaN and broken JSON text are reported not crashed on") {
+    std::vector<config_problem> ps;
+    CHECK_FALSE(parse_json_text(R"({"test_id": "t", "target_tps": NaN})", ps));
+    REQUIRE(ps.size() == 1);
+    CHECK(ps[0].reason.find("invalid JSON") == 0);
+    CHECK(ps[0].reason.find("line 1") != std::string::npos);
+    ps.clear();
+    CHECK_FALSE(parse_json_text("{\"a\": 1,\n", ps));
+    CHECK(ps.size() == 1);
+    // A NaN put into a document programmatically is caught by the reader.
+    json j = {{"test_id", "t"}, {"test_name", "n"}, {"target_tps", std::nan("")}};
+    ps.clear();
+    CHECK_FALSE(read_json<stress_test_config>(j, ps));
+    CHECK(has_problem(ps, "target_tps", "finite"));
+  }
+
+  TEST_CASE("integers are checked for type and range") {
+    std::vector<config_problem> ps;
+    json j = {{"test_id", "t"}, {"test_name", "n"}, {"num_workers", 10.0}};
+    auto c = read_json<stress_test_config>(j, ps);
+    REQUIRE(c);
+    CHECK(c->num_workers == 10);
+    j["num_workers"] = 10.5;
+    CHECK_FALSE(read_json<stress_test_config>(j, ps));
+    CHECK(has_problem(ps, "num_workers", "must be an integer, got 10.5"));
+    ps.clear();
+    j["num_workers"] = 1e12;
+    CHECK_FALSE(read_json<stress_test_config>(j, ps));
+    ps.clear();
+    json p = {{"profile_type", "SUSTAINED"}, {"seed", -1}};
+    CHECK_FALSE(read_json<load_profile>(p, ps));
+    CHECK(has_problem(ps, "seed", "must not be negative"));
+  }
+
+  TEST_CASE("the seed's criteria dict and Python enum values load") {
+    // As the original Python tool writes a scenario (lower-case enum values, naive datetime).
+    auto j = json::parse(R"({"scenario_id": "peak_load_test", "name": "Peak Load Test", "description": "",
+      "load_profile": {"profile_type": "ramp_up", "start_tps": 0, "peak_tps": 10000, "sustained_tps": 10000},
+      "duration_seconds": 1800,
+      "success_criteria": {"zero_data_loss": true, "p95_latency_ms": 2000, "p99_latency_ms": 5000,
+                           "error_rate": 0.001, "all_agents_healthy": true, "no_degradation": false},
+      "failure_scenarios": [], "created_at": "2025-01-01T00:00:00.123456", "tags": ["peak"]})");
+    std::vector<config_problem> ps;
+    auto s = read_json<test_scenario>(j, ps);
+    INFO(dump(ps));
+    REQUIRE(s);
+    CHECK(s->load_profile.profile_type == load_profile_type::ramp_up);
+    std::vector<std::string> texts;
+    for (auto const& c : s->success_criteria) texts.push_back(to_string(c));
+    std::sort(texts.begin(), texts.end());
+    CHECK(texts == std::vector<std::string>{"error_rate < 0.001", "p95_response_time_ms < 2000",
+                                            "p99_response_time_ms < 5000", "requests_lost == 0",
+                                            "unhealthy_agents == 0"});
+    j["success_criteria"] = {{"visually_stunning", true}, {"p95_latency_ms", "fast"}};
+    ps.clear();
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "success_criteria.visually_stunning", "not a criterion this tool can measure"));
+    CHECK(has_problem(ps, "success_criteria.p95_latency_ms", "must be a number"));
+  }
+
+  TEST_CASE("get throws config_error listing every problem") {
+    json j = {{"test_name", 1}};
+    try {
+      (void)j.get<stress_test_config>();
+      FAIL("expected config_error");
+    } catch (config_error const& e) {
+      CHECK(e.problems().size() == 2);
+      std::string what = e.what();
+      CHECK(what.find("test_id: is required") != std::string::npos);
+      CHECK(what.find("test_name: must be a string") != std::string::npos);
+    }
+  }
+}

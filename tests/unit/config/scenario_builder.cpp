@@ -1,0 +1,115 @@
+#include <stress_testing/config/json.hpp>
+#include <stress_testing/config/scenario_builder.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace stress_testing;
+
+namespace {
+std::vector<std::string> criteria_text(const test_scenario& s) {
+  std::vector<std::string> v;
+  for (auto const& c : s.success_criteria) v.push_back(to_string(c));
+  return v;
+}
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("every predefined scenario round-trips through JSON unchanged and validates") {
+    for (auto const& s : scenario_builder::all()) {
+      CAPTURE(s.scenario_id);
+      std::vector<config_problem> problems;
+      auto j = nlohmann::json::parse(nlohmann::json(s).dump());
+      auto back = read_json<test_scenario>(j, problems);
+      REQUIRE(back);
+      CHECK(*back == s);
+      CHECK(problems.empty());
+      CHECK(nlohmann::json(*back) == nlohmann::json(s));
+    }
+  }
+
+  TEST_CASE("the peak load scenario has the design's numbers") {
+    auto s = scenario_builder::create_peak_load_scenario();
+    CHECK(s.scenario_id == "peak_load");
+    CHECK(s.duration_seconds == 1800);
+    CHECK(s.load_profile.profile_type == load_profile_type::ramp_up);
+    CHECK(s.load_profile.start_tps == 0);
+    CHECK(s.load_profile.peak_tps == 10000);
+    CHECK(s.load_profile.ramp_up_seconds == 300);
+    CHECK(s.load_profile.ramp_down_seconds == 300);
+    CHECK_FALSE(s.load_profile.peak_hold_seconds);
+    CHECK(criteria_text(s) == std::vector<std::string>{"requests_lost == 0", "p95_response_time_ms < 2000",
+                                                       "p99_response_time_ms < 5000", "error_rate < 0.001",
+                                                       "unhealthy_agents == 0"});
+  }
+
+  TEST_CASE("the sustained burst failure and investor scenarios have the design's numbers") {
+    auto su = scenario_builder::create_sustained_load_scenario();
+    CHECK(su.load_profile.profile_type == load_profile_type::sustained);
+    CHECK(su.load_profile.sustained_tps == 2000);
+    CHECK(su.duration_seconds == 7200);
+
+    auto b = scenario_builder::create_burst_traffic_scenario();
+    CHECK(b.load_profile.profile_type == load_profile_type::burst);
+    CHECK(b.load_profile.sustained_tps == 1000);
+    CHECK(b.load_profile.burst_tps == 10000);
+    CHECK(b.load_profile.burst_interval_seconds == 180);
+    CHECK(b.load_profile.burst_duration_seconds == 5);
+    CHECK(b.duration_seconds == 900);
+    CHECK(criteria_text(b)[0] == "requests_lost == 0");
+
+    auto f = scenario_builder::create_failure_recovery_scenario();
+    CHECK(f.load_profile.sustained_tps == 3000);
+    CHECK(f.duration_seconds == 2700);
+    REQUIRE(f.failure_scenarios.size() == 4);
+    CHECK(f.failure_scenarios[0].failure_type == failure_type::lambda_crash);
+    CHECK(f.failure_scenarios[1].failure_type == failure_type::dynamodb_throttle);
+    CHECK(f.failure_scenarios[2].failure_type == failure_type::network_latency);
+    CHECK(std::get<std::int64_t>(f.failure_scenarios[2].parameters.at("latency_ms")) == 500);
+    CHECK(f.failure_scenarios[3].failure_type == failure_type::bedrock_rate_limit);
+    CHECK(f.failure_scenarios[3].start_time_seconds == 1200);
+
+    auto i = scenario_builder::create_investor_presentation_scenario();
+    CHECK(i.load_profile.peak_tps == 8000);
+    CHECK(i.duration_seconds == 600);
+    REQUIRE(i.failure_scenarios.size() == 1);
+    // The failure lands while the peak is held (120 s ramp + 240 s hold).
+    CHECK(i.failure_scenarios[0].start_time_seconds >= i.load_profile.ramp_up_seconds);
+    CHECK(i.failure_scenarios[0].start_time_seconds + i.failure_scenarios[0].duration_seconds <=
+          i.load_profile.ramp_up_seconds + *i.load_profile.peak_hold_seconds);
+  }
+
+  TEST_CASE("scenarios are found by their names") {
+    for (auto n : scenario_builder::names) {
+      auto s = scenario_builder::create(n);
+      REQUIRE(s);
+      CHECK(s->scenario_id == n);
+    }
+    CHECK_FALSE(scenario_builder::create("peak"));
+  }
+
+  TEST_CASE("scaling shrinks time and load and keeps latency criteria") {
+    auto s = scenario_builder::create_failure_recovery_scenario();
+    s.success_criteria.push_back(parse_criterion("throughput_tps >= 2900"));
+    auto t = scale_scenario(s, 0.01, 0.1);
+    CHECK(t.duration_seconds == doctest::Approx(27));
+    CHECK(t.load_profile.sustained_tps == doctest::Approx(300));
+    CHECK(t.failure_scenarios[1].start_time_seconds == doctest::Approx(6));
+    CHECK(t.failure_scenarios[1].duration_seconds == doctest::Approx(1.2));
+    CHECK(t.success_criteria.back().threshold == doctest::Approx(290));
+    CHECK(t.success_criteria[0] == s.success_criteria[0]);
+    std::vector<config_problem> ps;
+    validate(t, ps);
+    CHECK(ps.empty());
+    CHECK_THROWS_AS(scale_scenario(s, 0, 1), std::invalid_argument);
+    CHECK_THROWS_AS(scale_scenario(s, 1, -1), std::invalid_argument);
+    CHECK_THROWS_AS(scale_scenario(s, std::nan(""), 1), std::invalid_argument);
+  }
+
+  TEST_CASE("environments scale a scenario's load") {
+    auto p = scenario_builder::create_peak_load_scenario();
+    CHECK(apply_environment(p, test_environment::dev).load_profile.peak_tps == doctest::Approx(1000));
+    CHECK(apply_environment(p, test_environment::staging).load_profile.peak_tps == doctest::Approx(8000));
+    CHECK(apply_environment(p, test_environment::production).load_profile.peak_tps == 10000);
+    CHECK(apply_environment(p, test_environment::dev).duration_seconds == 1800);
+  }
+}
