@@ -6,9 +6,13 @@
     appended with its path, so a user fixes a file in one pass. Pure: std only. */
 
 #include <stress_testing/config/problem.hpp>
+#include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/models.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -27,6 +31,36 @@ inline std::string num(double v) {
     if (!s.empty() && s.back() == '.') s.pop_back();
   }
   return s;
+}
+
+/// Edit distance, for "did you mean" hints on misspelt metric names.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t const up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The known metric name closest to `name`, if it is a plausible typo of it.
+inline std::optional<std::string_view> closest_metric(std::string_view name) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = name.size() / 3 + 2;
+  for (auto const& row : metrics::metric_table) {
+    auto const d = edit_distance(name, row.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = row.name;
+    }
+  }
+  return best;
 }
 
 struct checker {
@@ -159,8 +193,17 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
   for (std::size_t i = 0; i < s.failure_scenarios.size(); ++i)
     validate(s.failure_scenarios[i], problems,
              validation_detail::join(path, "failure_scenarios[" + std::to_string(i) + "]"), d);
-  for (std::size_t i = 0; i < s.success_criteria.size(); ++i)
-    k.finite("success_criteria[" + std::to_string(i) + "]", s.success_criteria[i].threshold);
+  for (std::size_t i = 0; i < s.success_criteria.size(); ++i) {
+    auto const field = "success_criteria[" + std::to_string(i) + "]";
+    auto const& metric = s.success_criteria[i].metric;
+    k.finite(field, s.success_criteria[i].threshold);
+    if (!metrics::find_metric(metric)) {
+      std::string reason = "unknown metric \"" + metric + "\"";
+      if (auto hint = validation_detail::closest_metric(metric)) reason += "; did you mean \"" + std::string(*hint) + "\"?";
+      reason += " (docs/criteria.md lists every metric)";
+      k.fail(field, std::move(reason));
+    }
+  }
 }
 
 /// Throwing helper: `config_error` when `validate` finds anything.

@@ -278,6 +278,18 @@ TEST_SUITE("config") {
     CHECK(ps.size() == 4);
   }
 
+  TEST_CASE("a criterion on an unknown metric is reported with the closest known name") {
+    auto j = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "success_criteria": ["p95_response_time < 2000", "error_rate < 0.01", "bogus_thing > 1"]})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "success_criteria[0]", "did you mean \"p95_response_time_ms\""));
+    CHECK(has_problem(ps, "success_criteria[2]", "unknown metric \"bogus_thing\""));
+    CHECK(ps.size() == 2);
+  }
+
   TEST_CASE("NaN and broken JSON text are reported not crashed on") {
     std::vector<config_problem> ps;
     CHECK_FALSE(parse_json_text(R"({"test_id": "t", "target_tps": NaN})", ps));

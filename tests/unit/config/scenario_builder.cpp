@@ -1,5 +1,7 @@
 #include <stress_testing/config/json.hpp>
 #include <stress_testing/config/scenario_builder.hpp>
+#include <stress_testing/config/seed_criteria.hpp>
+#include <stress_testing/metrics/metric_names.hpp>
 
 #include <doctest/doctest.h>
 
@@ -111,5 +113,12 @@ TEST_SUITE("config") {
     CHECK(apply_environment(p, test_environment::staging).load_profile.peak_tps == doctest::Approx(8000));
     CHECK(apply_environment(p, test_environment::production).load_profile.peak_tps == 10000);
     CHECK(apply_environment(p, test_environment::dev).duration_seconds == 1800);
+  }
+}
+
+TEST_SUITE("config") {
+  TEST_CASE("every seed criterion key maps to a known metric") {
+    for (auto const& c : seed_criteria) CHECK_MESSAGE(metrics::find_metric(c.metric), c.key);
+    for (auto const& c : seed_criteria_aliases) CHECK_MESSAGE(metrics::find_metric(c.metric), c.key);
   }
 }

@@ -1,0 +1,139 @@
+#ifndef STRESS_TESTING_METRICS_METRIC_NAMES_HPP
+#define STRESS_TESTING_METRICS_METRIC_NAMES_HPP
+
+/** The names a success criterion may use (`p95_response_time_ms < 2000`), with unit and meaning.
+
+    This table is the contract between the metrics module, `criteria.hpp`, configuration
+    validation and reports: a name listed here is what `metric_values` answers for. The first
+    sixteen are the seed's `SystemMetrics` field names (JSON keys); the rest are ours. The last
+    group is run-level: a snapshot has no value for them (a criterion on them is `no_data` until
+    the orchestrator or the target provides one). Exact
+    definitions are in `system_metrics.hpp` (`derive_metric_values`). */
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace stress_testing::metrics {
+
+/// Every metric a criterion may reference; the value indexes `metric_table`.
+enum class metric : std::uint8_t {
+  // The seed's SystemMetrics fields.
+  throughput_tps,
+  requests_total,
+  requests_successful,
+  requests_failed,
+  avg_response_time_ms,
+  p50_response_time_ms,
+  p95_response_time_ms,
+  p99_response_time_ms,
+  max_response_time_ms,
+  error_rate,
+  timeout_rate,
+  cpu_utilization,
+  memory_utilization,
+  network_throughput_mbps,
+  queue_depth,
+  queue_latency_ms,
+  // Ours.
+  requests_intended,
+  requests_dropped,
+  requests_lost,
+  throttle_rate,
+  success_rate,
+  p999_response_time_ms,
+  min_response_time_ms,
+  p99_service_time_ms,
+  p99_send_lag_ms,
+  max_send_lag_ms,
+  // Run-level: computed over a whole run by the orchestrator, or reported by the target (agents,
+  // business figures). A snapshot alone has no value for them.
+  error_rate_outside_failures,
+  failures_unrecovered,
+  max_recovery_seconds,
+  max_degradation_level,
+  p95_drift_ratio,
+  memory_growth_percent,
+  unhealthy_agents,
+  fraud_prevented_amount,
+};
+
+/// Number of `metric` values.
+inline constexpr std::size_t metric_count = 34;
+static_assert(static_cast<std::size_t>(metric::fraud_prevented_amount) + 1 == metric_count);
+
+/// One row of `metric_table`.
+struct metric_info {
+  metric id;
+  std::string_view name;         ///< as written in criteria, JSON results and Prometheus names
+  std::string_view unit;         ///< `1/s`, `count`, `ms`, `ratio` (0..1) or `Mbit/s`
+  std::string_view description;  ///< one line, for reports and `--help`
+};
+
+/// All metrics, in `metric` order.
+inline constexpr std::array<metric_info, metric_count> metric_table{{
+    {metric::throughput_tps, "throughput_tps", "1/s", "successful (ok) responses per second: the goodput"},
+    {metric::requests_total, "requests_total", "count", "intended requests: the sum of all outcomes, dropped included"},
+    {metric::requests_successful, "requests_successful", "count", "requests that ended ok"},
+    {metric::requests_failed, "requests_failed", "count", "intended requests that did not end ok (requests_total - requests_successful)"},
+    {metric::avg_response_time_ms, "avg_response_time_ms", "ms", "mean response time (completed - intended) of sent requests"},
+    {metric::p50_response_time_ms, "p50_response_time_ms", "ms", "median response time"},
+    {metric::p95_response_time_ms, "p95_response_time_ms", "ms", "95th percentile response time"},
+    {metric::p99_response_time_ms, "p99_response_time_ms", "ms", "99th percentile response time"},
+    {metric::max_response_time_ms, "max_response_time_ms", "ms", "largest response time"},
+    {metric::error_rate, "error_rate", "ratio", "requests_failed / requests_total"},
+    {metric::timeout_rate, "timeout_rate", "ratio", "timed-out requests / requests_total"},
+    {metric::cpu_utilization, "cpu_utilization", "ratio", "CPU used by the load generator process / usable CPU capacity"},
+    {metric::memory_utilization, "memory_utilization", "ratio", "resident memory of the load generator process / physical memory"},
+    {metric::network_throughput_mbps, "network_throughput_mbps", "Mbit/s", "bytes received and sent x 8 / 10^6 per second"},
+    {metric::queue_depth, "queue_depth", "count", "requests in flight at the end of the range"},
+    {metric::queue_latency_ms, "queue_latency_ms", "ms", "mean send lag (sent - intended)"},
+    {metric::requests_intended, "requests_intended", "count", "intended requests (same as requests_total)"},
+    {metric::requests_dropped, "requests_dropped", "count", "requests never sent (in-flight bound reached or run ended)"},
+    {metric::requests_lost, "requests_lost", "count", "requests that got no answer: dropped + timeout + connect_error + io_error"},
+    {metric::throttle_rate, "throttle_rate", "ratio", "throttled (HTTP 429/503) requests / requests_total"},
+    {metric::success_rate, "success_rate", "ratio", "requests_successful / requests_total"},
+    {metric::p999_response_time_ms, "p999_response_time_ms", "ms", "99.9th percentile response time"},
+    {metric::min_response_time_ms, "min_response_time_ms", "ms", "smallest response time"},
+    {metric::p99_service_time_ms, "p99_service_time_ms", "ms", "99th percentile service time (completed - sent)"},
+    {metric::p99_send_lag_ms, "p99_send_lag_ms", "ms", "99th percentile send lag (sent - intended): the generator's lateness"},
+    {metric::max_send_lag_ms, "max_send_lag_ms", "ms", "largest send lag"},
+    {metric::error_rate_outside_failures, "error_rate_outside_failures", "ratio", "error_rate over the intervals with no failure injected (run)"},
+    {metric::failures_unrecovered, "failures_unrecovered", "count", "injected failures after which service did not return to its baseline before the run ended (run)"},
+    {metric::max_recovery_seconds, "max_recovery_seconds", "s", "longest time from the end of a failure or burst until latency and errors are back at baseline (run)"},
+    {metric::max_degradation_level, "max_degradation_level", "level", "worst degradation of any interval: 0 NONE, 1 MODERATE, 2 SEVERE, 3 CRITICAL (run)"},
+    {metric::p95_drift_ratio, "p95_drift_ratio", "ratio", "p95 response time of the last tenth of the run / that of the first tenth (run)"},
+    {metric::memory_growth_percent, "memory_growth_percent", "%", "growth of the target's resident memory over the run, as the target reports it (target)"},
+    {metric::unhealthy_agents, "unhealthy_agents", "count", "agents of the system under test reporting status unhealthy (target)"},
+    {metric::fraud_prevented_amount, "fraud_prevented_amount", "currency", "value of the fraudulent transactions the system blocked (fraud example)"},
+}};
+
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < metric_count; ++i) {
+        if (static_cast<std::size_t>(metric_table[i].id) != i) return false;
+        for (std::size_t j = 0; j < i; ++j)
+          if (metric_table[i].name == metric_table[j].name) return false;
+      }
+      return true;
+    }(),
+    "metric_table must list every metric once, in enum order, with unique names");
+
+/// The row of `m`.
+constexpr const metric_info& info(metric m) noexcept { return metric_table[static_cast<std::size_t>(m)]; }
+
+/// The name of `m` (`"p95_response_time_ms"`).
+constexpr std::string_view to_string(metric m) noexcept { return info(m).name; }
+
+/// The metric called `name`, or nullopt if no metric has that name (names are case-sensitive).
+constexpr std::optional<metric> find_metric(std::string_view name) noexcept {
+  for (auto const& row : metric_table)
+    if (row.name == name) return row.id;
+  return std::nullopt;
+}
+
+}  // namespace stress_testing::metrics
+
+#endif
