@@ -143,13 +143,10 @@ inline void validate(const load_profile& p, std::vector<config_problem>& problem
       if (p.burst_duration_seconds > p.burst_interval_seconds)
         k.fail("burst_duration_seconds", "must not exceed burst_interval_seconds (" + num(p.burst_interval_seconds) + ")");
       break;
-    case load_profile_type::wave:
+    case load_profile_type::wave:  // an amplitude above the mean is clamped at 0 (profile::wave)
       k.non_negative("sustained_tps", p.sustained_tps);
       k.non_negative("wave_amplitude", p.wave_amplitude);
       k.positive("wave_period_seconds", p.wave_period_seconds);
-      if (p.wave_amplitude > p.sustained_tps)
-        k.fail("wave_amplitude", "must not exceed sustained_tps (" + num(p.sustained_tps) +
-                                     "): the rate would go negative");
       break;
     case load_profile_type::chaos:
       k.non_negative("chaos_min_tps", p.chaos_min_tps);
