@@ -483,6 +483,9 @@ void read_value(const nlohmann::json& j, T& out, std::string const& path, contex
     std::string error;
     auto parsed = parse_criterion(expression, error);
     if (!parsed) return cx.add(path, error);
+    // Checked here as well as in validate() so a file's unknown metrics are reported together
+    // with its other structural problems, in one pass.
+    if (auto unknown = unknown_metric_problem(parsed->metric)) return cx.add(path, *std::move(unknown));
     c.metric = std::move(parsed->metric);
     c.op = parsed->op;
     c.threshold = parsed->threshold;

@@ -63,6 +63,19 @@ inline std::optional<std::string_view> closest_metric(std::string_view name) {
   return best;
 }
 
+}  // namespace validation_detail
+
+/// Nullopt for a metric criteria may use; otherwise the reason, with a "did you mean" hint.
+inline std::optional<std::string> unknown_metric_problem(std::string_view metric) {
+  if (metrics::find_metric(metric)) return std::nullopt;
+  std::string reason = "unknown metric \"" + std::string(metric) + "\"";
+  if (auto hint = validation_detail::closest_metric(metric)) reason += "; did you mean \"" + std::string(*hint) + "\"?";
+  reason += " (docs/criteria.md lists every metric)";
+  return reason;
+}
+
+namespace validation_detail {
+
 struct checker {
   std::vector<config_problem>& out;
   std::string const& base;
@@ -194,12 +207,7 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
     auto const field = "success_criteria[" + std::to_string(i) + "]";
     auto const& metric = s.success_criteria[i].metric;
     k.finite(field, s.success_criteria[i].threshold);
-    if (!metrics::find_metric(metric)) {
-      std::string reason = "unknown metric \"" + metric + "\"";
-      if (auto hint = validation_detail::closest_metric(metric)) reason += "; did you mean \"" + std::string(*hint) + "\"?";
-      reason += " (docs/criteria.md lists every metric)";
-      k.fail(field, std::move(reason));
-    }
+    if (auto unknown = unknown_metric_problem(metric)) k.fail(field, *std::move(unknown));
   }
 }
 
