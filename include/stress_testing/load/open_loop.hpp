@@ -72,6 +72,12 @@ struct open_loop_options {
   std::chrono::nanoseconds cancel_grace{std::chrono::seconds(1)};
   /// The `generator_limited` heuristic.
   generator_limits generator{};
+  /** Precise sending: when > 0, the arrival loop sleeps on the timer only until
+      `intended − spin_before_deadline`, then polls `steady_clock` until the intended instant,
+      yielding to the executor between polls (completions and other handlers still run). Trades
+      up to this much CPU time per arrival for send-lag precision (a timer wake-up is late by
+      tens of microseconds; see benchmarks/README.md). 0 (the default): timer only. */
+  std::chrono::nanoseconds spin_before_deadline{0};
 
   /// What is wrong with these options (the first problem found), or nullptr when they are valid.
   const char* problem() const noexcept {
@@ -80,6 +86,7 @@ struct open_loop_options {
     if (request_timeout <= nanoseconds::zero()) return "request_timeout: must be > 0";
     if (drain_grace < nanoseconds::zero()) return "drain_grace: must be >= 0";
     if (cancel_grace < nanoseconds::zero()) return "cancel_grace: must be >= 0";
+    if (spin_before_deadline < nanoseconds::zero()) return "spin_before_deadline: must be >= 0";
     if (generator.late_threshold < nanoseconds::zero()) return "generator.late_threshold: must be >= 0";
     if (!(generator.late_fraction >= 0.0 && generator.late_fraction <= 1.0))
       return "generator.late_fraction: must be in [0, 1]";
@@ -113,6 +120,11 @@ struct run_summary {
       (`timeout`), but the target must outlive them. */
   std::uint64_t abandoned = 0;
 
+  /** Closed model only (`async_run_closed_loop`): cadence slots a virtual user could not send
+      on time, recorded with the outcome and completion of the request sent in their place
+      (coordinated-omission correction). Counted in `intended` and the outcomes, not in `issued`. */
+  std::uint64_t backfilled = 0;
+
   /// Issued requests sent more than `generator_limits::late_threshold` after their intended time.
   std::uint64_t late = 0;
   std::chrono::nanoseconds send_lag_p50{0};  ///< of issued requests, ~1% precision
@@ -131,6 +143,28 @@ struct run_summary {
   /// `intended == outcomes.total()`: every intended request ended in exactly one outcome.
   bool balanced() const noexcept { return intended == outcomes.total(); }
 };
+
+/** Adds the accounting of another worker's run to `into` (the pool's merged summary): counts
+    add; `send_lag_*` and `elapsed` take the maximum (a merged p99 is bounded by the worst
+    worker's; the exact merged percentiles are in the merged snapshot's `send_lag`);
+    `generator_limited` and `cancelled` are or-ed. */
+inline void merge(run_summary& into, const run_summary& other) noexcept {
+  into.intended += other.intended;
+  into.issued += other.issued;
+  into.outcomes += other.outcomes;
+  into.dropped_at_limit += other.dropped_at_limit;
+  into.dropped_at_stop += other.dropped_at_stop;
+  into.timed_out_at_stop += other.timed_out_at_stop;
+  into.abandoned += other.abandoned;
+  into.backfilled += other.backfilled;
+  into.late += other.late;
+  into.send_lag_p50 = std::max(into.send_lag_p50, other.send_lag_p50);
+  into.send_lag_p99 = std::max(into.send_lag_p99, other.send_lag_p99);
+  into.send_lag_max = std::max(into.send_lag_max, other.send_lag_max);
+  into.generator_limited = into.generator_limited || other.generator_limited;
+  into.cancelled = into.cancelled || other.cancelled;
+  into.elapsed = std::max(into.elapsed, other.elapsed);
+}
 
 /// Completion signature of `async_run_open_loop`.
 using run_signature = void(boost::system::error_code, run_summary);
@@ -215,6 +249,7 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
   timer_type& arrival_timer() noexcept { return arrival_timer_; }
   timer_type& wake_timer() noexcept { return wake_timer_; }
   bool grace_cut() const noexcept { return grace_cut_; }
+  std::chrono::nanoseconds spin_before_deadline() const noexcept { return options_.spin_before_deadline; }
 
   /// The arrival found the run stopped: it is never sent.
   void drop_at_stop() noexcept {
@@ -421,9 +456,24 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
   bool timeout_armed_ = false;
 };
 
+// Waits until `deadline`: on the arrival timer, or (spin_before_deadline > 0) on the timer until
+// `deadline - spin`, then by polling the clock between yields to the executor, so that
+// completions keep running while the arrival is sent within a poll of its instant.
+template <class State>
+boost::asio::awaitable<void> wait_for_arrival(std::shared_ptr<State> s, clock::time_point deadline) {
+  boost::system::error_code ec;
+  auto const spin = std::chrono::duration_cast<clock::duration>(s->spin_before_deadline());
+  auto const wake = spin > clock::duration::zero() ? deadline - spin : deadline;
+  if (clock::now() < wake) {
+    s->arrival_timer().expires_at(wake);
+    co_await s->arrival_timer().async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  while (!s->stop_requested() && clock::now() < deadline)
+    co_await boost::asio::post(s->get_executor(), boost::asio::use_awaitable);
+}
+
 template <class State>
 boost::asio::awaitable<void> issue_arrivals(std::shared_ptr<State> s) {
-  boost::system::error_code ec;
   unsigned catch_up = 0;
   while (!s->stop_requested()) {
     auto const offset = s->next_arrival();
@@ -432,8 +482,7 @@ boost::asio::awaitable<void> issue_arrivals(std::shared_ptr<State> s) {
     auto const intended = s->start() + std::chrono::duration_cast<clock::duration>(*offset);
     if (clock::now() < intended) {
       catch_up = 0;
-      s->arrival_timer().expires_at(intended);
-      co_await s->arrival_timer().async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      co_await wait_for_arrival(s, intended);
     } else if (++catch_up == catch_up_batch) {
       catch_up = 0;
       co_await boost::asio::post(s->get_executor(), boost::asio::use_awaitable);

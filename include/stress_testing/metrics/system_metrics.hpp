@@ -172,13 +172,13 @@ inline std::optional<double> metric_value(const snapshot& s, std::string_view na
   return derive_metric_values(s, options)(name);
 }
 
-/** The seed's `SystemMetrics` for snapshot `s`: counts exactly from the counters, the rest as
-    `derive_metric_values` defines them, with 0 where a figure is undefined. Never throws. */
-inline stress_testing::system_metrics derive_system_metrics(const snapshot& s, const derive_options& options = {}) noexcept {
-  auto const v = derive_metric_values(s, options);
+/** The seed's `SystemMetrics` from values already derived from snapshot `s` (so a caller that
+    needs both derives once). Counts come exactly from the counters. */
+inline stress_testing::system_metrics to_system_metrics(const metric_values& v, const snapshot& s,
+                                                       stress_testing::timestamp at) noexcept {
   auto const& c = s.counters;
   stress_testing::system_metrics m;
-  m.timestamp = options.timestamp;
+  m.timestamp = at;
   m.throughput_tps = v.value(metric::throughput_tps);
   m.requests_total = static_cast<std::int64_t>(c.total());
   m.requests_successful = static_cast<std::int64_t>(c.count(outcome::ok));
@@ -196,6 +196,12 @@ inline stress_testing::system_metrics derive_system_metrics(const snapshot& s, c
   m.queue_depth = s.in_flight;
   m.queue_latency_ms = v.value(metric::queue_latency_ms);
   return m;
+}
+
+/** The seed's `SystemMetrics` for snapshot `s`: counts exactly from the counters, the rest as
+    `derive_metric_values` defines them, with 0 where a figure is undefined. Never throws. */
+inline stress_testing::system_metrics derive_system_metrics(const snapshot& s, const derive_options& options = {}) noexcept {
+  return to_system_metrics(derive_metric_values(s, options), s, options.timestamp);
 }
 
 }  // namespace stress_testing::metrics

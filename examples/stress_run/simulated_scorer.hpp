@@ -1,0 +1,107 @@
+#ifndef STRESS_RUN_SIMULATED_SCORER_HPP
+#define STRESS_RUN_SIMULATED_SCORER_HPP
+
+// An in-process stand-in for a fraud-scoring service, so the demo needs nothing external.
+//
+// Model: an M/G/c FIFO queue. `servers` agents score in parallel; each score takes a log-normal
+// time (median 15 ms, sigma 0.45: p99 ~ 42 ms, a realistic LLM-backed agent's spread). A request
+// that finds every agent busy waits for the first to free up, so latency climbs steeply as load
+// nears capacity; a request that would wait longer than `max_queue_wait` is shed with 503
+// (throttled). During the scenario's failure windows the service misbehaves as the failure type
+// says (a crash fails `severity` of requests with 502; throttling sheds them with 429; latency adds
+// `latency_ms`). The queue is simulated exactly with a min-heap of agents' free-at times, so each
+// request costs O(log servers) and one timer wait.
+
+#include <stress_testing/models.hpp>
+#include <stress_testing/target/request_result.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <random>
+#include <vector>
+
+namespace stress_run {
+
+struct scorer_options {
+  double capacity_tps = 8400;  // sustainable throughput of the whole service
+  double median_ms = 15;
+  double sigma = 0.45;
+  std::chrono::milliseconds max_queue_wait{2000};
+  std::vector<stress_testing::failure_scenario> failures;  // times relative to the run start
+};
+
+class simulated_scorer {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // `share` of the service (1/W for worker W's instance), `seed` for its random stream.
+  simulated_scorer(scorer_options options, double share, std::uint64_t seed, clock::time_point run_start)
+      : options_(std::move(options)), rng_(seed), service_(std::log(options_.median_ms), options_.sigma),
+        run_start_(run_start) {
+    double const mean_ms = options_.median_ms * std::exp(options_.sigma * options_.sigma / 2);
+    // Little's law: agents needed to sustain the capacity at the mean service time.
+    auto const servers = std::max<std::size_t>(1, static_cast<std::size_t>(options_.capacity_tps * share * mean_ms / 1000.0));
+    for (std::size_t i = 0; i < servers; ++i) free_at_.push(clock::time_point{});
+  }
+
+  boost::asio::awaitable<stress_testing::target::request_result> score(std::uint64_t) {
+    using namespace std::chrono;
+    using stress_testing::target::request_result;
+    auto const now = clock::now();
+    double const t = duration<double>(now - run_start_).count();
+    double extra_ms = 0;
+    for (auto const& f : options_.failures) {
+      if (t < f.start_time_seconds || t >= f.start_time_seconds + f.duration_seconds) continue;
+      bool const hit = std::uniform_real_distribution<double>(0, 1)(rng_) < f.severity;
+      switch (f.failure_type) {
+        case stress_testing::failure_type::lambda_crash:
+        case stress_testing::failure_type::agent_failure:
+          if (hit) co_return co_await reply(milliseconds(2), 502);
+          break;
+        case stress_testing::failure_type::dynamodb_throttle:
+        case stress_testing::failure_type::bedrock_rate_limit:
+          if (hit) co_return co_await reply(milliseconds(1), 429);
+          break;
+        default: {
+          auto it = f.parameters.find("latency_ms");
+          if (it != f.parameters.end())
+            if (auto const* v = std::get_if<std::int64_t>(&it->second)) extra_ms += static_cast<double>(*v);
+          break;
+        }
+      }
+    }
+    auto const free = free_at_.top();
+    auto const begin = std::max(now, free);
+    if (begin - now > options_.max_queue_wait) co_return co_await reply(milliseconds(1), 503);
+    free_at_.pop();
+    auto const finish = begin + duration_cast<nanoseconds>(duration<double, std::milli>(service_(rng_) + extra_ms));
+    free_at_.push(finish);
+    co_return co_await reply(finish - now, 200);
+  }
+
+ private:
+  static boost::asio::awaitable<stress_testing::target::request_result> reply(std::chrono::nanoseconds after,
+                                                                            unsigned status) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, after);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    co_return stress_testing::target::request_result::from_http_status(status, 180, 420);
+  }
+
+  scorer_options options_;
+  std::mt19937_64 rng_;
+  std::lognormal_distribution<double> service_;
+  clock::time_point run_start_;
+  std::priority_queue<clock::time_point, std::vector<clock::time_point>, std::greater<>> free_at_;
+};
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,170 @@
+#ifndef STRESS_TESTING_REPORT_RESULTS_JSON_HPP
+#define STRESS_TESTING_REPORT_RESULTS_JSON_HPP
+
+/** The results document (DESIGN.md §5): one JSON object per run, schema-versioned, holding the
+    scenario, status, summary in the seed's `SystemMetrics` names, every metric, the accounting,
+    the generator's health, criteria outcomes, the interval series, resilience figures and the
+    merged histograms (base64 of `histogram::encode`, mergeable again for distributed runs).
+    Keys are documented in docs/results.md. */
+
+#include <stress_testing/config/json.hpp>
+#include <stress_testing/metrics/histogram.hpp>
+#include <stress_testing/metrics/metric_names.hpp>
+#include <stress_testing/run/result.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+namespace stress_testing::report {
+
+/// Identifies the document; bump `results_schema_version` on any incompatible change.
+inline constexpr const char* results_schema = "stress_testing.results";
+inline constexpr int results_schema_version = 1;
+
+namespace detail {
+
+inline nlohmann::json optional_number(std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+inline nlohmann::json outcomes_json(const metrics::outcome_counters& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto o : all_outcomes) j[std::string(to_string(o))] = c.count(o);
+  return j;
+}
+
+inline nlohmann::json values_json(const metrics::metric_values& v) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto const& [name, value] : v.items()) j[std::string(name)] = optional_number(value);
+  return j;
+}
+
+inline double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+}  // namespace detail
+
+/// The whole result as a JSON document.
+inline nlohmann::json to_json(const run::run_result& r) {
+  using metrics::metric;
+  nlohmann::json j;
+  j["schema"] = results_schema;
+  j["schema_version"] = results_schema_version;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.scenario.load_profile.seed;
+  j["status"] = std::string(to_string(r.status));
+  j["status_reason"] = r.status_reason;
+  j["passed"] = r.passed();
+  j["started_at"] = format_timestamp(r.started_at);
+  j["ended_at"] = format_timestamp(r.ended_at);
+  j["elapsed_seconds"] = r.elapsed_seconds;
+  j["summary"] = r.summary;
+  j["metrics"] = detail::values_json(r.values);
+
+  auto const& a = r.accounting;
+  j["accounting"] = {
+      {"intended", a.intended},
+      {"issued", a.issued},
+      {"outcomes", detail::outcomes_json(a.outcomes)},
+      {"dropped_at_limit", a.dropped_at_limit},
+      {"dropped_at_stop", a.dropped_at_stop},
+      {"timed_out_at_stop", a.timed_out_at_stop},
+      {"abandoned", a.abandoned},
+      {"bytes_in", a.outcomes.bytes_in()},
+      {"bytes_out", a.outcomes.bytes_out()},
+      {"balanced", a.balanced()},
+  };
+  j["generator"] = {
+      {"limited", r.generator_limited},
+      {"reason", r.generator_reason},
+      {"late_requests", a.late},
+      {"send_lag_p50_ms", detail::ms(a.send_lag_p50)},
+      {"send_lag_p99_ms", detail::ms(a.send_lag_p99)},
+      {"send_lag_max_ms", detail::ms(a.send_lag_max)},
+  };
+
+  nlohmann::json criteria = nlohmann::json::array();
+  for (auto const& c : r.criteria)
+    criteria.push_back({{"expression", to_string(c.criterion)},
+                        {"description", c.criterion.description},
+                        {"abort_on_fail", c.criterion.abort_on_fail},
+                        {"actual", detail::optional_number(c.actual)},
+                        {"verdict", std::string(to_string(c.verdict))}});
+  j["criteria"] = std::move(criteria);
+
+  nlohmann::json intervals = nlohmann::json::array();
+  for (auto const& i : r.intervals) {
+    auto const& v = i.values;
+    intervals.push_back({
+        {"start_seconds", i.start_seconds()},
+        {"end_seconds", i.end_seconds()},
+        {"offered_tps", i.offered_tps},
+        {"throughput_tps", detail::optional_number(v.get(metric::throughput_tps))},
+        {"outcomes", detail::outcomes_json(i.counters)},
+        {"error_rate", detail::optional_number(v.get(metric::error_rate))},
+        {"p50_response_time_ms", detail::optional_number(v.get(metric::p50_response_time_ms))},
+        {"p95_response_time_ms", detail::optional_number(v.get(metric::p95_response_time_ms))},
+        {"p99_response_time_ms", detail::optional_number(v.get(metric::p99_response_time_ms))},
+        {"max_response_time_ms", detail::optional_number(v.get(metric::max_response_time_ms))},
+        {"p99_service_time_ms", detail::optional_number(v.get(metric::p99_service_time_ms))},
+        {"p99_send_lag_ms", detail::optional_number(v.get(metric::p99_send_lag_ms))},
+        {"in_flight", i.in_flight},
+        {"cpu_utilization", detail::optional_number(v.get(metric::cpu_utilization))},
+        {"degradation_level", std::string(to_string(i.degradation))},
+    });
+  }
+  j["intervals"] = std::move(intervals);
+
+  nlohmann::json resilience = nlohmann::json::array();
+  for (auto const& w : r.analysis.windows)
+    resilience.push_back({{"name", w.window.name},
+                          {"start_seconds", w.window.start_seconds},
+                          {"end_seconds", w.window.end_seconds},
+                          {"detected_after_seconds", detail::optional_number(w.detected_after_seconds)},
+                          {"recovered_after_seconds", detail::optional_number(w.recovered_after_seconds)},
+                          {"recovered", w.recovered()},
+                          {"requests_affected", w.requests_affected}});
+  j["resilience"] = {{"baseline_error_rate", r.analysis.baseline_error_rate},
+                     {"baseline_p99_ms", r.analysis.baseline_p99_ms},
+                     {"max_degradation_level", std::string(to_string(r.analysis.max_degradation))},
+                     {"windows", std::move(resilience)}};
+
+  auto const& h = r.histograms;
+  j["histograms"] = {{"unit", "ns"},
+                     {"encoding", "stress_testing histogram v1, base64"},
+                     {"response_time", h.response_time.to_base64()},
+                     {"service_time", h.service_time.to_base64()},
+                     {"send_lag", h.send_lag.to_base64()}};
+  return j;
+}
+
+/** Writes the document to `path` (pretty-printed), through a temporary file renamed into place
+    so a crash never leaves half a results file. Throws `std::system_error` on I/O failure. */
+inline void write_results(const run::run_result& r, const std::filesystem::path& path) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
+    out << to_json(r).dump(2) << '\n';
+    out.flush();
+    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+/// Reads back the merged histograms of a results document (for merging runs); throws
+/// `std::invalid_argument` when the document or an encoding is not valid.
+inline metrics::histogram read_histogram(const nlohmann::json& results, const std::string& which) {
+  auto const h = results.find("histograms");
+  if (h == results.end() || !h->is_object() || !h->contains(which) || !(*h)[which].is_string())
+    throw std::invalid_argument("results document has no histograms." + which);
+  return metrics::histogram::from_base64((*h)[which].get<std::string>());
+}
+
+}  // namespace stress_testing::report
+
+#endif

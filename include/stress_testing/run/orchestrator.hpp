@@ -1,0 +1,341 @@
+#ifndef STRESS_TESTING_RUN_ORCHESTRATOR_HPP
+#define STRESS_TESTING_RUN_ORCHESTRATOR_HPP
+
+/** Runs a `test_scenario` against a target: drives its load profile through a worker pool,
+    samples every interval, classifies degradation, judges the success criteria live (stopping
+    the run when an abort-on-fail criterion fails) and at the end, and returns a `run_result`.
+
+    This is the one place where a run's numbers are put together; the latencies themselves are
+    recorded by the engine (`load/open_loop.hpp`, where each request's completion is timed against
+    its intended send time). */
+
+#include <stress_testing/config/validation.hpp>
+#include <stress_testing/criteria.hpp>
+#include <stress_testing/load/worker_pool.hpp>
+#include <stress_testing/metrics/process_usage.hpp>
+#include <stress_testing/metrics/system_metrics.hpp>
+#include <stress_testing/models.hpp>
+#include <stress_testing/profile/from_model.hpp>
+#include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/result.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stress_testing::run {
+
+namespace asio = boost::asio;
+
+/// What the progress callback receives once per interval (and once for the final, partial one).
+struct interval_progress {
+  const interval_record& interval;
+  /// The interval's merged snapshot, histograms included (valid during the call only).
+  const metrics::snapshot& snapshot;
+  /// Every criterion judged on this interval alone (run-level metrics are `no_data` here).
+  const std::vector<criterion_result>& criteria;
+  test_status status;
+  double elapsed_seconds;   ///< end of the interval, since the first intended instant
+  double duration_seconds;  ///< the scenario's planned duration
+  double planned_tps;       ///< the profile's rate at the interval's end
+};
+
+/// How to run a scenario.
+struct run_options {
+  /// Sampling interval for the series, live criteria and progress (> 0).
+  std::chrono::nanoseconds interval{std::chrono::seconds(1)};
+  /// Workers, per-request timeout, in-flight bound, histogram layout, arrival process, seed.
+  /// `pool.seed == 0` takes the scenario's `load_profile.seed`.
+  load::worker_pool_options pool{};
+  degradation_thresholds degradation{};
+  recovery_thresholds recovery{};
+  /// Lead time between starting the workers and the first intended instant, so the first
+  /// requests are not late because threads were still starting.
+  std::chrono::nanoseconds start_delay{std::chrono::milliseconds(20)};
+  /// Called on the run's executor after each interval. Must not block for long: it delays the
+  /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
+  std::function<void(const interval_progress&)> on_interval;
+};
+
+/// Completion signature of `async_run`: the error is set only when the run could not start
+/// (invalid scenario or options: `errc::invalid_argument`, with the reasons in
+/// `result.status_reason`). A cancelled or aborted run completes without an error.
+using run_signature = void(boost::system::error_code, run_result);
+
+namespace detail {
+
+inline std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+struct pool_completion {
+  explicit pool_completion(const asio::any_io_executor& ex) : timer(ex) {}
+  bool done = false;
+  boost::system::error_code ec;
+  load::run_summary summary;
+  asio::steady_timer timer;  // the interval timer: cancelled when the pool finishes
+};
+
+/// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
+/// it, reports it. Returns the failed abort-on-fail criterion, if any.
+template <class Pool>
+std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& snap, std::chrono::nanoseconds from,
+                                              std::chrono::nanoseconds to, metrics::process_sampler& cpu,
+                                              const profile::any_profile& profile, const run_options& options,
+                                              run_result& result) {
+  pool.sample_into(snap, to);
+  metrics::derive_options d{cpu.sample(), now_timestamp()};
+  interval_record rec;
+  rec.start = from;
+  rec.end = to;
+  rec.counters = snap.counters;
+  rec.values = metrics::derive_metric_values(snap, d);
+  rec.in_flight = snap.in_flight;
+  double const seconds = std::chrono::duration<double>(to - from).count();
+  rec.offered_tps = seconds > 0 ? static_cast<double>(snap.counters.total()) / seconds : 0.0;
+  rec.degradation = classify_degradation(rec.values, options.degradation);
+  result.intervals.push_back(rec);
+
+  auto const judged = evaluate(result.scenario.success_criteria, rec.values);
+  std::optional<criterion_result> abort;
+  for (auto const& r : judged)
+    if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
+
+  if (options.on_interval) {
+    double const t = std::chrono::duration<double>(to).count();
+    options.on_interval(interval_progress{result.intervals.back(), snap, judged, result.status, t,
+                                          result.scenario.duration_seconds, profile.rate_at(t)});
+  }
+  return abort;
+}
+
+template <class TargetFactory>
+asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(test_scenario scenario,
+                                                                               TargetFactory factory,
+                                                                               run_options options) {
+  using namespace std::chrono;
+  auto ex = co_await asio::this_coro::executor;
+  // Any cancellation type stops the run (stop issuing, drain, cancel the rest); see async_run.
+  co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+
+  run_result result;
+  result.scenario = scenario;
+
+  std::vector<config_problem> problems;
+  validate(scenario, problems);
+  if (options.interval <= nanoseconds::zero()) problems.push_back({"interval", "must be > 0"});
+  if (options.start_delay < nanoseconds::zero()) problems.push_back({"start_delay", "must be >= 0"});
+  if (auto const* p = options.pool.loop.problem()) problems.push_back({"pool.loop", p});
+  if (!problems.empty()) {
+    result.status = test_status::failed;
+    result.status_reason = "invalid scenario or options:";
+    for (auto const& p : problems) result.status_reason += " " + to_string(p) + ";";
+    co_return std::pair{make_error_code(boost::system::errc::invalid_argument), std::move(result)};
+  }
+
+  result.status = test_status::initializing;
+  auto const profile = profile::make_profile(scenario.load_profile, scenario.duration_seconds);
+  auto const windows = disturbance_windows(scenario);
+  if (options.pool.seed == 0) options.pool.seed = scenario.load_profile.seed;
+  load::worker_pool<TargetFactory> pool(profile, std::move(factory), options.pool);
+
+  metrics::process_sampler interval_cpu;
+  metrics::process_sampler run_cpu;
+  auto const start = steady_clock::now() + options.start_delay;
+  result.started_at = now_timestamp() + duration_cast<microseconds>(options.start_delay);
+  auto completion = std::make_shared<pool_completion>(ex);
+  pool.start(ex, start);
+  pool.async_wait(asio::bind_executor(ex, [completion](boost::system::error_code ec, load::run_summary s) {
+    completion->done = true;
+    completion->ec = ec;
+    completion->summary = std::move(s);
+    completion->timer.cancel();
+  }));
+  result.status = test_status::running;
+
+  metrics::snapshot snap(options.pool.histograms);
+  nanoseconds previous{0};
+  std::int64_t tick = 1;
+  bool stopped_by_caller = false;
+  std::optional<criterion_result> aborted_by;
+  nanoseconds aborted_at{0};
+
+  while (!completion->done) {
+    auto const due = start + tick * options.interval;
+    completion->timer.expires_at(due);
+    boost::system::error_code ec;
+    co_await completion->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    asio::cancellation_state const cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) {
+      co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+      if (!stopped_by_caller && !aborted_by) {
+        stopped_by_caller = true;
+        result.status = test_status::stopping;
+        pool.stop();
+      }
+    }
+    if (completion->done) break;
+    if (steady_clock::now() < due) continue;  // woken early (cancellation): wait for the tick
+    auto abort = take_interval(pool, snap, previous, tick * options.interval, interval_cpu, profile, options, result);
+    previous = tick * options.interval;
+    ++tick;
+    if (abort && !aborted_by && !stopped_by_caller) {
+      aborted_by = std::move(abort);
+      aborted_at = previous;
+      result.status = test_status::stopping;
+      pool.stop();
+    }
+  }
+
+  // The last, partial interval: from the last tick to now.
+  auto const end = steady_clock::now() - start;
+  if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, result);
+
+  result.ended_at = now_timestamp();
+  result.accounting = completion->summary;
+  pool.cumulative_into(result.histograms);
+  result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
+
+  result.values = metrics::derive_metric_values(result.histograms, {run_cpu.sample(), result.ended_at});
+  result.analysis = analyse(result.intervals, windows, options.recovery);
+  result.analysis.store(result.values);
+  result.criteria = evaluate(scenario.success_criteria, result.values);
+  result.summary = metrics::to_system_metrics(result.values, result.histograms, result.ended_at);
+
+  auto const& acc = result.accounting;
+  result.generator_limited = acc.generator_limited;
+  if (acc.generator_limited) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%llu of %llu requests were sent late (p99 send lag %.3f ms, max %.3f ms): the load generator "
+                  "could not keep up, and response times include its lateness",
+                  static_cast<unsigned long long>(acc.late), static_cast<unsigned long long>(acc.issued),
+                  duration<double, std::milli>(acc.send_lag_p99).count(),
+                  duration<double, std::milli>(acc.send_lag_max).count());
+    result.generator_reason = buf;
+  }
+
+  if (completion->ec) {
+    result.status = test_status::failed;
+    result.status_reason = "the load engine failed: " + completion->ec.message();
+  } else if (aborted_by) {
+    result.status = test_status::failed;
+    result.status_reason = "aborted: criterion " + to_string(aborted_by->criterion) + " failed at " +
+                           seconds_text(duration<double>(aborted_at).count()) + " (actual " +
+                           (aborted_by->actual ? std::to_string(*aborted_by->actual) : std::string("n/a")) + ")";
+  } else if (stopped_by_caller) {
+    result.status = test_status::cancelled;
+    result.status_reason = "cancelled at " + seconds_text(duration<double>(end).count()) + "; " +
+                           std::to_string(acc.dropped_at_stop) + " requests not yet due were counted dropped";
+  } else {
+    result.status = test_status::completed;
+    result.status_reason = all_passed(result.criteria) ? "completed; every criterion passed"
+                                                       : "completed; a success criterion failed";
+  }
+  co_return std::pair{completion->ec, std::move(result)};
+}
+
+}  // namespace detail
+
+/** Runs `scenario`, building one target per worker with `factory(executor, worker_index)`.
+
+    - Completion signature: `void(error_code, run_result)`; see `run_signature`.
+    - `ex`: where the orchestration runs (sampling, criteria, the progress callback). With
+      `options.pool.workers == 0` the load runs on it too (no threads; tests and embedding);
+      otherwise each worker is a thread with its own `io_context` and its own target.
+    - Lifetimes: the scenario, factory and options are moved into the operation. Targets are
+      created and destroyed by the pool. The callback in `options.on_interval` is called on `ex`.
+    - Cancellation: any cancellation type on the token's slot stops the run gracefully: stop
+      issuing (requests not yet due are counted `dropped`), drain in-flight requests for
+      `pool.loop.drain_grace`, then cancel the rest. The operation still completes with the
+      result gathered so far (status CANCELLED, no error), so Ctrl-C can write results.
+    - Thread safety: the operation runs on `ex`; emit the cancellation signal on `ex`. */
+template <class TargetFactory, class CompletionToken>
+auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory factory, run_options options,
+               CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, run_signature>(
+      [ex](auto handler, test_scenario s, TargetFactory f, run_options o) mutable {
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        auto handler_ex = asio::get_associated_executor(handler, ex);
+        auto finish = [h = std::move(handler), handler_ex](
+                          std::exception_ptr e,
+                          std::pair<boost::system::error_code, run_result> r) mutable {
+          if (e) {
+            // Only a bug or an exhausted resource gets here; report it rather than crash.
+            r.second.status = test_status::failed;
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+              r.second.status_reason = std::string("internal error: ") + x.what();
+            } catch (...) {
+              r.second.status_reason = "internal error";
+            }
+            r.first = make_error_code(boost::system::errc::io_error);
+          }
+          asio::dispatch(handler_ex, asio::append(std::move(h), r.first, std::move(r.second)));
+        };
+        asio::co_spawn(ex, detail::run_scenario(std::move(s), std::move(f), std::move(o)),
+                       asio::bind_cancellation_slot(slot, std::move(finish)));
+      },
+      token, std::move(scenario), std::move(factory), std::move(options));
+}
+
+/** Runs `scenario` to completion on an internal `io_context` and returns its result. Throws
+    `boost::system::system_error` when the run could not start (the reasons are in the message). */
+template <class TargetFactory>
+run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options = {}) {
+  asio::io_context ioc;
+  boost::system::error_code ec;
+  std::optional<run_result> out;
+  async_run(ioc.get_executor(), std::move(scenario), std::move(factory), std::move(options),
+            [&](boost::system::error_code e, run_result r) {
+              ec = e;
+              out = std::move(r);
+            });
+  ioc.run();
+  if (ec) throw boost::system::system_error(ec, out ? out->status_reason : std::string("run failed"));
+  return std::move(*out);
+}
+
+/// Non-throwing form: sets `ec` instead.
+template <class TargetFactory>
+run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options,
+                        boost::system::error_code& ec) {
+  asio::io_context ioc;
+  std::optional<run_result> out;
+  async_run(ioc.get_executor(), std::move(scenario), std::move(factory), std::move(options),
+            [&](boost::system::error_code e, run_result r) {
+              ec = e;
+              out = std::move(r);
+            });
+  ioc.run();
+  return std::move(*out);
+}
+
+}  // namespace stress_testing::run
+
+#endif

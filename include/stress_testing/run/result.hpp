@@ -1,0 +1,59 @@
+#ifndef STRESS_TESTING_RUN_RESULT_HPP
+#define STRESS_TESTING_RUN_RESULT_HPP
+
+/** What a scenario run returns: status, summary in the seed's `SystemMetrics`, the accounting,
+    the per-interval series, the criteria outcomes, the resilience analysis and the merged
+    histograms (DESIGN.md §5). `report/results_json.hpp` writes it as one versioned document. */
+
+#include <stress_testing/criteria.hpp>
+#include <stress_testing/load/open_loop.hpp>
+#include <stress_testing/metrics/snapshot.hpp>
+#include <stress_testing/metrics/system_metrics.hpp>
+#include <stress_testing/models.hpp>
+#include <stress_testing/run/analysis.hpp>
+
+#include <string>
+#include <vector>
+
+namespace stress_testing::run {
+
+/// Everything known about a finished run.
+struct run_result {
+  stress_testing::test_scenario scenario;
+  /// COMPLETED (ran to the end), FAILED (an abort-on-fail criterion stopped it, or the run could
+  /// not start), CANCELLED (stopped by the caller). Whether the SLOs were met is `passed()`.
+  test_status status = test_status::not_started;
+  /// Why the run ended as it did, in a sentence ("criterion error_rate < 0.01 failed at 12.0 s").
+  std::string status_reason;
+
+  stress_testing::timestamp started_at{};
+  stress_testing::timestamp ended_at{};
+  double elapsed_seconds = 0;  ///< from the first intended instant to the last completion
+
+  /// The whole run in the seed's field names.
+  stress_testing::system_metrics summary;
+  /// Every metric of `metrics::metric_table` over the whole run, run-level ones included: what
+  /// the criteria were judged on.
+  metrics::metric_values values;
+  /// The engine's accounting, merged over workers: intended == sum of outcomes.
+  load::run_summary accounting;
+  /// The per-interval series, in time order.
+  std::vector<interval_record> intervals;
+  /// Every success criterion with its actual value and verdict, in the scenario's order.
+  std::vector<criterion_result> criteria;
+  /// Degradation, drift and resilience per disturbance window.
+  run_analysis analysis;
+  /// The whole run's three histograms (nanoseconds), mergeable with other runs'.
+  metrics::snapshot histograms;
+
+  /// The generator, not the target, was the bottleneck (send lag); latency figures include it.
+  bool generator_limited = false;
+  std::string generator_reason;
+
+  /// The run completed and no criterion failed (a `no_data` criterion does not fail it).
+  bool passed() const noexcept { return status == test_status::completed && all_passed(criteria); }
+};
+
+}  // namespace stress_testing::run
+
+#endif

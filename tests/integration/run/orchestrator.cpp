@@ -1,0 +1,246 @@
+#include <stress_testing/config/scenario_builder.hpp>
+#include <stress_testing/report/results_json.hpp>
+#include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/target/function_target.hpp>
+#include <stress_testing/target/request_result.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+
+namespace asio = boost::asio;
+namespace st = stress_testing;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+using st::target::request_result;
+
+// Named namespace: the library's coroutine frames hold these types (-Wsubobject-linkage).
+namespace orchestrator_test {
+
+constexpr auto hard_timeout = 30s;
+
+asio::awaitable<request_result> reply_after(std::chrono::nanoseconds delay, unsigned status) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::use_awaitable);
+  co_return request_result::from_http_status(status, 200, 100);
+}
+
+/// Answers with `status` after `delay`; between `fail_from` and `fail_to` (seconds since the
+/// target was made) answers 500 instead.
+struct scripted {
+  std::chrono::nanoseconds delay{2ms};
+  unsigned status = 200;
+  double fail_from = -1, fail_to = -1;
+  std::chrono::steady_clock::time_point born = std::chrono::steady_clock::now();
+  asio::awaitable<request_result> operator()(std::uint64_t) const {
+    double const t = std::chrono::duration<double>(std::chrono::steady_clock::now() - born).count();
+    return reply_after(delay, t >= fail_from && t < fail_to ? 500u : status);
+  }
+};
+
+struct factory {
+  scripted script;
+  auto operator()(asio::any_io_executor ex, std::size_t) const { return st::target::make_function_target(ex, script); }
+};
+
+st::test_scenario sustained(double tps, double seconds) {
+  st::test_scenario s;
+  s.scenario_id = "t";
+  s.name = "t";
+  s.load_profile.profile_type = st::load_profile_type::sustained;
+  s.load_profile.sustained_tps = tps;
+  s.duration_seconds = seconds;
+  return s;
+}
+
+struct outcome_box {
+  std::optional<std::pair<error_code, st::run::run_result>> value;
+  void operator()(error_code ec, st::run::run_result r) { value.emplace(ec, std::move(r)); }
+};
+
+// Runs to completion (or fails the test at the hard timeout).
+std::pair<error_code, st::run::run_result> run(asio::io_context& io, st::test_scenario s, factory f,
+                                               st::run::run_options o, asio::cancellation_signal* cancel = nullptr) {
+  outcome_box box;
+  auto handler = [&box](error_code ec, st::run::run_result r) { box(ec, std::move(r)); };
+  if (cancel)
+    st::run::async_run(io.get_executor(), std::move(s), f, std::move(o), asio::bind_cancellation_slot(cancel->slot(), handler));
+  else
+    st::run::async_run(io.get_executor(), std::move(s), f, std::move(o), handler);
+  io.run_for(hard_timeout);
+  REQUIRE_MESSAGE(box.value, "the run did not finish within the hard timeout");
+  return std::move(*box.value);
+}
+
+}  // namespace orchestrator_test
+
+using namespace orchestrator_test;
+
+TEST_SUITE("run") {
+  TEST_CASE("a short sustained run completes with every request accounted and criteria judged") {
+    auto s = sustained(500, 2);
+    s.success_criteria = {st::parse_criterion("p95_response_time_ms < 500"), st::parse_criterion("error_rate < 0.01"),
+                          st::parse_criterion("unhealthy_agents == 0")};
+    int intervals_seen = 0;
+    st::run::run_options o;
+    o.on_interval = [&](const st::run::interval_progress& p) {
+      ++intervals_seen;
+      CHECK(p.elapsed_seconds > 0);
+      CHECK(p.criteria.size() == 3);
+    };
+    asio::io_context io;
+    auto [ec, r] = run(io, s, factory{}, o);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.accounting.intended == 1000);  // 500/s x 2 s, uniform schedule
+    CHECK(r.accounting.balanced());
+    CHECK(r.accounting.count(st::outcome::ok) == 1000);
+    CHECK(r.summary.requests_total == 1000);
+    CHECK(r.summary.requests_successful == 1000);
+    CHECK(r.summary.error_rate == 0.0);
+    CHECK(r.summary.p50_response_time_ms >= 2.0);
+    CHECK(r.summary.p50_response_time_ms < 50.0);
+    CHECK(r.histograms.response_time.total_count() == 1000);
+    // Intervals: 2 full seconds plus the drain; together they hold every request.
+    CHECK(r.intervals.size() >= 2);
+    CHECK(intervals_seen == static_cast<int>(r.intervals.size()));
+    std::uint64_t sum = 0;
+    for (auto const& i : r.intervals) sum += i.counters.total();
+    CHECK(sum == 1000);
+    REQUIRE(r.criteria.size() == 3);
+    CHECK(r.criteria[0].passed());
+    CHECK(r.criteria[1].passed());
+    CHECK(r.criteria[2].verdict == st::verdict::no_data);
+    CHECK(r.passed());
+  }
+
+  TEST_CASE("the results document carries the summary accounting and mergeable histograms") {
+    asio::io_context io;
+    auto [ec, r] = run(io, sustained(200, 1), factory{}, {});
+    REQUIRE_FALSE(ec);
+    auto j = st::report::to_json(r);
+    CHECK(j["schema"] == "stress_testing.results");
+    CHECK(j["schema_version"] == 1);
+    CHECK(j["status"] == "COMPLETED");
+    CHECK(j["accounting"]["intended"] == 200);
+    CHECK(j["accounting"]["balanced"] == true);
+    CHECK(j["summary"]["requests_total"] == 200);
+    CHECK(j["scenario"]["scenario_id"] == "t");
+    auto h = st::report::read_histogram(nlohmann::json::parse(j.dump()), "response_time");
+    CHECK(h.total_count() == 200);
+    h.add(r.histograms.response_time);  // a round-tripped histogram merges with a live one
+    CHECK(h.total_count() == 400);
+    CHECK(h.max() == r.histograms.response_time.max());
+  }
+
+  TEST_CASE("an abort on fail criterion ends the run early with status failed") {
+    auto s = sustained(200, 20);
+    s.success_criteria = {st::parse_criterion("error_rate < 0.5")};
+    s.success_criteria[0].abort_on_fail = true;
+    factory f;
+    f.script.status = 500;
+    asio::io_context io;
+    auto const t0 = std::chrono::steady_clock::now();
+    auto [ec, r] = run(io, s, f, {});
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::failed);
+    CHECK(r.status_reason.find("aborted: criterion error_rate < 0.5 failed at 1.0 s") == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+    CHECK(r.accounting.balanced());
+    CHECK(r.accounting.dropped_at_stop > 0);  // the rest of the 20 s were never sent
+    CHECK_FALSE(r.passed());
+  }
+
+  TEST_CASE("cancelling mid run keeps intended equal to the sum of outcomes") {
+    asio::io_context io;
+    asio::cancellation_signal cancel;
+    asio::steady_timer stopper(io, 700ms);
+    stopper.async_wait([&](error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    auto [ec, r] = run(io, sustained(400, 5), factory{}, {}, &cancel);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::cancelled);
+    CHECK(r.accounting.cancelled);
+    CHECK(r.accounting.intended == 2000);  // the whole schedule is accounted, sent or not
+    CHECK(r.accounting.balanced());
+    CHECK(r.accounting.dropped_at_stop > 1000);
+    CHECK(r.elapsed_seconds < 3.0);
+  }
+
+  TEST_CASE("an invalid scenario fails to start with every reason") {
+    auto s = sustained(-5, 0);
+    asio::io_context io;
+    auto [ec, r] = run(io, s, factory{}, {});
+    CHECK(ec == boost::system::errc::invalid_argument);
+    CHECK(r.status == st::test_status::failed);
+    CHECK(r.status_reason.find("load_profile.sustained_tps") != std::string::npos);
+    CHECK(r.status_reason.find("duration_seconds") != std::string::npos);
+  }
+
+  TEST_CASE("a failure window is detected and recovery is measured") {
+    // 200/s for 6 s; the target answers 500 from 2 s to 3 s of its life (the run starts ~20 ms
+    // after the target is made). The scenario declares the same window.
+    auto s = sustained(200, 6);
+    st::failure_scenario f;
+    f.failure_type = st::failure_type::lambda_crash;
+    f.start_time_seconds = 2;
+    f.duration_seconds = 1;
+    s.failure_scenarios = {f};
+    s.success_criteria = {st::parse_criterion("failures_unrecovered == 0"),
+                          st::parse_criterion("max_degradation_level >= 3")};
+    factory fac;
+    fac.script.fail_from = 2.0;
+    fac.script.fail_to = 3.0;
+    asio::io_context io;
+    auto [ec, r] = run(io, s, fac, {});
+    REQUIRE_FALSE(ec);
+    REQUIRE(r.analysis.windows.size() == 1);
+    auto const& w = r.analysis.windows[0];
+    REQUIRE(w.detected_after_seconds);
+    CHECK(*w.detected_after_seconds <= 1.0);
+    REQUIRE(w.recovered_after_seconds);
+    CHECK(*w.recovered_after_seconds <= 1.0);
+    CHECK(w.requests_affected >= 190);  // ~200 requests failed in the window
+    CHECK(w.requests_affected <= 410);
+    CHECK(r.analysis.max_degradation == st::degradation_level::critical);
+    CHECK(r.criteria[0].passed());
+    CHECK(r.criteria[1].passed());
+    CHECK(r.values.get(st::metrics::metric::error_rate_outside_failures).value() < 0.05);
+  }
+
+  TEST_CASE("a run on two worker threads accounts for every request") {
+    st::run::run_options o;
+    o.pool.workers = 2;
+    asio::io_context io;
+    auto [ec, r] = run(io, sustained(1000, 2), factory{}, o);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.accounting.intended == 2000);
+    CHECK(r.accounting.balanced());
+    CHECK(r.histograms.counters.total() == 2000);
+  }
+
+  TEST_CASE("run_blocking runs a scaled predefined scenario") {
+    auto s = st::scale_scenario(st::scenario_builder::create_peak_load_scenario(), 0.001, 0.05);  // 1.8 s peaking at 500/s
+    auto r = st::run::run_blocking(s, factory{});
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.accounting.balanced());
+    CHECK(static_cast<double>(r.accounting.intended) == doctest::Approx(500 * (0.15 + 1.2 + 0.15)).epsilon(0.01));
+    auto find = [&](std::string_view m) {
+      for (auto const& c : r.criteria)
+        if (c.criterion.metric == m) return c.verdict;
+      return st::verdict::no_data;
+    };
+    CHECK(find("requests_lost") == st::verdict::pass);
+    CHECK(find("p95_response_time_ms") == st::verdict::pass);
+    CHECK(find("unhealthy_agents") == st::verdict::no_data);
+  }
+}
