@@ -72,9 +72,9 @@ void print_live(const st::run::interval_progress& p) {
   double const secs = p.interval.end_seconds() - p.interval.start_seconds();
   double const failed = static_cast<double>(c.total() - c.count(st::outcome::ok));
   std::fprintf(stderr,
-               "[%6.1fs/%4.0fs] plan %6.0f/s  offered %6.0f/s  ok %6.0f/s  p50 %7.1fms  p99 %7.1fms  "
+               "[%6.1fs/%4.0fs] plan %6.0f/s  done %6.0f/s  ok %6.0f/s  p50 %7.1fms  p99 %7.1fms  "
                "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %6.2fms  %s\n",
-               p.elapsed_seconds, p.duration_seconds, p.planned_tps, p.interval.offered_tps,
+               p.elapsed_seconds, p.duration_seconds, p.planned_tps, p.interval.completed_tps,
                secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
                v.get(metric::p50_response_time_ms).value_or(0), v.get(metric::p99_response_time_ms).value_or(0),
                c.total() ? 100.0 * failed / static_cast<double>(c.total()) : 0.0,
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("scenarios", "list the predefined scenarios");
   auto* run_cmd = app.add_subcommand("scenario", "run a predefined scenario, or one from a JSON file");
   std::string name, file, out_dir = "stress-results", env = "production", target = "sim";
-  double time_scale = 1, load_scale = 1, capacity = 8400, interval_s = 1, timeout_s = 30;
+  double time_scale = 1, load_scale = 1, capacity = 7800, interval_s = 1, timeout_s = 30;
   std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
   std::size_t max_in_flight = 100000;
   bool poisson = false, quiet = false;

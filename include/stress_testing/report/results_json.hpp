@@ -100,7 +100,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
     intervals.push_back({
         {"start_seconds", i.start_seconds()},
         {"end_seconds", i.end_seconds()},
-        {"offered_tps", i.offered_tps},
+        {"completed_tps", i.completed_tps},
         {"throughput_tps", detail::optional_number(v.get(metric::throughput_tps))},
         {"outcomes", detail::outcomes_json(i.counters)},
         {"error_rate", detail::optional_number(v.get(metric::error_rate))},

@@ -60,7 +60,10 @@ struct interval_record {
   std::chrono::nanoseconds end{0};
   metrics::outcome_counters counters;
   metrics::metric_values values;
-  double offered_tps = 0;  ///< intended requests of the interval / its length
+  /// Requests whose outcome was recorded in the interval (any outcome, dropped included) / its
+  /// length. Outcomes are recorded at completion, so this is the completion rate, not the
+  /// intended rate (`interval_progress::planned_tps` is that).
+  double completed_tps = 0;
   degradation_level degradation = degradation_level::none;
   std::int64_t in_flight = 0;
 

@@ -59,7 +59,7 @@ struct interval_progress {
   test_status status;
   double elapsed_seconds;   ///< end of the interval, since the first intended instant
   double duration_seconds;  ///< the scenario's planned duration
-  double planned_tps;       ///< the profile's rate at the interval's end
+  double planned_tps;       ///< the profile's mean rate over the interval (what the schedule intends)
 };
 
 /// How to run a scenario.
@@ -116,7 +116,7 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   rec.values = metrics::derive_metric_values(snap, d);
   rec.in_flight = snap.in_flight;
   double const seconds = std::chrono::duration<double>(to - from).count();
-  rec.offered_tps = seconds > 0 ? static_cast<double>(snap.counters.total()) / seconds : 0.0;
+  rec.completed_tps = seconds > 0 ? static_cast<double>(snap.counters.total()) / seconds : 0.0;
   rec.degradation = classify_degradation(rec.values, options.degradation);
   result.intervals.push_back(rec);
 
@@ -126,9 +126,11 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
     if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
 
   if (options.on_interval) {
-    double const t = std::chrono::duration<double>(to).count();
-    options.on_interval(interval_progress{result.intervals.back(), snap, judged, result.status, t,
-                                          result.scenario.duration_seconds, profile.rate_at(t)});
+    double const a = std::chrono::duration<double>(from).count();
+    double const b = std::chrono::duration<double>(to).count();
+    double const planned = b > a ? (profile.cumulative(b) - profile.cumulative(a)) / (b - a) : 0.0;
+    options.on_interval(
+        interval_progress{result.intervals.back(), snap, judged, result.status, b, result.scenario.duration_seconds, planned});
   }
   return abort;
 }
