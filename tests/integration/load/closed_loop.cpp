@@ -151,12 +151,21 @@ TEST_SUITE("load") {
     std::int64_t const missed_per_user = (1012 + 10 - (512 + e)) / e;
     CHECK(per_user == 32);
     CHECK(missed_per_user == 30);
+    // Slack in slots per user. Each request drifts the user's cadence by the timer's wake-up
+    // lateness; under a sanitizer that is ~1 ms per request, enough to move the window by up to
+    // two slots (seen in CI: 34 per user), and a second request per user may be sent into it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    constexpr std::int64_t slack = 3;
+#else
+    constexpr std::int64_t slack = 1;
+#endif
     auto const slow = count_above(s.response_time, 12ms);
-    CHECK(slow >= 20 * per_user - 20);
-    CHECK(slow <= 20 * per_user + 20);
-    CHECK(r.backfilled >= static_cast<std::uint64_t>(20 * missed_per_user - 20));
-    CHECK(r.backfilled <= static_cast<std::uint64_t>(20 * missed_per_user + 20));
-    CHECK(count_above(s.service_time, 12ms) == 20);
+    CHECK(slow >= 20 * (per_user - slack));
+    CHECK(slow <= 20 * (per_user + slack));
+    CHECK(r.backfilled >= static_cast<std::uint64_t>(20 * (missed_per_user - slack)));
+    CHECK(r.backfilled <= static_cast<std::uint64_t>(20 * (missed_per_user + slack)));
+    CHECK(count_above(s.service_time, 12ms) >= 20);
+    CHECK(count_above(s.service_time, 12ms) <= 20 * slack);
     CHECK(ms(s.response_time.max()) == doctest::Approx(500.0).epsilon(0.02));
     CHECK(r.intended == r.issued + r.backfilled);
     // The users' ~500 ms lag behind their cadence is the target's doing, not the generator's:
