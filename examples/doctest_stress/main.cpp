@@ -61,12 +61,16 @@ TEST_CASE("the risk scorer sustains 2000 scores per second within its latency SL
 
   st::run::run_options options;
   options.pool.workers = 1;  // one load thread; the component runs on it
+  // A CI machine shares its cores with other jobs: call the generator limited only when requests
+  // go out more than 5 ms late (still a tenth of the SLO), not the default 1 ms.
+  options.pool.loop.generator.late_threshold = std::chrono::milliseconds(5);
 
   auto result = st::run::run_blocking(s, scorer_target{}, options);
 
   CHECK(result.status == st::test_status::completed);
   CHECK(result.accounting.intended == 4000);
   CHECK(result.accounting.balanced());       // every intended request ended in one outcome
+  INFO(result.generator_reason);
   CHECK_FALSE(result.generator_limited);     // else the latencies below would blame the wrong side
   CHECK(result.summary.p99_response_time_ms < 50);
   for (auto const& c : result.criteria) CHECK_MESSAGE(c.passed(), st::to_string(c.criterion));
