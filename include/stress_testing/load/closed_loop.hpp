@@ -167,29 +167,11 @@ class closed_loop_state : public std::enable_shared_from_this<closed_loop_state<
     if (stop_slot_.is_connected()) stop_slot_.clear();
     wake_timer_.cancel();
     for (auto& us : users_) us.timer.cancel();
-    summary_.abandoned = occupied_;
-    summary_.elapsed = clock::now() - start_;
-    summary_.send_lag_p50 = std::chrono::nanoseconds(send_lag_.value_at_percentile(50.0));
-    summary_.send_lag_p99 = std::chrono::nanoseconds(send_lag_.value_at_percentile(99.0));
-    summary_.send_lag_max = std::chrono::nanoseconds(send_lag_.max());
-    summary_.generator_limited =
-        summary_.issued > 0 &&
-        static_cast<double>(summary_.late) > options_.generator.late_fraction * static_cast<double>(summary_.issued);
+    finalize_summary(summary_, send_lag_, options_.generator, occupied_, clock::now() - start_);
     recorder_.set_in_flight(static_cast<std::int64_t>(occupied_));
   }
 
-  boost::system::error_code error() const noexcept {
-    if (!failure_) return {};
-    try {
-      std::rethrow_exception(failure_);
-    } catch (const boost::system::system_error& e) {
-      return e.code();
-    } catch (const std::bad_alloc&) {
-      return make_error_code(boost::system::errc::not_enough_memory);
-    } catch (...) {
-      return make_error_code(boost::system::errc::state_not_recoverable);
-    }
-  }
+  boost::system::error_code error() const noexcept { return engine_error(failure_); }
 
   const run_summary& summary() const noexcept { return summary_; }
 
@@ -280,10 +262,6 @@ class closed_loop_state : public std::enable_shared_from_this<closed_loop_state<
     bool recorded = false;
   };
 
-  static outcome classify(boost::system::error_code ec, const target::request_result& result) noexcept {
-    if (ec && result.kind == outcome::ok) return outcome::io_error;
-    return result.kind;
-  }
 
   // Arms the user's wait for its next send, or retires it.
   void schedule(std::size_t u) {

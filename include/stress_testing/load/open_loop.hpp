@@ -177,6 +177,42 @@ inline constexpr unsigned catch_up_batch = 16;
 // Arrivals counted as dropped at stop between two yields.
 inline constexpr unsigned drop_batch = 65'536;
 
+// What both engines (open and closed loop) share about ending a request and a run.
+
+/// An error code means failure even if the target left `kind` at ok; otherwise the target's word.
+inline outcome classify(boost::system::error_code ec, const target::request_result& result) noexcept {
+  if (ec && result.kind == outcome::ok) return outcome::io_error;
+  return result.kind;
+}
+
+/// Fills the summary's end-of-run figures: elapsed time, send-lag percentiles, `abandoned`, and
+/// the `generator_limited` verdict (`late` over `late_fraction` of the issued requests).
+inline void finalize_summary(run_summary& summary, const metrics::histogram& send_lag, const generator_limits& limits,
+                             std::size_t still_outstanding, std::chrono::nanoseconds elapsed) noexcept {
+  summary.abandoned = still_outstanding;
+  summary.elapsed = elapsed;
+  summary.send_lag_p50 = std::chrono::nanoseconds(send_lag.value_at_percentile(50.0));
+  summary.send_lag_p99 = std::chrono::nanoseconds(send_lag.value_at_percentile(99.0));
+  summary.send_lag_max = std::chrono::nanoseconds(send_lag.max());
+  summary.generator_limited =
+      summary.issued > 0 &&
+      static_cast<double>(summary.late) > limits.late_fraction * static_cast<double>(summary.issued);
+}
+
+/// The error code a run completes with when the engine itself failed (`failure`), else none.
+inline boost::system::error_code engine_error(const std::exception_ptr& failure) noexcept {
+  if (!failure) return {};
+  try {
+    std::rethrow_exception(failure);
+  } catch (const boost::system::system_error& e) {
+    return e.code();
+  } catch (const std::bad_alloc&) {
+    return make_error_code(boost::system::errc::not_enough_memory);
+  } catch (...) {
+    return make_error_code(boost::system::errc::state_not_recoverable);
+  }
+}
+
 template <class State>
 struct request_handler {
   std::shared_ptr<State> state;
@@ -297,29 +333,11 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
     arrival_timer_.cancel();
     timeout_timer_.cancel();
     wake_timer_.cancel();
-    summary_.abandoned = occupied_;
-    summary_.elapsed = clock::now() - start_;
-    summary_.send_lag_p50 = std::chrono::nanoseconds(send_lag_.value_at_percentile(50.0));
-    summary_.send_lag_p99 = std::chrono::nanoseconds(send_lag_.value_at_percentile(99.0));
-    summary_.send_lag_max = std::chrono::nanoseconds(send_lag_.max());
-    summary_.generator_limited =
-        summary_.issued > 0 &&
-        static_cast<double>(summary_.late) > options_.generator.late_fraction * static_cast<double>(summary_.issued);
+    finalize_summary(summary_, send_lag_, options_.generator, occupied_, clock::now() - start_);
     recorder_.set_in_flight(static_cast<std::int64_t>(occupied_));
   }
 
-  boost::system::error_code error() const noexcept {
-    if (!failure_) return {};
-    try {
-      std::rethrow_exception(failure_);
-    } catch (const boost::system::system_error& e) {
-      return e.code();
-    } catch (const std::bad_alloc&) {
-      return make_error_code(boost::system::errc::not_enough_memory);
-    } catch (...) {
-      return make_error_code(boost::system::errc::state_not_recoverable);
-    }
-  }
+  boost::system::error_code error() const noexcept { return engine_error(failure_); }
 
   const run_summary& summary() const noexcept { return summary_; }
 
@@ -380,12 +398,6 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
   }
 
  private:
-  // An error code means failure even if the target left `kind` at ok; otherwise the target's word.
-  static outcome classify(boost::system::error_code ec, const target::request_result& result) noexcept {
-    if (ec && result.kind == outcome::ok) return outcome::io_error;
-    return result.kind;
-  }
-
   void issue(std::uint64_t sequence, clock::time_point intended, clock::time_point now) {
     request_slot& r = pool_.acquire();
     // The previous operation of this slot may have left its cancellation handler installed;
