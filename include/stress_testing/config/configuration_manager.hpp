@@ -5,6 +5,7 @@
     scenarios) as JSON files in a directory, with full validation on load. */
 
 #include <stress_testing/config/json.hpp>
+#include <stress_testing/detail/atomic_file.hpp>
 #include <stress_testing/config/problem.hpp>
 #include <stress_testing/config/validation.hpp>
 #include <stress_testing/models.hpp>
@@ -125,17 +126,7 @@ class configuration_manager {
   }
 
   static std::filesystem::path write_file(const std::filesystem::path& path, const nlohmann::json& j) {
-    std::filesystem::create_directories(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
-      out << j.dump(2) << '\n';
-      out.flush();
-      if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
-    }
-    std::filesystem::rename(tmp, path);
+    detail::write_file_atomically(path, j.dump(2) + "\n");
     return path;
   }
 

@@ -8,6 +8,7 @@
     Keys are documented in docs/results.md. */
 
 #include <stress_testing/config/json.hpp>
+#include <stress_testing/detail/atomic_file.hpp>
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/run/result.hpp>
@@ -143,17 +144,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
 /** Writes the document to `path` (pretty-printed), through a temporary file renamed into place
     so a crash never leaves half a results file. Throws `std::system_error` on I/O failure. */
 inline void write_results(const run::run_result& r, const std::filesystem::path& path) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
-    out << to_json(r).dump(2) << '\n';
-    out.flush();
-    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path);
+  stress_testing::detail::write_file_atomically(path, to_json(r).dump(2) + "\n");
 }
 
 /// Reads back the merged histograms of a results document (for merging runs); throws
