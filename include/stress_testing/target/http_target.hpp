@@ -1,0 +1,690 @@
+#ifndef STRESS_TESTING_TARGET_HTTP_TARGET_HPP
+#define STRESS_TESTING_TARGET_HTTP_TARGET_HPP
+
+/** The HTTP/1.1 target (DESIGN.md §4, network layer): a keep-alive connection pool over Beast's
+    parser and Asio sockets, plain or TLS. Requires linking OpenSSL (`OpenSSL::SSL`) for https. */
+
+#include <stress_testing/metrics/agent_timings.hpp>
+#include <stress_testing/outcome.hpp>
+#include <stress_testing/target/async_target.hpp>
+#include <stress_testing/target/detail/request_completion.hpp>
+#include <stress_testing/target/http/response_sink.hpp>
+#include <stress_testing/target/http/server_timing.hpp>
+#include <stress_testing/target/http/url.hpp>
+#include <stress_testing/target/request_result.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stress_testing::target {
+
+/** What a response observer sees of one complete HTTP response (valid during the call only). */
+struct http_response_view {
+  std::uint64_t sequence = 0;      ///< the request's sequence number
+  unsigned status = 0;             ///< HTTP status code
+  std::string_view body;           ///< the first `keep_body` bytes of the (de-chunked) body
+  std::uint64_t body_bytes = 0;    ///< the whole body's size
+  std::string_view server_timing;  ///< the `Server-Timing` header(s), joined, possibly empty
+};
+
+/** TLS settings for `https://` URLs. Certificates are verified (chain and host name) by default. */
+struct tls_options {
+  /// PEM file of extra certificate authorities to trust, e.g. a test server's self-signed
+  /// certificate: safer than turning verification off.
+  std::string ca_file;
+  /// The same, as PEM text.
+  std::string ca_pem;
+  /// Accept any certificate. Only for a throw-away test server; never against a real service.
+  bool insecure_skip_verify = false;
+};
+
+/** Settings of an `http_target`. */
+struct http_target_options {
+  /// `http://host[:port]/path?query` or `https://...`. Resolved once, when the target is built.
+  std::string url;
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  /// Extra header lines for every request. `Host` and `User-Agent` are added unless given here;
+  /// `Content-Length` is always computed.
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// The body of every request (ignored when `body_generator` is set).
+  std::string body;
+  /** Writes request `sequence`'s body into `out` (cleared before the call; its capacity is kept
+      between requests, so a generator that only appends allocates nothing in steady state).
+      Called on the target's executor. */
+  std::function<void(std::uint64_t sequence, std::string& out)> body_generator;
+  /// Keep-alive connections of this target (one target per worker: the pool's total is
+  /// workers × connections). Requests beyond them wait, in order, for a free connection.
+  std::size_t connections = 1;
+  /// A response whose body is larger is an `io_error` (counted in `body_too_large`).
+  std::uint64_t max_response_body = 8u << 20;
+  /// A response whose header is larger is an `io_error` (counted in `protocol_errors`).
+  std::uint32_t max_response_header = 16u << 10;
+  /// How many body bytes `on_response` sees (0: none are kept).
+  std::size_t keep_body = 0;
+  /// Called for each complete response, before the request completes (on the target's executor).
+  std::function<void(const http_response_view&)> on_response;
+  /// Parse `Server-Timing` into `http_target_stats::agents`.
+  bool record_server_timing = true;
+  tls_options tls;
+  /** Refuse (throw at construction) a URL that resolves to anything but loopback (127.0.0.0/8,
+      ::1) unless this is set: load tests must not hit a real service by accident. */
+  bool allow_non_loopback = false;
+
+  /// Every problem with these options, each naming the field ("connections: must be >= 1").
+  std::vector<std::string> problems() const {
+    std::vector<std::string> out;
+    std::string why;
+    if (!http::url::parse(url, &why)) out.push_back("url: " + why);
+    if (connections == 0) out.push_back("connections: must be >= 1");
+    if (max_response_body == 0) out.push_back("max_response_body: must be > 0");
+    if (max_response_header < 64) out.push_back("max_response_header: must be >= 64");
+    if (keep_body > max_response_body) out.push_back("keep_body: must be <= max_response_body");
+    return out;
+  }
+};
+
+/** What one `http_target` observed beyond the outcomes (the engine counts those): how
+    connections ended and what failed, and the per-agent timings the service reported. Written on
+    the target's executor; read it there, or after the run completed. */
+struct http_target_stats {
+  std::uint64_t connections_opened = 0;  ///< connects that succeeded (TLS handshake included)
+  std::uint64_t connect_failures = 0;    ///< refused, unreachable, TLS handshake failed
+  std::uint64_t tls_failures = 0;        ///< of which the TLS handshake failed (e.g. verification)
+  std::uint64_t closed_by_server = 0;    ///< `Connection: close`, or end of stream mid-exchange
+  std::uint64_t resets = 0;              ///< connection reset or broken pipe mid-exchange
+  std::uint64_t protocol_errors = 0;     ///< unparsable response (garbage, header too large)
+  std::uint64_t body_too_large = 0;      ///< response body over `max_response_body`
+  std::uint64_t cancelled = 0;           ///< requests cancelled (engine timeout, end of run)
+  std::uint64_t stale_retries = 0;       ///< idempotent requests re-sent once (stale keep-alive)
+  std::uint64_t responses = 0;           ///< complete responses, any status
+  std::uint64_t bytes_in = 0;            ///< bytes read, headers included
+  std::uint64_t bytes_out = 0;           ///< bytes written, headers included
+  metrics::agent_timings agents;         ///< from `Server-Timing`
+
+  /// Adds `other`'s counts and agents (for merging workers).
+  void merge(const http_target_stats& other) {
+    connections_opened += other.connections_opened;
+    connect_failures += other.connect_failures;
+    tls_failures += other.tls_failures;
+    closed_by_server += other.closed_by_server;
+    resets += other.resets;
+    protocol_errors += other.protocol_errors;
+    body_too_large += other.body_too_large;
+    cancelled += other.cancelled;
+    stale_retries += other.stale_retries;
+    responses += other.responses;
+    bytes_in += other.bytes_in;
+    bytes_out += other.bytes_out;
+    agents.merge(other.agents);
+  }
+};
+
+namespace detail {
+
+inline bool is_loopback(const boost::asio::ip::address& a) noexcept {
+  if (a.is_loopback()) return true;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  return false;
+}
+
+/** The connection pool behind `http_target`. Stable in memory (the target holds it by pointer)
+    so that socket handlers can refer to it and to its connections by raw pointer. */
+class http_pool {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+  using tcp = boost::asio::ip::tcp;
+  using error_code = boost::system::error_code;
+
+  http_pool(executor_type ex, http_target_options options)
+      : ex_(std::move(ex)), options_(std::move(options)), stats_(std::make_shared<http_target_stats>()) {
+    if (auto problems = options_.problems(); !problems.empty()) {
+      std::string text = "http_target: ";
+      for (std::size_t i = 0; i < problems.size(); ++i) text += (i ? "; " : "") + problems[i];
+      throw std::invalid_argument(text);
+    }
+    url_ = http::url::parse_or_throw(options_.url);
+    tcp::resolver resolver(ex_);
+    error_code ec;
+    endpoints_ = resolver.resolve(url_.host, std::to_string(url_.port), ec);
+    if (ec || endpoints_.empty())
+      throw std::invalid_argument("http_target: cannot resolve '" + url_.host + "': " + ec.message());
+    if (!options_.allow_non_loopback) {
+      for (const auto& e : endpoints_)
+        if (!is_loopback(e.endpoint().address()))
+          throw std::invalid_argument("http_target: '" + url_.host + "' resolves to " +
+                                      e.endpoint().address().to_string() +
+                                      ", not a loopback address; set allow_non_loopback to load a remote service");
+    }
+    if (url_.tls()) make_tls_context();
+    build_prefix();
+    namespace bh = boost::beast::http;
+    auto const m = options_.method;
+    idempotent_ = m == bh::verb::get || m == bh::verb::head || m == bh::verb::put || m == bh::verb::delete_ ||
+                  m == bh::verb::options;
+    conns_.reserve(options_.connections);
+    idle_.reserve(options_.connections);
+    for (std::size_t i = 0; i < options_.connections; ++i) {
+      conns_.push_back(std::make_unique<connection>(this, ex_));
+      idle_.push_back(conns_.back().get());
+    }
+    std::reverse(idle_.begin(), idle_.end());  // connection 0 is used first
+  }
+
+  http_pool(const http_pool&) = delete;
+  http_pool& operator=(const http_pool&) = delete;
+
+  ~http_pool() {
+    for (auto& c : conns_) {
+      error_code ignored;
+      c->socket.close(ignored);
+    }
+  }
+
+  const executor_type& get_executor() const noexcept { return ex_; }
+  const std::shared_ptr<http_target_stats>& stats() const noexcept { return stats_; }
+  const http::url& target_url() const noexcept { return url_; }
+
+  template <class Handler>
+  void start(std::uint64_t sequence, Handler&& handler) {
+    node* n = acquire();
+    n->sequence = sequence;
+    n->retried = false;
+    n->cancelled = false;
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    n->completion.emplace(std::forward<Handler>(handler));
+    if (slot.is_connected()) {
+      n->slot = slot;
+      n->slot.template emplace<cancel_handler>(cancel_handler{this, n});
+    } else {
+      n->slot = {};
+    }
+    if (!idle_.empty()) {
+      connection* c = idle_.back();
+      idle_.pop_back();
+      assign(c, n);
+    } else {
+      enqueue(n);
+    }
+  }
+
+  /// Closes every idle connection (busy ones close when their exchange ends).
+  void close_idle() {
+    for (connection* c : idle_) close(*c);
+  }
+
+ private:
+  struct connection;
+
+  struct node {
+    std::uint64_t sequence = 0;
+    request_completion completion;
+    boost::asio::cancellation_slot slot;
+    node* next = nullptr;  // free list / wait queue
+    node* prev = nullptr;  // wait queue
+    connection* conn = nullptr;
+    http_pool* owner = nullptr;
+    bool queued = false;
+    bool retried = false;
+    bool cancelled = false;
+  };
+
+  struct connection {
+    connection(http_pool* o, const executor_type& ex) : owner(o), socket(ex) {
+      buffer.reserve(16 * 1024);
+      head.reserve(512);
+    }
+    http_pool* owner;
+    tcp::socket socket;
+    std::optional<boost::asio::ssl::stream<tcp::socket&>> tls;
+    bool open = false;    // connected (and handshaken)
+    bool reused = false;  // an exchange already completed on this connection
+    node* current = nullptr;
+    boost::beast::flat_buffer buffer;
+    std::string head;           // request line and headers
+    std::string body;           // generated body
+    std::string kept_body;      // for the observer
+    std::string server_timing;  // joined header values
+    std::optional<http::response_sink> parser;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+  };
+
+  struct cancel_handler {
+    http_pool* pool;
+    node* n;
+    void operator()(boost::asio::cancellation_type_t) const { pool->cancel(n); }
+  };
+
+  template <class F>
+  void with_stream(connection& c, F&& f) {
+    if (c.tls) f(*c.tls);
+    else f(c.socket);
+  }
+
+  // --- nodes -------------------------------------------------------------------------------
+
+  node* acquire() {
+    if (!free_) {
+      nodes_.push_back(std::make_unique<node>());
+      nodes_.back()->owner = this;
+      return nodes_.back().get();
+    }
+    node* n = free_;
+    free_ = n->next;
+    n->next = nullptr;
+    return n;
+  }
+
+  static void release_node(void* p) noexcept {
+    auto* n = static_cast<node*>(p);
+    n->conn = nullptr;
+    n->next = n->owner->free_;
+    n->owner->free_ = n;
+  }
+
+  void enqueue(node* n) {
+    n->queued = true;
+    n->prev = tail_;
+    n->next = nullptr;
+    if (tail_) tail_->next = n;
+    else head_ = n;
+    tail_ = n;
+  }
+
+  node* dequeue() {
+    node* n = head_;
+    if (n) unlink(n);
+    return n;
+  }
+
+  void unlink(node* n) {
+    if (n->prev) n->prev->next = n->next;
+    else head_ = n->next;
+    if (n->next) n->next->prev = n->prev;
+    else tail_ = n->prev;
+    n->prev = n->next = nullptr;
+    n->queued = false;
+  }
+
+  void complete(node* n, error_code ec, request_result r) {
+    if (n->slot.is_connected()) n->slot.clear();
+    n->slot = {};
+    n->completion.complete(ex_, ec, r, &release_node, n);
+  }
+
+  void cancel(node* n) {
+    if (n->cancelled) return;
+    n->cancelled = true;
+    ++stats_->cancelled;
+    if (n->queued) {
+      unlink(n);
+      // Not from inside the cancellation signal's emit: the handler may emit again.
+      boost::asio::post(ex_, [this, n] {
+        complete(n, boost::asio::error::operation_aborted, request_result::failure(outcome::io_error));
+      });
+    } else if (n->conn) {
+      // Closing the socket makes the pending operation complete with operation_aborted; the
+      // exchange then fails through the usual path (and the connection reconnects for the next).
+      error_code ignored;
+      n->conn->socket.close(ignored);
+    }
+  }
+
+  // --- connections -------------------------------------------------------------------------
+
+  void release(connection* c) {
+    if (node* n = dequeue()) assign(c, n);
+    else idle_.push_back(c);
+  }
+
+  void close(connection& c) {
+    error_code ignored;
+    c.socket.close(ignored);
+    c.tls.reset();
+    c.open = false;
+    c.reused = false;
+    c.parser.reset();
+    c.buffer.clear();
+  }
+
+  void assign(connection* c, node* n) {
+    c->current = n;
+    n->conn = c;
+    c->bytes_in = 0;
+    c->bytes_out = 0;
+    std::string_view body = options_.body;
+    if (options_.body_generator) {
+      c->body.clear();
+      options_.body_generator(n->sequence, c->body);
+      body = c->body;
+    }
+    c->head.assign(prefix_);
+    if (!body.empty() || sends_length_) {
+      c->head += "Content-Length: ";
+      char digits[24];
+      auto const r = std::to_chars(digits, digits + sizeof digits, body.size());
+      c->head.append(digits, r.ptr);
+      c->head += "\r\n";
+    }
+    c->head += "\r\n";
+    if (c->open) write(c);
+    else connect(c);
+  }
+
+  void connect(connection* c) {
+    close(*c);
+    boost::asio::async_connect(c->socket, endpoints_, [c](error_code ec, const tcp::endpoint&) {
+      c->owner->on_connect(c, ec);
+    });
+  }
+
+  void on_connect(connection* c, error_code ec) {
+    if (ec) return fail(c, ec, outcome::connect_error);
+    error_code ignored;
+    c->socket.set_option(tcp::no_delay(true), ignored);
+    if (!tls_ctx_) {
+      on_open(c);
+      return;
+    }
+    c->tls.emplace(c->socket, *tls_ctx_);
+    if (!options_.tls.insecure_skip_verify)
+      c->tls->set_verify_callback(boost::asio::ssl::host_name_verification(url_.host));
+    error_code address_ec;
+    boost::asio::ip::make_address(url_.host, address_ec);
+    if (address_ec)  // SNI carries names only, never addresses
+      SSL_set_tlsext_host_name(c->tls->native_handle(), url_.host.c_str());
+    c->tls->async_handshake(boost::asio::ssl::stream_base::client, [c](error_code hec) {
+      if (hec) {
+        if (hec != boost::asio::error::operation_aborted) ++c->owner->stats_->tls_failures;
+        return c->owner->fail(c, hec, outcome::connect_error);
+      }
+      c->owner->on_open(c);
+    });
+  }
+
+  void on_open(connection* c) {
+    ++stats_->connections_opened;
+    c->open = true;
+    write(c);
+  }
+
+  void write(connection* c) {
+    std::string_view const body = options_.body_generator ? std::string_view(c->body) : std::string_view(options_.body);
+    std::array<boost::asio::const_buffer, 2> const buffers{boost::asio::buffer(c->head),
+                                                           boost::asio::buffer(body.data(), body.size())};
+    with_stream(*c, [&](auto& stream) {
+      boost::asio::async_write(stream, buffers, [c](error_code ec, std::size_t n) { c->owner->on_write(c, ec, n); });
+    });
+  }
+
+  void on_write(connection* c, error_code ec, std::size_t n) {
+    c->bytes_out += n;
+    if (ec) return fail(c, ec, outcome::io_error);
+    c->parser.emplace(c->kept_body, options_.on_response ? options_.keep_body : 0, c->server_timing);
+    c->parser->eager(true);
+    c->parser->header_limit(options_.max_response_header);
+    c->parser->body_limit(options_.max_response_body);
+    if (c->buffer.size() > 0) parse(c);  // bytes that arrived with an earlier response
+    else read(c);
+  }
+
+  void read(connection* c) {
+    with_stream(*c, [&](auto& stream) {
+      stream.async_read_some(c->buffer.prepare(16 * 1024),
+                             [c](error_code ec, std::size_t n) { c->owner->on_read(c, ec, n); });
+    });
+  }
+
+  void on_read(connection* c, error_code ec, std::size_t n) {
+    c->buffer.commit(n);
+    c->bytes_in += n;
+    if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated) {
+      if (c->parser->got_some() && c->parser->is_header_done() && c->parser->need_eof()) {
+        error_code pec;
+        c->parser->put_eof(pec);
+        if (!pec && c->parser->is_done()) return finish(c, /*keep_alive=*/false);
+      }
+      ++stats_->closed_by_server;
+      return fail(c, ec, outcome::io_error);
+    }
+    if (ec) return fail(c, ec, outcome::io_error);
+    parse(c);
+  }
+
+  void parse(connection* c) {
+    while (c->buffer.size() > 0) {
+      error_code pec;
+      auto const used = c->parser->put(c->buffer.data(), pec);
+      c->buffer.consume(used);
+      if (pec == boost::beast::http::error::need_more) break;
+      if (pec) {
+        if (pec == boost::beast::http::error::body_limit) ++stats_->body_too_large;
+        else ++stats_->protocol_errors;
+        return fail(c, pec, outcome::io_error);
+      }
+      if (c->parser->is_done()) return finish(c, c->parser->keep_alive());
+      if (used == 0) break;
+    }
+    read(c);
+  }
+
+  void finish(connection* c, bool keep_alive) {
+    node* n = c->current;
+    c->current = nullptr;
+    auto const status = c->parser->status();
+    ++stats_->responses;
+    stats_->bytes_in += c->bytes_in;
+    stats_->bytes_out += c->bytes_out;
+    if (options_.record_server_timing && !c->server_timing.empty()) {
+      auto& agents = stats_->agents;
+      http::parse_server_timing(c->server_timing, [&agents](std::string_view name, double ms) {
+        agents.record(name, std::chrono::nanoseconds(static_cast<std::int64_t>(ms * 1e6)));
+      });
+    }
+    if (options_.on_response)
+      options_.on_response(http_response_view{n->sequence, status, c->kept_body, c->parser->body_bytes(),
+                                              c->server_timing});
+    auto const result = request_result::from_http_status(status, c->bytes_in, c->bytes_out);
+    c->parser.reset();
+    if (keep_alive) {
+      c->reused = true;
+    } else {
+      ++stats_->closed_by_server;
+      close(*c);
+    }
+    release(c);
+    complete(n, {}, result);
+  }
+
+  void fail(connection* c, error_code ec, outcome kind) {
+    node* n = c->current;
+    c->current = nullptr;
+    bool const aborted = ec == boost::asio::error::operation_aborted;
+    bool const stale = c->reused && c->bytes_in == 0 && !aborted;
+    if (ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe) ++stats_->resets;
+    if (kind == outcome::connect_error && !aborted) ++stats_->connect_failures;
+    stats_->bytes_in += c->bytes_in;
+    stats_->bytes_out += c->bytes_out;
+    close(*c);
+    // A keep-alive connection the server closed while idle fails the next request before any
+    // byte of a response: an idempotent request may be re-sent once (RFC 9110 §9.2.2).
+    if (stale && idempotent_ && !n->retried && kind == outcome::io_error) {
+      n->retried = true;
+      ++stats_->stale_retries;
+      assign(c, n);
+      return;
+    }
+    auto const in = c->bytes_in, out = c->bytes_out;
+    release(c);
+    complete(n, ec, request_result::failure(kind, in, out));
+  }
+
+  // --- set-up ------------------------------------------------------------------------------
+
+  void make_tls_context() {
+    namespace ssl = boost::asio::ssl;
+    tls_ctx_.emplace(ssl::context::tls_client);
+    if (options_.tls.insecure_skip_verify) {
+      tls_ctx_->set_verify_mode(ssl::verify_none);
+      return;
+    }
+    tls_ctx_->set_verify_mode(ssl::verify_peer);
+    error_code ec;
+    tls_ctx_->set_default_verify_paths(ec);  // the system store; a missing one is not fatal
+    if (!options_.tls.ca_file.empty()) {
+      tls_ctx_->load_verify_file(options_.tls.ca_file, ec);
+      if (ec) throw std::invalid_argument("http_target: tls.ca_file '" + options_.tls.ca_file + "': " + ec.message());
+    }
+    if (!options_.tls.ca_pem.empty()) {
+      tls_ctx_->add_certificate_authority(boost::asio::buffer(options_.tls.ca_pem), ec);
+      if (ec) throw std::invalid_argument("http_target: tls.ca_pem: " + ec.message());
+    }
+  }
+
+  void build_prefix() {
+    auto has = [this](std::string_view name) {
+      for (const auto& [k, v] : options_.headers)
+        if (boost::beast::iequals(k, name)) return true;
+      return false;
+    };
+    prefix_ = std::string(boost::beast::http::to_string(options_.method));
+    prefix_ += ' ';
+    prefix_ += url_.target;
+    prefix_ += " HTTP/1.1\r\n";
+    if (!has("host")) prefix_ += "Host: " + url_.host_header() + "\r\n";
+    if (!has("user-agent")) prefix_ += "User-Agent: stress_testing\r\n";
+    for (const auto& [k, v] : options_.headers) {
+      if (boost::beast::iequals(k, "content-length")) continue;
+      prefix_ += k + ": " + v + "\r\n";
+    }
+    namespace bh = boost::beast::http;
+    auto const m = options_.method;
+    sends_length_ = m == bh::verb::post || m == bh::verb::put || m == bh::verb::patch;
+  }
+
+  executor_type ex_;
+  http_target_options options_;
+  std::shared_ptr<http_target_stats> stats_;
+  http::url url_;
+  tcp::resolver::results_type endpoints_;
+  std::optional<boost::asio::ssl::context> tls_ctx_;
+  std::string prefix_;
+  bool sends_length_ = false;
+  bool idempotent_ = false;
+  std::vector<std::unique_ptr<connection>> conns_;
+  std::vector<connection*> idle_;
+  std::vector<std::unique_ptr<node>> nodes_;
+  node* free_ = nullptr;
+  node* head_ = nullptr;  // wait queue
+  node* tail_ = nullptr;
+};
+
+struct initiate_http_request {
+  template <class Handler>
+  void operator()(Handler&& handler, http_pool* pool, std::uint64_t sequence) const {
+    pool->start(sequence, std::forward<Handler>(handler));
+  }
+};
+
+}  // namespace detail
+
+/** Sends each request over HTTP/1.1 keep-alive connections to one URL, and classifies how it
+    ended (DESIGN.md §3): a complete response by its status (`from_http_status`: 2xx/3xx `ok`,
+    429 and 503 `throttled`, other 4xx/5xx `http_error`); a failed connect or TLS handshake
+    `connect_error`; a reset, an end of stream before the response was complete, an unparsable
+    response or a body over `max_response_body` `io_error` (each also counted in `stats()`).
+    Timeouts are the engine's: it cancels the request, which closes its connection.
+
+    One target per worker (the pool's factory makes one per worker executor): its connections,
+    buffers and statistics belong to that worker; nothing is shared or locked. Connections are
+    opened on first use and re-opened after the server closes one. Requests beyond the free
+    connections wait in order; that wait is part of the response time, as it is for any client.
+    In steady state a request allocates nothing: completion handlers are stored inline in pooled
+    slots, request and response buffers are reused, and the response parser is built in place.
+
+    Model of `async_target`; `executor_type` is `any_io_executor`. Move-only; the connection pool
+    stays put, so moving the target while requests are in flight is safe, destroying it is not. */
+class http_target {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  /** Validates `options` (throws `std::invalid_argument` listing every problem), resolves the
+      URL's host (synchronously, once; throws when it fails or, without `allow_non_loopback`,
+      when an address is not loopback) and prepares the TLS context for https (throws when a CA
+      file cannot be loaded). Opens no connection. */
+  http_target(executor_type ex, http_target_options options)
+      : pool_(std::make_unique<detail::http_pool>(std::move(ex), std::move(options))) {}
+
+  executor_type get_executor() const noexcept { return pool_->get_executor(); }
+
+  /** Sends request `sequence` (the body comes from `body_generator(sequence, ...)` when set).
+
+      Completion signature `void(error_code, request_result)`: no error and the classified
+      response (`http_status`, `bytes_in`, `bytes_out` filled), or an error code with
+      `request_result::kind` `connect_error` or `io_error`. Never completes inside this call.
+
+      Cancellation: any cancellation type through the handler's associated slot. A request still
+      waiting for a connection completes with `operation_aborted` at once; one in an exchange
+      closes its connection (the next request opens a new one) and completes with
+      `operation_aborted`.
+
+      Lifetime and threading: call on the target's executor; the target must outlive the
+      operation. Completions run on the handler's associated executor (default: the target's). */
+  template <class CompletionToken>
+  auto async_request(std::uint64_t sequence, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, request_signature>(detail::initiate_http_request{}, token,
+                                                                           pool_.get(), sequence);
+  }
+
+  /// Counters and per-agent timings; shared so a harness can read them after the target moved
+  /// into a worker pool (read on the executor, or after the run completed).
+  const std::shared_ptr<http_target_stats>& stats() const noexcept { return pool_->stats(); }
+
+  /// The parsed URL.
+  const http::url& url() const noexcept { return pool_->target_url(); }
+
+  /// Closes idle connections (those in an exchange close when it ends or is cancelled).
+  void close_idle() { pool_->close_idle(); }
+
+ private:
+  std::unique_ptr<detail::http_pool> pool_;
+};
+
+static_assert(async_target<http_target>);
+
+}  // namespace stress_testing::target
+
+#endif

@@ -1,0 +1,242 @@
+#ifndef STRESS_TESTING_TESTS_HTTP_TEST_SERVER_HPP
+#define STRESS_TESTING_TESTS_HTTP_TEST_SERVER_HPP
+
+// A scripted HTTP/1.1 server on 127.0.0.1 (plain or TLS) for the HTTP target's known answers.
+// It runs on its own thread; the request path chooses the behaviour:
+//   /delay      body = milliseconds to wait, then 200 "ok"
+//   /status/N   answers status N (with Retry-After: 1 for 429 and 503)
+//   /close      200 with Connection: close
+//   /reset      reads the request, then resets the connection (RST, no response)
+//   /garbage    answers bytes that are not HTTP, then closes
+//   /big        announces a 20 MB body
+//   /chunked    200 with a chunked body "hello, chunked world"
+//   /timing     200 with Server-Timing over two header lines
+//   /partial    headers announcing 100 bytes, 3 bytes of body, then closes
+//   /hang       never answers (a black hole)
+//   /idle-close 200 keep-alive, then closes the connection 50 ms later while it is idle
+//   /echo       200 with the request body
+//   anything else: 200 "ok"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace http_test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made with OpenSSL at run time.
+struct test_certificate {
+  std::string cert_pem;
+  std::string key_pem;
+
+  static test_certificate make() {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    if (!key) throw std::runtime_error("EVP_EC_gen failed");
+    X509* x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                               0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    auto add_ext = [&](int nid, const char* value) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      X509_add_ext(x, ext, -1);
+      X509_EXTENSION_free(ext);
+    };
+    add_ext(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    add_ext(NID_basic_constraints, "critical,CA:TRUE");
+    X509_sign(x, key, EVP_sha256());
+    test_certificate out;
+    BIO* b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, x);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(b, &data);
+    out.cert_pem.assign(data, static_cast<std::size_t>(n));
+    BIO_free(b);
+    b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+    n = BIO_get_mem_data(b, &data);
+    out.key_pem.assign(data, static_cast<std::size_t>(n));
+    BIO_free(b);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return out;
+  }
+};
+
+class server {
+ public:
+  /// Plain HTTP, or TLS with `certificate` when given.
+  explicit server(std::optional<test_certificate> certificate = std::nullopt)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    if (certificate) {
+      tls_.emplace(asio::ssl::context::tls_server);
+      tls_->use_certificate_chain(asio::buffer(certificate->cert_pem));
+      tls_->use_private_key(asio::buffer(certificate->key_pem), asio::ssl::context::pem);
+    }
+    asio::co_spawn(io_, accept_loop(this), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~server() {
+    io_.stop();
+    thread_.join();
+  }
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string url(const std::string& path) const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) + path;
+  }
+  std::uint64_t requests() const { return requests_.load(); }
+  std::uint64_t connections() const { return connections_.load(); }
+
+ private:
+  template <class Stream>
+  static asio::awaitable<void> respond(Stream& stream, tcp::socket& socket, bh::request<bh::string_body>& req,
+                                       server* self, bool& keep_going) {
+    std::string const target(req.target());
+    bh::response<bh::string_body> res{bh::status::ok, 11};
+    res.body() = "ok";
+    if (target == "/delay") {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::stoll(req.body())));
+      co_await t.async_wait(asio::use_awaitable);
+    } else if (target.rfind("/status/", 0) == 0) {
+      res.result(static_cast<unsigned>(std::stoi(target.substr(8))));
+      if (res.result_int() == 429 || res.result_int() == 503) res.set(bh::field::retry_after, "1");
+      if (res.result_int() == 204 || res.result_int() == 304) res.body().clear();
+    } else if (target == "/close") {
+      res.keep_alive(false);
+    } else if (target == "/reset") {
+      socket.set_option(asio::socket_base::linger(true, 0));
+      socket.close();
+      keep_going = false;
+      co_return;
+    } else if (target == "/garbage") {
+      co_await asio::async_write(stream, asio::buffer(std::string_view("NOT HTTP AT ALL\r\n\r\n")), asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    } else if (target == "/big") {
+      co_await asio::async_write(stream, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 20000000\r\n\r\n")),
+                                 asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    } else if (target == "/chunked") {
+      co_await asio::async_write(
+          stream,
+          asio::buffer(std::string_view(
+              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nhello, \r\nd\r\nchunked world\r\n0\r\n\r\n")),
+          asio::use_awaitable);
+      co_return;
+    } else if (target == "/timing") {
+      res.insert("Server-Timing", "rules;dur=1.5, ml;desc=\"model, v2\";dur=2.25");
+      res.insert("Server-Timing", "geo;dur=3");
+    } else if (target == "/partial") {
+      co_await asio::async_write(stream, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")),
+                                 asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    } else if (target == "/hang") {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      keep_going = false;
+      co_return;
+    } else if (target == "/echo") {
+      res.body() = req.body();
+    }
+    res.prepare_payload();
+    co_await bh::async_write(stream, res, asio::use_awaitable);
+    if (target == "/idle-close") {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    }
+    if (!res.keep_alive()) keep_going = false;
+    (void)self;
+  }
+
+  template <class Stream>
+  static asio::awaitable<void> serve(Stream& stream, tcp::socket& socket, server* self) {
+    beast::flat_buffer buffer;
+    for (bool keep_going = true; keep_going;) {
+      bh::request<bh::string_body> req;
+      boost::system::error_code ec;
+      co_await bh::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      ++self->requests_;
+      co_await respond(stream, socket, req, self, keep_going);
+    }
+  }
+
+  static asio::awaitable<void> session(tcp::socket socket, server* self) {
+    ++self->connections_;
+    try {
+      if (self->tls_) {
+        asio::ssl::stream<tcp::socket&> stream(socket, *self->tls_);
+        co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+        co_await serve(stream, socket, self);
+      } else {
+        co_await serve(socket, socket, self);
+      }
+    } catch (const std::exception&) {
+      // a client that went away, or a failed handshake: the session ends
+    }
+  }
+
+  static asio::awaitable<void> accept_loop(server* self) {
+    for (;;) {
+      tcp::socket socket = co_await self->acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(self->io_, session(std::move(socket), self), asio::detached);
+    }
+  }
+
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  std::optional<asio::ssl::context> tls_;
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> connections_{0};
+  std::thread thread_;
+};
+
+}  // namespace http_test
+
+#endif

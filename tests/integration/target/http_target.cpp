@@ -1,0 +1,394 @@
+#include "../support/http_test_server.hpp"
+
+#include <stress_testing/load/open_loop.hpp>
+#include <stress_testing/metrics/interval_recorder.hpp>
+#include <stress_testing/metrics/snapshot.hpp>
+#include <stress_testing/profile/arrival_schedule.hpp>
+#include <stress_testing/profile/constant_rate.hpp>
+#include <stress_testing/target/http_target.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+// Counts allocations made by the thread that sets `counting` (the client's), to prove the steady
+// state of the HTTP target allocates nothing. The server's thread is not counted.
+namespace http_target_alloc {
+thread_local bool counting = false;
+thread_local std::uint64_t count = 0;
+}  // namespace http_target_alloc
+
+void* operator new(std::size_t n) {
+  if (http_target_alloc::counting) ++http_target_alloc::count;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace http_target_test {
+
+namespace asio = boost::asio;
+namespace target = stress_testing::target;
+namespace load = stress_testing::load;
+namespace metrics = stress_testing::metrics;
+namespace profile = stress_testing::profile;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+using stress_testing::outcome;
+using target::request_result;
+
+struct exchange {
+  error_code ec;
+  request_result result;
+};
+
+struct store_exchange {
+  std::optional<exchange>* out;
+  void operator()(error_code ec, request_result r) const { *out = exchange{ec, r}; }
+};
+
+target::http_target_options options_for(const std::string& url) {
+  target::http_target_options o;
+  o.url = url;
+  return o;
+}
+
+/// Sends one request and runs the client's io_context until it completes (or 10 s pass);
+/// `cancel_after` emits a terminal cancellation that long after the send.
+exchange send_one(asio::io_context& io, target::http_target& t, std::uint64_t sequence = 0,
+                  std::optional<std::chrono::milliseconds> cancel_after = std::nullopt) {
+  std::optional<exchange> out;
+  asio::cancellation_signal signal;
+  asio::steady_timer timer(io);
+  asio::post(io, [&] {
+    t.async_request(sequence, asio::bind_cancellation_slot(signal.slot(), store_exchange{&out}));
+    if (cancel_after) {
+      timer.expires_after(*cancel_after);
+      timer.async_wait([&](error_code ec) {
+        if (!ec) signal.emit(asio::cancellation_type::terminal);
+      });
+    }
+  });
+  io.restart();
+  auto const deadline = std::chrono::steady_clock::now() + 10s;
+  while (!out && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+  timer.cancel();
+  io.restart();
+  io.poll();
+  REQUIRE_MESSAGE(out.has_value(), "request did not complete within 10 s");
+  return *out;
+}
+
+TEST_SUITE("target.http") {
+  TEST_CASE("a GET against a loopback server completes ok with its status and byte counts") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/")));
+    auto const x = send_one(io, t);
+    CHECK_FALSE(x.ec);
+    CHECK(x.result.kind == outcome::ok);
+    CHECK(x.result.http_status == 200);
+    CHECK(x.result.bytes_out > 30);
+    CHECK(x.result.bytes_in > 30);
+    CHECK(t.stats()->connections_opened == 1);
+    CHECK(t.stats()->responses == 1);
+    // keep-alive: a second request reuses the connection
+    CHECK(send_one(io, t).result.kind == outcome::ok);
+    CHECK(t.stats()->connections_opened == 1);
+    CHECK(server.connections() == 1);
+  }
+
+  TEST_CASE("statuses are classified as DESIGN section 3 says") {
+    http_test::server server;
+    asio::io_context io;
+    struct row {
+      unsigned status;
+      outcome expected;
+    };
+    for (row r : {row{200, outcome::ok}, row{204, outcome::ok}, row{302, outcome::ok}, row{404, outcome::http_error},
+                  row{500, outcome::http_error}, row{429, outcome::throttled}, row{503, outcome::throttled}}) {
+      target::http_target t(io.get_executor(), options_for(server.url("/status/" + std::to_string(r.status))));
+      auto const x = send_one(io, t);
+      CAPTURE(r.status);
+      CHECK_FALSE(x.ec);
+      CHECK(x.result.http_status == r.status);
+      CHECK(x.result.kind == r.expected);
+    }
+  }
+
+  TEST_CASE("connection refused is a connect_error") {
+    std::uint16_t port = 0;
+    {
+      asio::io_context tmp;
+      asio::ip::tcp::acceptor a(tmp, {asio::ip::make_address("127.0.0.1"), 0});
+      port = a.local_endpoint().port();
+    }  // closed: nothing listens there now
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for("http://127.0.0.1:" + std::to_string(port) + "/"));
+    auto const x = send_one(io, t);
+    CHECK(x.ec == asio::error::connection_refused);
+    CHECK(x.result.kind == outcome::connect_error);
+    CHECK(t.stats()->connect_failures == 1);
+  }
+
+  TEST_CASE("broken exchanges are io_errors each counted by cause and the target recovers") {
+    http_test::server server;
+    asio::io_context io;
+    auto check = [&](const char* path, auto counter) {
+      CAPTURE(path);
+      target::http_target t(io.get_executor(), options_for(server.url(path)));
+      auto const x = send_one(io, t);
+      CHECK(x.ec);
+      CHECK(x.result.kind == outcome::io_error);
+      CHECK(counter(*t.stats()) == 1);
+    };
+    check("/reset", [](const target::http_target_stats& s) { return s.resets; });
+    check("/garbage", [](const target::http_target_stats& s) { return s.protocol_errors; });
+    check("/big", [](const target::http_target_stats& s) { return s.body_too_large; });
+    check("/partial", [](const target::http_target_stats& s) { return s.closed_by_server; });
+
+    // After a broken exchange the same target reconnects for the next request.
+    auto o = options_for(server.url("/reset"));
+    target::http_target t(io.get_executor(), o);
+    CHECK(send_one(io, t).result.kind == outcome::io_error);
+    CHECK(send_one(io, t).result.kind == outcome::io_error);
+    CHECK(server.connections() >= 6);
+  }
+
+  TEST_CASE("a cancelled request closes its connection and the next one reconnects") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target hang(io.get_executor(), options_for(server.url("/hang")));
+    auto const started = std::chrono::steady_clock::now();
+    auto const x = send_one(io, hang, 0, 100ms);
+    CHECK(x.ec == asio::error::operation_aborted);
+    CHECK(std::chrono::steady_clock::now() - started < 2s);
+    CHECK(hang.stats()->cancelled == 1);
+  }
+
+  TEST_CASE("requests beyond the connections wait in order and a waiting one can be cancelled") {
+    http_test::server server;
+    asio::io_context io;
+    auto o = options_for(server.url("/delay"));
+    o.method = boost::beast::http::verb::post;
+    o.body = "100";
+    o.connections = 1;
+    target::http_target t(io.get_executor(), o);
+    std::optional<exchange> first, second, third;
+    asio::cancellation_signal cancel_third;
+    asio::post(io, [&] {
+      t.async_request(0, store_exchange{&first});
+      t.async_request(1, store_exchange{&second});
+      t.async_request(2, asio::bind_cancellation_slot(cancel_third.slot(), store_exchange{&third}));
+      cancel_third.emit(asio::cancellation_type::terminal);
+    });
+    auto const started = std::chrono::steady_clock::now();
+    io.run_for(5s);
+    auto const elapsed = std::chrono::steady_clock::now() - started;
+    REQUIRE(first);
+    REQUIRE(second);
+    REQUIRE(third);
+    CHECK(first->result.kind == outcome::ok);
+    CHECK(second->result.kind == outcome::ok);
+    CHECK(third->ec == asio::error::operation_aborted);
+    CHECK(elapsed >= 200ms);  // one connection: the two requests ran one after the other
+    CHECK(server.requests() == 2);
+    CHECK(t.stats()->connections_opened == 1);
+  }
+
+  TEST_CASE("Connection close is honoured and a stale keep-alive connection is retried once for GET") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target closing(io.get_executor(), options_for(server.url("/close")));
+    CHECK(send_one(io, closing).result.kind == outcome::ok);
+    CHECK(send_one(io, closing).result.kind == outcome::ok);
+    CHECK(closing.stats()->closed_by_server == 2);
+    CHECK(closing.stats()->connections_opened == 2);
+
+    target::http_target idle(io.get_executor(), options_for(server.url("/idle-close")));
+    CHECK(send_one(io, idle).result.kind == outcome::ok);
+    std::this_thread::sleep_for(200ms);  // the server closes the idle connection meanwhile
+    auto const x = send_one(io, idle);
+    CHECK_FALSE(x.ec);
+    CHECK(x.result.kind == outcome::ok);
+    CHECK(idle.stats()->stale_retries == 1);
+    CHECK(idle.stats()->connections_opened == 2);
+  }
+
+  TEST_CASE("chunked bodies are counted and shown to the observer") {
+    http_test::server server;
+    asio::io_context io;
+    auto o = options_for(server.url("/chunked"));
+    std::string seen;
+    std::uint64_t seen_bytes = 0;
+    o.keep_body = 1024;
+    o.on_response = [&](const target::http_response_view& v) {
+      seen = std::string(v.body);
+      seen_bytes = v.body_bytes;
+    };
+    target::http_target t(io.get_executor(), o);
+    CHECK(send_one(io, t).result.kind == outcome::ok);
+    CHECK(seen == "hello, chunked world");
+    CHECK(seen_bytes == 20);
+  }
+
+  TEST_CASE("Server-Timing entries become per-agent timings") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/timing")));
+    for (int i = 0; i < 3; ++i) CHECK(send_one(io, t).result.kind == outcome::ok);
+    auto const agents = t.stats()->agents.to_agent_metrics();
+    REQUIRE(agents.size() == 3);
+    CHECK(agents[0].agent_id == "rules");
+    CHECK(agents[0].requests_processed == 3);
+    CHECK(agents[0].avg_response_time_ms == doctest::Approx(1.5).epsilon(0.01));
+    CHECK(agents[1].agent_id == "ml");
+    CHECK(agents[1].p99_response_time_ms == doctest::Approx(2.25).epsilon(0.01));
+    CHECK(agents[2].agent_id == "geo");
+    CHECK(agents[2].avg_response_time_ms == doctest::Approx(3.0).epsilon(0.01));
+  }
+
+  TEST_CASE("request bodies come from the generator per sequence") {
+    http_test::server server;
+    asio::io_context io;
+    auto o = options_for(server.url("/echo"));
+    o.method = boost::beast::http::verb::post;
+    o.body_generator = [](std::uint64_t sequence, std::string& out) { out += "payload-" + std::to_string(sequence); };
+    o.keep_body = 64;
+    std::string echoed;
+    o.on_response = [&](const target::http_response_view& v) { echoed = std::string(v.body); };
+    target::http_target t(io.get_executor(), o);
+    CHECK(send_one(io, t, 41).result.kind == outcome::ok);
+    CHECK(echoed == "payload-41");
+  }
+
+  TEST_CASE("options are validated naming the field and remote addresses are refused") {
+    asio::io_context io;
+    target::http_target_options o;
+    o.url = "ftp://x";
+    o.connections = 0;
+    auto const problems = o.problems();
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0].find("url: unsupported scheme") == 0);
+    CHECK(problems[1] == "connections: must be >= 1");
+    CHECK_THROWS_AS(target::http_target(io.get_executor(), o), std::invalid_argument);
+    try {
+      target::http_target remote(io.get_executor(), options_for("http://10.1.2.3:8080/"));
+      FAIL("a non-loopback address must be refused");
+    } catch (const std::invalid_argument& e) {
+      CHECK(std::string(e.what()).find("not a loopback address") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("https verifies the server certificate and accepts a trusted self-signed one") {
+    auto const cert = http_test::test_certificate::make();
+    http_test::server server(cert);
+    asio::io_context io;
+    auto trusted = options_for(server.url("/"));
+    trusted.tls.ca_pem = cert.cert_pem;
+    target::http_target t(io.get_executor(), trusted);
+    auto const x = send_one(io, t);
+    CHECK_FALSE(x.ec);
+    CHECK(x.result.kind == outcome::ok);
+    CHECK(send_one(io, t).result.kind == outcome::ok);
+    CHECK(t.stats()->connections_opened == 1);
+
+    target::http_target untrusted(io.get_executor(), options_for(server.url("/")));
+    auto const y = send_one(io, untrusted);
+    CHECK(y.result.kind == outcome::connect_error);
+    CHECK(untrusted.stats()->tls_failures == 1);
+
+    auto skip = options_for(server.url("/"));
+    skip.tls.insecure_skip_verify = true;
+    target::http_target anything(io.get_executor(), skip);
+    CHECK(send_one(io, anything).result.kind == outcome::ok);
+  }
+
+  TEST_CASE("steady state allocates nothing per request") {
+    http_test::server server;
+    asio::io_context io(1);
+    auto o = options_for(server.url("/echo"));
+    o.method = boost::beast::http::verb::post;
+    o.connections = 4;
+    o.body_generator = [](std::uint64_t, std::string& out) { out.append(100, 'x'); };
+    target::http_target t(io.get_executor(), o);
+    // Four requests in flight at a time, each completion sending the next.
+    struct driver {
+      target::http_target* t;
+      std::uint64_t* next;
+      std::uint64_t total;
+      std::uint64_t* done;
+      void operator()(error_code ec, request_result r) const {
+        if (ec || r.kind != outcome::ok) throw std::runtime_error("request failed");
+        ++*done;
+        if (*next < total) t->async_request((*next)++, *this);
+      }
+    };
+    std::uint64_t next = 0, done = 0;
+    auto run = [&](std::uint64_t total) {
+      asio::post(io, [&] {
+        for (int i = 0; i < 4; ++i) t.async_request(next++, driver{&t, &next, total, &done});
+      });
+      io.restart();
+      io.run_for(20s);
+    };
+    run(400);  // warm-up: connections, buffers, node pool and Asio's recycled operations
+    REQUIRE(done == 400);
+    http_target_alloc::count = 0;
+    http_target_alloc::counting = true;
+    run(2400);
+    http_target_alloc::counting = false;
+    REQUIRE(done == 2400);
+    CHECK(http_target_alloc::count == 0);
+  }
+
+  TEST_CASE("response time percentiles match known server delays within 2 percent") {
+    // Request i asks the server to wait 20 + (i mod 10) * 10 ms: over 300 requests each delay
+    // appears 30 times. Percentiles that land in the middle of a group (not on its last, slowest
+    // member) are that group's delay plus a typical loopback overhead: p45 is the 135th value,
+    // the 15th of the 60 ms group; p85 the 15th of the 100 ms group; p95 of the 110 ms group.
+    http_test::server server;
+    asio::io_context io(1);
+    auto o = options_for(server.url("/delay"));
+    o.method = boost::beast::http::verb::post;
+    o.connections = 32;
+    o.body_generator = [](std::uint64_t i, std::string& out) { out += std::to_string(20 + (i % 10) * 10); };
+    target::http_target t(io.get_executor(), o);
+    metrics::interval_recorder recorder(metrics::histogram_options{});
+    load::open_loop_options lo;
+    lo.request_timeout = 5s;
+    std::optional<load::run_summary> summary;
+    load::async_run_open_loop(t, profile::arrival_schedule(profile::constant_rate(100, 3.0)), recorder,
+                              std::chrono::steady_clock::now(), lo,
+                              [&](error_code, load::run_summary s) { summary = std::move(s); });
+    io.run_for(20s);
+    REQUIRE(summary);
+    CHECK(summary->intended == 300);
+    CHECK(summary->balanced());
+    metrics::snapshot total(metrics::histogram_options{});
+    recorder.sample_into(total, 10s);
+    CHECK(total.counters.count(outcome::ok) == 300);
+    auto ms = [&](double p) { return static_cast<double>(total.response_time.value_at_percentile(p)) / 1e6; };
+    CHECK(ms(45) == doctest::Approx(60).epsilon(0.02));
+    CHECK(ms(85) == doctest::Approx(100).epsilon(0.02));
+    CHECK(ms(95) == doctest::Approx(110).epsilon(0.02));
+    CHECK(ms(0) >= 20.0);
+  }
+}
+
+}  // namespace http_target_test
