@@ -1,6 +1,7 @@
 #ifndef STRESS_TESTING_LOAD_WORKER_POOL_HPP
 #define STRESS_TESTING_LOAD_WORKER_POOL_HPP
 
+#include <stress_testing/load/closed_loop.hpp>
 #include <stress_testing/load/open_loop.hpp>
 #include <stress_testing/metrics/interval_recorder.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
@@ -37,6 +38,21 @@
 
 namespace stress_testing::load {
 
+/** The closed model for a `worker_pool` (instead of the profile's arrivals): `users` virtual
+    users split as evenly as possible across the workers (worker i gets `users / W`, plus one if
+    `i < users % W`; a worker with no user finishes at once), each looping "send, wait, think".
+    With zero think time and `nominal_response_time` 0 this is the "as fast as the connections
+    allow" mode of wrk and hey: throughput is the result, not the input. */
+struct closed_workload {
+  std::size_t users = 1;
+  profile::think_time think{};
+  double ramp_up_seconds = 0;
+  /// The run's length from `start`.
+  std::chrono::nanoseconds duration{0};
+  /// Coordinated-omission cadence, see `closed_loop_options::nominal_response_time`.
+  std::chrono::nanoseconds nominal_response_time{0};
+};
+
 /** Settings of a `worker_pool`. */
 struct worker_pool_options {
   /** 0: one worker on the executor passed to `start` (no threads; for tests and embedding).
@@ -48,8 +64,11 @@ struct worker_pool_options {
   metrics::histogram_options histograms{};
   /// How arrivals are spread; see `profile::arrival_schedule` for the partition across workers.
   profile::arrival_process process = profile::arrival_process::uniform;
-  /// Poisson only: the schedule's seed.
+  /// Poisson only: the schedule's seed (and, for the closed model, the think times' seed).
   std::uint64_t seed = 0;
+  /** When set, the workers run this closed model (`async_run_closed_loop`, with `loop`'s
+      timeout, grace periods and generator limits) instead of the profile's open arrivals. */
+  std::optional<closed_workload> closed;
 };
 
 namespace detail {
@@ -150,7 +169,12 @@ class worker_pool {
       w->guard.reset();
       w->io->stop();
       if (w->thread.joinable()) w->thread.join();
-      w->io.reset();  // destroys pending handlers (abandoned operations) before the targets
+      // The target's I/O objects (sockets, timers) go before their io_context, as Asio requires;
+      // closing them only queues their handlers, which the io_context then destroys uninvoked
+      // (abandoned operations included).
+      w->strided.reset();
+      w->target.reset();
+      w->io.reset();
     }
   }
 
@@ -295,8 +319,27 @@ class worker_pool {
     std::size_t early_stops;  // stop() calls before start(): emitted once the run exists
 
     void operator()() {
-      async_run_open_loop(*w->strided, std::move(schedule), w->recorder, start, pool->options_.loop,
-                          boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
+      auto const& o = pool->options_;
+      if (o.closed) {
+        auto const n = pool->workers_.size();
+        std::size_t const users = o.closed->users / n + (w->index < o.closed->users % n ? 1 : 0);
+        if (users == 0) {
+          boost::asio::post(w->executor, boost::asio::append(worker_done{pool, w}, boost::system::error_code{}, run_summary{}));
+          return;
+        }
+        closed_loop_options co;
+        co.nominal_response_time = o.closed->nominal_response_time;
+        co.request_timeout = o.loop.request_timeout;
+        co.drain_grace = o.loop.drain_grace;
+        co.cancel_grace = o.loop.cancel_grace;
+        co.generator = o.loop.generator;
+        profile::closed_model const model(users, o.closed->ramp_up_seconds, o.closed->think, o.seed + w->index);
+        async_run_closed_loop(*w->strided, model, o.closed->duration, w->recorder, start, co,
+                              boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
+      } else {
+        async_run_open_loop(*w->strided, std::move(schedule), w->recorder, start, o.loop,
+                            boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
+      }
       for (std::size_t i = 0; i < early_stops && i < 2; ++i) w->stop.emit(boost::asio::cancellation_type::terminal);
     }
   };

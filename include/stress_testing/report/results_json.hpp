@@ -132,6 +132,11 @@ inline nlohmann::json to_json(const run::run_result& r) {
                      {"max_degradation_level", std::string(to_string(r.analysis.max_degradation))},
                      {"windows", std::move(resilience)}};
 
+  j["agents"] = r.agents;
+  j["business_metrics"] = r.business ? nlohmann::json(*r.business) : nlohmann::json();
+  j["hero_metrics"] = r.hero ? nlohmann::json(*r.hero) : nlohmann::json();
+  j["target_counters"] = r.target_counters;
+
   auto const& h = r.histograms;
   j["histograms"] = {{"unit", "ns"},
                      {"encoding", "stress_testing histogram v1, base64"},

@@ -39,6 +39,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,7 +129,10 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   if (options.on_interval) {
     double const a = std::chrono::duration<double>(from).count();
     double const b = std::chrono::duration<double>(to).count();
-    double const planned = b > a ? (profile.cumulative(b) - profile.cumulative(a)) / (b - a) : 0.0;
+    // The closed model has no plan: its throughput is the result (NaN says "not planned").
+    double const planned = options.pool.closed ? std::numeric_limits<double>::quiet_NaN()
+                           : b > a             ? (profile.cumulative(b) - profile.cumulative(a)) / (b - a)
+                                               : 0.0;
     options.on_interval(
         interval_progress{result.intervals.back(), snap, judged, result.status, b, result.scenario.duration_seconds, planned});
   }
@@ -163,6 +167,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   auto const profile = profile::make_profile(scenario.load_profile, scenario.duration_seconds);
   auto const windows = disturbance_windows(scenario);
   if (options.pool.seed == 0) options.pool.seed = scenario.load_profile.seed;
+  if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
+    options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   load::worker_pool<TargetFactory> pool(profile, std::move(factory), options.pool);
 
   metrics::process_sampler interval_cpu;

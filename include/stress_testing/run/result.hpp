@@ -12,6 +12,9 @@
 #include <stress_testing/models.hpp>
 #include <stress_testing/run/analysis.hpp>
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +48,17 @@ struct run_result {
   run_analysis analysis;
   /// The whole run's three histograms (nanoseconds), mergeable with other runs'.
   metrics::snapshot histograms;
+
+  /** Per-agent figures of the system under test, when the target reports them (the HTTP target
+      reads `Server-Timing`); filled by the harness after the run, empty otherwise. */
+  std::vector<stress_testing::agent_metrics> agents;
+  /// Business figures of a workload that knows them (the fraud workload); filled by the harness.
+  std::optional<stress_testing::business_metrics> business;
+  /// The presentation's hero numbers of such a workload; filled by the harness.
+  std::optional<stress_testing::hero_metrics> hero;
+  /** Counters a target keeps beyond the outcomes (the HTTP target's `connections_opened`,
+      `resets`, `protocol_errors`, ...), by name; filled by the harness. */
+  std::map<std::string, std::uint64_t> target_counters;
 
   /// The generator, not the target, was the bottleneck (send lag); latency figures include it.
   bool generator_limited = false;

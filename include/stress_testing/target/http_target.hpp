@@ -7,7 +7,7 @@
 #include <stress_testing/metrics/agent_timings.hpp>
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/target/async_target.hpp>
-#include <stress_testing/target/detail/request_completion.hpp>
+#include <stress_testing/target/detail/inline_completion.hpp>
 #include <stress_testing/target/http/response_sink.hpp>
 #include <stress_testing/target/http/server_timing.hpp>
 #include <stress_testing/target/http/url.hpp>
@@ -95,6 +95,11 @@ struct http_target_options {
   std::size_t keep_body = 0;
   /// Called for each complete response, before the request completes (on the target's executor).
   std::function<void(const http_response_view&)> on_response;
+  /** Called for each request that ends without a response (connect or I/O error, cancellation
+      by a timeout or the end of the run), before it completes, with its sequence number and how
+      it ended (`outcome::timeout` when cancelled: the engine's timeouts are cancellations).
+      With `on_response`, every request the target started is seen exactly once. */
+  std::function<void(std::uint64_t sequence, outcome how)> on_failure;
   /// Parse `Server-Timing` into `http_target_stats::agents`.
   bool record_server_timing = true;
   tls_options tls;
@@ -250,7 +255,7 @@ class http_pool {
 
   struct node {
     std::uint64_t sequence = 0;
-    request_completion completion;
+    inline_completion completion;
     boost::asio::cancellation_slot slot;
     node* next = nullptr;  // free list / wait queue
     node* prev = nullptr;  // wait queue
@@ -353,6 +358,7 @@ class http_pool {
       unlink(n);
       // Not from inside the cancellation signal's emit: the handler may emit again.
       boost::asio::post(ex_, [this, n] {
+        if (options_.on_failure) options_.on_failure(n->sequence, outcome::timeout);
         complete(n, boost::asio::error::operation_aborted, request_result::failure(outcome::io_error));
       });
     } else if (n->conn) {
@@ -549,6 +555,7 @@ class http_pool {
     }
     auto const in = c->bytes_in, out = c->bytes_out;
     release(c);
+    if (options_.on_failure) options_.on_failure(n->sequence, aborted ? outcome::timeout : kind);
     complete(n, ec, request_result::failure(kind, in, out));
   }
 

@@ -54,6 +54,18 @@ constexpr double precision = 0.02;
 
 asio::awaitable<request_result> respond_now() { co_return request_result::success(); }
 
+asio::awaitable<request_result> respond_after_10ms() {
+  asio::steady_timer timer(co_await asio::this_coro::executor, 10ms);
+  co_await timer.async_wait(asio::use_awaitable);
+  co_return request_result::success();
+}
+
+struct ten_ms_factory {
+  auto operator()(asio::any_io_executor ex, std::size_t) const {
+    return target::make_function_target(ex, [](std::uint64_t) { return respond_after_10ms(); });
+  }
+};
+
 struct no_op_factory {
   auto operator()(asio::any_io_executor ex, std::size_t) const { return target::make_function_target(ex, &respond_now); }
 };
@@ -328,6 +340,34 @@ TEST_SUITE("load") {
     CHECK(r.dropped_at_stop == 3'000 - r.issued);
     CHECK(r.count(outcome::ok) == r.issued);
     CHECK(r.elapsed < 2s);
+  }
+
+  TEST_CASE("the closed model splits users across workers and Little's law gives the throughput") {
+    // 5 users, each waiting 10 ms per response and not thinking: 5 / 0.010 s = 500 requests/s
+    // (a little less: timers wake late). Worker 0 drives 3 users, worker 1 drives 2.
+    profile::any_profile const p = profile::constant_rate(0, 1.0);
+    load::worker_pool_options options;
+    options.workers = 2;
+    load::closed_workload closed;
+    closed.users = 5;
+    closed.duration = 1s;
+    options.closed = closed;
+    load::worker_pool pool(p, ten_ms_factory{}, options);
+    pool.start(asio::any_io_executor{}, steady_clock::now());
+    auto const r = wait_for(pool);
+    CHECK(r.balanced());
+    CHECK(r.issued >= 440);
+    CHECK(r.issued <= 505);
+    CHECK(r.count(outcome::ok) == r.issued);
+
+    // More workers than users: the spare worker finishes at once.
+    closed.users = 1;
+    options.closed = closed;
+    load::worker_pool single(p, ten_ms_factory{}, options);
+    single.start(asio::any_io_executor{}, steady_clock::now());
+    auto const one = wait_for(single);
+    CHECK(one.issued >= 88);
+    CHECK(one.issued <= 101);
   }
 
   TEST_CASE("a pool without threads runs one worker on the caller's executor") {

@@ -1,5 +1,5 @@
-#ifndef STRESS_TESTING_TARGET_DETAIL_REQUEST_COMPLETION_HPP
-#define STRESS_TESTING_TARGET_DETAIL_REQUEST_COMPLETION_HPP
+#ifndef STRESS_TESTING_TARGET_DETAIL_INLINE_COMPLETION_HPP
+#define STRESS_TESTING_TARGET_DETAIL_INLINE_COMPLETION_HPP
 
 #include <stress_testing/target/request_result.hpp>
 
@@ -20,14 +20,14 @@ namespace stress_testing::target::detail {
     erased, in inline storage when it fits (the engine's handlers do), so that a target which
     keeps a handler per in-flight request allocates nothing per request. Not copyable or movable:
     it lives in a stable slot of the target. */
-class request_completion {
+class inline_completion {
  public:
   static constexpr std::size_t inline_size = 96;
 
-  request_completion() = default;
-  request_completion(const request_completion&) = delete;
-  request_completion& operator=(const request_completion&) = delete;
-  ~request_completion() { reset(); }
+  inline_completion() = default;
+  inline_completion(const inline_completion&) = delete;
+  inline_completion& operator=(const inline_completion&) = delete;
+  ~inline_completion() { reset(); }
 
   explicit operator bool() const noexcept { return invoke_ != nullptr; }
 
@@ -67,7 +67,7 @@ class request_completion {
 
  private:
   template <class H>
-  static void invoke_impl(request_completion& self, const boost::asio::any_io_executor& io_executor,
+  static void invoke_impl(inline_completion& self, const boost::asio::any_io_executor& io_executor,
                           boost::system::error_code ec, request_result result, void (*before)(void*) noexcept,
                           void* context) {
     H handler(std::move(*static_cast<H*>(self.object_)));
@@ -80,7 +80,7 @@ class request_completion {
   alignas(std::max_align_t) unsigned char storage_[inline_size];
   void* object_ = nullptr;
   void (*destroy_)(void*) noexcept = nullptr;
-  void (*invoke_)(request_completion&, const boost::asio::any_io_executor&, boost::system::error_code,
+  void (*invoke_)(inline_completion&, const boost::asio::any_io_executor&, boost::system::error_code,
                   request_result, void (*)(void*) noexcept, void*) = nullptr;
 };
 
