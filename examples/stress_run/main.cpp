@@ -1,20 +1,30 @@
-// stress-run: the example harness (DESIGN.md §6). Runs a scenario — predefined or from a JSON
-// file, scaled in time and load — against a target, prints a live line per interval on stderr, a
-// summary with every criterion ✓/✗ on stdout, and writes results.json.
+// stress-run: the example harness (DESIGN.md §6), one binary with the conventions of wrk, hey
+// and k6 users:
 //
-// Targets today: `sim` (an in-process simulated fraud-scoring service, simulated_scorer.hpp).
-// The HTTP target arrives with the network layer.
+//   stress-run URL [--rate N] [--duration 30s] [--connections C] [--threads T] ...   quick mode
+//   stress-run scenario NAME|FILE [--target URL|embedded|sim] [--time-scale F] ...   scenarios
+//   stress-run scenarios                                                             list them
+//   stress-run config init [--dir DIR]                                               config files
+//   stress-run serve-fraud [--listen 127.0.0.1:8080]                                 sample service
 //
-// Exit codes (k6's convention): 0 every criterion passed, 99 a criterion failed or aborted the
-// run, 2 usage or configuration error, 1 runtime error. Ctrl-C stops the load, drains, and still
-// writes the results gathered so far.
+// Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,
+// results.json in --out. Exit codes (k6's convention): 0 every criterion passed, 99 a criterion
+// failed or aborted the run, 2 usage or configuration error, 1 runtime error. Ctrl-C (SIGINT,
+// SIGTERM) stops the load, drains, and still writes the results gathered so far.
 
+#include "cli_util.hpp"
+#include "console.hpp"
+#include "embedded_service.hpp"
+#include "fraud_workload.hpp"
+#include "http_load.hpp"
 #include "simulated_scorer.hpp"
 
 #include <stress_testing/config.hpp>
+#include <stress_testing/criteria.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
+#include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -23,20 +33,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace st = stress_testing;
 
 namespace stress_run {
 
-// The callable a function_target calls: one simulated service instance per worker.
+// ---- the in-process simulated service (no sockets), kept for quick what-if runs ---------------
+
 struct scorer_call {
   std::shared_ptr<simulated_scorer> scorer;
   asio::awaitable<st::target::request_result> operator()(std::uint64_t sequence) const {
@@ -55,161 +72,17 @@ struct scorer_factory {
   }
 };
 
-const char* level_text(st::degradation_level l) {
-  switch (l) {
-    case st::degradation_level::none: return "ok";
-    case st::degradation_level::moderate: return "MODERATE";
-    case st::degradation_level::severe: return "SEVERE";
-    case st::degradation_level::critical: return "CRITICAL";
-  }
-  return "?";
-}
+// ---- running a scenario and reporting it -------------------------------------------------------
 
-void print_live(const st::run::interval_progress& p) {
-  using st::metrics::metric;
-  auto const& v = p.interval.values;
-  auto const& c = p.interval.counters;
-  double const secs = p.interval.end_seconds() - p.interval.start_seconds();
-  double const failed = static_cast<double>(c.total() - c.count(st::outcome::ok));
-  std::fprintf(stderr,
-               "[%6.1fs/%4.0fs] plan %6.0f/s  done %6.0f/s  ok %6.0f/s  p50 %7.1fms  p99 %7.1fms  "
-               "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %6.2fms  %s\n",
-               p.elapsed_seconds, p.duration_seconds, p.planned_tps, p.interval.completed_tps,
-               secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
-               v.get(metric::p50_response_time_ms).value_or(0), v.get(metric::p99_response_time_ms).value_or(0),
-               c.total() ? 100.0 * failed / static_cast<double>(c.total()) : 0.0,
-               c.total() ? 100.0 * static_cast<double>(c.count(st::outcome::throttled)) / static_cast<double>(c.total())
-                         : 0.0,
-               static_cast<long long>(p.interval.in_flight), v.get(metric::p99_send_lag_ms).value_or(0),
-               level_text(p.interval.degradation));
-}
+enum exit_code : int { passed = 0, runtime_error = 1, usage_error = 2, criterion_failed = 99 };
 
-void print_summary(const st::run::run_result& r, const std::string& results_path) {
-  auto const& s = r.summary;
-  auto const& a = r.accounting;
-  std::printf("\n%s — %s\n", r.scenario.name.c_str(), std::string(st::to_string(r.status)).c_str());
-  std::printf("  %s\n", r.status_reason.c_str());
-  std::printf("  elapsed %.1f s, intended %llu, sent %llu\n", r.elapsed_seconds,
-              static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.issued));
-  std::printf("  outcomes:");
-  for (auto o : st::all_outcomes)
-    std::printf(" %s %llu", std::string(st::to_string(o)).c_str(), static_cast<unsigned long long>(a.count(o)));
-  std::printf("%s\n", a.balanced() ? "  (all accounted)" : "  (UNBALANCED)");
-  std::printf("  throughput %.1f ok/s   error rate %.4f   timeout rate %.4f\n", s.throughput_tps, s.error_rate,
-              s.timeout_rate);
-  std::printf("  response time (from intended send) ms: avg %.2f  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n",
-              s.avg_response_time_ms, s.p50_response_time_ms, s.p95_response_time_ms, s.p99_response_time_ms,
-              s.max_response_time_ms);
-  std::printf("  send lag p99 %.3f ms%s\n", std::chrono::duration<double, std::milli>(a.send_lag_p99).count(),
-              r.generator_limited ? "  — GENERATOR LIMITED" : "");
-  if (r.generator_limited) std::printf("  %s\n", r.generator_reason.c_str());
-  for (auto const& w : r.analysis.windows) {
-    std::printf("  %s %.0f-%.0f s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
-    if (w.detected_after_seconds) std::printf("detected after %.1f s, ", *w.detected_after_seconds);
-    else std::printf("not visible, ");
-    if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended, ", *w.recovered_after_seconds);
-    else std::printf("NOT recovered, ");
-    std::printf("%llu requests affected\n", static_cast<unsigned long long>(w.requests_affected));
-  }
-  std::printf("  criteria:\n");
-  for (auto const& c : r.criteria) {
-    char actual[64] = "no data";
-    if (c.actual) std::snprintf(actual, sizeof actual, "%.6g", *c.actual);
-    std::printf("    %s %-42s actual %s\n", c.passed() ? "✓" : (c.failed() ? "✗" : "?"),
-                st::to_string(c.criterion).c_str(), actual);
-  }
-  if (!results_path.empty()) std::printf("  results: %s\n", results_path.c_str());
-}
-
-}  // namespace stress_run
-
-int main(int argc, char** argv) {
-  using namespace stress_run;
-  CLI::App app{"stress-run: run a stress-test scenario and judge it against its success criteria"};
-  app.require_subcommand(1);
-
-  auto* list = app.add_subcommand("scenarios", "list the predefined scenarios");
-  auto* run_cmd = app.add_subcommand("scenario", "run a predefined scenario, or one from a JSON file");
-  std::string name, file, out_dir = "stress-results", env = "production", target = "sim";
-  double time_scale = 1, load_scale = 1, capacity = 7800, interval_s = 1, timeout_s = 30;
-  std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
-  std::size_t max_in_flight = 100000;
-  bool poisson = false, quiet = false;
-  run_cmd->add_option("name", name, "peak_load, sustained_load, burst_traffic, failure_recovery, investor_presentation");
-  run_cmd->add_option("--file", file, "scenario JSON file instead of a predefined name")->check(CLI::ExistingFile);
-  run_cmd->add_option("--time-scale", time_scale, "multiply every duration (0.1: a 10 min scenario in 1 min)")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--load-scale", load_scale, "multiply every rate")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--env", env, "dev (10% load), staging (80%), production")
-      ->check(CLI::IsMember({"dev", "staging", "production"}));
-  run_cmd->add_option("--target", target, "what to load: sim (in-process simulated fraud scorer)")
-      ->check(CLI::IsMember({"sim"}));
-  run_cmd->add_option("--sim-capacity", capacity, "the simulated service's capacity in TPS")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--workers", workers, "load generator threads")->check(CLI::Range(1, 256));
-  run_cmd->add_option("--interval", interval_s, "seconds per live line and series point")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--timeout", timeout_s, "per-request timeout in seconds")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--max-in-flight", max_in_flight, "per worker; arrivals beyond it are counted dropped")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
-  run_cmd->add_flag("--poisson", poisson, "Poisson arrivals instead of evenly spaced ones");
-  run_cmd->add_option("--out", out_dir, "directory for results.json");
-  run_cmd->add_flag("--quiet", quiet, "no live lines");
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-
-  if (list->parsed()) {
-    for (auto const& s : st::scenario_builder::all())
-      std::printf("%-22s %-8s %6.0f s  %s\n", s.scenario_id.c_str(),
-                  std::string(st::to_string(s.load_profile.profile_type)).c_str(), s.duration_seconds,
-                  s.description.c_str());
-    return 0;
-  }
-
-  st::test_scenario scenario;
-  if (!file.empty()) {
-    std::vector<st::config_problem> problems;
-    auto s = st::configuration_manager::load_scenario(file, problems);
-    if (!s) {
-      std::cerr << "stress-run: " << file << " is not a valid scenario:\n";
-      for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
-      return 2;
-    }
-    scenario = *s;
-  } else if (auto s = st::scenario_builder::create(name)) {
-    scenario = *s;
-  } else {
-    std::cerr << "stress-run: give a scenario name (stress-run scenarios lists them) or --file\n";
-    return 2;
-  }
-  try {
-    scenario = st::apply_environment(st::scale_scenario(scenario, time_scale, load_scale),
-                                     *st::parse_test_environment(env));
-  } catch (const std::exception& e) {
-    std::cerr << "stress-run: " << e.what() << '\n';
-    return 2;
-  }
-
+/// Runs `scenario` with targets from `factory`, prints live lines and the summary, writes
+/// `out_dir/results.json`; `finish` adds what the target and workload gathered to the result
+/// before it is written. Ctrl-C stops gracefully. Returns the process exit code.
+template <class Factory>
+int run_and_report(const st::test_scenario& scenario, Factory factory, st::run::run_options options,
+                   const std::string& out_dir, const std::function<void(st::run::run_result&)>& finish) {
   asio::io_context io;
-  st::run::run_options options;
-  options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(interval_s));
-  options.pool.workers = workers;
-  options.pool.loop.max_in_flight = max_in_flight;
-  options.pool.loop.request_timeout =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(timeout_s));
-  options.pool.process = poisson ? st::profile::arrival_process::poisson : st::profile::arrival_process::uniform;
-  if (!quiet) options.on_interval = print_live;
-
-  scorer_factory factory;
-  factory.options.capacity_tps = capacity * load_scale;
-  factory.options.failures = scenario.failure_scenarios;
-  factory.workers = workers;
-  factory.seed = scenario.load_profile.seed;
-  factory.run_start = std::chrono::steady_clock::now() + options.start_delay;
-
-  // Ctrl-C / SIGTERM: a graceful stop; the run still completes with what it gathered.
   asio::cancellation_signal stop;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
@@ -217,13 +90,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\nstopping: draining requests in flight...\n");
     stop.emit(asio::cancellation_type::terminal);
   });
-
-  std::fprintf(stderr, "%s: %s, %.0f s, %zu worker(s), target %s\n", scenario.scenario_id.c_str(),
-               std::string(st::to_string(scenario.load_profile.profile_type)).c_str(), scenario.duration_seconds,
-               workers, target.c_str());
   std::optional<st::run::run_result> result;
   boost::system::error_code run_ec;
-  st::run::async_run(io.get_executor(), scenario, factory, options,
+  st::run::async_run(io.get_executor(), scenario, std::move(factory), options,
                      asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
                        run_ec = ec;
                        result = std::move(r);
@@ -233,13 +102,14 @@ int main(int argc, char** argv) {
     io.run();
   } catch (const std::exception& e) {
     std::cerr << "stress-run: " << e.what() << '\n';
-    return 1;
+    return runtime_error;
   }
-  if (!result) return 1;
+  if (!result) return runtime_error;
   if (run_ec == boost::system::errc::invalid_argument) {
     std::cerr << "stress-run: " << result->status_reason << '\n';
-    return 2;
+    return usage_error;
   }
+  if (finish) finish(*result);
 
   std::string path;
   try {
@@ -250,7 +120,362 @@ int main(int argc, char** argv) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
   }
   print_summary(*result, path);
-  if (run_ec) return 1;
-  if (result->status == st::test_status::cancelled) return all_passed(result->criteria) ? 0 : 99;
-  return result->passed() ? 0 : 99;
+  if (run_ec) return runtime_error;
+  if (result->status == st::test_status::cancelled) return all_passed(result->criteria) ? passed : criterion_failed;
+  return result->passed() ? passed : criterion_failed;
+}
+
+/// Settings shared by every mode that loads an HTTP target.
+struct http_settings {
+  std::size_t connections = 50;
+  std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string timeout = "30s";
+  std::string interval = "1s";
+  std::size_t max_in_flight = 100000;
+  bool poisson = false;
+  bool quiet = false;
+  bool allow_remote = false;
+  bool insecure = false;
+  std::string ca_file;
+  std::string out_dir = "stress-results";
+  std::vector<std::string> slos;
+
+  void add_to(CLI::App& app) {
+    app.add_option("-c,--connections", connections, "keep-alive connections in all (split across threads)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+    app.add_option("-t,--threads", threads, "load generator threads (each with its own connections)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
+    app.add_option("--timeout", timeout, "per-request timeout (30s, 500ms, ...)");
+    app.add_option("--interval", interval, "time per live line and per series point");
+    app.add_option("--max-in-flight", max_in_flight, "per thread; arrivals beyond it are counted dropped")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+    app.add_flag("--poisson", poisson, "Poisson arrivals instead of evenly spaced ones");
+    app.add_flag("-q,--quiet", quiet, "no live lines");
+    app.add_flag("--allow-remote", allow_remote, "allow a URL that is not on loopback (127.0.0.0/8, ::1)");
+    app.add_flag("-k,--insecure", insecure, "https: accept any certificate (test servers only)");
+    app.add_option("--ca-file", ca_file, "https: PEM file of certificate authorities to trust")->check(CLI::ExistingFile);
+    app.add_option("-o,--out", out_dir, "directory for results.json");
+    app.add_option("--slo", slos, "success criterion, repeatable: \"p99_response_time_ms < 250\"");
+  }
+
+  /// Applies the settings to `options` and `base`; prints the problem and returns false if one
+  /// is invalid.
+  bool apply(st::run::run_options& options, st::target::http_target_options& base) const {
+    auto const t = parse_duration(timeout);
+    auto const iv = parse_duration(interval);
+    if (!t || *t <= 0) return bad("--timeout", timeout);
+    if (!iv || *iv <= 0) return bad("--interval", interval);
+    options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*iv));
+    options.pool.workers = std::min(threads, connections);
+    options.pool.loop.max_in_flight = max_in_flight;
+    options.pool.loop.request_timeout =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*t));
+    options.pool.process = poisson ? st::profile::arrival_process::poisson : st::profile::arrival_process::uniform;
+    if (!quiet) options.on_interval = print_live;
+    base.allow_non_loopback = allow_remote;
+    base.tls.insecure_skip_verify = insecure;
+    base.tls.ca_file = ca_file;
+    return true;
+  }
+
+  /// Parses every --slo into `scenario.success_criteria`; prints the problem on failure.
+  bool add_criteria(st::test_scenario& scenario) const {
+    for (auto const& text : slos) {
+      std::string why;
+      auto c = st::parse_criterion(text, why);
+      if (!c) {
+        std::cerr << "stress-run: --slo \"" << text << "\": " << why << '\n';
+        return false;
+      }
+      scenario.success_criteria.push_back(*c);
+    }
+    return true;
+  }
+
+  static bool bad(const char* option, const std::string& value) {
+    std::cerr << "stress-run: " << option << " '" << value << "': expected a positive duration like 30s, 500ms, 2m\n";
+    return false;
+  }
+};
+
+/// Fills the result with the HTTP targets' counters and per-agent timings (and the fraud
+/// workload's business figures when there is one).
+std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_registry> registry,
+                                                        std::shared_ptr<fraud_workload> fraud) {
+  return [registry, fraud](st::run::run_result& r) {
+    auto stats = registry->merged();
+    r.target_counters = counters_of(stats);
+    if (fraud) {
+      stats.agents.merge(fraud->agent_failures());
+      auto const tally = fraud->tally();
+      st::fraud::cost_model const cost;
+      r.business = tally.to_business_metrics(cost, r.elapsed_seconds, r.ended_at);
+      r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, r.ended_at);
+      r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;
+    }
+    r.agents = stats.agents.to_agent_metrics(r.ended_at);
+    st::run::update_reported_metrics(r);
+  };
+}
+
+/// Builds one throw-away target to validate the options and the address before the run starts.
+bool validate_target(const http_factory& factory) {
+  try {
+    asio::io_context probe_io;
+    http_factory probe = factory;
+    probe.customize = {};
+    probe.registry = std::make_shared<stats_registry>();
+    (void)probe(probe_io.get_executor(), 0);
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return false;
+  }
+}
+
+// ---- modes ---------------------------------------------------------------------------------------
+
+struct quick_settings {
+  std::string url;
+  double rate = 0;
+  std::string duration = "10s";
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::string body;
+  std::string body_file;
+};
+
+int run_quick(const quick_settings& q, const http_settings& h) {
+  auto const seconds = parse_duration(q.duration);
+  if (!seconds || *seconds <= 0) return http_settings::bad("--duration", q.duration), usage_error;
+  st::test_scenario scenario;
+  scenario.scenario_id = "quick";
+  scenario.name = "quick " + q.method + " " + q.url;
+  scenario.duration_seconds = *seconds;
+  scenario.load_profile.profile_type = st::load_profile_type::sustained;
+  scenario.load_profile.sustained_tps = q.rate;
+  scenario.load_profile.peak_tps = q.rate;
+  if (!h.add_criteria(scenario)) return usage_error;
+
+  st::run::run_options options;
+  http_factory factory;
+  if (!h.apply(options, factory.base)) return usage_error;
+  factory.base.url = q.url;
+  auto const verb = boost::beast::http::string_to_verb(q.method);
+  if (verb == boost::beast::http::verb::unknown) {
+    std::cerr << "stress-run: --method '" << q.method << "': not an HTTP method\n";
+    return usage_error;
+  }
+  factory.base.method = verb;
+  for (auto const& line : q.headers) {
+    auto hv = parse_header(line);
+    if (!hv) {
+      std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
+      return usage_error;
+    }
+    factory.base.headers.push_back(*hv);
+  }
+  factory.base.body = q.body;
+  if (!q.body_file.empty()) {
+    std::ifstream in(q.body_file, std::ios::binary);
+    factory.base.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  factory.workers = options.pool.workers;
+  factory.connections = h.connections;
+  if (q.rate <= 0) {
+    // As fast as the connections allow (wrk's mode): one closed-loop user per connection.
+    st::load::closed_workload closed;
+    closed.users = h.connections;
+    options.pool.closed = closed;
+  }
+  if (!validate_target(factory)) return usage_error;
+  std::fprintf(stderr, "%s for %.0f s, %s, %zu connection(s) on %zu thread(s)\n", q.url.c_str(), *seconds,
+               q.rate > 0 ? (std::to_string(static_cast<long long>(q.rate)) + " requests/s").c_str()
+                          : "as fast as the connections allow",
+               h.connections, options.pool.workers);
+  auto finish = http_finisher(factory.registry, nullptr);
+  return run_and_report(scenario, std::move(factory), options, h.out_dir, finish);
+}
+
+struct scenario_settings {
+  std::string name;
+  std::string file;
+  std::string target = "embedded";
+  std::string env = "production";
+  double time_scale = 1;
+  double load_scale = 1;
+  std::uint64_t seed = 0;
+  double sim_capacity = 7800;
+  std::size_t service_concurrency = 0;
+};
+
+int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
+  st::test_scenario scenario;
+  std::string file = s.file;
+  if (file.empty() && (s.name.ends_with(".json") || std::filesystem::exists(s.name))) file = s.name;
+  if (!file.empty()) {
+    std::vector<st::config_problem> problems;
+    auto loaded = st::configuration_manager::load_scenario(file, problems);
+    if (!loaded) {
+      std::cerr << "stress-run: " << file << " is not a valid scenario:\n";
+      for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
+      return usage_error;
+    }
+    scenario = *loaded;
+  } else if (auto predefined = st::scenario_builder::create(s.name)) {
+    scenario = *predefined;
+  } else {
+    std::cerr << "stress-run: unknown scenario '" << s.name
+              << "' (stress-run scenarios lists them; a JSON file works too)\n";
+    return usage_error;
+  }
+  try {
+    scenario = st::apply_environment(st::scale_scenario(scenario, s.time_scale, s.load_scale),
+                                     *st::parse_test_environment(s.env));
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return usage_error;
+  }
+  if (s.seed != 0) scenario.load_profile.seed = s.seed;
+  if (!h.add_criteria(scenario)) return usage_error;
+
+  st::run::run_options options;
+  if (s.target == "sim") {
+    st::target::http_target_options ignored;
+    if (!h.apply(options, ignored)) return usage_error;
+    options.pool.workers = h.threads;
+    scorer_factory factory;
+    factory.options.capacity_tps = s.sim_capacity * s.load_scale;
+    factory.options.failures = scenario.failure_scenarios;
+    factory.workers = options.pool.workers;
+    factory.seed = scenario.load_profile.seed;
+    factory.run_start = std::chrono::steady_clock::now() + options.start_delay;
+    std::fprintf(stderr, "%s: %s, %.0f s, %zu worker(s), simulated in-process service\n", scenario.scenario_id.c_str(),
+                 std::string(st::to_string(scenario.load_profile.profile_type)).c_str(), scenario.duration_seconds,
+                 options.pool.workers);
+    return run_and_report(scenario, std::move(factory), options, h.out_dir, {});
+  }
+
+  // Over HTTP: the embedded sample service, or a URL.
+  std::unique_ptr<embedded_service> service;
+  std::string url = s.target;
+  if (s.target == "embedded") {
+    try {
+      service = std::make_unique<embedded_service>(s.service_concurrency, scenario.load_profile.seed);
+    } catch (const std::exception& e) {
+      std::cerr << "stress-run: could not start the embedded service: " << e.what() << '\n';
+      return runtime_error;
+    }
+    url = service->url();
+  }
+  http_factory factory;
+  if (!h.apply(options, factory.base)) return usage_error;
+  factory.base.url = url;
+  factory.workers = options.pool.workers;
+  factory.connections = h.connections;
+  st::fraud::generator_options g;
+  g.seed = scenario.load_profile.seed;
+  auto fraud = std::make_shared<fraud_workload>(g);
+  factory.customize = [fraud](std::size_t i, st::target::http_target_options& o) { fraud->customize(i, o); };
+  if (!validate_target(factory)) return usage_error;
+  std::fprintf(stderr, "%s: %s, %.0f s, %zu connection(s) on %zu thread(s), target %s%s\n",
+               scenario.scenario_id.c_str(), std::string(st::to_string(scenario.load_profile.profile_type)).c_str(),
+               scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
+               service ? " (embedded sample service)" : "");
+  auto finish = http_finisher(factory.registry, fraud);
+  return run_and_report(scenario, std::move(factory), options, h.out_dir, finish);
+}
+
+}  // namespace stress_run
+
+int main(int argc, char** argv) {
+  using namespace stress_run;
+  CLI::App app{"stress-run: load, stress and resilience tests for HTTP services\n"
+               "  stress-run URL [--rate N] [--duration 30s] [-c CONNECTIONS] [-t THREADS]\n"
+               "  stress-run scenario NAME|FILE [--target URL|embedded|sim] [--time-scale F]\n"
+               "  stress-run scenarios | config init | serve-fraud [--listen 127.0.0.1:8080]"};
+  app.require_subcommand(0, 1);
+
+  quick_settings quick;
+  http_settings http;
+  app.add_option("url", quick.url, "quick mode: the URL to load (http:// or https://)");
+  app.add_option("-r,--rate", quick.rate, "quick mode: requests/s (omit: as fast as the connections allow)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("-d,--duration", quick.duration, "quick mode: 30s, 2m, ...");
+  app.add_option("-m,--method", quick.method, "quick mode: HTTP method");
+  app.add_option("-H,--header", quick.headers, "quick mode: \"Name: value\", repeatable");
+  app.add_option("--body", quick.body, "quick mode: request body");
+  app.add_option("--body-file", quick.body_file, "quick mode: request body from a file")->check(CLI::ExistingFile);
+  http.add_to(app);
+
+  auto* list = app.add_subcommand("scenarios", "list the predefined scenarios");
+
+  scenario_settings sc;
+  http_settings sc_http;
+  auto* run_cmd = app.add_subcommand("scenario", "run a predefined scenario, or one from a JSON file");
+  run_cmd->add_option("name", sc.name, "peak_load, sustained_load, burst_traffic, failure_recovery, "
+                                       "investor_presentation, or a scenario JSON file");
+  run_cmd->add_option("--file", sc.file, "scenario JSON file")->check(CLI::ExistingFile);
+  run_cmd->add_option("--target", sc.target,
+                      "embedded (the sample fraud service, started in-process on loopback), a URL of a "
+                      "fraud-scoring endpoint, or sim (simulated, no sockets)");
+  run_cmd->add_option("--time-scale", sc.time_scale, "multiply every duration (0.1: a 10 min scenario in 1 min)")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--load-scale", sc.load_scale, "multiply every rate")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--env", sc.env, "dev (10% load), staging (80%), production")
+      ->check(CLI::IsMember({"dev", "staging", "production"}));
+  run_cmd->add_option("--seed", sc.seed, "seed of the arrivals and the transactions (0: the scenario's)");
+  run_cmd->add_option("--sim-capacity", sc.sim_capacity, "sim: the simulated service's capacity in TPS")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--service-concurrency", sc.service_concurrency,
+                      "embedded: the sample service's processing slots (0: its default)");
+  sc_http.add_to(*run_cmd);
+  std::size_t legacy_workers = 0;
+  run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
+
+  auto* config_cmd = app.add_subcommand("config", "configuration files");
+  auto* init_cmd = config_cmd->add_subcommand("init", "write a default configuration and the five scenarios");
+  std::string config_dir = "stress_testing/configs";
+  init_cmd->add_option("--dir", config_dir, "where to write them");
+  config_cmd->require_subcommand(1);
+
+  auto* serve_cmd = app.add_subcommand("serve-fraud", "run the sample fraud-detection service until Ctrl-C");
+  serve_settings serve;
+  serve.add_to(*serve_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : usage_error;
+  }
+
+  try {
+    if (list->parsed()) {
+      for (auto const& s : st::scenario_builder::all())
+        std::printf("%-22s %-8s %6.0f s  %s\n", s.scenario_id.c_str(),
+                    std::string(st::to_string(s.load_profile.profile_type)).c_str(), s.duration_seconds,
+                    s.description.c_str());
+      return passed;
+    }
+    if (init_cmd->parsed()) {
+      st::configuration_manager manager(config_dir);
+      auto const path = manager.save_config(manager.create_default_config("default"));
+      std::printf("%s\n", path.string().c_str());
+      for (auto const& s : st::scenario_builder::all()) std::printf("%s\n", manager.save_scenario(s).string().c_str());
+      return passed;
+    }
+    if (serve_cmd->parsed()) return run_serve(serve);
+    if (run_cmd->parsed()) {
+      if (legacy_workers != 0) sc_http.threads = legacy_workers;
+      return run_scenario_mode(sc, sc_http);
+    }
+    if (quick.url.empty()) {
+      std::cerr << app.help() << "\nstress-run: give a URL, or a subcommand\n";
+      return usage_error;
+    }
+    return run_quick(quick, http);
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return runtime_error;
+  }
 }

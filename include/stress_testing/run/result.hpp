@@ -68,6 +68,23 @@ struct run_result {
   bool passed() const noexcept { return status == test_status::completed && all_passed(criteria); }
 };
 
+/** For a harness that filled `agents` or `business` after the run: sets the run-level metrics
+    only a target or workload can report — `unhealthy_agents` (agents whose status is
+    "unhealthy") and `fraud_prevented_amount` — and judges the criteria again, so that criteria
+    on them get a value instead of `no_data`. A completed run's `status_reason` follows the new
+    verdicts. */
+inline void update_reported_metrics(run_result& r) {
+  if (!r.agents.empty()) {
+    double unhealthy = 0;
+    for (auto const& a : r.agents) unhealthy += a.status == "unhealthy" ? 1 : 0;
+    r.values.set(metrics::metric::unhealthy_agents, unhealthy);
+  }
+  if (r.business) r.values.set(metrics::metric::fraud_prevented_amount, r.business->fraud_prevented_amount);
+  r.criteria = evaluate(r.scenario.success_criteria, r.values);
+  if (r.status == test_status::completed)
+    r.status_reason = all_passed(r.criteria) ? "completed; every criterion passed" : "completed; a success criterion failed";
+}
+
 }  // namespace stress_testing::run
 
 #endif

@@ -243,4 +243,28 @@ TEST_SUITE("run") {
     CHECK(find("p95_response_time_ms") == st::verdict::pass);
     CHECK(find("unhealthy_agents") == st::verdict::no_data);
   }
+
+  TEST_CASE("metrics reported after the run are judged by the criteria") {
+    st::run::run_result r;
+    r.status = st::test_status::completed;
+    r.scenario.success_criteria = {st::parse_criterion("unhealthy_agents == 0"),
+                                   st::parse_criterion("fraud_prevented_amount > 100")};
+    r.criteria = st::evaluate(r.scenario.success_criteria, r.values);
+    CHECK(r.criteria[0].verdict == st::verdict::no_data);
+    st::agent_metrics healthy, sick;
+    healthy.status = "healthy";
+    sick.status = "unhealthy";
+    r.agents = {healthy, sick, sick};
+    st::business_metrics b;
+    b.fraud_prevented_amount = 50;
+    r.business = b;
+    st::run::update_reported_metrics(r);
+    REQUIRE(r.criteria.size() == 2);
+    CHECK(r.criteria[0].verdict == st::verdict::fail);
+    CHECK(*r.criteria[0].actual == 2);
+    CHECK(r.criteria[1].verdict == st::verdict::fail);
+    CHECK(*r.criteria[1].actual == 50);
+    CHECK(r.status_reason == "completed; a success criterion failed");
+    CHECK_FALSE(r.passed());
+  }
 }

@@ -1,0 +1,119 @@
+// What stress-run prints: one live line per interval on stderr, and the end-of-test summary on
+// stdout (every criterion ✓/✗, the accounting, and what the target and the workload reported).
+#ifndef STRESS_RUN_CONSOLE_HPP
+#define STRESS_RUN_CONSOLE_HPP
+
+#include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/run/result.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace stress_run {
+
+namespace st = stress_testing;
+
+inline const char* level_text(st::degradation_level l) {
+  switch (l) {
+    case st::degradation_level::none: return "ok";
+    case st::degradation_level::moderate: return "MODERATE";
+    case st::degradation_level::severe: return "SEVERE";
+    case st::degradation_level::critical: return "CRITICAL";
+  }
+  return "?";
+}
+
+/// `[ 12.0s/  60s] plan 8000/s done 7998/s ok 7990/s p50 ... ` — one line per interval.
+inline void print_live(const st::run::interval_progress& p) {
+  using st::metrics::metric;
+  auto const& v = p.interval.values;
+  auto const& c = p.interval.counters;
+  double const secs = p.interval.end_seconds() - p.interval.start_seconds();
+  double const failed = static_cast<double>(c.total() - c.count(st::outcome::ok));
+  char plan[32] = "    -  ";
+  if (!std::isnan(p.planned_tps)) std::snprintf(plan, sizeof plan, "%6.0f/s", p.planned_tps);
+  std::fprintf(stderr,
+               "[%6.1fs/%4.0fs] plan %s  done %6.0f/s  ok %6.0f/s  p50 %7.2fms  p99 %7.2fms  "
+               "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %6.2fms  %s\n",
+               p.elapsed_seconds, p.duration_seconds, plan, p.interval.completed_tps,
+               secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
+               v.get(metric::p50_response_time_ms).value_or(0), v.get(metric::p99_response_time_ms).value_or(0),
+               c.total() ? 100.0 * failed / static_cast<double>(c.total()) : 0.0,
+               c.total() ? 100.0 * static_cast<double>(c.count(st::outcome::throttled)) / static_cast<double>(c.total())
+                         : 0.0,
+               static_cast<long long>(p.interval.in_flight), v.get(metric::p99_send_lag_ms).value_or(0),
+               level_text(p.interval.degradation));
+}
+
+inline void print_summary(const st::run::run_result& r, const std::string& results_path) {
+  auto const& s = r.summary;
+  auto const& a = r.accounting;
+  auto const& h = r.histograms.response_time;
+  std::printf("\n%s — %s\n", r.scenario.name.c_str(), std::string(st::to_string(r.status)).c_str());
+  std::printf("  %s\n", r.status_reason.c_str());
+  std::printf("  elapsed %.1f s, intended %llu, sent %llu\n", r.elapsed_seconds,
+              static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.issued));
+  std::printf("  outcomes:");
+  for (auto o : st::all_outcomes)
+    std::printf(" %s %llu", std::string(st::to_string(o)).c_str(), static_cast<unsigned long long>(a.outcomes.count(o)));
+  std::printf("%s\n", a.balanced() ? "  (all accounted)" : "  (UNBALANCED)");
+  std::printf("  throughput %.1f ok/s   error rate %.4f   timeout rate %.4f\n", s.throughput_tps, s.error_rate,
+              s.timeout_rate);
+  auto pct = [&](double p) { return static_cast<double>(h.value_at_percentile(p)) / 1e6; };
+  std::printf("  response time (from intended send) ms: avg %.2f  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
+              s.avg_response_time_ms, pct(50), pct(90), pct(99), pct(99.9), s.max_response_time_ms);
+  auto const& sv = r.histograms.service_time;
+  std::printf("  service time (from actual send) ms:   p50 %.2f  p99 %.2f\n",
+              static_cast<double>(sv.value_at_percentile(50)) / 1e6, static_cast<double>(sv.value_at_percentile(99)) / 1e6);
+  std::printf("  send lag p99 %.3f ms%s\n", std::chrono::duration<double, std::milli>(a.send_lag_p99).count(),
+              r.generator_limited ? "  — GENERATOR LIMITED" : "");
+  if (r.generator_limited) std::printf("  %s\n", r.generator_reason.c_str());
+  if (!r.target_counters.empty()) {
+    auto get = [&](const char* k) {
+      auto it = r.target_counters.find(k);
+      return static_cast<unsigned long long>(it == r.target_counters.end() ? 0 : it->second);
+    };
+    double const secs = r.elapsed_seconds > 0 ? r.elapsed_seconds : 1;
+    std::printf("  connections: opened %llu, connect failures %llu (tls %llu), closed by server %llu, resets %llu\n",
+                get("connections_opened"), get("connect_failures"), get("tls_failures"), get("closed_by_server"),
+                get("resets"));
+    std::printf("  responses %llu, protocol errors %llu, bodies too large %llu, cancelled %llu; "
+                "transfer in %.2f MB/s, out %.2f MB/s\n",
+                get("responses"), get("protocol_errors"), get("body_too_large"), get("cancelled"),
+                static_cast<double>(get("bytes_in")) / secs / 1e6, static_cast<double>(get("bytes_out")) / secs / 1e6);
+  }
+  for (auto const& ag : r.agents)
+    std::printf("  timing %-14s %8lld reports  avg %7.2f ms  p95 %7.2f ms  p99 %7.2f ms  success %6.2f%%  %s\n",
+                ag.agent_id.c_str(), static_cast<long long>(ag.requests_processed), ag.avg_response_time_ms,
+                ag.p95_response_time_ms, ag.p99_response_time_ms, 100 * ag.success_rate, ag.status.c_str());
+  if (r.business) {
+    auto const& b = *r.business;
+    std::printf("  business: %lld scored, %lld fraud blocked (%.2f prevented), detection rate %.2f%%, "
+                "accuracy %.2f%%, cost/tx $%.5f, ROI %.0f%%\n",
+                static_cast<long long>(b.transactions_processed), static_cast<long long>(b.fraud_detected),
+                b.fraud_prevented_amount, 100 * b.fraud_detection_rate, 100 * b.fraud_detection_accuracy,
+                b.cost_per_transaction, b.roi_percentage);
+  }
+  for (auto const& w : r.analysis.windows) {
+    std::printf("  %s %.0f-%.0f s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
+    if (w.detected_after_seconds) std::printf("detected after %.1f s, ", *w.detected_after_seconds);
+    else std::printf("not visible, ");
+    if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended, ", *w.recovered_after_seconds);
+    else std::printf("NOT recovered, ");
+    std::printf("%llu requests affected\n", static_cast<unsigned long long>(w.requests_affected));
+  }
+  if (!r.criteria.empty()) std::printf("  criteria:\n");
+  for (auto const& c : r.criteria) {
+    char actual[64] = "no data";
+    if (c.actual) std::snprintf(actual, sizeof actual, "%.6g", *c.actual);
+    std::printf("    %s %-42s actual %s\n", c.passed() ? "✓" : (c.failed() ? "✗" : "?"),
+                st::to_string(c.criterion).c_str(), actual);
+  }
+  if (!results_path.empty()) std::printf("  results: %s\n", results_path.c_str());
+}
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,99 @@
+// The fraud workload over HTTP: each request's body is the generator's transaction for its
+// sequence number (docs/fraud_wire_format.md), and each answer is judged against that
+// transaction's ground-truth label (regenerated from the sequence number: the generator is a
+// pure function) into per-worker business tallies, merged after the run.
+#ifndef STRESS_RUN_FRAUD_WORKLOAD_HPP
+#define STRESS_RUN_FRAUD_WORKLOAD_HPP
+
+#include <stress_testing/fraud.hpp>
+#include <stress_testing/metrics/agent_timings.hpp>
+#include <stress_testing/target/http_target.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stress_run {
+
+namespace st = stress_testing;
+
+/// Calls `f(name)` for each agent a decision body lists in `"degraded":[...]`.
+template <class F>
+void for_each_degraded(std::string_view body, F&& f) {
+  auto const key = body.find("\"degraded\"");
+  if (key == std::string_view::npos) return;
+  auto const open = body.find('[', key);
+  auto const close = body.find(']', key);
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return;
+  auto list = body.substr(open + 1, close - open - 1);
+  while (true) {
+    auto const q1 = list.find('"');
+    if (q1 == std::string_view::npos) return;
+    auto const q2 = list.find('"', q1 + 1);
+    if (q2 == std::string_view::npos) return;
+    f(list.substr(q1 + 1, q2 - q1 - 1));
+    list = list.substr(q2 + 1);
+  }
+}
+
+class fraud_workload {
+ public:
+  explicit fraud_workload(st::fraud::generator_options options) : generator_(options) {}
+
+  /// Makes `o` send worker `i`'s transactions and judge the answers (the http_factory's hook).
+  void customize(std::size_t, st::target::http_target_options& o) {
+    auto w = std::make_shared<worker>();
+    {
+      std::lock_guard lock(mutex_);
+      workers_.push_back(w);
+    }
+    auto const* gen = &generator_;
+    o.method = boost::beast::http::verb::post;
+    o.headers.emplace_back("Content-Type", "application/json");
+    o.body_generator = [gen](std::uint64_t sequence, std::string& out) { st::fraud::write_json(gen->at(sequence), out); };
+    o.keep_body = 4096;
+    o.on_response = [gen, w](const st::target::http_response_view& v) {
+      auto const tx = gen->at(v.sequence);
+      auto const d = v.status == 200 ? st::fraud::parse_decision(v.body) : std::nullopt;
+      if (!d) {
+        w->tally.record_unanswered(tx);
+        return;
+      }
+      w->tally.record(tx, *d);
+      for_each_degraded(v.body, [&](std::string_view agent) { w->agent_failures.record_failure(agent); });
+    };
+    o.on_failure = [gen, w](std::uint64_t sequence, st::outcome) { w->tally.record_unanswered(gen->at(sequence)); };
+  }
+
+  /// Everything the workers tallied (call after the run).
+  st::fraud::business_tally tally() {
+    std::lock_guard lock(mutex_);
+    st::fraud::business_tally t;
+    for (auto const& w : workers_) t.merge(w->tally);
+    return t;
+  }
+
+  /// Agents the service reported degraded, as failures per agent (call after the run).
+  st::metrics::agent_timings agent_failures() {
+    std::lock_guard lock(mutex_);
+    st::metrics::agent_timings a;
+    for (auto const& w : workers_) a.merge(w->agent_failures);
+    return a;
+  }
+
+ private:
+  struct worker {
+    st::fraud::business_tally tally;
+    st::metrics::agent_timings agent_failures;
+  };
+  st::fraud::transaction_generator generator_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<worker>> workers_;
+};
+
+}  // namespace stress_run
+
+#endif

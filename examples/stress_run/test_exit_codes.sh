@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Known answers for stress-run's command line: exit codes 0 / 99 / 2, the field named in a config
+# error, quick mode against the sample service (started with serve-fraud on a loopback port).
+set -uo pipefail
+bin=$1 dir=$2
+rm -rf "$dir" && mkdir -p "$dir"
+fail() { echo "FAIL: $*"; exit 1; }
+expect() {  # expect CODE description command...
+  local want=$1 what=$2; shift 2
+  "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+  local got=$?
+  [ "$got" -eq "$want" ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $got, expected $want"; }
+  echo "ok: $what (exit $got)"
+}
+
+expect 2 "unknown scenario name" "$bin" scenario no_such_scenario
+grep -q "unknown scenario 'no_such_scenario'" "$dir/err.txt" || fail "message for an unknown scenario"
+
+expect 0 "config init" "$bin" config init --dir "$dir/cfg"
+good=$(ls "$dir"/cfg/*peak_load*.json | head -1)
+[ -n "$good" ] || fail "config init wrote no peak_load scenario"
+expect 0 "a written scenario runs" "$bin" scenario "$good" --target sim --time-scale 0.002 --load-scale 0.01 \
+  --quiet --out "$dir/good"
+sed -E 's/"duration_seconds": *[0-9.e+]+/"duration_seconds": -5/' "$good" >"$dir/bad.json"
+expect 2 "malformed scenario file" "$bin" scenario "$dir/bad.json" --target sim
+grep -q "duration_seconds" "$dir/err.txt" || { cat "$dir/err.txt"; fail "the error must name the field"; }
+
+expect 2 "bad duration" "$bin" http://127.0.0.1:9/ --duration 10parsecs
+expect 2 "remote address refused" "$bin" http://10.1.2.3:8080/ --duration 1s
+grep -q "not a loopback address" "$dir/err.txt" || fail "message for a remote address"
+
+expect 99 "a criterion that cannot pass" "$bin" scenario burst_traffic --target embedded --time-scale 0.005 \
+  --load-scale 0.02 --threads 1 --connections 16 --quiet --out "$dir/r99" --slo "p99_response_time_ms < 0.001"
+grep -q "✗ p99_response_time_ms < 0.001" "$dir/out.txt" || fail "the failed criterion is shown"
+[ -f "$dir/r99/results.json" ] || fail "results.json written for a failed run"
+
+# Quick mode against serve-fraud's /health on a port it picks.
+"$bin" serve-fraud --listen 127.0.0.1:0 >"$dir/serve.txt" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 50); do grep -q "fraud service on" "$dir/serve.txt" && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/serve.txt" | head -1)
+[ -n "$url" ] || { cat "$dir/serve.txt"; fail "serve-fraud did not start"; }
+expect 0 "quick mode at a fixed rate" "$bin" "$url/health" --rate 500 --duration 2s -c 8 -t 1 --quiet \
+  --out "$dir/quick" --slo "error_rate < 0.01"
+grep -q "intended 1000," "$dir/out.txt" || { cat "$dir/out.txt"; fail "2 s at 500/s is 1000 intended requests"; }
+grep -q "(all accounted)" "$dir/out.txt" || fail "every request accounted for"
+expect 0 "quick mode as fast as possible" "$bin" "$url/health" --duration 1s -c 4 -t 1 --quiet --out "$dir/max"
+grep -q "ok [1-9][0-9]*" "$dir/out.txt" || fail "closed-loop requests completed"
+echo "all exit-code checks passed"

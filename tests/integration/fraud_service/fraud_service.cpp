@@ -1,0 +1,702 @@
+// The sample fraud-detection service (examples/fraud_service) over real loopback sockets: the wire
+// format (docs/fraud_wire_format.md), decisions, time budgets, capacity and load shedding, and
+// robustness against garbage. Each test runs the server on 127.0.0.1:0 in its own thread and talks
+// to it with a small blocking client; every socket operation has a deadline, so nothing can hang.
+
+#include <fraud_service/fraud_service.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <future>
+#include <latch>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace fraud_service_test {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = fraud_service;
+using tcp = net::ip::tcp;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+// Deadline of every client operation and of stopping a server: a hang fails instead of blocking.
+constexpr auto io_timeout = 5s;
+
+double ms_since(steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(steady_clock::now() - t0).count();
+}
+
+// ---- the server under test ----------------------------------------------------------------
+
+/// A server on 127.0.0.1:0 run by one thread of its own.
+class running_server {
+ public:
+  explicit running_server(fs::service_options options = {}) : server_(io_, std::move(options)) {
+    endpoint_ = server_.start();
+    thread_ = std::thread([this] {
+      io_.run();
+      done_.set_value();
+    });
+  }
+
+  running_server(const running_server&) = delete;
+  running_server& operator=(const running_server&) = delete;
+
+  ~running_server() { stop_and_join(); }
+
+  /// Stops the server; true when its thread ran out of work within the deadline.
+  bool stop_and_join() {
+    if (!thread_.joinable()) return clean_;
+    server_.stop();
+    clean_ = done_.get_future().wait_for(io_timeout) == std::future_status::ready;
+    if (!clean_) io_.stop();
+    thread_.join();
+    return clean_;
+  }
+
+  fs::server& server() { return server_; }
+  tcp::endpoint endpoint() const { return endpoint_; }
+
+ private:
+  net::io_context io_{1};
+  fs::server server_;
+  tcp::endpoint endpoint_;
+  std::promise<void> done_;
+  std::thread thread_;
+  bool clean_ = false;
+};
+
+// ---- a small blocking client --------------------------------------------------------------
+
+struct reply {
+  unsigned status = 0;
+  std::string body;
+  std::string server_timing;
+  std::string retry_after;
+  std::string allow;
+  std::string connection;
+  bool keep_alive = true;
+  double elapsed_ms = 0;
+
+  json parsed() const { return json::parse(body); }
+};
+
+/// One connection; each call runs its own io_context until the operation completes or the
+/// deadline closes the socket.
+class client {
+ public:
+  explicit client(tcp::endpoint ep) : stream_(io_) {
+    beast::error_code ec;
+    stream_.expires_after(io_timeout);
+    stream_.async_connect(ep, [&](beast::error_code e) { ec = e; });
+    drive();
+    if (ec) throw beast::system_error(ec);
+  }
+
+  reply request(http::verb method, std::string target, std::string body = {}, bool close = false) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = std::move(body);
+    }
+    req.keep_alive(!close);
+    req.prepare_payload();
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    auto const t0 = steady_clock::now();
+    stream_.expires_after(io_timeout);
+    http::async_write(stream_, req, [&](beast::error_code e, std::size_t) {
+      if (e) {
+        ec = e;
+        return;
+      }
+      http::async_read(stream_, buffer_, res, [&](beast::error_code e2, std::size_t) { ec = e2; });
+    });
+    drive();
+    if (ec) throw beast::system_error(ec);
+    return to_reply(res, t0);
+  }
+
+  /// Reads one response (after `send_raw` of pipelined requests, say).
+  reply read_reply() {
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    auto const t0 = steady_clock::now();
+    stream_.expires_after(io_timeout);
+    http::async_read(stream_, buffer_, res, [&](beast::error_code e, std::size_t) { ec = e; });
+    drive();
+    if (ec) throw beast::system_error(ec);
+    return to_reply(res, t0);
+  }
+
+  static reply to_reply(const http::response<http::string_body>& res, steady_clock::time_point t0) {
+    reply r;
+    r.elapsed_ms = ms_since(t0);
+    r.status = res.result_int();
+    r.body = res.body();
+    r.server_timing = std::string(res["Server-Timing"]);
+    r.retry_after = std::string(res[http::field::retry_after]);
+    r.allow = std::string(res[http::field::allow]);
+    r.connection = std::string(res[http::field::connection]);
+    r.keep_alive = res.keep_alive();
+    return r;
+  }
+
+  reply score(const json& tx) { return request(http::verb::post, "/v1/transactions/score", tx.dump()); }
+
+  /// Writes raw bytes (ignoring a reset: the server may already have closed).
+  void send_raw(std::string_view bytes) {
+    stream_.expires_after(io_timeout);
+    beast::error_code ec;
+    net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), [&](beast::error_code e, std::size_t) { ec = e; });
+    drive();
+  }
+
+  /// Reads until the peer closes (true) or the deadline passes (false); `received` gets the bytes.
+  bool closed_by_peer(std::string& received, std::chrono::steady_clock::duration deadline = io_timeout) {
+    stream_.expires_after(deadline);
+    beast::error_code ec;
+    std::array<char, 4096> chunk{};
+    while (!ec) {
+      std::size_t n = 0;
+      stream_.async_read_some(net::buffer(chunk), [&](beast::error_code e, std::size_t got) {
+        ec = e;
+        n = got;
+      });
+      drive();
+      received.append(chunk.data(), n);
+    }
+    return ec == net::error::eof || ec == net::error::connection_reset;
+  }
+
+  bool closed_by_peer() {
+    std::string ignored;
+    return closed_by_peer(ignored);
+  }
+
+ private:
+  void drive() {
+    io_.restart();
+    io_.run();
+  }
+
+  net::io_context io_{1};
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+// ---- transactions -------------------------------------------------------------------------
+
+std::string hex16(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+/// A plain 25 USD grocery purchase with the card at a shop in New York, at home, at noon.
+json plain_purchase(std::uint64_t seq, std::uint32_t card = 1234) {
+  char card_id[16];
+  std::snprintf(card_id, sizeof card_id, "card-%08u", card);
+  return json{{"transaction_id", "tx-" + hex16(seq)},
+              {"card_id", card_id},
+              {"amount", 25.00},
+              {"currency", "USD"},
+              {"merchant_id", "m-000042"},
+              {"merchant_category", "grocery"},
+              {"channel", "card_present"},
+              {"country", "US"},
+              {"home_country", "US"},
+              {"lat", 40.7128},
+              {"lon", -74.0060},
+              {"device_id", "dev-0000a001"},
+              {"timestamp_ms", 1'700'000'000'000 + static_cast<std::int64_t>(seq) * 60'000 + 17 * 3'600'000}};
+}
+
+/// 4,000 USD of crypto bought online from Lagos on a device the (US) card never used.
+json fraudulent_purchase(std::uint64_t seq, std::uint32_t card = 9876) {
+  json tx = plain_purchase(seq, card);
+  tx["amount"] = 4000.00;
+  tx["merchant_category"] = "crypto";
+  tx["channel"] = "online";
+  tx["country"] = "NG";
+  tx["lat"] = 6.5244;
+  tx["lon"] = 3.3792;
+  tx["device_id"] = "dev-ffee0001";
+  return tx;
+}
+
+// ---- options ------------------------------------------------------------------------------
+
+/// The four agents with constant latencies (median == p99 makes the log-normal a constant).
+std::vector<fs::agent_config> fixed_agents(double rules_ms, double ml_ms, double geo_ms, double identity_ms,
+                                           double budget_ms = 1000) {
+  auto agents = fs::default_agents();
+  double const ms[] = {rules_ms, ml_ms, geo_ms, identity_ms};
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    agents[i].median_ms = agents[i].p99_ms = ms[i];
+    agents[i].budget_ms = budget_ms;
+  }
+  return agents;
+}
+
+fs::service_options fixed_options(double rules_ms, double ml_ms, double geo_ms, double identity_ms,
+                                  double orchestrator_ms = 0.5) {
+  fs::service_options o;
+  o.agents = fixed_agents(rules_ms, ml_ms, geo_ms, identity_ms);
+  o.orchestrator_ms = orchestrator_ms;
+  return o;
+}
+
+/// `name;dur=x` entries of a Server-Timing header, in order.
+std::vector<std::pair<std::string, double>> timings(const std::string& header) {
+  std::vector<std::pair<std::string, double>> out;
+  std::size_t i = 0;
+  while (i < header.size()) {
+    auto end = header.find(',', i);
+    if (end == std::string::npos) end = header.size();
+    std::string entry = header.substr(i, end - i);
+    entry.erase(0, entry.find_first_not_of(' '));
+    auto const semi = entry.find(";dur=");
+    if (semi != std::string::npos) out.emplace_back(entry.substr(0, semi), std::stod(entry.substr(semi + 5)));
+    i = end + 1;
+  }
+  return out;
+}
+
+double timing(const std::string& header, const std::string& name) {
+  for (auto const& [n, d] : timings(header))
+    if (n == name) return d;
+  return -1;
+}
+
+}  // namespace fraud_service_test
+
+using namespace fraud_service_test;
+
+TEST_SUITE("fraud_service") {
+  TEST_CASE("a valid transaction gets 200 with decision fraud_score agents and a full Server-Timing") {
+    running_server s;
+    client c(s.endpoint());
+    auto const r = c.score(plain_purchase(1));
+    REQUIRE(r.status == 200);
+    CHECK(r.keep_alive);
+    auto const j = r.parsed();
+    CHECK(j.at("transaction_id") == "tx-" + hex16(1));
+    auto const decision = j.at("decision").get<std::string>();
+    CHECK((decision == "approve" || decision == "review" || decision == "decline"));
+    double const score = j.at("fraud_score").get<double>();
+    CHECK(score >= 0.0);
+    CHECK(score <= 1.0);
+    auto const& agents = j.at("agents");
+    CHECK(agents.size() == 4);
+    for (auto const* name : {"rules", "ml", "geo_velocity", "identity"}) {
+      REQUIRE(agents.contains(name));
+      CHECK(agents.at(name).at("ms").get<double>() >= 0.0);
+    }
+    CHECK(j.at("degraded").is_array());
+
+    std::vector<std::string> names;
+    for (auto const& [n, d] : timings(r.server_timing)) {
+      names.push_back(n);
+      CHECK(d >= 0.0);
+    }
+    CHECK(names == std::vector<std::string>{"queue", "rules", "ml", "geo_velocity", "identity", "orchestrator"});
+    CHECK(s.server().stats().count(200) == 1);
+  }
+
+  TEST_CASE("fixed agent latencies appear exactly in Server-Timing and set the response time") {
+    running_server s(fixed_options(2, 5, 3, 4, 0.5));
+    client c(s.endpoint());
+    for (std::uint64_t i = 0; i < 3; ++i) {
+      auto const r = c.score(plain_purchase(i));
+      REQUIRE(r.status == 200);
+      CHECK(std::abs(timing(r.server_timing, "rules") - 2) <= 0.5);
+      CHECK(std::abs(timing(r.server_timing, "ml") - 5) <= 0.5);
+      CHECK(std::abs(timing(r.server_timing, "geo_velocity") - 3) <= 0.5);
+      CHECK(std::abs(timing(r.server_timing, "identity") - 4) <= 0.5);
+      CHECK(std::abs(timing(r.server_timing, "orchestrator") - 0.5) <= 0.5);
+      CHECK(timing(r.server_timing, "queue") >= 0.0);
+      CHECK(timing(r.server_timing, "queue") <= 0.5);
+      CHECK(r.parsed().at("agents").at("ml").at("ms").get<double>() == doctest::Approx(5.0));
+      // The slowest agent plus the orchestrator: the timer never fires early.
+      CHECK(r.elapsed_ms >= 5.5);
+      CHECK(r.elapsed_ms < 1000);
+    }
+    // Little's law on the configuration: 256 slots / 5.5 ms.
+    CHECK(s.server().nominal_capacity_tps() == doctest::Approx(256 / 0.0055).epsilon(0.01));
+  }
+
+  TEST_CASE("a clearly fraudulent transaction is declined and a plain grocery purchase at home is approved") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    auto const fraud = c.score(fraudulent_purchase(1)).parsed();
+    CHECK(fraud.at("decision") == "decline");
+    CHECK(fraud.at("fraud_score").get<double>() >= 0.7);
+    CHECK(fraud.at("degraded").empty());
+    auto const plain = c.score(plain_purchase(2)).parsed();
+    CHECK(plain.at("decision") == "approve");
+    CHECK(plain.at("fraud_score").get<double>() < 0.45);
+    auto const st = s.server().stats();
+    CHECK(st.declined == 1);
+    CHECK(st.approved == 1);
+  }
+
+  TEST_CASE("an agent slower than its budget is dropped listed in degraded and the weights renormalised") {
+    auto o = fixed_options(1, 1, 1, 20);
+    o.agents[3].budget_ms = 5;  // identity takes 20 ms, the orchestrator waits 5
+    running_server s(o);
+    client c(s.endpoint());
+    auto const r = c.score(fraudulent_purchase(1));
+    REQUIRE(r.status == 200);
+    auto const j = r.parsed();
+    CHECK(j.at("degraded") == json::array({"identity"}));
+    CHECK(j.at("agents").at("identity").at("status") == "timeout");
+    CHECK(j.at("agents").at("identity").at("score").is_null());
+    CHECK(std::abs(timing(r.server_timing, "identity") - 5) <= 0.5);
+    CHECK(r.elapsed_ms >= 5.0);
+    double votes = 0, weights = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto const& a = o.agents[i];
+      votes += a.weight * j.at("agents").at(a.name).at("score").get<double>();
+      weights += a.weight;
+    }
+    CHECK(j.at("fraud_score").get<double>() == doctest::Approx(votes / weights).epsilon(0.001));
+    auto const st = s.server().stats();
+    CHECK(st.agents.at(3).name == "identity");
+    CHECK(st.agents.at(3).timeouts == 1);
+  }
+
+  TEST_CASE("faults injected at run time drop the agent's vote and show in health") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    CHECK_FALSE(s.server().set_agent_fault("no_such_agent", {}));
+    REQUIRE(s.server().set_agent_fault("ml", fs::agent_fault{0, 0, true}));
+    auto const down = c.score(plain_purchase(1));
+    CHECK(down.parsed().at("degraded") == json::array({"ml"}));
+    CHECK(down.parsed().at("agents").at("ml").at("status") == "down");
+    auto const health = c.request(http::verb::get, "/health");
+    REQUIRE(health.status == 200);
+    CHECK(health.parsed().at("status") == "degraded");
+    CHECK(health.parsed().at("agents").at("ml").at("state") == "down");
+
+    REQUIRE(s.server().set_agent_fault("ml", {}));
+    REQUIRE(s.server().set_agent_fault("rules", fs::agent_fault{0, 1.0, false}));  // every call fails
+    auto const failing = c.score(plain_purchase(2)).parsed();
+    CHECK(failing.at("degraded") == json::array({"rules"}));
+    CHECK(failing.at("agents").at("rules").at("status") == "error");
+
+    REQUIRE(s.server().set_agent_fault("rules", fs::agent_fault{2000, 0, false}));  // beyond its 1000 ms budget
+    auto const slow = c.score(plain_purchase(3));
+    CHECK(slow.parsed().at("degraded") == json::array({"rules"}));
+    CHECK(timing(slow.server_timing, "rules") == doctest::Approx(1000));
+
+    REQUIRE(s.server().set_agent_fault("rules", {}));
+    CHECK(c.score(plain_purchase(4)).parsed().at("degraded").empty());
+    CHECK(c.request(http::verb::get, "/health").parsed().at("status") == "ok");
+  }
+
+  TEST_CASE("invalid bodies are answered 400 naming the field") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    auto with = [](const char* field, json value) {
+      json tx = plain_purchase(1);
+      tx[field] = std::move(value);
+      return tx.dump();
+    };
+    json missing = plain_purchase(1);
+    missing.erase("amount");
+    std::vector<std::pair<std::string, std::string>> const cases{
+        {"", "body:"},
+        {"{\"transaction_id\":", "body:"},
+        {"[1,2,3]", "body: must be a JSON object"},
+        {missing.dump(), "amount: missing"},
+        {with("amount", "12.50"), "amount: must be a number"},
+        {with("amount", -3), "amount: must be > 0"},
+        {with("currency", "XYZ"), "currency: unknown currency"},
+        {with("currency", 840), "currency: must be a string"},
+        {with("card_id", 1234), "card_id: must be a string"},
+        {with("card_id", "card-12"), "card_id: must be"},
+        {with("transaction_id", "tx-XYZ"), "transaction_id: must be"},
+        {with("merchant_category", "casino"), "merchant_category: unknown category"},
+        {with("channel", "mail"), "channel: must be"},
+        {with("country", "usa"), "country: must be"},
+        {with("lat", 91), "lat: must be within"},
+        {with("lon", json::array({1})), "lon: must be a number"},
+        {with("timestamp_ms", 1.5), "timestamp_ms: must be an integer"},
+        {with("device_id", nullptr), "device_id: must be a string"},
+    };
+    for (auto const& [body, expected] : cases) {
+      CAPTURE(body);
+      auto const r = c.request(http::verb::post, "/v1/transactions/score", body);
+      CHECK(r.status == 400);
+      auto const error = r.parsed().at("error").get<std::string>();
+      CHECK_MESSAGE(error.rfind(expected, 0) == 0, error);
+      CHECK(r.keep_alive);  // a bad body is not a bad connection
+    }
+    // Unknown members are ignored.
+    json extra = plain_purchase(2);
+    extra["note"] = json{{"nested", json::array({1, 2, {{"x", "y"}}})}};
+    CHECK(c.score(extra).status == 200);
+    CHECK(s.server().stats().count(400) == cases.size());
+  }
+
+  TEST_CASE("unknown paths get 404 and wrong methods 405 with Allow") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    CHECK(c.request(http::verb::get, "/").status == 404);
+    CHECK(c.request(http::verb::post, "/v1/transactions").status == 404);
+    auto const get_score = c.request(http::verb::get, "/v1/transactions/score");
+    CHECK(get_score.status == 405);
+    CHECK(get_score.allow == "POST");
+    auto const post_health = c.request(http::verb::post, "/health", "{}");
+    CHECK(post_health.status == 405);
+    CHECK(post_health.allow == "GET");
+    auto const health = c.request(http::verb::get, "/health?verbose=1");
+    CHECK(health.status == 200);
+    CHECK(health.parsed().at("agents").size() == 4);
+    auto const st = s.server().stats();
+    CHECK(st.count(404) == 2);
+    CHECK(st.count(405) == 2);
+  }
+
+  TEST_CASE("keep-alive serves many requests on one connection and Connection close is honoured") {
+    running_server s(fixed_options(0.1, 0.1, 0.1, 0.1, 0.1));
+    client c(s.endpoint());
+    for (std::uint64_t i = 0; i < 20; ++i) CHECK(c.score(plain_purchase(i)).status == 200);
+    auto const last = c.request(http::verb::post, "/v1/transactions/score", plain_purchase(99).dump(), true);
+    CHECK(last.status == 200);
+    CHECK(last.connection == "close");
+    CHECK(c.closed_by_peer());
+
+    // Pipelined: two requests in one write, answered in order on the same connection.
+    client p(s.endpoint());
+    std::string pipelined;
+    for (std::uint64_t i : {7, 8}) {
+      auto const body = plain_purchase(i).dump();
+      pipelined += "POST /v1/transactions/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    p.send_raw(pipelined);
+    CHECK(p.read_reply().parsed().at("transaction_id") == "tx-" + hex16(7));
+    CHECK(p.read_reply().parsed().at("transaction_id") == "tx-" + hex16(8));
+
+    // HTTP/1.0 asking for keep-alive gets it, and the header says so.
+    client old(s.endpoint());
+    old.send_raw("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    auto const r10 = old.read_reply();
+    CHECK(r10.status == 200);
+    CHECK(r10.connection == "keep-alive");
+    CHECK(old.request(http::verb::get, "/health").status == 200);
+  }
+
+  TEST_CASE("at capacity requests queue FIFO for a slot and beyond the queue get 503 with Retry-After") {
+    auto o = fixed_options(300, 300, 300, 300, 0);
+    o.max_concurrency = 2;
+    o.max_queue = 2;
+    running_server s(o);
+    constexpr std::size_t n = 6;
+    std::vector<std::optional<reply>> replies(n);
+    std::latch ready(static_cast<std::ptrdiff_t>(n));
+    {
+      std::vector<std::thread> threads;
+      for (std::size_t i = 0; i < n; ++i)
+        threads.emplace_back([&, i] {
+          try {
+            client c(s.endpoint());
+            ready.arrive_and_wait();
+            replies[i] = c.score(plain_purchase(i, static_cast<std::uint32_t>(100 + i)));
+          } catch (...) {
+            ready.count_down();  // never leave the others waiting; the empty reply fails below
+          }
+        });
+      for (auto& t : threads) t.join();
+    }
+    std::vector<double> queue_ms;
+    std::size_t throttled = 0;
+    for (auto const& r : replies) {
+      REQUIRE(r.has_value());
+      if (r->status == 503) {
+        ++throttled;
+        CHECK(r->retry_after == "1");
+        CHECK(r->elapsed_ms < 150);  // at once, not after a slot frees
+      } else {
+        REQUIRE(r->status == 200);
+        queue_ms.push_back(timing(r->server_timing, "queue"));
+      }
+    }
+    CHECK(throttled == 2);
+    REQUIRE(queue_ms.size() == 4);
+    std::sort(queue_ms.begin(), queue_ms.end());
+    CHECK(queue_ms[0] < 30);
+    CHECK(queue_ms[1] < 30);
+    CHECK(std::abs(queue_ms[2] - 300) <= 30);
+    CHECK(std::abs(queue_ms[3] - 300) <= 30);
+    auto const st = s.server().stats();
+    CHECK(st.count(503) == 2);
+    CHECK(st.count(200) == 4);
+    CHECK(st.peak_queue == 2);
+    CHECK(s.server().nominal_capacity_tps() == doctest::Approx(2 / 0.3).epsilon(0.01));
+  }
+
+  TEST_CASE("garbage on a connection closes it without disturbing the others") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client good(s.endpoint());
+    CHECK(good.score(plain_purchase(1)).status == 200);
+
+    client binary(s.endpoint());
+    constexpr char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
+    binary.send_raw(std::string_view(garbage, sizeof garbage - 1));
+    std::string received;
+    CHECK(binary.closed_by_peer(received));
+    CHECK(received.empty());
+
+    client bad_length(s.endpoint());
+    bad_length.send_raw("POST /v1/transactions/score HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n{}");
+    CHECK(bad_length.closed_by_peer());
+
+    client huge(s.endpoint());
+    std::string big(70 * 1024, ' ');
+    auto const too_big = huge.request(http::verb::post, "/v1/transactions/score", "{" + big + "}");
+    CHECK(too_big.status == 413);
+    CHECK(huge.closed_by_peer());
+
+    CHECK(good.score(plain_purchase(2)).status == 200);
+    CHECK(s.server().stats().count(200) == 2);
+  }
+
+  TEST_CASE("idle connections are closed after the idle timeout") {
+    auto o = fixed_options(1, 1, 1, 1);
+    o.idle_timeout = 200ms;
+    running_server s(o);
+    client c(s.endpoint());
+    CHECK(c.score(plain_purchase(1)).status == 200);
+    auto const t0 = steady_clock::now();
+    CHECK(c.closed_by_peer());
+    double const waited = ms_since(t0);
+    CHECK(waited >= 150);
+    CHECK(waited < 2000);
+  }
+
+  TEST_CASE("the same seed and request sequence give the same responses") {
+    auto run = [](std::uint64_t seed) {
+      fs::service_options o;  // the default log-normal agents
+      o.seed = seed;
+      running_server s(o);
+      client c(s.endpoint());
+      std::vector<std::string> bodies;
+      for (std::uint64_t i = 0; i < 24; ++i) {
+        // A few cards, hopping between New York and Lagos, some online on fresh devices.
+        json tx = i % 3 == 0 ? fraudulent_purchase(i, static_cast<std::uint32_t>(i % 4))
+                             : plain_purchase(i, static_cast<std::uint32_t>(i % 4));
+        bodies.push_back(c.score(tx).body);
+      }
+      return bodies;
+    };
+    auto const a = run(7), b = run(7), other = run(8);
+    CHECK(a == b);
+    CHECK(a != other);  // the simulated latencies come from the seed
+  }
+
+  TEST_CASE("the stateful agents flag impossible travel and a new device for a known card") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    json home = plain_purchase(1, 555);
+    home["channel"] = "online";
+    home["device_id"] = "dev-00000001";
+    auto const first = c.score(home).parsed();
+    CHECK(first.at("agents").at("geo_velocity").at("score").get<double>() == doctest::Approx(0.10));
+    auto const again = c.score(plain_purchase(2, 555)).parsed();  // same city a minute later
+    CHECK(again.at("agents").at("geo_velocity").at("score").get<double>() < 0.2);
+    json abroad = fraudulent_purchase(3, 555);  // Lagos, a minute after New York
+    auto const jump = c.score(abroad).parsed();
+    CHECK(jump.at("agents").at("geo_velocity").at("score").get<double>() >= 0.8);
+    CHECK(jump.at("agents").at("identity").at("score").get<double>() == doctest::Approx(0.90));
+    home["transaction_id"] = "tx-" + hex16(4);
+    auto const known = c.score(home).parsed();
+    CHECK(known.at("agents").at("identity").at("score").get<double>() == doctest::Approx(0.05));
+  }
+
+  TEST_CASE("stop lets a request being processed complete and then closes") {
+    running_server s(fixed_options(200, 200, 200, 200, 0));
+    client busy(s.endpoint());
+    client idle(s.endpoint());
+    CHECK(idle.request(http::verb::get, "/health").status == 200);
+    std::optional<reply> r;
+    std::thread t([&] {
+      try {
+        r = busy.score(plain_purchase(1));
+      } catch (...) {
+      }
+    });
+    std::this_thread::sleep_for(50ms);
+    CHECK(s.stop_and_join());
+    t.join();
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(r->connection == "close");
+    CHECK(idle.closed_by_peer());
+  }
+
+  TEST_CASE("start refuses a non-loopback address without the opt-in") {
+    net::io_context io;
+    for (auto const& address : {net::ip::make_address("0.0.0.0"), net::ip::make_address("::")}) {
+      fs::service_options o;
+      o.listen = tcp::endpoint(address, 0);
+      fs::server srv(io, o);
+      boost::system::error_code ec;
+      auto const ep = srv.start(ec);
+      CHECK(ec == fs::error::non_loopback_listen);
+      CHECK(ep.port() == 0);
+      CHECK_THROWS_AS(srv.start(), boost::system::system_error);
+    }
+    fs::server loopback(io, fs::service_options{});
+    auto const ep = loopback.start();
+    CHECK(ep.address().is_loopback());
+    CHECK(ep.port() != 0);
+    boost::system::error_code ec;
+    loopback.start(ec);
+    CHECK(ec == fs::error::already_started);
+  }
+
+  TEST_CASE("invalid options are rejected naming every field") {
+    net::io_context io;
+    fs::service_options o;
+    o.max_concurrency = 0;
+    o.agents[1].p99_ms = 1;  // below its median of 4
+    o.agents[2].name = "astrology";
+    o.review_threshold = 0.9;
+    try {
+      fs::server srv(io, o);
+      FAIL("accepted invalid options");
+    } catch (const stress_testing::config_error& e) {
+      std::vector<std::string> paths;
+      for (auto const& p : e.problems()) paths.push_back(p.path);
+      CHECK(paths == std::vector<std::string>{"max_concurrency", "agents[1].p99_ms", "agents[2].name", "review_threshold"});
+    }
+  }
+}
