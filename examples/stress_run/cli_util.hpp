@@ -1,4 +1,4 @@
-// Small parsers for stress-run's command line: durations ("30s", "2m", "250ms", "1h", "90"),
+// Small parsers for stress-run's command line: durations ("30s", "2m", "250ms", "200us", "1h", "90"),
 // header lines ("Name: value") and listen addresses ("127.0.0.1:8080").
 #ifndef STRESS_RUN_CLI_UTIL_HPP
 #define STRESS_RUN_CLI_UTIL_HPP
@@ -13,7 +13,7 @@
 
 namespace stress_run {
 
-/// Seconds in `text`: a number with an optional unit ms, s, m or h (no unit: seconds).
+/// Seconds in `text`: a number with an optional unit us, ms, s, m or h (no unit: seconds).
 inline std::optional<double> parse_duration(std::string_view text) {
   double value = 0;
   auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -21,6 +21,7 @@ inline std::optional<double> parse_duration(std::string_view text) {
   std::string_view const unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   if (unit.empty() || unit == "s") return value;
   if (unit == "ms") return value / 1000;
+  if (unit == "us") return value / 1e6;
   if (unit == "m") return value * 60;
   if (unit == "h") return value * 3600;
   return std::nullopt;

@@ -131,6 +131,7 @@ struct http_settings {
   std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::string timeout = "30s";
   std::string interval = "1s";
+  std::string pacing = "0";
   std::size_t max_in_flight = 100000;
   bool poisson = false;
   bool quiet = false;
@@ -147,6 +148,9 @@ struct http_settings {
         ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
     app.add_option("--timeout", timeout, "per-request timeout (30s, 500ms, ...)");
     app.add_option("--interval", interval, "time per live line and per series point");
+    app.add_option("--pacing", pacing,
+                   "fixed rates: wake on a grid of this period and send what is due (0: wake per arrival; "
+                   "250us or 1ms cut the generator's CPU at high rates, the lateness is measured)");
     app.add_option("--max-in-flight", max_in_flight, "per thread; arrivals beyond it are counted dropped")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
     app.add_flag("--poisson", poisson, "Poisson arrivals instead of evenly spaced ones");
@@ -165,6 +169,10 @@ struct http_settings {
     auto const iv = parse_duration(interval);
     if (!t || *t <= 0) return bad("--timeout", timeout);
     if (!iv || *iv <= 0) return bad("--interval", interval);
+    auto const pace = parse_duration(pacing);
+    if (!pace) return bad("--pacing", pacing);
+    options.pool.loop.pacing_granularity =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*pace));
     options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*iv));
     options.pool.workers = std::min(threads, connections);
     options.pool.loop.max_in_flight = max_in_flight;

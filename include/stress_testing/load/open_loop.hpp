@@ -78,6 +78,14 @@ struct open_loop_options {
       up to this much CPU time per arrival for send-lag precision (a timer wake-up is late by
       tens of microseconds; see benchmarks/README.md). 0 (the default): timer only. */
   std::chrono::nanoseconds spin_before_deadline{0};
+  /** Pacing granularity: when > 0, the arrival loop wakes only on a grid of this period
+      (anchored at the run's start) and then sends every arrival that is due, so one timer
+      wake-up sends several requests at high rates. Each request is then sent up to this much
+      after its intended instant, and that lateness is measured honestly: it is in the send lag
+      and in the response time (both from the intended instant). It saves the per-arrival timer
+      re-arm and thread wake-up, which dominate the generator's CPU cost at fixed rates (wrk2
+      paces on a 1 ms event-loop tick). 0 (the default): wake for each arrival. */
+  std::chrono::nanoseconds pacing_granularity{0};
 
   /// What is wrong with these options (the first problem found), or nullptr when they are valid.
   const char* problem() const noexcept {
@@ -87,6 +95,7 @@ struct open_loop_options {
     if (drain_grace < nanoseconds::zero()) return "drain_grace: must be >= 0";
     if (cancel_grace < nanoseconds::zero()) return "cancel_grace: must be >= 0";
     if (spin_before_deadline < nanoseconds::zero()) return "spin_before_deadline: must be >= 0";
+    if (pacing_granularity < nanoseconds::zero()) return "pacing_granularity: must be >= 0";
     if (generator.late_threshold < nanoseconds::zero()) return "generator.late_threshold: must be >= 0";
     if (!(generator.late_fraction >= 0.0 && generator.late_fraction <= 1.0))
       return "generator.late_fraction: must be in [0, 1]";
@@ -125,7 +134,8 @@ struct run_summary {
       (coordinated-omission correction). Counted in `intended` and the outcomes, not in `issued`. */
   std::uint64_t backfilled = 0;
 
-  /// Issued requests sent more than `generator_limits::late_threshold` after their intended time.
+  /// Issued requests sent more than `generator_limits::late_threshold` (plus the open loop's
+  /// `pacing_granularity`) after their intended time.
   std::uint64_t late = 0;
   std::chrono::nanoseconds send_lag_p50{0};  ///< of issued requests, ~1% precision
   std::chrono::nanoseconds send_lag_p99{0};  ///< of issued requests, ~1% precision
@@ -282,6 +292,13 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
   }
   std::uint64_t intended() const noexcept { return summary_.intended; }
   clock::time_point start() const noexcept { return start_; }
+  /// When to wake for an arrival due at `intended`: itself, or the next point of the pacing grid.
+  clock::time_point paced(clock::time_point intended) const noexcept {
+    auto const g = std::chrono::duration_cast<clock::duration>(options_.pacing_granularity);
+    if (g <= clock::duration::zero() || intended <= start_) return intended;
+    auto const since = intended - start_;
+    return start_ + ((since + g - clock::duration(1)) / g) * g;
+  }
   timer_type& arrival_timer() noexcept { return arrival_timer_; }
   timer_type& wake_timer() noexcept { return wake_timer_; }
   bool grace_cut() const noexcept { return grace_cut_; }
@@ -415,7 +432,8 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
     auto const lag = now - intended;
     send_lag_.record_value(
         std::min<std::int64_t>(std::max<std::int64_t>(lag.count(), 0), send_lag_.highest_trackable_value()));
-    if (lag > options_.generator.late_threshold) ++summary_.late;
+    // Lateness the pacing grid imposes by design is not the generator falling behind.
+    if (lag > options_.generator.late_threshold + options_.pacing_granularity) ++summary_.late;
     arm_timeout();
     try {
       target_.async_request(
@@ -494,7 +512,7 @@ boost::asio::awaitable<void> issue_arrivals(std::shared_ptr<State> s) {
     auto const intended = s->start() + std::chrono::duration_cast<clock::duration>(*offset);
     if (clock::now() < intended) {
       catch_up = 0;
-      co_await wait_for_arrival(s, intended);
+      co_await wait_for_arrival(s, s->paced(intended));
     } else if (++catch_up == catch_up_batch) {
       catch_up = 0;
       co_await boost::asio::post(s->get_executor(), boost::asio::use_awaitable);

@@ -300,6 +300,30 @@ TEST_SUITE("load") {
                                                 << ms(percentile(s.send_lag, 99)) << " ms");
   }
 
+  TEST_CASE("pacing on a 10 ms grid sends each arrival at the next grid point and measures the lateness") {
+    // 1000/s uniform: arrival j is due at (j + 0.5) ms. On a 10 ms grid it is sent at the next
+    // multiple of 10 ms, (10 - (j mod 10) - 0.5) ms late: lags 0.5 .. 9.5 ms, evenly, so the
+    // median lag is ~5 ms and the maximum ~9.5 ms (plus timer slack). Response time includes it.
+    harness h;
+    auto t = target::make_function_target(h.io, &respond_now);
+    load::open_loop_options o;
+    o.pacing_granularity = 10ms;
+    h.start_run(t, uniform(1000, 0.5), o);
+    h.run_until_done();
+    REQUIRE(h.result.has_value());
+    auto const& r = *h.result;
+    auto const s = h.sample();
+    CHECK(r.summary.intended == 500);
+    CHECK(r.summary.count(outcome::ok) == 500);
+    check_accounting(r, s);
+    CHECK(ms(percentile(s.send_lag, 50)) == doctest::Approx(5.0).epsilon(0.15));
+    CHECK(ms(percentile(s.send_lag, 1)) >= 0.4);  // the first arrivals may be due before the loop starts
+    CHECK(ms(percentile(s.send_lag, 100)) >= 9.4);
+    CHECK(ms(percentile(s.send_lag, 100)) < 12.0);
+    CHECK(percentile(s.response_time, 50) >= percentile(s.send_lag, 50));
+    CHECK_FALSE(r.summary.generator_limited);  // lateness by design is not the generator's
+  }
+
   TEST_CASE("requests queued behind a stall of a serialising target show it in their response time") {
     // 100/s for 2 s; one server, 2 ms per request, request 50 (intended at 0.505 s) takes 300 ms.
     // Request 50+k (k >= 1) is intended at 0.505 + 0.01k s and completes at 0.805 + 0.002k s
