@@ -319,7 +319,7 @@ TEST_SUITE("load") {
     CHECK(ms(percentile(s.send_lag, 50)) == doctest::Approx(5.0).epsilon(0.15));
     CHECK(ms(percentile(s.send_lag, 1)) >= 0.4);  // the first arrivals may be due before the loop starts
     CHECK(ms(percentile(s.send_lag, 100)) >= 9.4);
-    CHECK(ms(percentile(s.send_lag, 100)) < 12.0);
+    CHECK(ms(percentile(s.send_lag, 100)) < 25.0);  // 9.5 ms plus timer slack on a busy machine
     CHECK(percentile(s.response_time, 50) >= percentile(s.send_lag, 50));
     CHECK_FALSE(r.summary.generator_limited);  // lateness by design is not the generator's
   }
