@@ -47,4 +47,18 @@ grep -q "intended 1000," "$dir/out.txt" || { cat "$dir/out.txt"; fail "2 s at 50
 grep -q "(all accounted)" "$dir/out.txt" || fail "every request accounted for"
 expect 0 "quick mode as fast as possible" "$bin" "$url/health" --duration 1s -c 4 -t 1 --quiet --out "$dir/max"
 grep -q "ok [1-9][0-9]*" "$dir/out.txt" || fail "closed-loop requests completed"
+
+# Ctrl-C: a 60 s run interrupted after ~1.5 s drains, writes its results and exits normally.
+"$bin" "$url/health" --rate 1000 --duration 60s -c 8 -t 1 --quiet --out "$dir/interrupted" \
+  >"$dir/int.txt" 2>&1 &
+run=$!
+sleep 1.5
+kill -INT $run
+wait $run
+code=$?
+[ "$code" -eq 0 ] || { cat "$dir/int.txt"; fail "an interrupted run exits 0 when no criterion failed (got $code)"; }
+grep -q "CANCELLED" "$dir/int.txt" || { cat "$dir/int.txt"; fail "the summary says the run was cancelled"; }
+grep -q "(all accounted)" "$dir/int.txt" || fail "every request accounted for after Ctrl-C"
+[ -f "$dir/interrupted/results.json" ] || fail "results.json written after Ctrl-C"
+echo "ok: Ctrl-C drains and writes the results"
 echo "all exit-code checks passed"
