@@ -5,6 +5,7 @@
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/profile/arrival_schedule.hpp>
 #include <stress_testing/profile/constant_rate.hpp>
+#include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -388,6 +389,35 @@ TEST_SUITE("target.http") {
     CHECK(ms(85) == doctest::Approx(100).epsilon(0.02));
     CHECK(ms(95) == doctest::Approx(110).epsilon(0.02));
     CHECK(ms(0) >= 20.0);
+  }
+
+  TEST_CASE("the README HTTP example runs a scenario over two workers") {
+    http_test::server server;
+    namespace st = stress_testing;
+    st::test_scenario scenario;
+    scenario.scenario_id = "readme_http";
+    scenario.load_profile.profile_type = st::load_profile_type::sustained;
+    scenario.load_profile.sustained_tps = 200;
+    scenario.duration_seconds = 1;
+    scenario.success_criteria = {st::parse_criterion("error_rate == 0")};
+
+    st::target::http_target_options http;
+    http.url = server.url("/echo");
+    http.method = boost::beast::http::verb::post;
+    http.headers = {{"Content-Type", "application/json"}};
+    http.body_generator = [](std::uint64_t sequence, std::string& out) { out += std::to_string(sequence); };
+    http.connections = 8;
+
+    st::run::run_options options;
+    options.pool.workers = 2;
+    auto result = st::run::run_blocking(scenario, [&](boost::asio::any_io_executor ex, std::size_t) {
+      return st::target::http_target(std::move(ex), http);
+    }, options);
+    CHECK(result.accounting.intended == 200);
+    CHECK(result.accounting.count(outcome::ok) == 200);
+    CHECK(result.accounting.balanced());
+    CHECK(result.passed());
+    CHECK(server.requests() == 200);
   }
 }
 
