@@ -450,7 +450,7 @@ inline transaction parse_transaction(std::string_view body) {
 //     next transactions (same new device, same burst): declined.
 //   - Legitimate traffic and edge cases: large amounts, tiny verifications, travel and threshold
 //     amounts are at most reviewed — except online electronics or crypto above 4,000 USD on a
-//     device the card has not used before, which looks exactly like a takeover.
+//     device the service has not seen the card use, which looks exactly like a takeover.
 // Nothing here knows the generator: the agents use the request and their own per-card state only.
 
 /// The four kinds of agent; an `agent_config`'s name selects one.
@@ -654,7 +654,8 @@ class device_table {
     auto const it = std::find(s.devices.begin(), s.devices.end(), device);
     if (history && it != s.devices.end()) {
       // Brand-new: first seen in this very burst (which this transaction continues).
-      if (!in_burst || s.first_seen_ms[static_cast<std::size_t>(it - s.devices.begin())] < s.burst_start_ms) return 0.02;
+      std::int64_t const first_seen = s.first_seen_ms[static_cast<std::size_t>(it - s.devices.begin())];
+      if (!in_burst || first_seen < s.burst_start_ms) return 0.02;
       v = 0.65;
     } else {
       v = history ? 0.20 : 0.10;

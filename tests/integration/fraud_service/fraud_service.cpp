@@ -2,6 +2,7 @@
 // format (docs/fraud_wire_format.md), decisions, time budgets, capacity and load shedding, and
 // robustness against garbage. Each test runs the server on 127.0.0.1:0 in its own thread and talks
 // to it with a small blocking client; every socket operation has a deadline, so nothing can hang.
+// One known-answer test runs the generated fraud workload through the scoring core in-process.
 
 #include <fraud_service/fraud_service.hpp>
 #include <stress_testing/fraud.hpp>
