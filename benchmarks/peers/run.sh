@@ -7,8 +7,9 @@
 # (one worker, no keep-alive request limit) on 127.0.0.1, pins nginx to CPU 0 and each load tool
 # to CPU 1, and runs the tools alternately with the same connection count for the same duration.
 # For each tool it prints the median requests/s and the CPU time (user + sys) per completed
-# request, then the ratios. Then stress-run at fixed rates (10,000 and 30,000/s): achieved rate
-# and CPU per request against wrk's saturated CPU per request from the same run.
+# request, then the ratios. Then stress-run at fixed rates (10,000 and 30,000/s), waking per
+# arrival (--pacing 0) and on a 1 ms grid (--pacing 1ms, like wrk2's event loop): achieved rate,
+# send lag, and CPU per request against wrk's saturated CPU per request from the same run.
 # Only loopback is ever targeted; every run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -88,9 +89,9 @@ for i in $(seq "$runs"); do
   echo "run $i wrk:        $rps req/s, $n requests, cpu ${cpu}s"
 
   cpu_of "$stress_run" "$url" -c "$connections" -t 1 -d "${seconds}s" -q -o "$work/sr"
-  n=$(awk '/intended/ {gsub(",","",$5); print $5}' "$work/out")
+  n=$(awk '/^  elapsed/ {gsub(",","",$5); print $5}' "$work/out")
   ok=$(awk '/outcomes:/ {print $3}' "$work/out")
-  rps=$(awk '/throughput/ {print $2}' "$work/out")
+  rps=$(awk '/^  throughput/ {print $2}' "$work/out")
   sr_rps+=("$rps"); sr_cpr+=("$(awk -v c="$cpu" -v n="$ok" 'BEGIN{printf "%.3f", c/n*1e6}')")
   echo "run $i stress-run: $rps req/s, $ok ok of $n, cpu ${cpu}s"
 
@@ -113,12 +114,16 @@ awk -v a="$s_rps" -v b="$w_rps" -v c="$s_cpr" -v d="$w_cpr" -v e="$h_rps" 'BEGIN
 
 echo
 echo "fixed rate, ${seconds} s (CPU per request against wrk's saturated $w_cpr us):"
-for rate in 10000 30000; do
-  cpu_of "$stress_run" "$url" --rate "$rate" -c "$connections" -t 1 -d "${seconds}s" -q -o "$work/fixed"
-  n=$(awk '/intended/ {gsub(",","",$5); print $5}' "$work/out")
-  ok=$(awk '/outcomes:/ {print $3}' "$work/out")
-  lag=$(awk '/send lag p99/ {print $4}' "$work/out")
-  awk -v r="$rate" -v n="$n" -v ok="$ok" -v s="$seconds" -v c="$cpu" -v w="$w_cpr" -v lag="$lag" 'BEGIN {
-    printf "  %6d/s: intended %d, ok %d, achieved %.1f/s (%.3f%% off), send lag p99 %s ms, %.3f us/req = %.2f x wrk\n",
-      r, n, ok, ok/s, (ok/s - r)/r*100, lag, c/ok*1e6, (c/ok*1e6)/w }'
+for pacing in 0 1ms; do
+  for rate in 10000 30000; do
+    cpu_of "$stress_run" "$url" --rate "$rate" --pacing "$pacing" -c "$connections" -t 1 -d "${seconds}s" -q -o "$work/fixed"
+    n=$(awk '/^  elapsed/ {gsub(",","",$5); print $5}' "$work/out")
+    ok=$(awk '/outcomes:/ {print $3}' "$work/out")
+    lag=$(awk '/send lag p99/ {print $4}' "$work/out")
+    p50=$(awk '/^  response time/ {print $10}' "$work/out")
+    awk -v r="$rate" -v n="$n" -v ok="$ok" -v s="$seconds" -v c="$cpu" -v w="$w_cpr" -v lag="$lag" -v p="$pacing" \
+        -v p50="$p50" 'BEGIN {
+      printf "  pacing %-4s %6d/s: intended %d, ok %d, achieved %.1f/s (%.3f%% off), send lag p99 %s ms, p50 %s ms, %.2f us/req = %.2f x wrk\n",
+        p, r, n, ok, ok/s, (ok/s - r)/r*100, lag, p50, c/ok*1e6, (c/ok*1e6)/w }'
+  done
 done
