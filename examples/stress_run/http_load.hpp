@@ -3,9 +3,14 @@
 #ifndef STRESS_RUN_HTTP_LOAD_HPP
 #define STRESS_RUN_HTTP_LOAD_HPP
 
+#include <stress_testing/fault/inject.hpp>
+#include <stress_testing/fault/recipes.hpp>
 #include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <chrono>
 
 #include <cstddef>
 #include <cstdint>
@@ -74,6 +79,21 @@ struct http_factory {
     st::target::http_target t(std::move(ex), std::move(o));
     registry->add(t.stats());
     return t;
+  }
+};
+
+/** The scenario's failure timeline in front of each worker's HTTP target: the recipes of
+    `fault/recipes.hpp`, injected in-process on the client side (the service itself is not
+    touched). `start` is the run's start as the harness sees it (within a few milliseconds of the
+    orchestrator's). */
+struct injected_http_factory {
+  http_factory http;
+  st::fault::fault_plan_options plan;
+  std::chrono::steady_clock::time_point start;
+  std::shared_ptr<std::atomic<std::uint64_t>> counter = st::fault::fault_plan::shared_counter();
+
+  auto operator()(boost::asio::any_io_executor ex, std::size_t i) const {
+    return st::fault::inject(http(ex, i), st::fault::fault_plan(plan, http.workers, counter), start);
   }
 };
 

@@ -315,6 +315,7 @@ struct scenario_settings {
   std::uint64_t seed = 0;
   double sim_capacity = 7800;
   std::size_t service_concurrency = 0;
+  bool no_faults = false;
 };
 
 int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
@@ -391,6 +392,21 @@ int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
                scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
   auto finish = http_finisher(factory.registry, fraud);
+  if (!scenario.failure_scenarios.empty() && !s.no_faults) {
+    injected_http_factory injected{factory, st::fault::plan_for(scenario.failure_scenarios, scenario.load_profile.seed),
+                                   std::chrono::steady_clock::now() + options.start_delay};
+    try {
+      (void)st::fault::fault_plan(injected.plan);
+    } catch (const std::exception& e) {
+      std::cerr << "stress-run: the scenario's failures: " << e.what() << '\n';
+      return usage_error;
+    }
+    for (auto const& f : scenario.failure_scenarios)
+      std::fprintf(stderr, "injecting %s at %.1f s for %.1f s, severity %.2f\n",
+                   std::string(st::to_string(f.failure_type)).c_str(), f.start_time_seconds, f.duration_seconds,
+                   f.severity);
+    return run_and_report(scenario, std::move(injected), options, h.out_dir, finish);
+  }
   return run_and_report(scenario, std::move(factory), options, h.out_dir, finish);
 }
 
@@ -437,6 +453,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--service-concurrency", sc.service_concurrency,
                       "embedded: the sample service's processing slots (0: its default)");
+  run_cmd->add_flag("--no-faults", sc.no_faults,
+                    "HTTP targets: do not inject the scenario's failures (fault/recipes.hpp) in front of the target");
   sc_http.add_to(*run_cmd);
   std::size_t legacy_workers = 0;
   run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
