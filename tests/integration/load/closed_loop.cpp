@@ -1,3 +1,5 @@
+#include "../support/run_support.hpp"
+
 #include <stress_testing/load/closed_loop.hpp>
 #include <stress_testing/load/open_loop.hpp>
 #include <stress_testing/metrics/histogram.hpp>
@@ -40,15 +42,8 @@ namespace closed_loop_test {
 
 constexpr auto hard_timeout = 20s;
 
-struct run_result {
-  error_code ec;
-  load::run_summary summary;
-};
-
-struct store_run {
-  std::optional<run_result>* out;
-  void operator()(error_code ec, load::run_summary summary) const { *out = run_result{ec, std::move(summary)}; }
-};
+using run_support::run_result;
+using run_support::store_run;
 
 asio::awaitable<request_result> respond_at(steady_clock::time_point at) {
   asio::steady_timer timer(co_await asio::this_coro::executor, at);

@@ -1,3 +1,5 @@
+#include "../support/run_support.hpp"
+
 #include <stress_testing/load/open_loop.hpp>
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/interval_recorder.hpp>
@@ -53,15 +55,8 @@ namespace open_loop_test {
 // Every run is bounded: a hang fails the test instead of blocking ctest.
 constexpr auto hard_timeout = 20s;
 
-struct run_result {
-  error_code ec;
-  load::run_summary summary;
-};
-
-struct store_run {
-  std::optional<run_result>* out;
-  void operator()(error_code ec, load::run_summary summary) const { *out = run_result{ec, std::move(summary)}; }
-};
+using run_support::run_result;
+using run_support::store_run;
 
 // ---- deterministic targets -------------------------------------------------------------------
 
