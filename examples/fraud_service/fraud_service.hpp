@@ -559,10 +559,6 @@ inline double ml_score(const transaction& t) noexcept {
     in two places at once. */
 class geo_velocity_table {
  public:
-  /// The window of the former count-based velocity rule; no longer used (bursts replaced it,
-  /// see `burst_gap_ms`). Kept for source compatibility.
-  static constexpr std::int64_t window_ms = 10 * 60 * 1000;
-
   /// `slots` is rounded up to a power of two (at least 1).
   explicit geo_velocity_table(std::size_t slots) : slots_(std::bit_ceil(std::max<std::size_t>(1, slots))) {}
 
