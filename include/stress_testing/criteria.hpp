@@ -54,7 +54,19 @@ constexpr bool compare(double actual, comparison c, double threshold) noexcept {
   return false;
 }
 
-/** One success criterion: `metric op threshold`, e.g. `error_rate < 0.001`.
+/// Over what a criterion's metric is judged.
+enum class criterion_scope {
+  run,                 ///< the whole run (and, live, each interval): `p95_response_time_ms < 2000`
+  any_window,          ///< every sliding window of `span_seconds`; the worst decides:
+                       ///< `p99_response_time_ms < 500 over any 10s`
+  after_each_failure,  ///< the condition holds again within `span_seconds` after each injected
+                       ///< failure ends: `error_rate < 0.01 within 30s after each failure`
+};
+
+/** One success criterion: `metric op threshold`, e.g. `error_rate < 0.001`, optionally scoped
+    to sliding windows (`... over any 10s`) or to recovery after failures (`... within 30s after
+    each failure`). A scoped criterion needs the run's series; `evaluate` with a plain lookup
+    gives it `no_data`, and `run::judge_criteria` judges it (docs/criteria.md).
 
     `abort_on_fail` asks the orchestrator to stop the run as soon as the criterion fails on a
     live interval (k6's `abortOnFail`); otherwise it is judged on the whole run at the end.
@@ -65,6 +77,8 @@ struct criterion {
   double threshold = 0;
   bool abort_on_fail = false;
   std::string description;
+  criterion_scope scope = criterion_scope::run;
+  double span_seconds = 0;  ///< the window (any_window) or the deadline (after_each_failure)
 
   friend bool operator==(const criterion&, const criterion&) = default;
 };
@@ -92,6 +106,9 @@ inline std::string to_string(const criterion& c) {
   s += to_string(c.op);
   s += ' ';
   s += detail::format_threshold(c.threshold);
+  if (c.scope == criterion_scope::any_window) s += " over any " + detail::format_threshold(c.span_seconds) + "s";
+  if (c.scope == criterion_scope::after_each_failure)
+    s += " within " + detail::format_threshold(c.span_seconds) + "s after each failure";
   return s;
 }
 
@@ -154,8 +171,61 @@ inline std::optional<criterion> parse_criterion(std::string_view text, std::stri
   c.threshold = value;
   i = static_cast<std::size_t>(r.ptr - text.data());
   skip_space();
+  // Optional scope: "over any <duration>" or "within <duration> after each failure".
+  auto word = [&](std::string_view w) {
+    if (text.substr(i, w.size()) != w) return false;
+    std::size_t const after = i + w.size();
+    if (after < text.size() && !detail::is_space(text[after])) return false;
+    i = after;
+    skip_space();
+    return true;
+  };
+  auto duration = [&](const char* what) -> bool {
+    double d = 0;
+    auto const* b = text.data() + i;
+    auto const dr = std::from_chars(b, text.data() + text.size(), d);
+    if (dr.ec != std::errc{} || dr.ptr == b || !std::isfinite(d) || d <= 0) {
+      error = std::string("expected a positive duration such as 10s after \"") + what + "\"";
+      return false;
+    }
+    i = static_cast<std::size_t>(dr.ptr - text.data());
+    skip_space();
+    std::size_t u = i;
+    while (u < text.size() && text[u] >= 'a' && text[u] <= 'z') ++u;
+    std::string_view const unit = text.substr(i, u - i);
+    double scale = 0;
+    if (unit == "ms") scale = 0.001;
+    else if (unit == "s") scale = 1;
+    else if (unit == "m" || unit == "min") scale = 60;
+    else {
+      error = std::string("the duration after \"") + what + "\" needs a unit: ms, s or m";
+      return false;
+    }
+    c.span_seconds = d * scale;
+    i = u;
+    skip_space();
+    return true;
+  };
+  if (i < text.size()) {
+    if (word("over")) {
+      if (!word("any")) {
+        error = "expected \"over any <duration>\" after the threshold";
+        return std::nullopt;
+      }
+      if (!duration("over any")) return std::nullopt;
+      c.scope = criterion_scope::any_window;
+    } else if (word("within")) {
+      if (!duration("within")) return std::nullopt;
+      if (!(word("after") && word("each") && word("failure"))) {
+        error = "expected \"within <duration> after each failure\" after the threshold";
+        return std::nullopt;
+      }
+      c.scope = criterion_scope::after_each_failure;
+    }
+  }
   if (i != text.size()) {
-    error = "unexpected text \"" + std::string(text.substr(i)) + "\" after the threshold";
+    error = "unexpected text \"" + std::string(text.substr(i)) +
+            "\" after the threshold (a scope is \"over any 10s\" or \"within 30s after each failure\")";
     return std::nullopt;
   }
   return c;
@@ -197,12 +267,23 @@ template <class F>
 concept metric_lookup = std::invocable<const F&, std::string_view> &&
     std::convertible_to<std::invoke_result_t<const F&, std::string_view>, std::optional<double>>;
 
-/// Judges one criterion against `lookup`.
+/** Judges `c` given its actual value. For `after_each_failure` the actual value is the longest
+    time in seconds until the condition held again (+infinity if it never did), and it passes
+    when that is <= `span_seconds`; otherwise `actual op threshold` decides. */
+inline criterion_result judge(const criterion& c, std::optional<double> actual) {
+  criterion_result r{c, actual, verdict::no_data};
+  if (!actual) return r;
+  bool const ok = c.scope == criterion_scope::after_each_failure ? *actual <= c.span_seconds
+                                                                  : compare(*actual, c.op, c.threshold);
+  r.verdict = ok ? verdict::pass : verdict::fail;
+  return r;
+}
+
+/// Judges one criterion against `lookup` (a scoped criterion needs a series: `no_data` here).
 template <metric_lookup Lookup>
 criterion_result evaluate(const criterion& c, const Lookup& lookup) {
-  criterion_result r{c, std::optional<double>(lookup(std::string_view{c.metric})), verdict::no_data};
-  if (r.actual) r.verdict = compare(*r.actual, c.op, c.threshold) ? verdict::pass : verdict::fail;
-  return r;
+  if (c.scope != criterion_scope::run) return judge(c, std::nullopt);
+  return judge(c, std::optional<double>(lookup(std::string_view{c.metric})));
 }
 
 /// Judges every criterion; the results keep the criteria's order.

@@ -486,9 +486,12 @@ void read_value(const nlohmann::json& j, T& out, std::string const& path, contex
     // Checked here as well as in validate() so a file's unknown metrics are reported together
     // with its other structural problems, in one pass.
     if (auto unknown = unknown_metric_problem(parsed->metric)) return cx.add(path, *std::move(unknown));
+    if (auto scoped = scope_problem(*parsed)) return cx.add(path, *std::move(scoped));
     c.metric = std::move(parsed->metric);
     c.op = parsed->op;
     c.threshold = parsed->threshold;
+    c.scope = parsed->scope;
+    c.span_seconds = parsed->span_seconds;
     out = std::move(c);
   } else if constexpr (std::is_same_v<T, std::vector<criterion>>) {
     if (j.is_object()) return read_seed_criteria(j, out, path, cx);

@@ -74,6 +74,19 @@ inline std::optional<std::string> unknown_metric_problem(std::string_view metric
   return reason;
 }
 
+/** Nullopt when `c`'s scope suits its metric; otherwise the reason. A window or a recovery deadline
+    needs a metric measured per interval: run-level ones (`failures_unrecovered`, agents, ...)
+    have no value in a window. */
+inline std::optional<std::string> scope_problem(const criterion& c) {
+  if (c.scope == criterion_scope::run) return std::nullopt;
+  auto const m = metrics::find_metric(c.metric);
+  if (m && static_cast<std::size_t>(*m) >= static_cast<std::size_t>(metrics::metric::error_rate_outside_failures))
+    return "\"" + c.metric + "\" is a whole-run metric: it cannot be judged " +
+           (c.scope == criterion_scope::any_window ? "over a window" : "after each failure");
+  if (!(c.span_seconds > 0) || !std::isfinite(c.span_seconds)) return std::string("the scope's duration must be > 0");
+  return std::nullopt;
+}
+
 namespace validation_detail {
 
 struct checker {
@@ -208,6 +221,7 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
     auto const& metric = s.success_criteria[i].metric;
     k.finite(field, s.success_criteria[i].threshold);
     if (auto unknown = unknown_metric_problem(metric)) k.fail(field, *std::move(unknown));
+    else if (auto scoped = scope_problem(s.success_criteria[i])) k.fail(field, *std::move(scoped));
   }
 }
 

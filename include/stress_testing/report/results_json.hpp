@@ -121,15 +121,32 @@ inline nlohmann::json to_json(const run::run_result& r) {
   nlohmann::json resilience = nlohmann::json::array();
   for (auto const& w : r.analysis.windows)
     resilience.push_back({{"name", w.window.name},
+                          {"injected_failure", w.window.injected_failure},
                           {"start_seconds", w.window.start_seconds},
                           {"end_seconds", w.window.end_seconds},
+                          {"baseline_error_rate", w.baseline_error_rate},
+                          {"baseline_p99_ms", w.baseline_p99_ms},
+                          {"baseline_degradation_level", std::string(to_string(w.baseline_degradation))},
                           {"detected_after_seconds", detail::optional_number(w.detected_after_seconds)},
                           {"recovered_after_seconds", detail::optional_number(w.recovered_after_seconds)},
                           {"recovered", w.recovered()},
-                          {"requests_affected", w.requests_affected}});
+                          {"peak_degradation_level", std::string(to_string(w.peak_degradation))},
+                          {"peak_error_rate", w.peak_error_rate},
+                          {"peak_p99_ms", w.peak_p99_ms},
+                          {"requests_in_window", w.requests_in_window},
+                          {"requests_failed_in_window", w.requests_failed_in_window},
+                          {"requests_affected", w.requests_affected},
+                          {"error_budget_burned", w.error_budget_burned}});
+  auto const& rm = r.analysis.resilience;
   j["resilience"] = {{"baseline_error_rate", r.analysis.baseline_error_rate},
                      {"baseline_p99_ms", r.analysis.baseline_p99_ms},
                      {"max_degradation_level", std::string(to_string(r.analysis.max_degradation))},
+                     {"uptime_percentage", rm.uptime_percentage},
+                     {"downtime_seconds", rm.downtime_seconds},
+                     {"failures_injected", rm.failures_injected},
+                     {"failures_recovered", rm.failures_recovered},
+                     {"recovery_time_avg_seconds", rm.recovery_time_avg_seconds},
+                     {"degradation_events", rm.degradation_events},
                      {"windows", std::move(resilience)}};
 
   j["agents"] = r.agents;

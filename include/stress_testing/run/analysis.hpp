@@ -8,6 +8,7 @@
     affected). Pure: std only; every definition is here, in one place, so a reported number can be
     traced back to its formula. */
 
+#include <stress_testing/criteria.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/outcome_counters.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
@@ -16,8 +17,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace stress_testing::run {
@@ -77,30 +80,53 @@ struct disturbance_window {
   std::string name;  ///< e.g. "LAMBDA_CRASH", "burst 2"
   double start_seconds = 0;
   double end_seconds = 0;
+  /// An injected failure (criteria "... after each failure" look at these), not a load burst.
+  bool injected_failure = true;
 };
 
-/// When an interval counts as "back at baseline" after a disturbance.
+/// When an interval counts as "back at baseline" after a disturbance, and what a failure costs.
 struct recovery_thresholds {
   double error_rate_margin = 0.01;   ///< error rate <= baseline + margin
   double p99_factor = 1.5;           ///< and p99 <= baseline p99 x factor + margin
   double p99_margin_ms = 10;
+  /// Recovered = this many consecutive intervals at baseline (or fewer, if the run ends while
+  /// still at baseline): one good interval between two bad ones is not a recovery.
+  int stable_intervals = 3;
+  /// The error budget's rate: the run may fail this fraction of its requests (a 99.9% SLO).
+  /// The orchestrator takes it from the scenario's `error_rate < X` criterion when there is one.
+  double error_budget_rate = 0.001;
 
   friend bool operator==(const recovery_thresholds&, const recovery_thresholds&) = default;
 };
 
-/// The resilience figures of one disturbance window (DESIGN.md §5).
+/// The resilience figures of one disturbance window (DESIGN.md §5, docs/resilience.md).
 struct window_result {
   disturbance_window window;
-  /// Seconds from the window's start to the start of the first interval in it that is not at
-  /// baseline; nullopt if the disturbance never showed.
+  /// The window's own baseline: medians over the undisturbed intervals before it (the run's
+  /// baseline when there are none).
+  double baseline_error_rate = 0;
+  double baseline_p99_ms = 0;
+  degradation_level baseline_degradation = degradation_level::none;
+  /// Seconds from the window's start to the start of the first interval overlapping it that is
+  /// not at baseline; nullopt if the disturbance never showed.
   std::optional<double> detected_after_seconds;
-  /// Seconds from the window's end to the start of the first interval at or after it that is at
-  /// baseline (0 if service never left it, or came back inside the window); nullopt if the run
-  /// ended before that: the failure is unrecovered.
+  /// Seconds from the window's end to the start of the first run of `stable_intervals`
+  /// intervals at baseline that ends after the window (0 if service never left it, or came back
+  /// inside the window); nullopt if the run ended before that: the failure is unrecovered.
   std::optional<double> recovered_after_seconds;
+  /// The worst interval from the window's start until recovery (or the run's end).
+  degradation_level peak_degradation = degradation_level::none;
+  double peak_error_rate = 0;
+  double peak_p99_ms = 0;
+  /// Requests recorded in the intervals overlapping the window, and those that did not end ok.
+  std::uint64_t requests_in_window = 0;
+  std::uint64_t requests_failed_in_window = 0;
   /// Requests that did not end ok in the intervals from the window's start until recovery (or
-  /// the end of the run).
+  /// the end of the run): the failure's whole cost, recovery tail included.
   std::uint64_t requests_affected = 0;
+  /// `requests_affected` / (error_budget_rate x the run's requests): the share of the run's error
+  /// budget this failure burned (1 = all of it; may exceed 1).
+  double error_budget_burned = 0;
 
   bool recovered() const noexcept { return recovered_after_seconds.has_value(); }
 };
@@ -113,6 +139,19 @@ struct run_analysis {
   std::vector<window_result> windows;
   double baseline_error_rate = 0;
   double baseline_p99_ms = 0;
+  /// The seed's `ResilienceMetrics` for the whole run (see `analyse` for each definition).
+  stress_testing::resilience_metrics resilience;
+  /** Actual values of the scoped criteria (`over any 10s`, `within 30s after each failure`),
+      keyed by the criterion's text; filled by the orchestrator, read by `scoped_actual`. */
+  std::vector<std::pair<std::string, std::optional<double>>> scoped_actuals;
+
+  /// The actual value recorded for scoped criterion `c` (nullopt: none, `no_data`).
+  std::optional<double> scoped_actual(const criterion& c) const {
+    auto const key = to_string(c);
+    for (auto const& [k, v] : scoped_actuals)
+      if (k == key) return v;
+    return std::nullopt;
+  }
 
   std::uint64_t failures_unrecovered() const noexcept {
     return static_cast<std::uint64_t>(std::count_if(windows.begin(), windows.end(),
@@ -161,12 +200,12 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
   std::vector<disturbance_window> out;
   for (auto const& f : s.failure_scenarios)
     out.push_back({std::string(to_string(f.failure_type)), f.start_time_seconds,
-                   f.start_time_seconds + f.duration_seconds});
+                   f.start_time_seconds + f.duration_seconds, true});
   auto const& p = s.load_profile;
   if (p.profile_type == load_profile_type::burst && p.burst_interval_seconds > 0) {
     int k = 1;
     for (double t = p.burst_interval_seconds; t < s.duration_seconds; t += p.burst_interval_seconds, ++k)
-      out.push_back({"burst " + std::to_string(k), t, std::min(t + p.burst_duration_seconds, s.duration_seconds)});
+      out.push_back({"burst " + std::to_string(k), t, std::min(t + p.burst_duration_seconds, s.duration_seconds), false});
   }
   std::sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.start_seconds < b.start_seconds; });
   return out;
@@ -180,12 +219,23 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
       p95). > 1 means the system got slower over the run.
     - error_rate_outside_failures: failed / intended over the intervals that overlap no
       disturbance window (nullopt when there is none, or no request in them).
-    - baseline: medians of error rate and p99 over the intervals that overlap no window and come
-      before the first window ends; if there are none, over all intervals outside windows.
-    - per window: detected = first interval overlapping the window not at baseline; recovered =
-      first interval starting at or after (window end − its own length) that is at baseline. An
-      interval is at baseline when its error rate <= baseline + margin and its p99 <= baseline ×
-      factor + margin (an interval with no requests is at baseline). */
+    - baseline: medians of error rate, p99 and degradation level over the intervals with traffic
+      that overlap no window and start before the first window ends; if there are none, over all
+      intervals outside windows. Each window also gets its own baseline, from the undisturbed
+      intervals before its start (the run's when there are none).
+    - at baseline: an interval whose error rate <= baseline + margin, p99 <= baseline × factor +
+      margin, and degradation level <= the baseline's (an interval with no requests is at
+      baseline).
+    - per window: detected = first interval overlapping the window not at its baseline;
+      recovered = start of the first run of `stable_intervals` intervals at baseline (or a
+      shorter run reaching the end of the series) whose last interval ends at or after the
+      window's end; peak figures, requests affected and budget burned run from the window's start
+      until that recovery (or the series' end).
+    - resilience (the seed's ResilienceMetrics): downtime = total length of CRITICAL intervals;
+      uptime % = 100 × (1 − downtime / series length); degradation_events = intervals whose level
+      rose from NONE; failures injected/recovered and the mean recovery time count injected
+      failures only (not bursts). Circuit breakers are inside the system under test, which a
+      client cannot see: those two fields stay 0. */
 inline run_analysis analyse(const std::vector<interval_record>& series, const std::vector<disturbance_window>& windows,
                             const recovery_thresholds& rt = {}) {
   using metrics::metric;
@@ -217,50 +267,161 @@ inline run_analysis analyse(const std::vector<interval_record>& series, const st
   if (!windows.empty() && outside_total > 0)
     a.error_rate_outside_failures = static_cast<double>(outside_failed) / static_cast<double>(outside_total);
 
-  // Baseline.
-  double const first_window_end = windows.empty() ? 0.0 : windows.front().end_seconds;
-  std::vector<double> errs, p99s;
-  auto collect = [&](bool before_only) {
+  // Baseline: of the whole run (before the first window), and of each window (before it).
+  auto baseline_over = [&](double before_seconds, bool& found, double& err_out, double& p99_out,
+                           degradation_level& level_out) {
+    std::vector<double> errs, p99s, levels;
     for (auto const& r : series) {
       if (r.counters.total() == 0 || in_any_window(r)) continue;
-      if (before_only && r.start_seconds() >= first_window_end) continue;
+      if (r.start_seconds() >= before_seconds) continue;
       errs.push_back(r.values.get(metric::error_rate).value_or(0.0));
       if (auto p = r.values.get(metric::p99_response_time_ms)) p99s.push_back(*p);
+      levels.push_back(static_cast<double>(r.degradation));
     }
+    found = !errs.empty();
+    if (!found) return;
+    err_out = detail::median(errs);
+    p99_out = detail::median(p99s);
+    level_out = static_cast<degradation_level>(static_cast<int>(std::floor(detail::median(levels))));
   };
-  collect(true);
-  if (errs.empty()) collect(false);
-  a.baseline_error_rate = detail::median(errs);
-  a.baseline_p99_ms = detail::median(p99s);
+  bool found = false;
+  degradation_level run_level = degradation_level::none;
+  baseline_over(windows.empty() ? 0.0 : windows.front().end_seconds, found, a.baseline_error_rate, a.baseline_p99_ms,
+                run_level);
+  if (!found) baseline_over(std::numeric_limits<double>::infinity(), found, a.baseline_error_rate, a.baseline_p99_ms,
+                            run_level);
 
-  auto at_baseline = [&](const interval_record& r) {
-    if (r.counters.total() == 0) return true;
-    double const err = r.values.get(metric::error_rate).value_or(0.0);
-    double const p99 = r.values.get(metric::p99_response_time_ms).value_or(0.0);
-    return err <= a.baseline_error_rate + rt.error_rate_margin &&
-           p99 <= a.baseline_p99_ms * rt.p99_factor + rt.p99_margin_ms;
-  };
+  std::uint64_t run_requests = 0;
+  for (auto const& r : series) run_requests += r.counters.total();
+  double const budget = rt.error_budget_rate * static_cast<double>(run_requests);
 
   for (auto const& w : windows) {
-    window_result wr{w, std::nullopt, std::nullopt, 0};
+    window_result wr;
+    wr.window = w;
+    wr.baseline_error_rate = a.baseline_error_rate;
+    wr.baseline_p99_ms = a.baseline_p99_ms;
+    wr.baseline_degradation = run_level;
+    bool own = false;
+    double e = 0, p = 0;
+    degradation_level l = degradation_level::none;
+    baseline_over(w.start_seconds, own, e, p, l);
+    if (own) {
+      wr.baseline_error_rate = e;
+      wr.baseline_p99_ms = p;
+      wr.baseline_degradation = l;
+    }
+    auto at_baseline = [&](const interval_record& r) {
+      if (r.counters.total() == 0) return true;
+      double const err = r.values.get(metric::error_rate).value_or(0.0);
+      double const p99 = r.values.get(metric::p99_response_time_ms).value_or(0.0);
+      return err <= wr.baseline_error_rate + rt.error_rate_margin &&
+             p99 <= wr.baseline_p99_ms * rt.p99_factor + rt.p99_margin_ms && r.degradation <= wr.baseline_degradation;
+    };
+
     for (auto const& r : series) {
-      if (detail::overlaps(r, w) && !at_baseline(r)) {
+      if (!detail::overlaps(r, w)) continue;
+      wr.requests_in_window += r.counters.total();
+      wr.requests_failed_in_window += r.counters.total() - r.counters.count(outcome::ok);
+      if (!wr.detected_after_seconds && !at_baseline(r))
         wr.detected_after_seconds = std::max(0.0, r.start_seconds() - w.start_seconds);
-        break;
-      }
     }
-    for (auto const& r : series) {
+
+    // Recovery: the first run of `stable_intervals` at-baseline intervals (or a shorter one that
+    // reaches the end of the series) whose last interval ends after the window.
+    std::size_t const n = series.size();
+    std::size_t const need = static_cast<std::size_t>(std::max(1, rt.stable_intervals));
+    std::optional<std::size_t> recovered_at;
+    for (std::size_t i = 0; i < n && !recovered_at; ++i) {
+      if (series[i].end_seconds() <= w.start_seconds) continue;
+      std::size_t k = 0;
+      while (i + k < n && k < need && at_baseline(series[i + k])) ++k;
+      if (k == 0) continue;
+      bool const long_enough = k == need || i + k == n;
+      if (long_enough && series[i + k - 1].end_seconds() >= w.end_seconds) recovered_at = i;
+      else if (!long_enough) i += k - 1;  // skip the short run; the loop's ++i moves past it
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      auto const& r = series[i];
       if (r.end_seconds() <= w.start_seconds) continue;
-      bool const after_end = r.end_seconds() >= w.end_seconds;
-      if (after_end && at_baseline(r)) {
-        wr.recovered_after_seconds = std::max(0.0, r.start_seconds() - w.end_seconds);
-        break;
-      }
+      if (recovered_at && i >= *recovered_at) break;
       wr.requests_affected += r.counters.total() - r.counters.count(outcome::ok);
+      wr.peak_degradation = std::max(wr.peak_degradation, r.degradation);
+      if (r.counters.total() > 0) {
+        wr.peak_error_rate = std::max(wr.peak_error_rate, r.values.get(metric::error_rate).value_or(0.0));
+        wr.peak_p99_ms = std::max(wr.peak_p99_ms, r.values.get(metric::p99_response_time_ms).value_or(0.0));
+      }
     }
+    if (recovered_at) wr.recovered_after_seconds = std::max(0.0, series[*recovered_at].start_seconds() - w.end_seconds);
+    wr.error_budget_burned = budget > 0 ? static_cast<double>(wr.requests_affected) / budget : 0.0;
     a.windows.push_back(std::move(wr));
   }
+
+  // The seed's ResilienceMetrics. Down = an interval at CRITICAL (error rate > 10% or p99 > 10 s
+  // by default): the service answered too few requests, or too late, to count as up.
+  auto& rm = a.resilience;
+  double run_seconds = 0;
+  degradation_level previous = degradation_level::none;
+  for (auto const& r : series) {
+    double const len = r.end_seconds() - r.start_seconds();
+    run_seconds += len;
+    if (r.degradation == degradation_level::critical) rm.downtime_seconds += len;
+    if (r.degradation > degradation_level::none && previous == degradation_level::none) ++rm.degradation_events;
+    previous = r.degradation;
+  }
+  rm.uptime_percentage = run_seconds > 0 ? 100.0 * (1.0 - rm.downtime_seconds / run_seconds) : 100.0;
+  rm.degradation_level = a.max_degradation;
+  double recovery_sum = 0;
+  for (auto const& wr : a.windows) {
+    if (!wr.window.injected_failure) continue;
+    ++rm.failures_injected;
+    if (wr.recovered()) {
+      ++rm.failures_recovered;
+      recovery_sum += *wr.recovered_after_seconds;
+    }
+  }
+  rm.recovery_time_avg_seconds = rm.failures_recovered > 0 ? recovery_sum / static_cast<double>(rm.failures_recovered) : 0.0;
   return a;
+}
+
+/** The actual value of a criterion scoped `within T after each failure`: for each injected
+    failure, the seconds from its end to the start of the first interval (among those ending
+    after it) whose value of the metric satisfies the condition; the largest over the failures.
+    +infinity when the condition never held again before the run ended; nullopt when the run had
+    no injected failure. Intervals without a value (no traffic) are skipped. */
+inline std::optional<double> seconds_until_condition_holds(const criterion& c, const std::vector<interval_record>& series,
+                                                           const std::vector<disturbance_window>& windows) {
+  auto const m = metrics::find_metric(c.metric);
+  if (!m) return std::nullopt;
+  std::optional<double> worst;
+  for (auto const& w : windows) {
+    if (!w.injected_failure) continue;
+    double back = std::numeric_limits<double>::infinity();
+    for (auto const& r : series) {
+      if (r.end_seconds() <= w.end_seconds) continue;
+      auto const v = r.values.get(*m);
+      if (!v || !compare(*v, c.op, c.threshold)) continue;
+      back = std::max(0.0, r.start_seconds() - w.end_seconds);
+      break;
+    }
+    worst = std::max(worst.value_or(0.0), back);
+  }
+  return worst;
+}
+
+/** Of two values of a criterion's metric, the one that is worse for it: a failing value over a
+    passing one, else the one further in the failing direction (larger for `<`, smaller for `>`);
+    for `==`/`!=` the first failing value is kept. */
+inline double worse_value(const criterion& c, double kept, double candidate) noexcept {
+  bool const kept_ok = compare(kept, c.op, c.threshold);
+  bool const cand_ok = compare(candidate, c.op, c.threshold);
+  if (kept_ok != cand_ok) return cand_ok ? kept : candidate;
+  switch (c.op) {
+    case comparison::less:
+    case comparison::less_equal: return std::max(kept, candidate);
+    case comparison::greater:
+    case comparison::greater_equal: return std::min(kept, candidate);
+    default: return kept;
+  }
 }
 
 }  // namespace stress_testing::run

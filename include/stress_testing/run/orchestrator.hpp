@@ -36,7 +36,9 @@
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -101,13 +103,84 @@ struct pool_completion {
   asio::steady_timer timer;  // the interval timer: cancelled when the pool finishes
 };
 
+/** Judges the criteria scoped `over any <T>`: keeps the last K interval snapshots (K = T / the
+    sampling interval, rounded up; the run's last, partial interval counts as one), merges the
+    last K after each interval and records, per criterion, the worst value over every window.
+    Memory: K snapshots of three histograms (about 84 KiB each), only when such criteria exist.
+    A run shorter than K intervals is judged as one window. */
+class window_tracker {
+ public:
+  window_tracker(const std::vector<criterion>& criteria, std::chrono::nanoseconds interval) {
+    for (std::size_t i = 0; i < criteria.size(); ++i) {
+      auto const& c = criteria[i];
+      if (c.scope != criterion_scope::any_window) continue;
+      double const k = std::ceil(c.span_seconds / std::chrono::duration<double>(interval).count() - 1e-9);
+      entries_.push_back({c, static_cast<std::size_t>(std::max(1.0, k)), std::nullopt});
+      max_k_ = std::max(max_k_, entries_.back().k);
+    }
+  }
+
+  bool empty() const noexcept { return entries_.empty(); }
+
+  /// Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
+  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d) {
+    std::optional<criterion_result> abort;
+    if (entries_.empty()) return abort;
+    ring_.push_back(snap);
+    if (ring_.size() > max_k_) ring_.pop_front();
+    for (auto& e : entries_) {
+      if (ring_.size() < e.k) continue;
+      auto const v = window_value(e, d);
+      if (!v) continue;
+      e.worst = e.worst ? worse_value(e.c, *e.worst, *v) : *v;
+      ++e.windows;
+      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort) abort = judge(e.c, *v);
+    }
+    return abort;
+  }
+
+  /// At the end of the run: each criterion's actual value (criteria with no complete window are
+  /// judged on every interval there was).
+  void finish(const metrics::derive_options& d, run_analysis& a) {
+    for (auto& e : entries_) {
+      if (e.windows == 0 && !ring_.empty()) {
+        auto const k = e.k;
+        e.k = ring_.size();
+        e.worst = window_value(e, d);
+        e.k = k;
+      }
+      a.scoped_actuals.emplace_back(to_string(e.c), e.worst);
+    }
+  }
+
+ private:
+  struct entry {
+    criterion c;
+    std::size_t k;
+    std::optional<double> worst;
+    std::size_t windows = 0;
+  };
+
+  std::optional<double> window_value(const entry& e, const metrics::derive_options& d) const {
+    auto const m = metrics::find_metric(e.c.metric);
+    if (!m) return std::nullopt;
+    metrics::snapshot merged = ring_[ring_.size() - e.k];
+    for (std::size_t i = ring_.size() - e.k + 1; i < ring_.size(); ++i) merged.append(ring_[i]);
+    return metrics::derive_metric_values(merged, d).get(*m);
+  }
+
+  std::vector<entry> entries_;
+  std::size_t max_k_ = 0;
+  std::deque<metrics::snapshot> ring_;
+};
+
 /// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
 /// it, reports it. Returns the failed abort-on-fail criterion, if any.
 template <class Pool>
 std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& snap, std::chrono::nanoseconds from,
                                               std::chrono::nanoseconds to, metrics::process_sampler& cpu,
                                               const profile::any_profile& profile, const run_options& options,
-                                              run_result& result) {
+                                              window_tracker& windowed, run_result& result) {
   pool.sample_into(snap, to);
   metrics::derive_options d{cpu.sample(), now_timestamp()};
   interval_record rec;
@@ -122,7 +195,7 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   result.intervals.push_back(rec);
 
   auto const judged = evaluate(result.scenario.success_criteria, rec.values);
-  std::optional<criterion_result> abort;
+  std::optional<criterion_result> abort = windowed.add(snap, d);
   for (auto const& r : judged)
     if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
 
@@ -186,6 +259,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   result.status = test_status::running;
 
   metrics::snapshot snap(options.pool.histograms);
+  window_tracker windowed(scenario.success_criteria, options.interval);
   nanoseconds previous{0};
   std::int64_t tick = 1;
   bool stopped_by_caller = false;
@@ -208,7 +282,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     }
     if (completion->done) break;
     if (steady_clock::now() < due) continue;  // woken early (cancellation): wait for the tick
-    auto abort = take_interval(pool, snap, previous, tick * options.interval, interval_cpu, profile, options, result);
+    auto abort = take_interval(pool, snap, previous, tick * options.interval, interval_cpu, profile, options,
+                               windowed, result);
     previous = tick * options.interval;
     ++tick;
     if (abort && !aborted_by && !stopped_by_caller) {
@@ -221,17 +296,28 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
 
   // The last, partial interval: from the last tick to now.
   auto const end = steady_clock::now() - start;
-  if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, result);
+  if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
 
-  result.values = metrics::derive_metric_values(result.histograms, {run_cpu.sample(), result.ended_at});
-  result.analysis = analyse(result.intervals, windows, options.recovery);
+  metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
+  result.values = metrics::derive_metric_values(result.histograms, run_derive);
+  auto recovery = options.recovery;
+  for (auto const& c : scenario.success_criteria)  // the SLO's own error rate is the budget
+    if (c.scope == criterion_scope::run && c.metric == "error_rate" &&
+        (c.op == comparison::less || c.op == comparison::less_equal) && c.threshold > 0)
+      recovery.error_budget_rate = c.threshold;
+  result.analysis = analyse(result.intervals, windows, recovery);
+  result.analysis.resilience.timestamp = result.ended_at;
   result.analysis.store(result.values);
-  result.criteria = evaluate(scenario.success_criteria, result.values);
+  windowed.finish(run_derive, result.analysis);
+  for (auto const& c : scenario.success_criteria)
+    if (c.scope == criterion_scope::after_each_failure)
+      result.analysis.scoped_actuals.emplace_back(to_string(c), seconds_until_condition_holds(c, result.intervals, windows));
+  result.criteria = judge_criteria(result);
   result.summary = metrics::to_system_metrics(result.values, result.histograms, result.ended_at);
 
   auto const& acc = result.accounting;

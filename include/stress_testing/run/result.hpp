@@ -68,6 +68,17 @@ struct run_result {
   bool passed() const noexcept { return status == test_status::completed && all_passed(criteria); }
 };
 
+/** Judges every criterion of `r`'s scenario, in order: run-scoped ones on `r.values`, scoped ones
+    (`over any 10s`, `within 30s after each failure`) on the actual values the orchestrator
+    recorded in `r.analysis.scoped_actuals`. */
+inline std::vector<criterion_result> judge_criteria(const run_result& r) {
+  std::vector<criterion_result> out;
+  out.reserve(r.scenario.success_criteria.size());
+  for (auto const& c : r.scenario.success_criteria)
+    out.push_back(c.scope == criterion_scope::run ? evaluate(c, r.values) : judge(c, r.analysis.scoped_actual(c)));
+  return out;
+}
+
 /** For a harness that filled `agents` or `business` after the run: sets the run-level metrics
     only a target or workload can report — `unhealthy_agents` (agents whose status is
     "unhealthy") and `fraud_prevented_amount` — and judges the criteria again, so that criteria
@@ -80,7 +91,7 @@ inline void update_reported_metrics(run_result& r) {
     r.values.set(metrics::metric::unhealthy_agents, unhealthy);
   }
   if (r.business) r.values.set(metrics::metric::fraud_prevented_amount, r.business->fraud_prevented_amount);
-  r.criteria = evaluate(r.scenario.success_criteria, r.values);
+  r.criteria = judge_criteria(r);
   if (r.status == test_status::completed)
     r.status_reason = all_passed(r.criteria) ? "completed; every criterion passed" : "completed; a success criterion failed";
 }

@@ -40,10 +40,13 @@ struct scripted {
   std::chrono::nanoseconds delay{2ms};
   unsigned status = 200;
   double fail_from = -1, fail_to = -1;
+  /// Between `slow_from` and `slow_to` the reply takes `slow_delay` instead of `delay`.
+  double slow_from = -1, slow_to = -1;
+  std::chrono::nanoseconds slow_delay{0};
   std::chrono::steady_clock::time_point born = std::chrono::steady_clock::now();
   asio::awaitable<request_result> operator()(std::uint64_t) const {
     double const t = std::chrono::duration<double>(std::chrono::steady_clock::now() - born).count();
-    return reply_after(delay, t >= fail_from && t < fail_to ? 500u : status);
+    return reply_after(t >= slow_from && t < slow_to ? slow_delay : delay, t >= fail_from && t < fail_to ? 500u : status);
   }
 };
 
@@ -214,6 +217,70 @@ TEST_SUITE("run") {
     CHECK(r.criteria[0].passed());
     CHECK(r.criteria[1].passed());
     CHECK(r.values.get(st::metrics::metric::error_rate_outside_failures).value() < 0.05);
+  }
+
+  TEST_CASE("windowed and recovery criteria judge the worst window and each failure's recovery") {
+    // 200/s for 6 s, 0.5 s intervals. Replies take 2 ms, but 80 ms from 4.0 s to 4.25 s of the
+    // target's life: 4% of the run (whole-run p95 stays at 2 ms) and 25% of any 1 s window
+    // holding it (that window's p95 is 80 ms). 500s from 2 s to 3 s, declared as a failure.
+    auto s = sustained(200, 6);
+    st::failure_scenario f;
+    f.failure_type = st::failure_type::lambda_crash;
+    f.start_time_seconds = 2;
+    f.duration_seconds = 1;
+    s.failure_scenarios = {f};
+    s.success_criteria = {st::parse_criterion("p95_response_time_ms < 50"),
+                          st::parse_criterion("p95_response_time_ms < 50 over any 1s"),
+                          st::parse_criterion("error_rate < 0.01 within 1s after each failure"),
+                          st::parse_criterion("p95_response_time_ms < 50 over any 60s")};
+    factory fac;
+    fac.script.fail_from = 2.0;
+    fac.script.fail_to = 3.0;
+    fac.script.slow_from = 4.0;
+    fac.script.slow_to = 4.25;
+    fac.script.slow_delay = 80ms;
+    st::run::run_options o;
+    o.interval = 500ms;
+    asio::io_context io;
+    auto [ec, r] = run(io, s, fac, o);
+    REQUIRE_FALSE(ec);
+    REQUIRE(r.criteria.size() == 4);
+    INFO(st::to_string(r.criteria[1].criterion));
+    CHECK(r.criteria[0].passed());  // the whole run hides the slow quarter second
+    REQUIRE(r.criteria[1].actual);
+    CHECK(*r.criteria[1].actual >= 79.0);
+    CHECK(*r.criteria[1].actual <= 90.0);
+    CHECK(r.criteria[1].failed());
+    REQUIRE(r.criteria[2].actual);
+    CHECK(*r.criteria[2].actual <= 0.5);  // clean from the first interval after the failure
+    CHECK(r.criteria[2].passed());
+    // A window longer than the run is judged on the whole run.
+    REQUIRE(r.criteria[3].actual);
+    CHECK(*r.criteria[3].actual < 50.0);
+    CHECK(r.criteria[3].passed());
+    CHECK_FALSE(r.passed());
+    // The result document carries the scoped expressions and actual values.
+    auto j = st::report::to_json(r);
+    CHECK(j["criteria"][1]["expression"] == "p95_response_time_ms < 50 over any 1s");
+    CHECK(j["criteria"][1]["verdict"] == "fail");
+  }
+
+  TEST_CASE("a windowed abort-on-fail criterion stops the run when a window fails") {
+    auto s = sustained(200, 10);
+    auto c = st::parse_criterion("p95_response_time_ms < 50 over any 1s");
+    c.abort_on_fail = true;
+    s.success_criteria = {c};
+    factory fac;
+    fac.script.slow_from = 2.0;
+    fac.script.slow_to = 3.0;
+    fac.script.slow_delay = 80ms;
+    asio::io_context io;
+    auto [ec, r] = run(io, s, fac, {});
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::failed);
+    CHECK(r.status_reason.find("over any 1s") != std::string::npos);
+    CHECK(r.elapsed_seconds < 6.0);
+    CHECK(r.accounting.balanced());
   }
 
   TEST_CASE("a run on two worker threads accounts for every request") {

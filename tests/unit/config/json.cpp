@@ -290,6 +290,33 @@ TEST_SUITE("config") {
     CHECK(ps.size() == 2);
   }
 
+  TEST_CASE("scoped criteria load, round-trip, and a whole-run metric cannot be scoped") {
+    auto j = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 60,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "success_criteria": ["p99_response_time_ms < 500 over any 10s",
+                           {"expression": "error_rate < 0.01 within 30s after each failure", "description": "recovers"}]})");
+    std::vector<config_problem> ps;
+    auto s = read_json<test_scenario>(j, ps);
+    INFO(dump(ps));
+    REQUIRE(s);
+    CHECK(s->success_criteria[0].scope == criterion_scope::any_window);
+    CHECK(s->success_criteria[0].span_seconds == 10);
+    CHECK(s->success_criteria[1].scope == criterion_scope::after_each_failure);
+    CHECK(round_trip(*s) == *s);
+
+    auto bad = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 60,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "success_criteria": ["failures_unrecovered == 0 over any 10s"]})");
+    ps.clear();
+    CHECK_FALSE(read_json<test_scenario>(bad, ps));
+    CHECK(has_problem(ps, "success_criteria[0]", "whole-run metric"));
+    test_scenario direct = *s;
+    direct.success_criteria = {parse_criterion("unhealthy_agents == 0 within 5s after each failure")};
+    ps.clear();
+    validate(direct, ps);
+    CHECK(has_problem(ps, "success_criteria[0]", "cannot be judged after each failure"));
+  }
+
   TEST_CASE("NaN and broken JSON text are reported not crashed on") {
     std::vector<config_problem> ps;
     CHECK_FALSE(parse_json_text(R"({"test_id": "t", "target_tps": NaN})", ps));

@@ -96,3 +96,51 @@ TEST_SUITE("criteria") {
     CHECK(evaluate(parse_criterion("error_rate != 1"), m).failed());
   }
 }
+
+TEST_SUITE("criteria") {
+  TEST_CASE("a criterion may be scoped to sliding windows or to recovery after each failure") {
+    auto w = parse_criterion("p99_response_time_ms < 500 over any 10s");
+    CHECK(w.metric == "p99_response_time_ms");
+    CHECK(w.threshold == 500);
+    CHECK(w.scope == criterion_scope::any_window);
+    CHECK(w.span_seconds == 10);
+    CHECK(to_string(w) == "p99_response_time_ms < 500 over any 10s");
+    CHECK(parse_criterion(to_string(w)) == w);
+
+    auto r = parse_criterion("error_rate<0.01 within 30s after each failure");
+    CHECK(r.scope == criterion_scope::after_each_failure);
+    CHECK(r.span_seconds == 30);
+    CHECK(to_string(r) == "error_rate < 0.01 within 30s after each failure");
+    CHECK(parse_criterion(to_string(r)) == r);
+
+    CHECK(parse_criterion("error_rate < 0.01 over any 500ms").span_seconds == doctest::Approx(0.5));
+    CHECK(parse_criterion("error_rate < 0.01 over any 2 m").span_seconds == 120);
+    CHECK(parse_criterion("error_rate < 0.01").scope == criterion_scope::run);
+
+    std::string error;
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 over 10s", error));
+    CHECK(error.find("over any") != std::string::npos);
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 over any 10", error));
+    CHECK(error.find("unit") != std::string::npos);
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 over any -3s", error));
+    CHECK(error.find("positive duration") != std::string::npos);
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 within 30s", error));
+    CHECK(error.find("after each failure") != std::string::npos);
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 overall", error));
+    CHECK(error.find("unexpected text") != std::string::npos);
+  }
+
+  TEST_CASE("a scoped criterion has no value from a plain lookup; judge() decides it") {
+    auto w = parse_criterion("p99_response_time_ms < 500 over any 10s");
+    auto lookup = [](std::string_view) -> std::optional<double> { return 1.0; };
+    CHECK(evaluate(w, lookup).verdict == verdict::no_data);
+    CHECK(judge(w, 499.0).verdict == verdict::pass);
+    CHECK(judge(w, 501.0).verdict == verdict::fail);
+    // Recovery: the actual value is seconds until the condition held again.
+    auto r = parse_criterion("error_rate < 0.01 within 30s after each failure");
+    CHECK(judge(r, 30.0).verdict == verdict::pass);
+    CHECK(judge(r, 31.0).verdict == verdict::fail);
+    CHECK(judge(r, std::numeric_limits<double>::infinity()).verdict == verdict::fail);
+    CHECK(judge(r, std::nullopt).verdict == verdict::no_data);
+  }
+}

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 using namespace stress_testing;
 using run::interval_record;
 using metrics::metric;
@@ -62,7 +64,7 @@ TEST_SUITE("run") {
       bool const bad = i >= 20 && i < 35;
       series.push_back(second(i, 100, bad ? 50 : 0, bad ? 150 : 8, bad ? 200 : 10));
     }
-    std::vector<run::disturbance_window> windows{{"LAMBDA_CRASH", 20, 30}};
+    std::vector<run::disturbance_window> windows{{"LAMBDA_CRASH", 20, 30, true}};
     auto a = run::analyse(series, windows);
     CHECK(a.baseline_error_rate == 0.0);
     CHECK(a.baseline_p99_ms == 10.0);
@@ -87,7 +89,7 @@ TEST_SUITE("run") {
   TEST_CASE("a failure that outlasts the run is unrecovered") {
     std::vector<interval_record> series;
     for (int i = 0; i < 30; ++i) series.push_back(second(i, 100, i >= 10 ? 100 : 0, 5, 10));
-    auto a = run::analyse(series, {{"DYNAMODB_THROTTLE", 10, 20}});
+    auto a = run::analyse(series, {{"DYNAMODB_THROTTLE", 10, 20, true}});
     CHECK(a.windows[0].detected_after_seconds == 0.0);
     CHECK_FALSE(a.windows[0].recovered());
     CHECK(a.failures_unrecovered() == 1);
@@ -98,7 +100,7 @@ TEST_SUITE("run") {
   TEST_CASE("a window the system absorbed is neither detected nor slow to recover") {
     std::vector<interval_record> series;
     for (int i = 0; i < 30; ++i) series.push_back(second(i, 100, 0, 5, 10));
-    auto a = run::analyse(series, {{"NETWORK_LATENCY", 10, 20}});
+    auto a = run::analyse(series, {{"NETWORK_LATENCY", 10, 20, true}});
     CHECK_FALSE(a.windows[0].detected_after_seconds);
     CHECK(a.windows[0].recovered_after_seconds == 0.0);
     CHECK(a.windows[0].requests_affected == 0);
@@ -130,5 +132,101 @@ TEST_SUITE("run") {
     CHECK(f[1].start_seconds == 600);
     CHECK(f[1].end_seconds == 720);
     CHECK(run::disturbance_windows(scenario_builder::create_peak_load_scenario()).empty());
+  }
+
+  TEST_CASE("each failure gets its own baseline, peak, requests failed and error budget burned") {
+    // 60 s at 100 req/s; failure 20..30 s; 50% errors and p99 200 ms from 20 s to 35 s.
+    std::vector<interval_record> series;
+    for (int i = 0; i < 60; ++i) {
+      bool const bad = i >= 20 && i < 35;
+      series.push_back(second(i, 100, bad ? 50 : 0, bad ? 150 : 8, bad ? 200 : 10));
+    }
+    auto a = run::analyse(series, {{"LAMBDA_CRASH", 20, 30, true}});
+    auto const& w = a.windows.at(0);
+    CHECK(w.baseline_error_rate == 0.0);
+    CHECK(w.baseline_p99_ms == 10.0);
+    CHECK(w.baseline_degradation == degradation_level::none);
+    CHECK(w.peak_degradation == degradation_level::critical);
+    CHECK(w.peak_error_rate == 0.5);
+    CHECK(w.peak_p99_ms == 200.0);
+    CHECK(w.requests_in_window == 1000);        // intervals 20..29
+    CHECK(w.requests_failed_in_window == 500);
+    CHECK(w.requests_affected == 750);          // 20..34, until recovery
+    // Budget: 0.1% of the run's 6,000 requests = 6 failures; 750 burned it 125 times.
+    CHECK(w.error_budget_burned == doctest::Approx(125.0));
+    run::recovery_thresholds slo1;
+    slo1.error_budget_rate = 0.25;  // 1,500 failures allowed: half of it burned
+    CHECK(run::analyse(series, {{"LAMBDA_CRASH", 20, 30, true}}, slo1).windows[0].error_budget_burned ==
+          doctest::Approx(0.5));
+
+    // The seed's ResilienceMetrics: 15 CRITICAL seconds of 60.
+    auto const& rm = a.resilience;
+    CHECK(rm.downtime_seconds == doctest::Approx(15.0));
+    CHECK(rm.uptime_percentage == doctest::Approx(75.0));
+    CHECK(rm.degradation_events == 1);
+    CHECK(rm.failures_injected == 1);
+    CHECK(rm.failures_recovered == 1);
+    CHECK(rm.recovery_time_avg_seconds == doctest::Approx(5.0));
+    CHECK(rm.degradation_level == degradation_level::critical);
+  }
+
+  TEST_CASE("recovery needs stable_intervals good intervals in a row; one good interval between bad ones is not it") {
+    std::vector<interval_record> series;
+    for (int i = 0; i < 60; ++i) {
+      bool const bad = (i >= 20 && i < 35) || i == 36;
+      series.push_back(second(i, 100, bad ? 50 : 0, 8, 10));
+    }
+    std::vector<run::disturbance_window> const windows{{"LAMBDA_CRASH", 20, 30, true}};
+    CHECK(run::analyse(series, windows).windows[0].recovered_after_seconds == 7.0);  // 37, 38, 39 good
+    run::recovery_thresholds one;
+    one.stable_intervals = 1;
+    CHECK(run::analyse(series, windows, one).windows[0].recovered_after_seconds == 5.0);
+    // A run that ends 2 good intervals after the failure: recovered (the run ended at baseline).
+    series.resize(39);
+    CHECK(run::analyse(series, windows).windows[0].recovered_after_seconds == 7.0);
+    series.resize(37);  // ends on a bad interval: not recovered
+    CHECK_FALSE(run::analyse(series, windows).windows[0].recovered());
+  }
+
+  TEST_CASE("a later failure is judged against the baseline just before it") {
+    // p99 10 ms until the first failure, 50 ms for good after it; second failure at 40..45 s
+    // takes p99 to 70 ms: within 1.5 x 50 + 10 of its own baseline, so not detected.
+    std::vector<interval_record> series;
+    for (int i = 0; i < 60; ++i) {
+      double p99 = i < 10 ? 10 : 50;
+      if (i >= 10 && i < 15) p99 = 500;
+      if (i >= 40 && i < 45) p99 = 70;
+      series.push_back(second(i, 100, 0, 8, p99));
+    }
+    auto a = run::analyse(series, {{"A", 10, 15, true}, {"B", 40, 45, true}});
+    CHECK(a.windows[0].baseline_p99_ms == 10.0);
+    CHECK(a.windows[0].detected_after_seconds == 0.0);
+    CHECK(a.windows[1].baseline_p99_ms == 50.0);  // median of 0..9 (10) and 15..39 (50)
+    CHECK_FALSE(a.windows[1].detected_after_seconds);
+  }
+
+  TEST_CASE("'within T after each failure' measures when the condition held again, per failure") {
+    std::vector<interval_record> series;
+    for (int i = 0; i < 60; ++i) {
+      bool const bad = (i >= 10 && i < 22) || (i >= 40 && i < 44);
+      series.push_back(second(i, 100, bad ? 5 : 0, 8, 10));
+    }
+    auto const c = parse_criterion("error_rate < 0.01 within 30s after each failure");
+    // Failures end at 15 s (back at 22 s: 7 s) and 40 s (back at 44 s: 4 s); a burst is ignored.
+    std::vector<run::disturbance_window> windows{{"A", 10, 15, true}, {"B", 38, 40, true}, {"burst 1", 50, 55, false}};
+    CHECK(run::seconds_until_condition_holds(c, series, windows) == 7.0);
+    CHECK(run::seconds_until_condition_holds(c, series, {{"burst 1", 10, 15, false}}) == std::nullopt);
+    series.resize(20);  // the first failure never recovers before the end
+    CHECK(std::isinf(*run::seconds_until_condition_holds(c, series, windows)));
+  }
+
+  TEST_CASE("worse_value picks the failing, then the more extreme value") {
+    auto const lt = parse_criterion("p99_response_time_ms < 500");
+    CHECK(run::worse_value(lt, 100, 600) == 600);
+    CHECK(run::worse_value(lt, 600, 100) == 600);
+    CHECK(run::worse_value(lt, 100, 200) == 200);
+    auto const gt = parse_criterion("throughput_tps > 1000");
+    CHECK(run::worse_value(gt, 2000, 1500) == 1500);
+    CHECK(run::worse_value(gt, 900, 1500) == 900);
   }
 }
