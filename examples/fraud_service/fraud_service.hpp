@@ -707,6 +707,21 @@ struct agent_fault {
   friend bool operator==(const agent_fault&, const agent_fault&) = default;
 };
 
+/** A fault of the whole service (`server::set_service_fault`), as if its compute crashed or a
+    dependency in front of every agent slowed down: a fraction `error_rate` of scoring requests
+    is answered `status` at once (502: the gateway in front of a crashed function; 429 or 503 get
+    `Retry-After: 1`), and every other scoring request takes `extra_latency_ms` longer (added
+    after its processing; it does not hold a processing slot). Which requests fail is decided by
+    a hash of the service's seed and the request's arrival count: the same seed and arrival order
+    give the same failures. */
+struct service_fault {
+  double error_rate = 0;
+  unsigned status = 502;
+  double extra_latency_ms = 0;
+
+  friend bool operator==(const service_fault&, const service_fault&) = default;
+};
+
 /// rules 0.25, ml 0.35, geo_velocity 0.20, identity 0.20; medians 1-4 ms, p99 5-30 ms, budgets 25-60 ms.
 inline std::vector<agent_config> default_agents() {
   return {
@@ -1249,6 +1264,19 @@ struct state {
   capacity_model capacity;
   std::map<unsigned, std::uint64_t> responses;
   double capacity_tps = 0;
+  service_fault fault;
+  std::uint64_t fault_arrivals = 0;
+
+  /// The service fault's decision for the next scoring request: the status to fail it with (0:
+  /// serve it), and the latency to add when served.
+  std::pair<unsigned, double> fault_decision() {
+    std::lock_guard lock(mutex);
+    if (fault == service_fault{}) return {0u, 0.0};
+    std::uint64_t const n = fault_arrivals++;
+    double const u = static_cast<double>(detail::mix64(options.seed ^ 0x5e1f'a017'0000'0000ULL ^ n) >> 11) * 0x1.0p-53;
+    if (u < fault.error_rate) return {fault.status, 0.0};
+    return {0u, fault.extra_latency_ms};
+  }
 
   mutable std::mutex connections_mutex;
   std::unordered_map<connection*, std::weak_ptr<connection>> connections;
@@ -1434,6 +1462,13 @@ inline net::awaitable<void> serve_connection(std::shared_ptr<state> st, std::sha
           error_body(c.body, c.error);
           break;
         }
+        auto const [fault_status, fault_latency_ms] = st->fault_decision();
+        if (fault_status != 0) {
+          status = fault_status;
+          error_body(c.body, "injected service fault");
+          if (status == 429 || status == 503) c.extra_headers = "Retry-After: 1\r\n";
+          break;
+        }
         double queue_ms = 0;
         auto const due = st->admit(c.tx, c.eval, capacity_model::clock::now(), queue_ms);
         if (!due) {
@@ -1442,7 +1477,8 @@ inline net::awaitable<void> serve_connection(std::shared_ptr<state> st, std::sha
           c.extra_headers = "Retry-After: 1\r\n";
           break;
         }
-        c.timer.expires_at(*due);
+        c.timer.expires_at(*due + std::chrono::duration_cast<capacity_model::clock::duration>(
+                                      std::chrono::duration<double, std::milli>(fault_latency_ms)));
         co_await c.timer.async_wait(net::redirect_error(net::use_awaitable, ec));
         score_body(*st, c, queue_ms);
         break;
@@ -1648,6 +1684,14 @@ class server {
     if (!st.core.set_fault(agent, fault)) return false;
     st.capacity_tps = st.compute_capacity();
     return true;
+  }
+
+  /** Injects a fault of the whole service (or clears it with `service_fault{}`); applies to
+      scoring requests arriving after it returns. Thread-safe. */
+  void set_service_fault(const service_fault& fault) {
+    auto& st = *state_;
+    std::lock_guard lock(st.mutex);
+    st.fault = fault;
   }
 
   /** max_concurrency / mean processing time: the throughput the service sustains with its

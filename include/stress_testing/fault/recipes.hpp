@@ -10,7 +10,7 @@
     | LAMBDA_CRASH        | errors: probability s, 502 (the gateway in front of a crashed function)               |
     | LAMBDA_COLD_START   | latency: uniform 200 .. 200 + 2,800·s ms on a fraction s of requests                  |
     | DYNAMODB_THROTTLE   | errors: probability s, 400 counted `throttled` (ProvisionedThroughputExceededException) |
-    | NETWORK_LATENCY     | latency: uniform 50 + 450·s .. 2 × that, every request                                |
+    | NETWORK_LATENCY     | latency: uniform 50 + 450·s .. 2 × that, every request; exactly `latency_ms` when the failure's parameters give it |
     | NETWORK_PARTITION   | black hole: probability s (the requests time out)                                     |
     | BEDROCK_RATE_LIMIT  | errors: probability s, 429 (ThrottlingException)                                      |
     | KINESIS_LAG         | latency: long tail, median 100 + 900·s ms, p99 4 × the median                          |
@@ -27,9 +27,21 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
 #include <vector>
 
 namespace stress_testing::fault {
+
+/// A numeric parameter of a failure (`"latency_ms": 500`), if it is there and a number.
+inline std::optional<double> number_parameter(const failure_scenario& f, const std::string& name) {
+  auto it = f.parameters.find(name);
+  if (it == f.parameters.end()) return std::nullopt;
+  if (auto const* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  if (auto const* d = std::get_if<double>(&it->second)) return *d;
+  return std::nullopt;
+}
 
 /// Adds the recipe of `f` to `plan`.
 inline void add_recipe(fault_plan_options& plan, const failure_scenario& f) {
@@ -44,7 +56,10 @@ inline void add_recipe(fault_plan_options& plan, const failure_scenario& f) {
       break;
     case failure_type::dynamodb_throttle: plan.error_faults.push_back({s, 400, w, outcome::throttled}); break;
     case failure_type::network_latency:
-      plan.latencies.push_back({delay_shape::uniform, 50 + 450 * s, 2 * (50 + 450 * s), 1, w});
+      if (auto ms = number_parameter(f, "latency_ms"); ms && *ms >= 0)
+        plan.latencies.push_back({delay_shape::fixed, *ms, *ms, 1, w});
+      else
+        plan.latencies.push_back({delay_shape::uniform, 50 + 450 * s, 2 * (50 + 450 * s), 1, w});
       break;
     case failure_type::network_partition: plan.black_holes.push_back({s, w}); break;
     case failure_type::bedrock_rate_limit: plan.error_faults.push_back({s, 429, w, {}}); break;

@@ -224,4 +224,15 @@ TEST_SUITE("fault.plan") {
     CHECK(limited > 2800);  // 3,000 expected; sd 46
     CHECK(limited < 3200);
   }
+
+  TEST_CASE("a network latency failure with a latency_ms parameter adds exactly that") {
+    std::vector<stress_testing::failure_scenario> failures(1);  // in place: see above
+    failures[0].failure_type = stress_testing::failure_type::network_latency;
+    failures[0].start_time_seconds = 10;
+    failures[0].duration_seconds = 5;
+    failures[0].parameters["latency_ms"] = std::int64_t{500};
+    fault::fault_plan plan(fault::plan_for(failures, 1));
+    CHECK(ms(plan.decide(0, 12).delay) == doctest::Approx(500.0));
+    CHECK(plan.decide(1, 16).passes_through());
+  }
 }
