@@ -96,13 +96,27 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
                 b.fraud_prevented_amount, 100 * b.fraud_detection_rate, 100 * b.fraud_detection_accuracy,
                 b.cost_per_transaction, b.roi_percentage);
   }
+  if (!r.analysis.windows.empty()) {
+    auto const& rm = r.analysis.resilience;
+    std::printf("  resilience: uptime %.2f%% (%.1f s down), %lld of %lld failures recovered (mean %.1f s), "
+                "%lld degradation events, baseline p99 %.1f ms, errors %.3f%%\n",
+                rm.uptime_percentage, rm.downtime_seconds, static_cast<long long>(rm.failures_recovered),
+                static_cast<long long>(rm.failures_injected), rm.recovery_time_avg_seconds,
+                static_cast<long long>(rm.degradation_events), r.analysis.baseline_p99_ms,
+                100 * r.analysis.baseline_error_rate);
+  }
   for (auto const& w : r.analysis.windows) {
     std::printf("  %s %.0f-%.0f s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
     if (w.detected_after_seconds) std::printf("detected after %.1f s, ", *w.detected_after_seconds);
     else std::printf("not visible, ");
-    if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended, ", *w.recovered_after_seconds);
-    else std::printf("NOT recovered, ");
-    std::printf("%llu requests affected\n", static_cast<unsigned long long>(w.requests_affected));
+    if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended; ", *w.recovered_after_seconds);
+    else std::printf("NOT recovered; ");
+    std::printf("peak %s (errors %.1f%%, p99 %.0f ms vs %.0f ms before); %llu of %llu requests in it failed, "
+                "%llu until recovery: %.0f%% of the error budget\n",
+                std::string(st::to_string(w.peak_degradation)).c_str(), 100 * w.peak_error_rate, w.peak_p99_ms,
+                w.baseline_p99_ms, static_cast<unsigned long long>(w.requests_failed_in_window),
+                static_cast<unsigned long long>(w.requests_in_window),
+                static_cast<unsigned long long>(w.requests_affected), 100 * w.error_budget_burned);
   }
   if (!r.criteria.empty()) std::printf("  criteria:\n");
   for (auto const& c : r.criteria) {
