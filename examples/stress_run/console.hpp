@@ -106,7 +106,7 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
                 100 * r.analysis.baseline_error_rate);
   }
   for (auto const& w : r.analysis.windows) {
-    std::printf("  %s %.0f-%.0f s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
+    std::printf("  %s %g-%g s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
     if (w.detected_after_seconds) std::printf("detected after %.1f s, ", *w.detected_after_seconds);
     else std::printf("not visible, ");
     if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended; ", *w.recovered_after_seconds);
