@@ -6,6 +6,8 @@
 //   stress-run scenarios                                                             list them
 //   stress-run config init [--dir DIR]                                               config files
 //   stress-run serve-fraud [--listen 127.0.0.1:8080]                                 sample service
+//   stress-run proxy --upstream 127.0.0.1:8080 [--control ...] [--fault TEXT]...      fault proxy
+//   stress-run report|junit|metrics RESULTS.json, compare BASE.json NEW.json         outputs
 //
 // Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,
 // results.json in --out. Exit codes (k6's convention): 0 every criterion passed, 99 a criterion
@@ -14,9 +16,14 @@
 
 #include "cli_util.hpp"
 #include "console.hpp"
+#include "dashboard_cmd.hpp"
 #include "embedded_service.hpp"
 #include "fraud_workload.hpp"
 #include "http_load.hpp"
+#include "report_cmds.hpp"
+#include "proxy_cmd.hpp"
+#include "proxy_faults.hpp"
+#include "service_faults.hpp"
 #include "simulated_scorer.hpp"
 
 #include <stress_testing/config.hpp>
@@ -92,6 +99,13 @@ int run_and_report(const st::test_scenario& scenario, Factory factory, st::run::
   });
   std::optional<st::run::run_result> result;
   boost::system::error_code run_ec;
+  std::unique_ptr<live_dashboard> dashboard;
+  try {
+    dashboard = start_dashboard(io, stop, scenario, options);  // --dashboard (dashboard_cmd.hpp)
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return usage_error;
+  }
   st::run::async_run(io.get_executor(), scenario, std::move(factory), options,
                      asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
                        run_ec = ec;
@@ -116,6 +130,8 @@ int run_and_report(const st::test_scenario& scenario, Factory factory, st::run::
     auto const p = std::filesystem::path(out_dir) / "results.json";
     st::report::write_results(*result, p);
     path = p.string();
+    st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(st::report::to_json(*result)));
+    finish_dashboard(dashboard.get(), *result, p);  // report.html next to it (dashboard_cmd.hpp)
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
   }
@@ -316,6 +332,7 @@ struct scenario_settings {
   double sim_capacity = 7800;
   std::size_t service_concurrency = 0;
   bool no_faults = false;
+  std::string inject_at = "client";
 };
 
 int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
@@ -376,6 +393,7 @@ int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
       return runtime_error;
     }
     url = service->url();
+    set_dashboard_fault_target(*service);  // the dashboard's Inject failure (dashboard_cmd.hpp)
   }
   http_factory factory;
   if (!h.apply(options, factory.base)) return usage_error;
@@ -392,20 +410,67 @@ int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
                scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
   auto finish = http_finisher(factory.registry, fraud);
+  // Both outlive the run: they drive the service's faults and the proxy's.
+  std::optional<service_fault_timeline> timeline;
+  std::optional<proxy_chain> proxies;
   if (!scenario.failure_scenarios.empty() && !s.no_faults) {
-    injected_http_factory injected{factory, st::fault::plan_for(scenario.failure_scenarios, scenario.load_profile.seed),
-                                   std::chrono::steady_clock::now() + options.start_delay};
-    try {
-      (void)st::fault::fault_plan(injected.plan);
-    } catch (const std::exception& e) {
-      std::cerr << "stress-run: the scenario's failures: " << e.what() << '\n';
+    // Where each failure goes (docs: examples/stress_run/service_faults.hpp).
+    fault_site default_site = fault_site::client;
+    if (s.inject_at == "service") default_site = fault_site::service;
+    else if (s.inject_at == "proxy") default_site = fault_site::proxy;
+    else if (s.inject_at != "client") {
+      std::cerr << "stress-run: --inject-at: expected client, service or proxy, got '" << s.inject_at << "'\n";
       return usage_error;
     }
-    for (auto const& f : scenario.failure_scenarios)
-      std::fprintf(stderr, "injecting %s at %.1f s for %.1f s, severity %.2f\n",
-                   std::string(st::to_string(f.failure_type)).c_str(), f.start_time_seconds, f.duration_seconds,
-                   f.severity);
-    return run_and_report(scenario, std::move(injected), options, h.out_dir, finish);
+    std::vector<std::string> agents;
+    for (auto const& a : fraud_service::default_agents()) agents.push_back(a.name);
+    std::vector<placed_failure> placed;
+    if (auto problem = place_failures(scenario.failure_scenarios, default_site, agents, placed)) {
+      std::cerr << "stress-run: " << *problem << '\n';
+      return usage_error;
+    }
+    std::vector<st::failure_scenario> at_client, at_proxy;
+    bool in_service = false;
+    for (auto const& p : placed) {
+      if (p.site == fault_site::client) at_client.push_back(p.failure);
+      else if (p.site == fault_site::proxy) at_proxy.push_back(p.failure);
+      else in_service = true;
+      std::fprintf(stderr, "injecting %s at %.1f s for %.1f s, severity %.2f, in %s\n",
+                   std::string(st::to_string(p.failure.failure_type)).c_str(), p.failure.start_time_seconds,
+                   p.failure.duration_seconds, p.failure.severity,
+                   p.site == fault_site::client    ? "the client (in front of the HTTP target)"
+                   : p.site == fault_site::service ? "the sample service"
+                   : p.site == fault_site::proxy   ? "the fault proxy (between the client and the service)"
+                                                   : ("the sample service's agent " + p.agent).c_str());
+    }
+    if (in_service && !service) {
+      std::cerr << "stress-run: failures placed in the service (target_component or --inject-at service) need "
+                   "--target embedded: the harness drives the sample service it runs\n";
+      return usage_error;
+    }
+    if (!at_proxy.empty()) {
+      try {
+        proxies.emplace(factory.base.url, factory.base.allow_non_loopback, scenario.load_profile.seed);
+      } catch (const std::exception& e) {
+        std::cerr << "stress-run: could not start the fault proxy: " << e.what() << '\n';
+        return usage_error;
+      }
+      std::fprintf(stderr, "fault proxy: %s -> %s\n", proxies->url().c_str(), factory.base.url.c_str());
+      factory.base.url = proxies->url();
+    }
+    auto const start = std::chrono::steady_clock::now() + options.start_delay;
+    if (proxies) proxies->run_timeline(proxy_timeline(at_proxy), start);
+    if (in_service) timeline.emplace(service->server(), placed, start);
+    if (!at_client.empty()) {
+      injected_http_factory injected{factory, st::fault::plan_for(at_client, scenario.load_profile.seed), start};
+      try {
+        (void)st::fault::fault_plan(injected.plan);
+      } catch (const std::exception& e) {
+        std::cerr << "stress-run: the scenario's failures: " << e.what() << '\n';
+        return usage_error;
+      }
+      return run_and_report(scenario, std::move(injected), options, h.out_dir, finish);
+    }
   }
   return run_and_report(scenario, std::move(factory), options, h.out_dir, finish);
 }
@@ -431,8 +496,10 @@ int main(int argc, char** argv) {
   app.add_option("--body", quick.body, "quick mode: request body");
   app.add_option("--body-file", quick.body_file, "quick mode: request body from a file")->check(CLI::ExistingFile);
   http.add_to(app);
+  add_dashboard_option(app);
 
   auto* list = app.add_subcommand("scenarios", "list the predefined scenarios");
+  auto* report_cmd = add_report_command(app);  // stress-run report RESULTS.json -o report.html
 
   scenario_settings sc;
   http_settings sc_http;
@@ -455,7 +522,12 @@ int main(int argc, char** argv) {
                       "embedded: the sample service's processing slots (0: its default)");
   run_cmd->add_flag("--no-faults", sc.no_faults,
                     "HTTP targets: do not inject the scenario's failures (fault/recipes.hpp) in front of the target");
+  run_cmd->add_option("--inject-at", sc.inject_at,
+                      "where failures without a target_component go: client (in front of the HTTP target), service "
+                      "(inside the embedded sample service) or proxy (a fault proxy between the two)")
+      ->check(CLI::IsMember({"client", "service", "proxy"}));
   sc_http.add_to(*run_cmd);
+  add_dashboard_option(*run_cmd);
   std::size_t legacy_workers = 0;
   run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
 
@@ -464,6 +536,13 @@ int main(int argc, char** argv) {
   std::string config_dir = "stress_testing/configs";
   init_cmd->add_option("--dir", config_dir, "where to write them");
   config_cmd->require_subcommand(1);
+
+  exporter_commands exporters;  // compare, junit, metrics of results.json files (report_cmds.hpp)
+  exporters.add_to(app);
+
+  auto* proxy_cmd = app.add_subcommand("proxy", "run the fault proxy (docs/fault_proxy.md) until Ctrl-C");
+  proxy_settings proxy_opts;
+  proxy_opts.add_to(*proxy_cmd);
 
   auto* serve_cmd = app.add_subcommand("serve-fraud", "run the sample fraud-detection service until Ctrl-C");
   serve_settings serve;
@@ -491,10 +570,13 @@ int main(int argc, char** argv) {
       return passed;
     }
     if (serve_cmd->parsed()) return run_serve(serve);
+    if (auto code = exporters.run()) return *code;
+    if (proxy_cmd->parsed()) return run_proxy(proxy_opts);
     if (run_cmd->parsed()) {
       if (legacy_workers != 0) sc_http.threads = legacy_workers;
       return run_scenario_mode(sc, sc_http);
     }
+    if (report_cmd->parsed()) return run_report_command();
     if (quick.url.empty()) {
       std::cerr << app.help() << "\nstress-run: give a URL, or a subcommand\n";
       return usage_error;

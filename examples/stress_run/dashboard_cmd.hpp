@@ -1,0 +1,313 @@
+#ifndef STRESS_RUN_DASHBOARD_CMD_HPP
+#define STRESS_RUN_DASHBOARD_CMD_HPP
+
+// stress-run's dashboard wiring (docs/dashboard.md):
+//   --dashboard 127.0.0.1:PORT   on `scenario` and quick mode: serve the live dashboard during the run
+//                                (Stop; Inject failure into the embedded sample service)
+//   stress-run report RESULTS.json -o report.html   the static report of a results document
+// and report.html next to every results.json.
+//
+// The live server runs on its own io_context and thread, so a slow browser never delays the run;
+// the run publishes each interval to it (server::publish posts to the server's strand), and the
+// Stop control posts the run's cancellation to the run's io_context.
+
+#include "cli_util.hpp"
+#include "embedded_service.hpp"
+
+#include <stress_testing/dashboard/live_feed.hpp>
+#include <stress_testing/dashboard/report.hpp>
+#include <stress_testing/dashboard/server.hpp>
+#include <stress_testing/report/prometheus.hpp>
+#include <stress_testing/report/results_json.hpp>
+#include <stress_testing/run/orchestrator.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace stress_run {
+
+namespace st = stress_testing;
+
+/// `--dashboard HOST:PORT` of the current invocation ("" = no dashboard). One per process.
+inline std::string& dashboard_address() {
+  static std::string address;
+  return address;
+}
+
+/// Where the dashboard's *Inject failure* goes: the embedded sample service's fault switch
+/// (set by `run_scenario_mode` for `--target embedded`); empty otherwise.
+inline std::function<void(const fraud_service::service_fault&)>& dashboard_fault_sink() {
+  static std::function<void(const fraud_service::service_fault&)> sink;
+  return sink;
+}
+
+/// Lets the dashboard inject failures into `service` (thread-safe: `set_service_fault` locks).
+inline void set_dashboard_fault_target(embedded_service& service) {
+  dashboard_fault_sink() = [&service](const fraud_service::service_fault& f) { service.server().set_service_fault(f); };
+}
+
+/** What a failure type does to the sample service, at `severity` in [0, 1]: crashes and failures
+    answer that fraction of requests 502, throttling and rate limits 429, a partition 503; latency
+    kinds (network latency, cold start, stream lag, memory pressure, agent timeout) add
+    severity x 1 s to every request. A coarse server-side stand-in for the client-side recipes of
+    fault/recipes.hpp, which are fixed when the run starts. */
+inline fraud_service::service_fault service_fault_for(st::failure_type type, double severity) {
+  using ft = st::failure_type;
+  fraud_service::service_fault f;
+  switch (type) {
+    case ft::network_latency:
+    case ft::lambda_cold_start:
+    case ft::kinesis_lag:
+    case ft::memory_pressure:
+    case ft::agent_timeout: f.extra_latency_ms = 1000.0 * severity; break;
+    case ft::dynamodb_throttle:
+    case ft::bedrock_rate_limit:
+      f.error_rate = severity;
+      f.status = 429;
+      break;
+    case ft::network_partition:
+      f.error_rate = severity;
+      f.status = 503;
+      break;
+    case ft::lambda_crash:
+    case ft::agent_failure:
+    case ft::cascading_failure:
+      f.error_rate = severity;
+      f.status = 502;
+      break;
+  }
+  return f;
+}
+
+/// Registers `--dashboard` on a command.
+inline void add_dashboard_option(CLI::App& app) {
+  app.add_option("--dashboard", dashboard_address(),
+                 "serve the live dashboard on HOST:PORT during the run (loopback; port 0 picks one)");
+}
+
+/// The live dashboard of one run: server thread, feed, and the hooks into the run.
+class live_dashboard {
+ public:
+  /// Starts the server on `address` ("127.0.0.1:8090"); throws with a message on failure.
+  live_dashboard(const std::string& address, const st::test_scenario& scenario, const st::run::run_options& options,
+                 boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop)
+      : feed_(scenario, options.pool.histograms, options.recovery),
+        prometheus_(scenario.scenario_id, options.pool.histograms),
+        run_start_(std::chrono::steady_clock::now() + options.start_delay),
+        work_(io_.get_executor()) {
+    auto const colon = address.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT");
+    st::dashboard::server_options o;
+    o.address = address.substr(0, colon);
+    if (o.address.size() > 2 && o.address.front() == '[' && o.address.back() == ']') o.address = o.address.substr(1, o.address.size() - 2);
+    if (o.address == "localhost") o.address = "127.0.0.1";
+    unsigned long port = 0;
+    try {
+      port = std::stoul(address.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = 65536;
+    }
+    if (port > 65535) throw std::invalid_argument("--dashboard '" + address + "': bad port");
+    o.port = static_cast<unsigned short>(port);
+    o.page = st::dashboard::live_page();
+    // Stop: the run's cancellation, posted to the run's own thread (the signal is not thread-safe).
+    o.on_stop = [&run_io, &stop](const nlohmann::json&) {
+      boost::asio::post(run_io, [&stop] {
+        std::fprintf(stderr, "\nstopping (dashboard): draining requests in flight...\n");
+        stop.emit(boost::asio::cancellation_type::terminal);
+      });
+      return st::dashboard::control_reply{200, "stopping: draining requests in flight"};
+    };
+    o.on_inject = [this](const nlohmann::json& body) { return inject(body); };
+    // /metrics: the exposition rendered on the run's thread after each interval (and from the
+    // results at the end), handed over as text.
+    o.metrics = [this] {
+      std::lock_guard lock(mutex_);
+      return metrics_text_;
+    };
+    server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
+    server_->set_document(feed_.initial_document());
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+    auto const ep = server_->local_endpoint();
+    auto host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::fprintf(stderr, "dashboard: http://%s:%u/  (admin token: %s)\n", host.c_str(), static_cast<unsigned>(ep.port()),
+                 server_->token().c_str());
+    std::fflush(stderr);
+  }
+  live_dashboard(const live_dashboard&) = delete;
+  live_dashboard& operator=(const live_dashboard&) = delete;
+
+  ~live_dashboard() {
+    server_->stop();
+    work_.reset();
+    // The coroutines end once their sockets are closed and io_.run() returns; bound the wait.
+    for (int i = 0; i < 200 && !io_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// Chains the live feed onto the run's per-interval callback (the console's live line stays).
+  void attach(st::run::run_options& options) {
+    auto previous = std::move(options.on_interval);
+    options.on_interval = [this, previous](const st::run::interval_progress& p) {
+      if (previous) previous(p);
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& w : injected_) feed_.add_window(std::move(w));
+        injected_.clear();
+      }
+      server_->publish(feed_.update(p));
+      prometheus_.update(p);
+      auto text = prometheus_.text();
+      std::lock_guard lock(mutex_);
+      metrics_text_ = std::move(text);
+    };
+  }
+
+  /// Sends the final results document (business, hero, agents, criteria) to the page.
+  void finish(nlohmann::json results) {
+    try {
+      auto text = st::report::to_prometheus(results);
+      std::lock_guard lock(mutex_);
+      metrics_text_ = std::move(text);
+    } catch (const std::exception&) {
+      // A document the exporter cannot read keeps the last live exposition.
+    }
+    server_->set_document(std::move(results));
+  }
+
+ private:
+  /// `POST /api/control/inject` (on the server's thread): `{"failure_type", "severity",
+  /// "duration_seconds"}` applied to the embedded service, cleared when the duration is over.
+  st::dashboard::control_reply inject(const nlohmann::json& body) {
+    auto const& sink = dashboard_fault_sink();
+    if (!sink)
+      return {501, "failures can be injected at run time into the embedded sample service only (--target embedded)"};
+    if (!body.contains("failure_type") || !body["failure_type"].is_string()) return {400, "failure_type: expected a name"};
+    auto const type = st::enum_from_string<st::failure_type>(body["failure_type"].get<std::string>());
+    if (!type) return {400, "failure_type: unknown failure type"};
+    double const severity = body.value("severity", 0.5);
+    double const seconds = body.value("duration_seconds", 5.0);
+    if (!(severity >= 0 && severity <= 1)) return {400, "severity: expected 0 to 1"};
+    if (!(seconds > 0 && seconds <= 3600)) return {400, "duration_seconds: expected more than 0, at most 3600"};
+    auto const fault = service_fault_for(*type, severity);
+    sink(fault);
+    auto const generation = ++injections_;
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                                      std::chrono::duration<double>(seconds)));
+    timer->async_wait([this, timer, generation](boost::system::error_code ec) {
+      // A later injection replaces this one and clears itself.
+      if (!ec && generation == injections_ && dashboard_fault_sink()) dashboard_fault_sink()(fraud_service::service_fault{});
+    });
+    double const start = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start_).count();
+    std::string const name = std::string(st::to_string(*type));
+    {
+      std::lock_guard lock(mutex_);
+      injected_.push_back({name + " (dashboard)", start, start + seconds, true});
+    }
+    std::fprintf(stderr, "\ninjecting %s from the dashboard at %.1f s for %.1f s, severity %.2f (embedded service)\n",
+                 name.c_str(), start, seconds, severity);
+    char text[200];
+    std::snprintf(text, sizeof text, "injected %s for %.1f s at severity %.2f into the embedded service", name.c_str(),
+                  seconds, severity);
+    return {202, text};
+  }
+
+  st::dashboard::live_feed feed_;
+  st::report::prometheus_live prometheus_;  // on the run's thread
+  std::chrono::steady_clock::time_point run_start_;
+  std::mutex mutex_;
+  std::string metrics_text_;  // guarded by mutex_
+  std::vector<st::run::disturbance_window> injected_;  // guarded by mutex_, until the next interval
+  std::uint64_t injections_ = 0;                        // on the server's thread only
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<st::dashboard::server> server_;
+  std::thread thread_;
+};
+
+/// The hook in `run_and_report`: a live dashboard when `--dashboard` was given, attached to `options`.
+inline std::unique_ptr<live_dashboard> start_dashboard(boost::asio::io_context& io, boost::asio::cancellation_signal& stop,
+                                                       const st::test_scenario& scenario, st::run::run_options& options) {
+  if (dashboard_address().empty()) return nullptr;
+  auto d = std::make_unique<live_dashboard>(dashboard_address(), scenario, options, io, stop);
+  d->attach(options);
+  return d;
+}
+
+/// The hook after results.json is written: report.html next to it, and the final document live.
+inline void finish_dashboard(live_dashboard* live, const st::run::run_result& result,
+                             const std::filesystem::path& results_path) {
+  auto doc = st::report::to_json(result);
+  auto const html = results_path.parent_path() / "report.html";
+  try {
+    st::dashboard::write_report(doc, html);
+    std::fprintf(stderr, "report: %s\n", html.string().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stress-run: could not write the report: %s\n", e.what());
+  }
+  if (live) live->finish(std::move(doc));
+}
+
+/// `stress-run report RESULTS.json [-o report.html]`.
+struct report_settings {
+  std::string results;
+  std::string out;
+};
+
+inline report_settings& report_args() {
+  static report_settings settings;
+  return settings;
+}
+
+inline CLI::App* add_report_command(CLI::App& app) {
+  auto& settings = report_args();
+  auto* cmd = app.add_subcommand("report", "write the HTML report (the dashboard, offline) of a results.json");
+  cmd->add_option("results", settings.results, "results.json of a run")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--out", settings.out, "the HTML file to write (default: report.html next to the results)");
+  return cmd;
+}
+
+inline int run_report_command() {
+  auto const results = report_args().results;
+  auto out = report_args().out;
+  if (out.empty()) out = (std::filesystem::path(results).parent_path() / "report.html").string();
+  std::ifstream in(results, std::ios::binary);
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    std::cerr << "stress-run: " << results << " is not a results document (JSON object)\n";
+    return 2;
+  }
+  try {
+    st::dashboard::write_report(doc, out);
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: could not write " << out << ": " << e.what() << '\n';
+    return 1;
+  }
+  std::printf("report: %s\n", out.c_str());
+  return 0;
+}
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Browser test of the dashboard (ctest example.stress_run.dashboard_browser):
+#   1. runs the investor scenario, compressed, with --dashboard 127.0.0.1:0 and --out;
+#   2. while it runs, loads the live page in headless Chromium and checks it shows numbers;
+#   3. after it, loads report.html and checks that the DOM's hero TPS, p99, transactions and every
+#      criterion verdict equal results.json's;
+#   4. keeps a screenshot of each view (live and report) in WORK/screenshots.
+# Usage: test_dashboard.sh STRESS_RUN WORK_DIR. Exit 77 (skipped) without chromium. Bounded in
+# time; kills what it started.
+set -euo pipefail
+stress_run=$1
+work=$2
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -z "$browser" ]; then
+  echo "SKIP: no chromium (scripts/install-deps installs it)"
+  exit 77
+fi
+
+rm -rf "$work"
+mkdir -p "$work/screenshots"
+out="$work/results"
+log="$work/stress-run.log"
+run_pid=""
+cleanup() {
+  if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then kill "$run_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+chrome() {  # chrome OUTPUT_FLAG... URL: one headless page load, at most 40 s
+  timeout -k 5 40 "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+    --user-data-dir="$work/profile" --window-size=1400,900 --hide-scrollbars "$@" 2>>"$work/chromium.log"
+}
+fail() { echo "FAIL: $*"; echo "--- stress-run log"; cat "$log" 2>/dev/null || true; exit 1; }
+
+# 1. The run (12 s: long enough to look at it live).
+"$stress_run" scenario investor_presentation --time-scale 0.02 --load-scale 0.05 --threads 1 --connections 64 \
+  --quiet --dashboard 127.0.0.1:0 --out "$out" >"$work/stdout.log" 2>"$log" &
+run_pid=$!
+
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^dashboard: \(http:[^ ]*\) .*/\1/p' "$log" | head -1)
+  [ -n "$url" ] && break
+  kill -0 "$run_pid" 2>/dev/null || fail "stress-run ended before announcing the dashboard"
+  sleep 0.1
+done
+[ -n "$url" ] || fail "no 'dashboard: URL' line within 10 s"
+grep -Eq 'admin token: [0-9a-f]{32}\)' "$log" || fail "no 128-bit admin token printed"
+echo "live dashboard at $url"
+
+# 2. The live page, after a few intervals. No virtual-time budget: the event stream stays open,
+# and virtual time would not advance until the run ends. The server embeds the document so far
+# in the page, so the DOM is complete when the page has loaded.
+sleep 4
+chrome --dump-dom "${url}#presentation" >"$work/live.html" || true
+chrome --screenshot="$work/screenshots/live-system.png" "${url}#system" >/dev/null || true
+kill -0 "$run_pid" 2>/dev/null || echo "note: the run had ended before the live checks completed"
+
+# The live Prometheus endpoint: valid text format (promtool), and its outcome counters add up to
+# no more than what the live exposition counts as intended (ended + in flight).
+python3 - "$url" "$work/metrics.txt" <<'EOF' || fail "the live /metrics endpoint"
+import re, sys, urllib.request
+url, path = sys.argv[1], sys.argv[2]
+with urllib.request.urlopen(url + "metrics", timeout=5) as r:
+    assert r.status == 200, f"/metrics gave {r.status}"
+    text = r.read().decode()
+open(path, "w").write(text)
+total = sum(float(v) for v in re.findall(r'^stress_testing_requests_total\{[^}]*\} (\S+)$', text, re.M))
+intended = re.search(r'^stress_testing_requests_intended_total\{[^}]*\} (\S+)$', text, re.M)
+assert total > 0, "no requests counted yet"
+assert intended and float(intended.group(1)) >= total, "intended below the outcomes"
+print(f"live /metrics: {total:.0f} requests ended, {float(intended.group(1)):.0f} intended so far")
+EOF
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$work/metrics.txt" || fail "promtool rejects the live /metrics"
+  echo "promtool: the live /metrics is valid"
+fi
+
+# The admin controls: 401 without the token, then a small failure injected into the embedded
+# service with it (50 ms of latency for 1 s: the run's criteria still pass).
+token=$(sed -n 's/.*admin token: \([0-9a-f]*\)).*/\1/p' "$log" | head -1)
+python3 - "$url" "$token" <<'EOF' || fail "the inject control"
+import sys, urllib.request, urllib.error
+url, token = sys.argv[1], sys.argv[2]
+def post(path, headers):
+    req = urllib.request.Request(url + path, data=b'{"failure_type":"NETWORK_LATENCY","severity":0.05,"duration_seconds":1}',
+                                 method="POST", headers=dict(headers, **{"Content-Type": "application/json"}))
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+assert post("api/control/inject", {}) == 401, "no token must give 401"
+assert post("api/control/inject", {"Authorization": "Bearer " + "0" * 32}) == 401, "a wrong token must give 401"
+status = post("api/control/inject", {"Authorization": "Bearer " + token})
+assert status == 202, f"inject with the token gave {status}"
+print("controls: 401 without or with a wrong token, 202 with it")
+EOF
+python3 - "$work/live.html" <<'EOF' || fail "the live page shows no numbers"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+mode = re.search(r'<body[^>]*data-mode="(\w+)"', dom)
+assert mode and mode.group(1) == "live", "page not in live mode"
+rendered = re.search(r'data-rendered="(\d+)"', dom)
+assert rendered and int(rendered.group(1)) >= 1, "no interval rendered"
+tps = re.search(r'data-metric="hero-tps" data-value="([^"]*)"', dom)
+assert tps and float(tps.group(1)) > 0, "no current TPS"
+p99 = re.search(r'data-metric="p99" data-value="([^"]*)"', dom)
+assert p99 and float(p99.group(1)) > 0, "no p99"
+print(f"live: {rendered.group(1)} interval(s), current TPS {tps.group(1)}, p99 {p99.group(1)} ms")
+EOF
+
+# 3. The end of the run and its report.
+for _ in $(seq 1 900); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after start"
+rc=0
+wait "$run_pid" || rc=$?
+run_pid=""
+[ "$rc" -eq 0 ] || fail "stress-run exited with $rc"
+[ -s "$out/results.json" ] || fail "no results.json"
+[ -s "$out/report.html" ] || fail "no report.html next to results.json"
+grep -q 'report: .*report.html' "$log" || fail "report.html not announced"
+
+# `stress-run report` gives the same page from the results file.
+"$stress_run" report "$out/results.json" -o "$work/report-cmd.html" >/dev/null || fail "stress-run report failed"
+[ -s "$work/report-cmd.html" ] || fail "stress-run report wrote nothing"
+
+report="file://$(cd "$out" && pwd)/report.html"
+chrome --virtual-time-budget=3000 --dump-dom "$report" >"$work/report-dom.html" || fail "chromium could not load the report"
+python3 - "$out/results.json" "$work/report-dom.html" "$out/report.html" <<'EOF' || fail "the report's DOM does not match results.json"
+import json, re, sys
+results = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2], encoding="utf-8").read()
+
+def value(name):
+    m = re.search(r'data-metric="%s" data-value="([^"]*)"' % re.escape(name), dom)
+    assert m, f"no data-metric={name} in the DOM"
+    return m.group(1)
+
+def same(name, expected):
+    got = value(name)
+    if expected is None:
+        assert got == "", f"{name}: expected no value, got {got!r}"
+    elif isinstance(expected, str):
+        assert got == expected, f"{name}: DOM {got!r} != results {expected!r}"
+    else:
+        assert got != "" and abs(float(got) - float(expected)) <= 1e-9 * max(1.0, abs(float(expected))), \
+            f"{name}: DOM {got!r} != results {expected!r}"
+    print(f"  {name} = {got}")
+
+hero = results["hero_metrics"]
+assert re.search(r'<body[^>]*data-mode="report"', dom), "page not in report mode"
+same("hero-tps", hero["transactions_per_second"])
+same("hero-transactions", hero["total_transactions"])
+same("hero-fraud-blocked", hero["fraud_blocked"])
+same("hero-money-saved", hero["money_saved"])
+same("p99", results["summary"]["p99_response_time_ms"])
+same("p95", results["summary"]["p95_response_time_ms"])
+assert results["criteria"], "the scenario has criteria"
+for i, c in enumerate(results["criteria"]):
+    same(f"criterion-{i}-verdict", c["verdict"])
+for i, w in enumerate(results["resilience"]["windows"]):
+    same(f"window-{i}-affected", w["requests_affected"])
+page = open(sys.argv[3], encoding="utf-8").read()
+assert '<script id="results" type="application/json">' in page, "no embedded results"
+# Offline: nothing but inline scripts and styles.
+assert not re.search(r'<script[^>]+src=|<link[^>]+href=', page), "the report loads external files"
+print("report matches results.json")
+EOF
+
+for view in presentation system agents admin; do
+  chrome --virtual-time-budget=3000 --screenshot="$work/screenshots/$view.png" "${report}#$view" >/dev/null ||
+    fail "screenshot of $view"
+  [ -s "$work/screenshots/$view.png" ] || fail "empty screenshot of $view"
+done
+echo "screenshots: $work/screenshots"
+echo "dashboard browser test passed"

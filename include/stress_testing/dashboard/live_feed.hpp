@@ -1,0 +1,131 @@
+#ifndef STRESS_TESTING_DASHBOARD_LIVE_FEED_HPP
+#define STRESS_TESTING_DASHBOARD_LIVE_FEED_HPP
+
+/** Turns a run's per-interval progress into the dashboard's live messages (docs/dashboard.md):
+    the interval record in the results document's shape (plus `planned_tps`), the summary of the
+    run so far (from the intervals' merged histograms and counters), and the resilience figures
+    of the failure windows begun so far. What only the end of a run knows (business and hero
+    metrics, per-agent figures, final criteria) comes with the final document.
+
+    Not thread-safe: call `update` from the run's `on_interval` callback (one thread), and hand
+    the result to `server::publish`. */
+
+#include <stress_testing/config/json.hpp>
+#include <stress_testing/metrics/snapshot.hpp>
+#include <stress_testing/metrics/system_metrics.hpp>
+#include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/timestamp.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stress_testing::dashboard {
+
+namespace detail {
+
+inline nlohmann::json number_or_null(std::optional<double> v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json();
+}
+
+}  // namespace detail
+
+/** One interval as `report::to_json` writes it in `intervals[]` (keep the two in step), with
+    `planned_tps` (the profile's mean rate over the interval; null for a closed model). */
+inline nlohmann::json interval_json(const run::interval_record& i, double planned_tps) {
+  using metrics::metric;
+  auto const& v = i.values;
+  nlohmann::json outcomes = nlohmann::json::object();
+  for (auto o : all_outcomes) outcomes[std::string(to_string(o))] = i.counters.count(o);
+  return {
+      {"start_seconds", i.start_seconds()},
+      {"end_seconds", i.end_seconds()},
+      {"planned_tps", std::isfinite(planned_tps) ? nlohmann::json(planned_tps) : nlohmann::json()},
+      {"completed_tps", i.completed_tps},
+      {"throughput_tps", detail::number_or_null(v.get(metric::throughput_tps))},
+      {"outcomes", std::move(outcomes)},
+      {"error_rate", detail::number_or_null(v.get(metric::error_rate))},
+      {"p50_response_time_ms", detail::number_or_null(v.get(metric::p50_response_time_ms))},
+      {"p95_response_time_ms", detail::number_or_null(v.get(metric::p95_response_time_ms))},
+      {"p99_response_time_ms", detail::number_or_null(v.get(metric::p99_response_time_ms))},
+      {"max_response_time_ms", detail::number_or_null(v.get(metric::max_response_time_ms))},
+      {"p99_service_time_ms", detail::number_or_null(v.get(metric::p99_service_time_ms))},
+      {"p99_send_lag_ms", detail::number_or_null(v.get(metric::p99_send_lag_ms))},
+      {"in_flight", i.in_flight},
+      {"cpu_utilization", detail::number_or_null(v.get(metric::cpu_utilization))},
+      {"degradation_level", std::string(to_string(i.degradation))},
+  };
+}
+
+/// Builds the live messages of one run.
+class live_feed {
+ public:
+  explicit live_feed(test_scenario scenario, const metrics::histogram_options& histograms = {},
+                     run::recovery_thresholds recovery = {})
+      : scenario_(std::move(scenario)),
+        windows_(run::disturbance_windows(scenario_)),
+        recovery_(recovery),
+        cumulative_(histograms) {}
+
+  /// Adds a failure window the scenario did not plan (injected at run time from the dashboard).
+  void add_window(run::disturbance_window w) { windows_.push_back(std::move(w)); }
+
+  /// The document before the first interval: the scenario, status RUNNING, no intervals.
+  nlohmann::json initial_document() const {
+    return {{"schema", "stress_testing.results"},
+            {"live", true},
+            {"scenario", scenario_},
+            {"status", "RUNNING"},
+            {"elapsed_seconds", 0.0},
+            {"intervals", nlohmann::json::array()}};
+  }
+
+  /** The message for one interval: `type`, `interval`, `status`, `elapsed_seconds`, `summary`
+      (the run so far), `resilience` (`max_degradation_level`, `windows[]` begun so far). */
+  nlohmann::json update(const run::interval_progress& p) {
+    series_.push_back(p.interval);
+    nlohmann::json m{{"type", "interval"},
+                     {"interval", interval_json(p.interval, p.planned_tps)},
+                     {"status", std::string(to_string(p.status))},
+                     {"elapsed_seconds", p.elapsed_seconds}};
+    try {
+      cumulative_.append(p.snapshot);
+      m["summary"] = metrics::derive_system_metrics(cumulative_, {{}, now_timestamp()});
+    } catch (const std::exception&) {
+      // A histogram layout mismatch: leave the summary out rather than report a wrong one.
+    }
+    std::vector<run::disturbance_window> begun;
+    for (auto const& w : windows_)
+      if (w.start_seconds <= p.elapsed_seconds) begun.push_back(w);
+    auto const a = run::analyse(series_, begun, recovery_);
+    nlohmann::json windows = nlohmann::json::array();
+    for (auto const& w : a.windows)
+      windows.push_back({{"name", w.window.name},
+                         {"start_seconds", w.window.start_seconds},
+                         {"end_seconds", w.window.end_seconds},
+                         {"detected_after_seconds", detail::number_or_null(w.detected_after_seconds)},
+                         {"recovered_after_seconds", detail::number_or_null(w.recovered_after_seconds)},
+                         {"recovered", w.recovered()},
+                         {"requests_affected", w.requests_affected}});
+    m["resilience"] = {{"baseline_error_rate", a.baseline_error_rate},
+                       {"baseline_p99_ms", a.baseline_p99_ms},
+                       {"max_degradation_level", std::string(to_string(a.max_degradation))},
+                       {"windows", std::move(windows)}};
+    return m;
+  }
+
+ private:
+  test_scenario scenario_;
+  std::vector<run::disturbance_window> windows_;
+  run::recovery_thresholds recovery_;
+  metrics::snapshot cumulative_;
+  std::vector<run::interval_record> series_;
+};
+
+}  // namespace stress_testing::dashboard
+
+#endif

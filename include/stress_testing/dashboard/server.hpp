@@ -1,0 +1,468 @@
+#ifndef STRESS_TESTING_DASHBOARD_SERVER_HPP
+#define STRESS_TESTING_DASHBOARD_SERVER_HPP
+
+/** The live dashboard's HTTP server (docs/dashboard.md): serves the page, a snapshot of the
+    results-shaped document, Server-Sent Events with one message per interval, the host's
+    Prometheus text, and two admin controls guarded by a bearer token.
+
+    | request | answer |
+    |---|---|
+    | `GET /` | the page (`server_options::page`), with the document so far inserted at its data marker |
+    | `GET /api/snapshot` | the document so far (`application/json`) |
+    | `GET /api/events` | `text/event-stream`: first `{"type":"snapshot","document":...}`, then every `publish`ed update |
+    | `GET /metrics` | `server_options::metrics()` (Prometheus text), 404 without a provider |
+    | `POST /api/control/stop`, `POST /api/control/inject` | `Authorization: Bearer <token()>` or 401; then the host's callback |
+
+    Threading: the server runs on the executor it is given (typically an `io_context` run by one
+    thread of the host's, not the run's); every piece of state lives on an internal strand.
+    `set_document`, `publish` and `stop` may be called from any thread: they copy or move their
+    argument and post it to the strand. The control and metrics callbacks are called on the
+    server's executor: they must be thread-safe with respect to the run (post to it, or set an
+    atomic).
+
+    Memory is bounded: at most `max_clients` connections; an event-stream client whose queue holds
+    `max_queued_events` undelivered messages (it reads slower than intervals arrive) is
+    disconnected, and its browser reconnects and starts again from a fresh snapshot.
+
+    Lifetime: the connections' coroutines share the server's state, so destroying the `server`
+    object only stops it (closing the listener and every connection); the state is freed when the
+    last coroutine has finished, which needs the executor to keep running (or its `io_context` to
+    be destroyed). */
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <stress_testing/dashboard/detail/script_json.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace stress_testing::dashboard {
+
+namespace asio = boost::asio;
+
+/// What a control callback answers: the HTTP status and a message for the person who clicked.
+struct control_reply {
+  unsigned status = 200;
+  std::string message = "ok";
+};
+
+/// A control callback: receives the request's JSON body (`{}` when empty).
+using control_handler = std::function<control_reply(const nlohmann::json& request)>;
+
+/// How to serve.
+struct server_options {
+  /// Listening address; only loopback (127.0.0.0/8, ::1) unless `allow_non_loopback`.
+  std::string address = "127.0.0.1";
+  /// 0 picks a free port (read it back with `local_endpoint()`).
+  unsigned short port = 0;
+  /// The controls are token-guarded, but the data is not: exposing it beyond this machine is a
+  /// decision, not a default.
+  bool allow_non_loopback = false;
+  /// The page served at `GET /` (`report.hpp`'s `live_page()` gives the embedded one).
+  std::string page = "<!doctype html><title>stress_testing</title><p>No dashboard page was configured.";
+  /// Where in `page` the server inserts the current document, as
+  /// `<script id="snapshot" type="application/json">`, at each `GET /` (absent: served as is).
+  std::string page_data_marker = "<!--STRESS_TESTING_DATA-->";
+  /// `GET /metrics`: Prometheus text exposition; unset answers 404.
+  std::function<std::string()> metrics;
+  /// `POST /api/control/stop` and `/api/control/inject`; unset answers 501.
+  control_handler on_stop;
+  control_handler on_inject;
+  /// Connections served at once; more are closed on accept.
+  std::size_t max_clients = 32;
+  /// Undelivered messages an event-stream client may have before it is disconnected.
+  std::size_t max_queued_events = 64;
+  /// Largest request body accepted (controls only).
+  std::size_t max_body_bytes = 64 * 1024;
+  /// Idle time after which a non-streaming connection is closed; the event stream sends a
+  /// comment line this often to keep proxies and browsers from timing it out.
+  std::chrono::seconds idle_timeout{15};
+};
+
+namespace detail {
+
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+/// 128 random bits as 32 lowercase hex digits.
+inline std::string random_token() {
+  std::random_device rd;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string t;
+  t.reserve(32);
+  for (int i = 0; i < 4; ++i) {
+    auto v = static_cast<std::uint32_t>(rd());
+    for (int k = 0; k < 8; ++k, v >>= 4) t.push_back(hex[v & 0xfu]);
+  }
+  return t;
+}
+
+/// Compares in time independent of where the strings differ.
+inline bool same_secret(std::string_view a, std::string_view b) noexcept {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+inline bool is_loopback(const asio::ip::address& a) { return a.is_loopback(); }
+
+/// One event-stream client: its bounded queue and the timer its writer sleeps on.
+struct sse_client {
+  sse_client(const asio::any_io_executor& ex, std::shared_ptr<boost::beast::tcp_stream> s)
+      : stream(std::move(s)), wake(ex, std::chrono::steady_clock::time_point::max()) {}
+  std::shared_ptr<boost::beast::tcp_stream> stream;
+  std::deque<std::shared_ptr<const std::string>> queue;
+  asio::steady_timer wake;
+  bool dropped = false;
+
+  /// Ends the stream now, a write in progress included.
+  void drop() {
+    dropped = true;
+    queue.clear();
+    boost::system::error_code ignored;
+    stream->socket().close(ignored);
+    wake.cancel();
+  }
+};
+
+/// Everything the connections share; touched on `strand` only.
+struct server_state : std::enable_shared_from_this<server_state> {
+  server_state(asio::any_io_executor ex, server_options o)
+      : strand(asio::make_strand(ex)), acceptor(strand), options(std::move(o)), token(random_token()) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  tcp::acceptor acceptor;
+  server_options options;
+  std::string token;
+  nlohmann::json document = nlohmann::json::object();
+  std::uint64_t sequence = 0;
+  bool stopped = false;
+  std::set<std::shared_ptr<boost::beast::tcp_stream>> connections;
+  std::set<std::shared_ptr<sse_client>> clients;
+
+  std::string snapshot_event() const {
+    nlohmann::json m{{"type", "snapshot"}, {"seq", sequence}, {"document", document}};
+    return "event: message\nid: " + std::to_string(sequence) + "\ndata: " + m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+  }
+
+  void broadcast(std::shared_ptr<const std::string> text) {
+    for (auto const& c : clients) {
+      if (c->dropped) continue;
+      if (c->queue.size() >= options.max_queued_events) {
+        // Too slow: drop it rather than queue without bound; EventSource reconnects.
+        c->drop();
+      } else {
+        c->queue.push_back(text);
+        c->wake.cancel();
+      }
+    }
+  }
+
+  void shutdown() {
+    if (stopped) return;
+    stopped = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for (auto const& c : connections) c->socket().close(ignored);
+    // Event streams first deliver what is queued (the final document, typically), then end;
+    // one still writing after a second is closed.
+    for (auto const& c : clients) c->wake.cancel();
+    if (clients.empty()) return;
+    auto grace = std::make_shared<asio::steady_timer>(strand, std::chrono::seconds(1));
+    grace->async_wait([self = shared_from_this(), grace](boost::system::error_code) {
+      for (auto const& c : std::set<std::shared_ptr<sse_client>>(self->clients)) c->drop();
+    });
+  }
+};
+
+/// Merges a published update into the document: the interval is appended to `intervals`, the
+/// other keys (summary, resilience, ...) replace the document's; `document` replaces it all.
+inline void merge_update(nlohmann::json& doc, const nlohmann::json& update) {
+  if (!update.is_object()) return;
+  if (auto d = update.find("document"); d != update.end() && d->is_object()) doc = *d;
+  for (auto const& [key, value] : update.items()) {
+    if (key == "interval") {
+      if (!doc.contains("intervals") || !doc["intervals"].is_array()) doc["intervals"] = nlohmann::json::array();
+      doc["intervals"].push_back(value);
+    } else if (key != "document" && key != "type" && key != "seq") {
+      doc[key] = value;
+    }
+  }
+}
+
+using response = http::response<http::string_body>;
+
+inline response make_response(const http::request<http::string_body>& req, http::status status, std::string body,
+                              std::string_view content_type) {
+  response res{status, req.version()};
+  res.set(http::field::server, "stress_testing dashboard");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+inline response json_reply(const http::request<http::string_body>& req, http::status status, std::string_view message) {
+  bool const ok = http::to_status_class(status) == http::status_class::successful;
+  return make_response(req, status, nlohmann::json{{"ok", ok}, {"message", message}}.dump() + "\n",
+                       "application/json");
+}
+
+inline response control(server_state& s, const http::request<http::string_body>& req, const control_handler& handler) {
+  auto const auth = req[http::field::authorization];
+  constexpr std::string_view bearer = "Bearer ";
+  bool const authorized = auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer &&
+                          same_secret(auth.substr(bearer.size()), s.token);
+  if (!authorized) {
+    auto res = json_reply(req, http::status::unauthorized, "missing or wrong admin token");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  if (!handler) return json_reply(req, http::status::not_implemented, "this host has no such control");
+  nlohmann::json body = nlohmann::json::object();
+  if (!req.body().empty()) {
+    body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return json_reply(req, http::status::bad_request, "the body must be a JSON object");
+  }
+  control_reply reply;
+  try {
+    reply = handler(body);
+  } catch (const std::exception& e) {
+    reply = {500, e.what()};
+  }
+  auto status = http::int_to_status(reply.status);
+  if (status == http::status::unknown) status = http::status::internal_server_error;
+  return json_reply(req, status, reply.message);
+}
+
+/// The answer to every request except the event stream.
+inline response handle(server_state& s, const http::request<http::string_body>& req) {
+  auto target = std::string_view(req.target());
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  bool const get = req.method() == http::verb::get || req.method() == http::verb::head;
+  bool const post = req.method() == http::verb::post;
+  if (target == "/" || target == "/index.html") {
+    if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
+    auto const& page = s.options.page;
+    auto const at = s.options.page_data_marker.empty() ? std::string::npos : page.find(s.options.page_data_marker);
+    if (at == std::string::npos) return make_response(req, http::status::ok, page, "text/html; charset=utf-8");
+    std::string body = page.substr(0, at);
+    body += R"(<script id="snapshot" type="application/json">)";
+    body += script_safe_json(s.document);
+    body += "</script>";
+    body += page.substr(at + s.options.page_data_marker.size());
+    return make_response(req, http::status::ok, std::move(body), "text/html; charset=utf-8");
+  }
+  if (target == "/api/snapshot") {
+    if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
+    return make_response(req, http::status::ok, s.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         "application/json");
+  }
+  if (target == "/metrics") {
+    if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
+    if (!s.options.metrics) return json_reply(req, http::status::not_found, "no metrics provider");
+    std::string text;
+    try {
+      text = s.options.metrics();
+    } catch (const std::exception& e) {
+      return json_reply(req, http::status::internal_server_error, e.what());
+    }
+    return make_response(req, http::status::ok, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (target == "/api/control/stop" || target == "/api/control/inject") {
+    if (!post) return json_reply(req, http::status::method_not_allowed, "POST only");
+    return control(s, req, target == "/api/control/stop" ? s.options.on_stop : s.options.on_inject);
+  }
+  return json_reply(req, http::status::not_found, "not found");
+}
+
+/// Streams events to one client until it goes away, is dropped, or the server stops.
+inline asio::awaitable<void> stream_events(std::shared_ptr<server_state> s, std::shared_ptr<boost::beast::tcp_stream> stream,
+                                           unsigned version) {
+  http::response<http::empty_body> head{http::status::ok, version};
+  head.set(http::field::server, "stress_testing dashboard");
+  head.set(http::field::content_type, "text/event-stream");
+  head.set(http::field::cache_control, "no-store");
+  head.keep_alive(true);
+  // No content length: the body is the stream, ended by closing the connection.
+  http::response_serializer<http::empty_body> sr{head};
+  stream->expires_after(s->options.idle_timeout);
+  auto [ec, n] = co_await http::async_write_header(*stream, sr, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+
+  auto client = std::make_shared<sse_client>(s->strand, stream);
+  s->clients.insert(client);
+  s->connections.erase(stream);  // closed by `shutdown` only once its queue is written
+  client->queue.push_back(std::make_shared<const std::string>("retry: 2000\n" + s->snapshot_event()));
+  while (!client->dropped) {
+    if (client->queue.empty()) {
+      if (s->stopped) break;
+      client->wake.expires_after(s->options.idle_timeout);
+      auto [wec] = co_await client->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (client->dropped) break;
+      if (s->stopped) continue;  // write what is left, then end
+      if (!wec && client->queue.empty()) client->queue.push_back(std::make_shared<const std::string>(": keep-alive\n\n"));
+      continue;
+    }
+    auto text = client->queue.front();
+    client->queue.pop_front();
+    stream->expires_after(s->options.idle_timeout);
+    auto [wec, written] = co_await asio::async_write(*stream, asio::buffer(*text), asio::as_tuple(asio::use_awaitable));
+    if (wec) break;
+  }
+  s->clients.erase(client);
+  boost::system::error_code ignored;
+  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream->socket().close(ignored);
+}
+
+/// Serves one connection (keep-alive), handing over to `stream_events` for `/api/events`.
+inline asio::awaitable<void> serve_connection(std::shared_ptr<server_state> s, std::shared_ptr<boost::beast::tcp_stream> stream) {
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(s->options.max_body_bytes);
+    stream->expires_after(s->options.idle_timeout);
+    auto [ec, n] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (ec || s->stopped) break;
+    auto const& req = parser.get();
+    auto target = std::string_view(req.target());
+    if (target.substr(0, target.find('?')) == "/api/events" && req.method() == http::verb::get) {
+      co_await stream_events(s, stream, req.version());
+      break;
+    }
+    auto res = handle(*s, req);
+    bool const keep = res.keep_alive();
+    stream->expires_after(s->options.idle_timeout);
+    auto [wec, written] = co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
+    if (wec || !keep) break;
+  }
+  boost::system::error_code ignored;
+  stream->socket().shutdown(detail::tcp::socket::shutdown_both, ignored);
+  stream->socket().close(ignored);
+  s->connections.erase(stream);
+}
+
+inline asio::awaitable<void> accept_loop(std::shared_ptr<server_state> s) {
+  while (!s->stopped) {
+    auto [ec, socket] = co_await s->acceptor.async_accept(s->strand, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (s->stopped || ec == asio::error::operation_aborted) break;
+      continue;  // e.g. too many open files: keep serving the connections we have
+    }
+    if (s->connections.size() >= s->options.max_clients) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    auto stream = std::make_shared<boost::beast::tcp_stream>(std::move(socket));
+    s->connections.insert(stream);
+    asio::co_spawn(s->strand, serve_connection(s, stream), asio::detached);
+  }
+}
+
+}  // namespace detail
+
+/** The dashboard server. Binds and listens in the constructor (throws `std::invalid_argument`
+    for a non-loopback address without `allow_non_loopback`, `boost::system::system_error` when
+    the address cannot be bound), serves once `start()` is called, until `stop()` or destruction. */
+class server {
+ public:
+  server(asio::any_io_executor ex, server_options options)
+      : state_(std::make_shared<detail::server_state>(std::move(ex), std::move(options))) {
+    boost::system::error_code ec;
+    auto const address = asio::ip::make_address(state_->options.address, ec);
+    if (ec) throw std::invalid_argument("dashboard: '" + state_->options.address + "' is not an IP address");
+    if (!state_->options.allow_non_loopback && !detail::is_loopback(address))
+      throw std::invalid_argument("dashboard: " + state_->options.address +
+                                  " is not a loopback address (allow_non_loopback to serve beyond this machine)");
+    detail::tcp::endpoint const ep{address, state_->options.port};
+    state_->acceptor.open(ep.protocol());
+    state_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    state_->acceptor.bind(ep);
+    state_->acceptor.listen();
+  }
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server() { stop(); }
+
+  /// Starts accepting connections (on the server's strand). Call once.
+  void start() {
+    auto s = state_;
+    asio::co_spawn(s->strand, detail::accept_loop(s), asio::detached);
+  }
+
+  /// Where it listens (the real port when `port` was 0).
+  asio::ip::tcp::endpoint local_endpoint() const { return state_->acceptor.local_endpoint(); }
+
+  /// The admin token (32 hex digits, 128 random bits, made at construction).
+  const std::string& token() const noexcept { return state_->token; }
+
+  asio::any_io_executor get_executor() const { return state_->strand.get_inner_executor(); }
+
+  /** Replaces the whole document (the results-shaped JSON the page renders) and sends it to every
+      event-stream client as `{"type":"document","document":...}`. Any thread. */
+  void set_document(nlohmann::json document) {
+    publish(nlohmann::json{{"type", "document"}, {"document", std::move(document)}});
+  }
+
+  /** Publishes one update (typically per interval: `{"type":"interval","interval":{...},
+      "summary":{...}, ...}`): merged into the document (`interval` appended to `intervals`,
+      other keys replaced) and sent to every event-stream client as one `data:` message with a
+      `seq` number. Any thread; the JSON is moved to the server's strand. */
+  void publish(nlohmann::json update) {
+    auto s = state_;
+    asio::post(s->strand, [s, u = std::move(update)]() mutable {
+      if (s->stopped) return;
+      detail::merge_update(s->document, u);
+      u["seq"] = ++s->sequence;
+      auto text = std::make_shared<const std::string>(
+          "id: " + std::to_string(s->sequence) + "\ndata: " + u.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
+      s->broadcast(std::move(text));
+    });
+  }
+
+  /// Stops listening and closes every connection. Any thread; idempotent.
+  void stop() {
+    auto s = state_;
+    asio::post(s->strand, [s] { s->shutdown(); });
+  }
+
+ private:
+  std::shared_ptr<detail::server_state> state_;
+};
+
+}  // namespace stress_testing::dashboard
+
+#endif

@@ -1,0 +1,432 @@
+// The dashboard server (include/stress_testing/dashboard/server.hpp) over real loopback sockets:
+// the page, the snapshot, Server-Sent Events in order, the token-guarded controls, /metrics, the
+// loopback-only default; and the static report (report.hpp). Each test runs the server on
+// 127.0.0.1:0 on a thread of its own and talks to it with a small client whose every operation
+// has a deadline, so nothing can hang.
+
+#include <stress_testing/dashboard/live_feed.hpp>
+#include <stress_testing/dashboard/report.hpp>
+#include <stress_testing/dashboard/server.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dashboard_test {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace dash = stress_testing::dashboard;
+using tcp = net::ip::tcp;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto io_timeout = 5s;
+
+/// A dashboard server on 127.0.0.1:0 run by one thread of its own.
+class running_server {
+ public:
+  explicit running_server(dash::server_options options = {}) : server_(io_.get_executor(), std::move(options)) {
+    server_.start();
+    thread_ = std::thread([this] {
+      io_.run();
+      done_.set_value();
+    });
+  }
+  running_server(const running_server&) = delete;
+  running_server& operator=(const running_server&) = delete;
+  ~running_server() {
+    server_.stop();
+    work_.reset();
+    if (done_.get_future().wait_for(io_timeout) != std::future_status::ready) io_.stop();
+    thread_.join();
+  }
+  dash::server& server() { return server_; }
+  tcp::endpoint endpoint() const { return server_.local_endpoint(); }
+
+ private:
+  net::io_context io_{1};
+  net::executor_work_guard<net::io_context::executor_type> work_{io_.get_executor()};
+  dash::server server_;
+  std::promise<void> done_;
+  std::thread thread_;
+};
+
+struct reply {
+  unsigned status = 0;
+  std::string body;
+  std::string content_type;
+  std::string www_authenticate;
+};
+
+/// One connection; each call runs the client's io_context until done or the deadline.
+class client {
+ public:
+  explicit client(tcp::endpoint ep) : stream_(io_) {
+    beast::error_code ec;
+    stream_.expires_after(io_timeout);
+    stream_.async_connect(ep, [&](beast::error_code e) { ec = e; });
+    drive();
+    if (ec) throw beast::system_error(ec);
+  }
+
+  reply request(http::verb method, std::string target, std::string body = {}, std::optional<std::string> authorization = {}) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (authorization) req.set(http::field::authorization, *authorization);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    stream_.expires_after(io_timeout);
+    http::async_write(stream_, req, [&](beast::error_code e, std::size_t) {
+      if (e) {
+        ec = e;
+        return;
+      }
+      http::async_read(stream_, buffer_, res, [&](beast::error_code e2, std::size_t) { ec = e2; });
+    });
+    drive();
+    if (ec) throw beast::system_error(ec);
+    return {res.result_int(), res.body(), std::string(res[http::field::content_type]),
+            std::string(res[http::field::www_authenticate])};
+  }
+
+  /// Sends GET /api/events and returns the raw stream's text until `count` events (blank-line
+  /// terminated) have arrived after the header, or the deadline.
+  std::vector<std::string> events(std::size_t count, std::function<void()> after_header = {}) {
+    std::string const req = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+    beast::error_code ec;
+    stream_.expires_after(io_timeout);
+    net::async_write(stream_, net::buffer(req), [&](beast::error_code e, std::size_t) { ec = e; });
+    drive();
+    if (ec) throw beast::system_error(ec);
+    std::string text;
+    std::vector<std::string> found;
+    bool header_done = false;
+    auto const deadline = std::chrono::steady_clock::now() + io_timeout;
+    while (found.size() < count && std::chrono::steady_clock::now() < deadline) {
+      char chunk[4096];
+      std::size_t n = 0;
+      stream_.expires_after(io_timeout);
+      stream_.async_read_some(net::buffer(chunk), [&](beast::error_code e, std::size_t k) {
+        ec = e;
+        n = k;
+      });
+      drive();
+      if (ec) break;
+      text.append(chunk, n);
+      if (!header_done) {
+        auto const end = text.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        header_ = text.substr(0, end);
+        text.erase(0, end + 4);
+        header_done = true;
+        if (after_header) after_header();
+      }
+      for (auto e = text.find("\n\n"); e != std::string::npos; e = text.find("\n\n")) {
+        auto const event = text.substr(0, e);
+        text.erase(0, e + 2);
+        for (std::size_t at = 0; at < event.size();) {
+          auto const eol = event.find('\n', at);
+          auto const line = event.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+          if (line.rfind("data: ", 0) == 0) found.push_back(line.substr(6));
+          if (eol == std::string::npos) break;
+          at = eol + 1;
+        }
+      }
+    }
+    return found;
+  }
+
+  const std::string& header() const { return header_; }
+
+ private:
+  void drive() {
+    io_.restart();
+    io_.run();
+  }
+  net::io_context io_{1};
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string header_;
+};
+
+TEST_SUITE("dashboard") {
+  TEST_CASE("GET / serves the configured page and unknown paths answer 404") {
+    dash::server_options o;
+    o.page = "<!doctype html><title>page under test</title>";
+    running_server s(o);
+    client c(s.endpoint());
+    auto const r = c.request(http::verb::get, "/");
+    CHECK(r.status == 200);
+    CHECK(r.content_type.rfind("text/html", 0) == 0);
+    CHECK(r.body == o.page);
+    CHECK(c.request(http::verb::get, "/nope").status == 404);
+    CHECK(c.request(http::verb::post, "/").status == 405);
+  }
+
+  TEST_CASE("GET / inserts the document so far at the page's data marker") {
+    dash::server_options o;
+    o.page = "<head><!--STRESS_TESTING_DATA--></head>";
+    running_server s(o);
+    s.server().set_document({{"scenario", {{"name", "</script>"}}}});
+    client c(s.endpoint());
+    std::string body;
+    // set_document is asynchronous (posted to the server's strand): poll briefly.
+    for (int i = 0; i < 100 && body.find("\"name\"") == std::string::npos; ++i) {
+      if (i > 0) std::this_thread::sleep_for(10ms);
+      body = c.request(http::verb::get, "/").body;
+    }
+    std::string const open = R"(<head><script id="snapshot" type="application/json">)";
+    REQUIRE(body.rfind(open, 0) == 0);
+    auto const end = body.find("</script>", open.size());
+    REQUIRE(end != std::string::npos);
+    CHECK(json::parse(body.substr(open.size(), end - open.size()))["scenario"]["name"] == "</script>");
+    CHECK(body.substr(end) == "</script></head>");
+  }
+
+  TEST_CASE("the embedded live page is self-contained and in live mode") {
+    auto const page = dash::live_page();
+    CHECK(page.find("<meta name=\"stress-testing-mode\" content=\"live\">") != std::string::npos);
+    CHECK(page.find("uPlot") != std::string::npos);
+    CHECK(page.find("<script src=") == std::string::npos);
+    CHECK(page.find("<link rel=\"stylesheet\"") == std::string::npos);
+    CHECK(page.find("data-metric=\"hero-tps\"") != std::string::npos);
+  }
+
+  TEST_CASE("the snapshot is the document with published intervals appended") {
+    running_server s;
+    s.server().set_document({{"scenario", {{"name", "t"}}}, {"intervals", json::array()}});
+    s.server().publish({{"type", "interval"}, {"interval", {{"end_seconds", 1.0}}}, {"summary", {{"throughput_tps", 10.0}}}});
+    s.server().publish({{"type", "interval"}, {"interval", {{"end_seconds", 2.0}}}, {"summary", {{"throughput_tps", 20.0}}}});
+    client c(s.endpoint());
+    json doc;
+    // publish is asynchronous (posted to the server's strand): poll briefly.
+    for (int i = 0; i < 100; ++i) {
+      auto const r = c.request(http::verb::get, "/api/snapshot");
+      REQUIRE(r.status == 200);
+      CHECK(r.content_type == "application/json");
+      doc = json::parse(r.body);
+      if (doc["intervals"].size() == 2) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(doc["intervals"].size() == 2);
+    CHECK(doc["intervals"][1]["end_seconds"] == 2.0);
+    CHECK(doc["summary"]["throughput_tps"] == 20.0);
+    CHECK(doc["scenario"]["name"] == "t");
+  }
+
+  TEST_CASE("server-sent events deliver a snapshot then every published interval in order") {
+    running_server s;
+    s.server().set_document({{"intervals", json::array()}});
+    client c(s.endpoint());
+    constexpr int n = 20;
+    auto const data = c.events(1 + n, [&] {
+      // Give the server time to register the stream before publishing.
+      std::this_thread::sleep_for(50ms);
+      for (int i = 1; i <= n; ++i) s.server().publish({{"type", "interval"}, {"interval", {{"end_seconds", i}}}});
+    });
+    CHECK(c.header().find("text/event-stream") != std::string::npos);
+    REQUIRE(data.size() == 1 + n);
+    auto const first = json::parse(data[0]);
+    CHECK(first["type"] == "snapshot");
+    CHECK(first.contains("document"));
+    std::uint64_t previous_seq = first["seq"].get<std::uint64_t>();
+    for (int i = 1; i <= n; ++i) {
+      auto const m = json::parse(data[static_cast<std::size_t>(i)]);
+      CHECK(m["interval"]["end_seconds"] == i);
+      CHECK(m["seq"].get<std::uint64_t>() == previous_seq + 1);
+      previous_seq = m["seq"].get<std::uint64_t>();
+    }
+  }
+
+  TEST_CASE("a client that does not read its event stream is dropped instead of queued without bound") {
+    dash::server_options o;
+    o.max_queued_events = 4;
+    running_server s(o);
+    // A raw client that asks for the stream and never reads.
+    net::io_context io;
+    tcp::socket sock(io);
+    sock.connect(s.endpoint());
+    std::string const req = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    net::write(sock, net::buffer(req));
+    std::this_thread::sleep_for(100ms);
+    std::string const big(256 * 1024, 'x');  // fills the socket buffers quickly
+    for (int i = 0; i < 200; ++i) s.server().publish({{"type", "interval"}, {"pad", big}});
+    // The stream ends (the server closed it) well before all 50 MB were delivered.
+    std::size_t received = 0;
+    bool ended = false;
+    std::array<char, 65536> chunk{};
+    std::function<void()> read_more = [&] {
+      sock.async_read_some(net::buffer(chunk), [&](boost::system::error_code ec, std::size_t n) {
+        received += n;
+        if (ec) {
+          ended = true;
+          return;
+        }
+        read_more();
+      });
+    };
+    read_more();
+    io.run_for(io_timeout);
+    CHECK(ended);
+    CHECK(received < 200 * big.size() / 2);
+    // The server stays responsive and its snapshot is intact.
+    client c(s.endpoint());
+    auto const r = c.request(http::verb::get, "/api/snapshot");
+    CHECK(r.status == 200);
+    CHECK(json::parse(r.body)["pad"].get<std::string>().size() == big.size());
+  }
+
+  TEST_CASE("the controls answer 401 without the token or with a wrong one and call back with it") {
+    std::atomic<int> stops{0};
+    std::atomic<int> injects{0};
+    json injected;
+    std::mutex m;
+    dash::server_options o;
+    o.on_stop = [&](const json&) {
+      ++stops;
+      return dash::control_reply{200, "stopping"};
+    };
+    o.on_inject = [&](const json& body) {
+      std::lock_guard lock(m);
+      injected = body;
+      ++injects;
+      return dash::control_reply{202, "injected"};
+    };
+    running_server s(o);
+    auto const token = s.server().token();
+    CHECK(token.size() == 32);
+    CHECK(token.find_first_not_of("0123456789abcdef") == std::string::npos);
+    client c(s.endpoint());
+
+    auto const none = c.request(http::verb::post, "/api/control/stop");
+    CHECK(none.status == 401);
+    CHECK(none.www_authenticate == "Bearer");
+    auto wrong = token;
+    wrong.back() = wrong.back() == '0' ? '1' : '0';
+    CHECK(c.request(http::verb::post, "/api/control/stop", "{}", "Bearer " + wrong).status == 401);
+    CHECK(c.request(http::verb::post, "/api/control/stop", "{}", token).status == 401);  // no "Bearer "
+    CHECK(c.request(http::verb::post, "/api/control/inject", "{}", "Bearer " + token + "0").status == 401);
+    CHECK(stops == 0);
+    CHECK(injects == 0);
+
+    auto const ok = c.request(http::verb::post, "/api/control/stop", "", "Bearer " + token);
+    CHECK(ok.status == 200);
+    CHECK(json::parse(ok.body)["message"] == "stopping");
+    CHECK(stops == 1);
+    auto const inj = c.request(http::verb::post, "/api/control/inject",
+                               R"({"failure_type":"LAMBDA_CRASH","severity":0.5})", "Bearer " + token);
+    CHECK(inj.status == 202);
+    CHECK(json::parse(inj.body)["ok"] == true);
+    CHECK(injects == 1);
+    {
+      std::lock_guard lock(m);
+      CHECK(injected["failure_type"] == "LAMBDA_CRASH");
+    }
+    CHECK(c.request(http::verb::post, "/api/control/inject", "not json", "Bearer " + token).status == 400);
+    CHECK(c.request(http::verb::get, "/api/control/stop", "", "Bearer " + token).status == 405);
+  }
+
+  TEST_CASE("a control the host did not provide answers 501 after authentication") {
+    running_server s;
+    client c(s.endpoint());
+    CHECK(c.request(http::verb::post, "/api/control/inject", "{}").status == 401);
+    CHECK(c.request(http::verb::post, "/api/control/inject", "{}", "Bearer " + s.server().token()).status == 501);
+  }
+
+  TEST_CASE("GET /metrics returns the provider's text and 404 without a provider") {
+    {
+      dash::server_options o;
+      o.metrics = [] { return std::string("# TYPE st_requests_total counter\nst_requests_total 42\n"); };
+      running_server s(o);
+      client c(s.endpoint());
+      auto const r = c.request(http::verb::get, "/metrics");
+      CHECK(r.status == 200);
+      CHECK(r.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+      CHECK(r.body == "# TYPE st_requests_total counter\nst_requests_total 42\n");
+    }
+    running_server s;
+    client c(s.endpoint());
+    CHECK(c.request(http::verb::get, "/metrics").status == 404);
+  }
+
+  TEST_CASE("a non-loopback address is refused unless allowed") {
+    net::io_context io;
+    dash::server_options o;
+    o.address = "0.0.0.0";
+    CHECK_THROWS_AS(dash::server(io.get_executor(), o), std::invalid_argument);
+    o.address = "10.1.2.3";
+    CHECK_THROWS_AS(dash::server(io.get_executor(), o), std::invalid_argument);
+    o.address = "not-an-address";
+    CHECK_THROWS_AS(dash::server(io.get_executor(), o), std::invalid_argument);
+    o.address = "127.0.0.1";
+    dash::server ok(io.get_executor(), o);
+    CHECK(ok.local_endpoint().port() != 0);
+    CHECK(ok.local_endpoint().address().is_loopback());
+    // allow_non_loopback lets the address through (the unspecified address binds on every host
+    // interface; we only check the guard and close again at once).
+    o.address = "0.0.0.0";
+    o.allow_non_loopback = true;
+    CHECK_NOTHROW(dash::server(io.get_executor(), o));
+  }
+
+  TEST_CASE("the static report embeds the document with script-closing sequences escaped") {
+    json doc = {{"scenario", {{"name", "</script><script>alert(1)</script>"}, {"description", "<!-- x"}}},
+                {"intervals", json::array()}};
+    auto const html = dash::render_report(doc);
+    auto const open = html.find("<script id=\"results\" type=\"application/json\">");
+    REQUIRE(open != std::string::npos);
+    auto const body_start = open + std::string("<script id=\"results\" type=\"application/json\">").size();
+    auto const close = html.find("</script>", body_start);
+    REQUIRE(close != std::string::npos);
+    auto const embedded = html.substr(body_start, close - body_start);
+    CHECK(embedded.find("</") == std::string::npos);
+    CHECK(embedded.find("<!--") == std::string::npos);
+    CHECK(json::parse(embedded) == doc);
+  }
+
+  TEST_CASE("the report adds the planned rate of each interval from the scenario") {
+    stress_testing::test_scenario sc;
+    sc.scenario_id = "planned";
+    sc.name = "planned";
+    sc.duration_seconds = 4;
+    sc.load_profile.profile_type = stress_testing::load_profile_type::sustained;
+    sc.load_profile.sustained_tps = 250;
+    sc.load_profile.peak_tps = 250;
+    json doc = {{"scenario", sc},
+                {"intervals", json::array({json{{"start_seconds", 0.0}, {"end_seconds", 1.0}},
+                                           json{{"start_seconds", 1.0}, {"end_seconds", 2.0}}})}};
+    dash::add_planned_rates(doc);
+    REQUIRE(doc["intervals"][0].contains("planned_tps"));
+    CHECK(doc["intervals"][0]["planned_tps"].get<double>() == doctest::Approx(250.0));
+    CHECK(doc["intervals"][1]["planned_tps"].get<double>() == doctest::Approx(250.0));
+  }
+}
+
+}  // namespace dashboard_test
