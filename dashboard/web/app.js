@@ -373,7 +373,9 @@
   const col = (f) => intervals().map((i) => { const v = f(i); return isNum(v) ? v : null; });
 
   function renderCharts(view) {
-    const xs = col((i) => i.end_seconds);
+    // An interval's figures describe [start, end): plot them at its middle, so a failure's
+    // shaded window lines up with the intervals it touched.
+    const xs = col((i) => (isNum(i.start_seconds) ? (i.start_seconds + i.end_seconds) / 2 : i.end_seconds));
     if (view === 'system') {
       const planned = col((i) => i.planned_tps);
       const defs = [];
