@@ -13,6 +13,7 @@
 
 #include "cli_util.hpp"
 #include "embedded_service.hpp"
+#include "service_faults.hpp"
 
 #include <stress_testing/dashboard/live_feed.hpp>
 #include <stress_testing/dashboard/report.hpp>
@@ -46,6 +47,12 @@ namespace stress_run {
 
 namespace st = stress_testing;
 
+/// `--presentation FILE` of the current invocation ("" = none).
+inline std::string& presentation_file() {
+  static std::string file;
+  return file;
+}
+
 /// `--dashboard HOST:PORT` of the current invocation ("" = no dashboard). One per process.
 inline std::string& dashboard_address() {
   static std::string address;
@@ -64,43 +71,68 @@ inline void set_dashboard_fault_target(embedded_service& service) {
   dashboard_fault_sink() = [&service](const fraud_service::service_fault& f) { service.server().set_service_fault(f); };
 }
 
-/** What a failure type does to the sample service, at `severity` in [0, 1]: crashes and failures
-    answer that fraction of requests 502, throttling and rate limits 429, a partition 503; latency
-    kinds (network latency, cold start, stream lag, memory pressure, agent timeout) add
-    severity x 1 s to every request. A coarse server-side stand-in for the client-side recipes of
-    fault/recipes.hpp, which are fixed when the run starts. */
-inline fraud_service::service_fault service_fault_for(st::failure_type type, double severity) {
-  using ft = st::failure_type;
-  fraud_service::service_fault f;
-  switch (type) {
-    case ft::network_latency:
-    case ft::lambda_cold_start:
-    case ft::kinesis_lag:
-    case ft::memory_pressure:
-    case ft::agent_timeout: f.extra_latency_ms = 1000.0 * severity; break;
-    case ft::dynamodb_throttle:
-    case ft::bedrock_rate_limit:
-      f.error_rate = severity;
-      f.status = 429;
-      break;
-    case ft::network_partition:
-      f.error_rate = severity;
-      f.status = 503;
-      break;
-    case ft::lambda_crash:
-    case ft::agent_failure:
-    case ft::cascading_failure:
-      f.error_rate = severity;
-      f.status = 502;
-      break;
-  }
-  return f;
+/** What a failure type does to the whole sample service at `severity`: the service-side recipe of
+    service_faults.hpp (the same table a scenario's `--inject-at service` uses); nullopt for the
+    types that have no recipe inside the service (NETWORK_PARTITION, CASCADING_FAILURE). */
+inline std::optional<fraud_service::service_fault> service_fault_for(st::failure_type type, double severity) {
+  // Built in place: GCC 12 under ASan warns (wrongly) on copying a failure_scenario into an
+  // initializer list.
+  std::vector<st::failure_scenario> failures(1);
+  auto& f = failures[0];
+  f.failure_type = type;
+  f.start_time_seconds = 0;
+  f.duration_seconds = 1;
+  f.severity = severity;
+  f.target_component = "service";
+  std::vector<placed_failure> placed;
+  if (place_failures(failures, fault_site::service, {}, placed)) return std::nullopt;
+  return state_at(placed, 0.5).service;
 }
 
-/// Registers `--dashboard` on a command.
+/** `--presentation FILE`: figures the presentation view shows that a run cannot measure, supplied
+    by the user (`{"competitors": [{"name": "...", "throughput_tps": 5000, "p99_response_time_ms":
+    120, "cost_per_transaction": 0.002, ...}]}`); copied as `presentation` into results.json,
+    the report and the live page. Null when not given. */
+inline nlohmann::json& presentation_document() {
+  static nlohmann::json doc;
+  return doc;
+}
+
+/// Reads and checks a presentation file; the reason (naming the field) on failure.
+inline std::optional<std::string> load_presentation(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return path + ": cannot be read";
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return path + ": must be a JSON object";
+  if (j.contains("competitors")) {
+    auto const& c = j["competitors"];
+    if (!c.is_array()) return path + ": competitors: must be a list";
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      std::string const field = path + ": competitors[" + std::to_string(i) + "]";
+      if (!c[i].is_object()) return field + ": must be an object";
+      if (!c[i].contains("name") || !c[i]["name"].is_string()) return field + ".name: must be a string";
+      for (auto const& [k, v] : c[i].items())
+        if (k != "name" && !v.is_number()) return field + "." + k + ": must be a number";
+    }
+  }
+  presentation_document() = std::move(j);
+  return std::nullopt;
+}
+
+/// The results document of `r` as written to results.json and shown by the report and the page:
+/// `report::to_json`, plus the user's `presentation` figures when given.
+inline nlohmann::json results_document(const st::run::run_result& r) {
+  auto doc = st::report::to_json(r);
+  if (!presentation_document().is_null()) doc["presentation"] = presentation_document();
+  return doc;
+}
+
+/// Registers `--dashboard` (and `--presentation`) on a command.
 inline void add_dashboard_option(CLI::App& app) {
   app.add_option("--dashboard", dashboard_address(),
                  "serve the live dashboard on HOST:PORT during the run (loopback; port 0 picks one)");
+  app.add_option("--presentation", presentation_file(),
+                 "JSON file of figures the presentation view compares with (competitors), never measured");
 }
 
 /// The live dashboard of one run: server thread, feed, and the hooks into the run.
@@ -144,7 +176,9 @@ class live_dashboard {
       return metrics_text_;
     };
     server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
-    server_->set_document(feed_.initial_document());
+    auto initial = feed_.initial_document();
+    if (!presentation_document().is_null()) initial["presentation"] = presentation_document();
+    server_->set_document(std::move(initial));
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
     auto const ep = server_->local_endpoint();
@@ -211,7 +245,8 @@ class live_dashboard {
     if (!(severity >= 0 && severity <= 1)) return {400, "severity: expected 0 to 1"};
     if (!(seconds > 0 && seconds <= 3600)) return {400, "duration_seconds: expected more than 0, at most 3600"};
     auto const fault = service_fault_for(*type, severity);
-    sink(fault);
+    if (!fault) return {400, "failure_type: " + body["failure_type"].get<std::string>() + " has no recipe inside the service"};
+    sink(*fault);
     auto const generation = ++injections_;
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                                       std::chrono::duration<double>(seconds)));
@@ -258,7 +293,7 @@ inline std::unique_ptr<live_dashboard> start_dashboard(boost::asio::io_context& 
 /// The hook after results.json is written: report.html next to it, and the final document live.
 inline void finish_dashboard(live_dashboard* live, const st::run::run_result& result,
                              const std::filesystem::path& results_path) {
-  auto doc = st::report::to_json(result);
+  auto doc = results_document(result);
   auto const html = results_path.parent_path() / "report.html";
   try {
     st::dashboard::write_report(doc, html);

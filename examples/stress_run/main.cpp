@@ -128,9 +128,10 @@ int run_and_report(const st::test_scenario& scenario, Factory factory, st::run::
   std::string path;
   try {
     auto const p = std::filesystem::path(out_dir) / "results.json";
-    st::report::write_results(*result, p);
+    auto const doc = results_document(*result);  // report::to_json + --presentation (dashboard_cmd.hpp)
+    st::detail::write_file_atomically(p, doc.dump(2) + "\n");
     path = p.string();
-    st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(st::report::to_json(*result)));
+    st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(doc));
     finish_dashboard(dashboard.get(), *result, p);  // report.html next to it (dashboard_cmd.hpp)
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
@@ -569,6 +570,11 @@ int main(int argc, char** argv) {
       for (auto const& s : st::scenario_builder::all()) std::printf("%s\n", manager.save_scenario(s).string().c_str());
       return passed;
     }
+    if (!presentation_file().empty())
+      if (auto problem = load_presentation(presentation_file())) {
+        std::cerr << "stress-run: --presentation " << *problem << '\n';
+        return usage_error;
+      }
     if (serve_cmd->parsed()) return run_serve(serve);
     if (auto code = exporters.run()) return *code;
     if (proxy_cmd->parsed()) return run_proxy(proxy_opts);

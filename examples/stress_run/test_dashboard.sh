@@ -33,8 +33,21 @@ chrome() {  # chrome OUTPUT_FLAG... URL: one headless page load, at most 40 s
 fail() { echo "FAIL: $*"; echo "--- stress-run log"; cat "$log" 2>/dev/null || true; exit 1; }
 
 # 1. The run (12 s: long enough to look at it live).
+# A bad presentation file is refused before anything runs, naming the field.
+echo '{"competitors": [{"name": "x", "throughput_tps": "fast"}]}' >"$work/bad-presentation.json"
+rc=0
+"$stress_run" scenario investor_presentation --presentation "$work/bad-presentation.json" --quiet \
+  >/dev/null 2>"$work/bad-presentation.log" || rc=$?
+[ "$rc" -eq 2 ] || fail "a bad --presentation file gave exit $rc, not 2"
+grep -q 'competitors\[0\].throughput_tps: must be a number' "$work/bad-presentation.log" ||
+  fail "the --presentation error does not name the field: $(cat "$work/bad-presentation.log")"
+
+# A competitor's figures are supplied (--presentation), never measured: the page shows them as given.
+cat >"$work/presentation.json" <<'JSON'
+{"competitors": [{"name": "Legacy rules engine <b>v2</b>", "throughput_tps": 1200, "p99_response_time_ms": 850}]}
+JSON
 "$stress_run" scenario investor_presentation --time-scale 0.02 --load-scale 0.05 --threads 1 --connections 64 \
-  --quiet --dashboard 127.0.0.1:0 --out "$out" >"$work/stdout.log" 2>"$log" &
+  --quiet --dashboard 127.0.0.1:0 --presentation "$work/presentation.json" --out "$out" >"$work/stdout.log" 2>"$log" &
 run_pid=$!
 
 url=""
@@ -161,6 +174,10 @@ for i, c in enumerate(results["criteria"]):
     same(f"criterion-{i}-verdict", c["verdict"])
 for i, w in enumerate(results["resilience"]["windows"]):
     same(f"window-{i}-affected", w["requests_affected"])
+competitor = results["presentation"]["competitors"][0]
+same("competitor-0-throughput_tps", competitor["throughput_tps"])
+same("competitor-0-p99_response_time_ms", competitor["p99_response_time_ms"])
+assert "Legacy rules engine &lt;b&gt;v2&lt;/b&gt;" in dom, "the competitor's name is not shown escaped"
 page = open(sys.argv[3], encoding="utf-8").read()
 assert '<script id="results" type="application/json">' in page, "no embedded results"
 # Offline: nothing but inline scripts and styles.

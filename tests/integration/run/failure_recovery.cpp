@@ -47,7 +47,8 @@ using namespace failure_recovery_test;
 
 TEST_SUITE("run") {
   TEST_CASE("service-side failures are placed and timed: state_at follows the recipes") {
-    std::vector<st::failure_scenario> failures{crash_in_service(10, 5, 3, 300)};
+    std::vector<st::failure_scenario> failures;  // push_back, not a list: see the fault plan test
+    failures.push_back(crash_in_service(10, 5, 3, 300));
     st::failure_scenario agent;
     agent.failure_type = st::failure_type::agent_timeout;
     agent.start_time_seconds = 12;
@@ -91,7 +92,7 @@ TEST_SUITE("run") {
     s.load_profile.profile_type = st::load_profile_type::sustained;
     s.load_profile.sustained_tps = 200;
     s.duration_seconds = 30;
-    s.failure_scenarios = {crash_in_service(10, 5, 3, 300)};
+    s.failure_scenarios.push_back(crash_in_service(10, 5, 3, 300));
     s.success_criteria = {st::parse_criterion("error_rate < 0.01 within 5s after each failure"),
                           st::parse_criterion("p99_response_time_ms < 200 within 10s after each failure"),
                           st::parse_criterion("error_rate < 0.5 over any 2s")};
