@@ -48,6 +48,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/dashboard/detail/script_json.hpp>
 
 #include <nlohmann/json.hpp>
@@ -131,8 +132,6 @@ inline bool same_secret(std::string_view a, std::string_view b) noexcept {
   for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
   return diff == 0;
 }
-
-inline bool is_loopback(const asio::ip::address& a) { return a.is_loopback(); }
 
 /// One event-stream client: its bounded queue and the timer its writer sleeps on.
 struct sse_client {
@@ -404,7 +403,7 @@ class server {
     boost::system::error_code ec;
     auto const address = asio::ip::make_address(state_->options.address, ec);
     if (ec) throw std::invalid_argument("dashboard: '" + state_->options.address + "' is not an IP address");
-    if (!state_->options.allow_non_loopback && !detail::is_loopback(address))
+    if (!state_->options.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
       throw std::invalid_argument("dashboard: " + state_->options.address +
                                   " is not a loopback address (allow_non_loopback to serve beyond this machine)");
     detail::tcp::endpoint const ep{address, state_->options.port};

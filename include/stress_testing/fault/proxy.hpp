@@ -6,6 +6,7 @@
     that flows through it. Embeddable in a C++ test; `fault/proxy/control_server.hpp` drives it
     over HTTP and `examples/stress_run` runs it stand-alone. See docs/fault_proxy.md. */
 
+#include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 #include <stress_testing/profile/detail/splitmix64.hpp>
 
@@ -119,13 +120,6 @@ inline std::uint64_t name_hash(std::string_view s) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
   return h;
-}
-
-inline bool proxy_is_loopback(const boost::asio::ip::address& a) noexcept {
-  if (a.is_loopback()) return true;
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).is_loopback();
-  return false;
 }
 
 /// A fault as added to the proxy; shared by the connections it applies to.
@@ -319,7 +313,7 @@ class proxy_state : public std::enable_shared_from_this<proxy_state> {
       throw std::invalid_argument(std::string("proxy: ") + field + ": cannot resolve '" + host + "': " + ec.message());
     if (!options_.allow_non_loopback)
       for (auto const& e : results)
-        if (!proxy_is_loopback(e.endpoint().address()))
+        if (!stress_testing::detail::is_loopback_address(e.endpoint().address()))
           throw std::invalid_argument(std::string("proxy: ") + field + ": '" + host + "' is " +
                                       e.endpoint().address().to_string() +
                                       ", not a loopback address (set allow_non_loopback to proxy a remote host)");

@@ -4,6 +4,7 @@
 /** The HTTP/1.1 target (DESIGN.md §4, network layer): a keep-alive connection pool over Beast's
     parser and Asio sockets, plain or TLS. Requires linking OpenSSL (`OpenSSL::SSL`) for https. */
 
+#include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/metrics/agent_timings.hpp>
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/target/async_target.hpp>
@@ -158,13 +159,6 @@ struct http_target_stats {
 
 namespace detail {
 
-inline bool is_loopback(const boost::asio::ip::address& a) noexcept {
-  if (a.is_loopback()) return true;
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).is_loopback();
-  return false;
-}
-
 /** The connection pool behind `http_target`. Stable in memory (the target holds it by pointer)
     so that socket handlers can refer to it and to its connections by raw pointer. */
 class http_pool {
@@ -188,7 +182,7 @@ class http_pool {
       throw std::invalid_argument("http_target: cannot resolve '" + url_.host + "': " + ec.message());
     if (!options_.allow_non_loopback) {
       for (const auto& e : endpoints_)
-        if (!is_loopback(e.endpoint().address()))
+        if (!stress_testing::detail::is_loopback_address(e.endpoint().address()))
           throw std::invalid_argument("http_target: '" + url_.host + "' resolves to " +
                                       e.endpoint().address().to_string() +
                                       ", not a loopback address; set allow_non_loopback to load a remote service");

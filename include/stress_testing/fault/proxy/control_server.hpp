@@ -12,6 +12,7 @@
       POST   /reset         200 {"removed": N}: removes every fault
       GET    /stats         200, the proxy's `proxy_stats` */
 
+#include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 
@@ -66,7 +67,7 @@ class control_state : public std::enable_shared_from_this<control_state> {
     if (ec)
       throw std::invalid_argument("control_server: listen_host: '" + options.listen_host +
                                   "' is not an IP address");
-    if (!options.allow_non_loopback && !proxy_is_loopback(address))
+    if (!options.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
       throw std::invalid_argument("control_server: listen_host: " + options.listen_host +
                                   " is not a loopback address (set allow_non_loopback)");
     tcp::endpoint const ep(address, options.listen_port);
