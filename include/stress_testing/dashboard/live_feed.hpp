@@ -13,6 +13,7 @@
 #include <stress_testing/config/json.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
+#include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/analysis.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/timestamp.hpp>
@@ -26,39 +27,12 @@
 
 namespace stress_testing::dashboard {
 
-namespace detail {
-
-inline nlohmann::json number_or_null(std::optional<double> v) {
-  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json();
-}
-
-}  // namespace detail
-
-/** One interval as `report::to_json` writes it in `intervals[]` (keep the two in step), with
-    `planned_tps` (the profile's mean rate over the interval; null for a closed model). */
+/** One interval as `report::to_json` writes it in `intervals[]`, with `planned_tps` (the
+    profile's mean rate over the interval; null for a closed model). */
 inline nlohmann::json interval_json(const run::interval_record& i, double planned_tps) {
-  using metrics::metric;
-  auto const& v = i.values;
-  nlohmann::json outcomes = nlohmann::json::object();
-  for (auto o : all_outcomes) outcomes[std::string(to_string(o))] = i.counters.count(o);
-  return {
-      {"start_seconds", i.start_seconds()},
-      {"end_seconds", i.end_seconds()},
-      {"planned_tps", std::isfinite(planned_tps) ? nlohmann::json(planned_tps) : nlohmann::json()},
-      {"completed_tps", i.completed_tps},
-      {"throughput_tps", detail::number_or_null(v.get(metric::throughput_tps))},
-      {"outcomes", std::move(outcomes)},
-      {"error_rate", detail::number_or_null(v.get(metric::error_rate))},
-      {"p50_response_time_ms", detail::number_or_null(v.get(metric::p50_response_time_ms))},
-      {"p95_response_time_ms", detail::number_or_null(v.get(metric::p95_response_time_ms))},
-      {"p99_response_time_ms", detail::number_or_null(v.get(metric::p99_response_time_ms))},
-      {"max_response_time_ms", detail::number_or_null(v.get(metric::max_response_time_ms))},
-      {"p99_service_time_ms", detail::number_or_null(v.get(metric::p99_service_time_ms))},
-      {"p99_send_lag_ms", detail::number_or_null(v.get(metric::p99_send_lag_ms))},
-      {"in_flight", i.in_flight},
-      {"cpu_utilization", detail::number_or_null(v.get(metric::cpu_utilization))},
-      {"degradation_level", std::string(to_string(i.degradation))},
-  };
+  auto j = report::detail::interval_json(i);
+  j["planned_tps"] = std::isfinite(planned_tps) ? nlohmann::json(planned_tps) : nlohmann::json();
+  return j;
 }
 
 /// Builds the live messages of one run.
@@ -102,19 +76,7 @@ class live_feed {
     for (auto const& w : windows_)
       if (w.start_seconds <= p.elapsed_seconds) begun.push_back(w);
     auto const a = run::analyse(series_, begun, recovery_);
-    nlohmann::json windows = nlohmann::json::array();
-    for (auto const& w : a.windows)
-      windows.push_back({{"name", w.window.name},
-                         {"start_seconds", w.window.start_seconds},
-                         {"end_seconds", w.window.end_seconds},
-                         {"detected_after_seconds", detail::number_or_null(w.detected_after_seconds)},
-                         {"recovered_after_seconds", detail::number_or_null(w.recovered_after_seconds)},
-                         {"recovered", w.recovered()},
-                         {"requests_affected", w.requests_affected}});
-    m["resilience"] = {{"baseline_error_rate", a.baseline_error_rate},
-                       {"baseline_p99_ms", a.baseline_p99_ms},
-                       {"max_degradation_level", std::string(to_string(a.max_degradation))},
-                       {"windows", std::move(windows)}};
+    m["resilience"] = report::detail::resilience_json(a);  // the same shape as results.json's
     return m;
   }
 

@@ -45,6 +45,63 @@ inline nlohmann::json values_json(const metrics::metric_values& v) {
 
 inline double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+/// One interval of `intervals[]` (also the live dashboard's interval message).
+inline nlohmann::json interval_json(const run::interval_record& i) {
+  using metrics::metric;
+  auto const& v = i.values;
+  return {
+      {"start_seconds", i.start_seconds()},
+      {"end_seconds", i.end_seconds()},
+      {"completed_tps", i.completed_tps},
+      {"throughput_tps", detail::optional_number(v.get(metric::throughput_tps))},
+      {"outcomes", detail::outcomes_json(i.counters)},
+      {"error_rate", detail::optional_number(v.get(metric::error_rate))},
+      {"p50_response_time_ms", detail::optional_number(v.get(metric::p50_response_time_ms))},
+      {"p95_response_time_ms", detail::optional_number(v.get(metric::p95_response_time_ms))},
+      {"p99_response_time_ms", detail::optional_number(v.get(metric::p99_response_time_ms))},
+      {"max_response_time_ms", detail::optional_number(v.get(metric::max_response_time_ms))},
+      {"p99_service_time_ms", detail::optional_number(v.get(metric::p99_service_time_ms))},
+      {"p99_send_lag_ms", detail::optional_number(v.get(metric::p99_send_lag_ms))},
+      {"in_flight", i.in_flight},
+      {"cpu_utilization", detail::optional_number(v.get(metric::cpu_utilization))},
+      {"degradation_level", std::string(to_string(i.degradation))},
+  };
+}
+
+/// The `resilience` object: run baseline, the seed's ResilienceMetrics, and every window.
+inline nlohmann::json resilience_json(const run::run_analysis& a) {
+  nlohmann::json resilience = nlohmann::json::array();
+  for (auto const& w : a.windows)
+    resilience.push_back({{"name", w.window.name},
+                          {"injected_failure", w.window.injected_failure},
+                          {"start_seconds", w.window.start_seconds},
+                          {"end_seconds", w.window.end_seconds},
+                          {"baseline_error_rate", w.baseline_error_rate},
+                          {"baseline_p99_ms", w.baseline_p99_ms},
+                          {"baseline_degradation_level", std::string(to_string(w.baseline_degradation))},
+                          {"detected_after_seconds", detail::optional_number(w.detected_after_seconds)},
+                          {"recovered_after_seconds", detail::optional_number(w.recovered_after_seconds)},
+                          {"recovered", w.recovered()},
+                          {"peak_degradation_level", std::string(to_string(w.peak_degradation))},
+                          {"peak_error_rate", w.peak_error_rate},
+                          {"peak_p99_ms", w.peak_p99_ms},
+                          {"requests_in_window", w.requests_in_window},
+                          {"requests_failed_in_window", w.requests_failed_in_window},
+                          {"requests_affected", w.requests_affected},
+                          {"error_budget_burned", w.error_budget_burned}});
+  auto const& rm = a.resilience;
+  return {{"baseline_error_rate", a.baseline_error_rate},
+          {"baseline_p99_ms", a.baseline_p99_ms},
+          {"max_degradation_level", std::string(to_string(a.max_degradation))},
+          {"uptime_percentage", rm.uptime_percentage},
+          {"downtime_seconds", rm.downtime_seconds},
+          {"failures_injected", rm.failures_injected},
+          {"failures_recovered", rm.failures_recovered},
+          {"recovery_time_avg_seconds", rm.recovery_time_avg_seconds},
+          {"degradation_events", rm.degradation_events},
+          {"windows", std::move(resilience)}};
+}
+
 }  // namespace detail
 
 /// The whole result as a JSON document.
@@ -96,58 +153,10 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["criteria"] = std::move(criteria);
 
   nlohmann::json intervals = nlohmann::json::array();
-  for (auto const& i : r.intervals) {
-    auto const& v = i.values;
-    intervals.push_back({
-        {"start_seconds", i.start_seconds()},
-        {"end_seconds", i.end_seconds()},
-        {"completed_tps", i.completed_tps},
-        {"throughput_tps", detail::optional_number(v.get(metric::throughput_tps))},
-        {"outcomes", detail::outcomes_json(i.counters)},
-        {"error_rate", detail::optional_number(v.get(metric::error_rate))},
-        {"p50_response_time_ms", detail::optional_number(v.get(metric::p50_response_time_ms))},
-        {"p95_response_time_ms", detail::optional_number(v.get(metric::p95_response_time_ms))},
-        {"p99_response_time_ms", detail::optional_number(v.get(metric::p99_response_time_ms))},
-        {"max_response_time_ms", detail::optional_number(v.get(metric::max_response_time_ms))},
-        {"p99_service_time_ms", detail::optional_number(v.get(metric::p99_service_time_ms))},
-        {"p99_send_lag_ms", detail::optional_number(v.get(metric::p99_send_lag_ms))},
-        {"in_flight", i.in_flight},
-        {"cpu_utilization", detail::optional_number(v.get(metric::cpu_utilization))},
-        {"degradation_level", std::string(to_string(i.degradation))},
-    });
-  }
+  for (auto const& i : r.intervals) intervals.push_back(detail::interval_json(i));
   j["intervals"] = std::move(intervals);
 
-  nlohmann::json resilience = nlohmann::json::array();
-  for (auto const& w : r.analysis.windows)
-    resilience.push_back({{"name", w.window.name},
-                          {"injected_failure", w.window.injected_failure},
-                          {"start_seconds", w.window.start_seconds},
-                          {"end_seconds", w.window.end_seconds},
-                          {"baseline_error_rate", w.baseline_error_rate},
-                          {"baseline_p99_ms", w.baseline_p99_ms},
-                          {"baseline_degradation_level", std::string(to_string(w.baseline_degradation))},
-                          {"detected_after_seconds", detail::optional_number(w.detected_after_seconds)},
-                          {"recovered_after_seconds", detail::optional_number(w.recovered_after_seconds)},
-                          {"recovered", w.recovered()},
-                          {"peak_degradation_level", std::string(to_string(w.peak_degradation))},
-                          {"peak_error_rate", w.peak_error_rate},
-                          {"peak_p99_ms", w.peak_p99_ms},
-                          {"requests_in_window", w.requests_in_window},
-                          {"requests_failed_in_window", w.requests_failed_in_window},
-                          {"requests_affected", w.requests_affected},
-                          {"error_budget_burned", w.error_budget_burned}});
-  auto const& rm = r.analysis.resilience;
-  j["resilience"] = {{"baseline_error_rate", r.analysis.baseline_error_rate},
-                     {"baseline_p99_ms", r.analysis.baseline_p99_ms},
-                     {"max_degradation_level", std::string(to_string(r.analysis.max_degradation))},
-                     {"uptime_percentage", rm.uptime_percentage},
-                     {"downtime_seconds", rm.downtime_seconds},
-                     {"failures_injected", rm.failures_injected},
-                     {"failures_recovered", rm.failures_recovered},
-                     {"recovery_time_avg_seconds", rm.recovery_time_avg_seconds},
-                     {"degradation_events", rm.degradation_events},
-                     {"windows", std::move(resilience)}};
+  j["resilience"] = detail::resilience_json(r.analysis);
 
   j["agents"] = r.agents;
   j["business_metrics"] = r.business ? nlohmann::json(*r.business) : nlohmann::json();
