@@ -13,7 +13,7 @@
 
 #include "cli_util.hpp"
 #include "embedded_service.hpp"
-#include "service_faults.hpp"
+#include "service_site.hpp"
 
 #include <stress_testing/dashboard/live_feed.hpp>
 #include <stress_testing/dashboard/report.hpp>
@@ -30,6 +30,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -71,22 +72,12 @@ inline void set_dashboard_fault_target(embedded_service& service) {
   dashboard_fault_sink() = [&service](const fraud_service::service_fault& f) { service.server().set_service_fault(f); };
 }
 
-/** What a failure type does to the whole sample service at `severity`: the service-side recipe of
-    service_faults.hpp (the same table a scenario's `--inject-at service` uses); nullopt for the
-    types that have no recipe inside the service (NETWORK_PARTITION, CASCADING_FAILURE). */
+/** What a failure type does to the whole sample service at `severity`: the service row of the one
+    failure model (stress_testing/fault/failure_model.hpp), the same a scenario's `--inject-at
+    service` uses; nullopt for the types the service refuses (NETWORK_PARTITION). */
 inline std::optional<fraud_service::service_fault> service_fault_for(st::failure_type type, double severity) {
-  // Built in place: GCC 12 under ASan warns (wrongly) on copying a failure_scenario into an
-  // initializer list.
-  std::vector<st::failure_scenario> failures(1);
-  auto& f = failures[0];
-  f.failure_type = type;
-  f.start_time_seconds = 0;
-  f.duration_seconds = 1;
-  f.severity = severity;
-  f.target_component = "service";
-  std::vector<placed_failure> placed;
-  if (place_failures(failures, fault_site::service, {}, placed)) return std::nullopt;
-  return state_at(placed, 0.5).service;
+  if (!st::fault::refusal(type, st::fault::site_kind::service).empty()) return std::nullopt;
+  return to_service_fault(st::fault::service_effects_for(type, severity));
 }
 
 /** `--presentation FILE`: figures the presentation view shows that a run cannot measure, supplied
@@ -143,7 +134,6 @@ class live_dashboard {
                  boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop)
       : feed_(scenario, options.pool.histograms, options.recovery),
         prometheus_(scenario.scenario_id, options.pool.histograms),
-        run_start_(std::chrono::steady_clock::now() + options.start_delay),
         work_(io_.get_executor()) {
     auto const colon = address.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT");
@@ -202,6 +192,12 @@ class live_dashboard {
 
   /// Chains the live feed onto the run's per-interval callback (the console's live line stays).
   void attach(st::run::run_options& options) {
+    // The run's own start: the instant its failure windows and intervals are measured from.
+    auto previous_start = std::move(options.on_start);
+    options.on_start = [this, previous_start](std::chrono::steady_clock::time_point start) {
+      if (previous_start) previous_start(start);
+      run_start_.store(start.time_since_epoch().count(), std::memory_order_release);
+    };
     auto previous = std::move(options.on_interval);
     options.on_interval = [this, previous](const st::run::interval_progress& p) {
       if (previous) previous(p);
@@ -254,7 +250,9 @@ class live_dashboard {
       // A later injection replaces this one and clears itself.
       if (!ec && generation == injections_ && dashboard_fault_sink()) dashboard_fault_sink()(fraud_service::service_fault{});
     });
-    double const start = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start_).count();
+    auto const run_start = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(run_start_.load(std::memory_order_acquire)));
+    double const start = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
     std::string const name = std::string(st::to_string(*type));
     {
       std::lock_guard lock(mutex_);
@@ -270,7 +268,7 @@ class live_dashboard {
 
   st::dashboard::live_feed feed_;
   st::report::prometheus_live prometheus_;  // on the run's thread
-  std::chrono::steady_clock::time_point run_start_;
+  std::atomic<std::chrono::steady_clock::rep> run_start_{0};  // set on the run's thread, read on the server's
   std::mutex mutex_;
   std::string metrics_text_;  // guarded by mutex_
   std::vector<st::run::disturbance_window> injected_;  // guarded by mutex_, until the next interval

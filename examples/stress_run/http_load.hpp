@@ -3,8 +3,6 @@
 #ifndef STRESS_RUN_HTTP_LOAD_HPP
 #define STRESS_RUN_HTTP_LOAD_HPP
 
-#include <stress_testing/fault/inject.hpp>
-#include <stress_testing/fault/recipes.hpp>
 #include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -43,22 +41,6 @@ struct stats_registry {
   }
 };
 
-/// The HTTP target's counters by name, as `run_result::target_counters` holds them.
-inline std::map<std::string, std::uint64_t> counters_of(const st::target::http_target_stats& s) {
-  return {{"connections_opened", s.connections_opened},
-          {"connect_failures", s.connect_failures},
-          {"tls_failures", s.tls_failures},
-          {"closed_by_server", s.closed_by_server},
-          {"resets", s.resets},
-          {"protocol_errors", s.protocol_errors},
-          {"body_too_large", s.body_too_large},
-          {"cancelled", s.cancelled},
-          {"stale_retries", s.stale_retries},
-          {"responses", s.responses},
-          {"bytes_in", s.bytes_in},
-          {"bytes_out", s.bytes_out}};
-}
-
 /// Adjusts a worker's target options (a workload's body generator and response observer).
 using customize_fn = std::function<void(std::size_t worker, st::target::http_target_options&)>;
 
@@ -79,21 +61,6 @@ struct http_factory {
     st::target::http_target t(std::move(ex), std::move(o));
     registry->add(t.stats());
     return t;
-  }
-};
-
-/** The scenario's failure timeline in front of each worker's HTTP target: the recipes of
-    `fault/recipes.hpp`, injected in-process on the client side (the service itself is not
-    touched). `start` is the run's start as the harness sees it (within a few milliseconds of the
-    orchestrator's). */
-struct injected_http_factory {
-  http_factory http;
-  st::fault::fault_plan_options plan;
-  std::chrono::steady_clock::time_point start;
-  std::shared_ptr<std::atomic<std::uint64_t>> counter = st::fault::fault_plan::shared_counter();
-
-  auto operator()(boost::asio::any_io_executor ex, std::size_t i) const {
-    return st::fault::inject(http(ex, i), st::fault::fault_plan(plan, http.workers, counter), start);
   }
 };
 

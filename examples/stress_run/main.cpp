@@ -22,12 +22,12 @@
 #include "http_load.hpp"
 #include "report_cmds.hpp"
 #include "proxy_cmd.hpp"
-#include "proxy_faults.hpp"
-#include "service_faults.hpp"
+#include "service_site.hpp"
 #include "simulated_scorer.hpp"
 
 #include <stress_testing/config.hpp>
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/fault/proxy/site.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
@@ -72,9 +72,9 @@ struct scorer_factory {
   scorer_options options;
   std::size_t workers = 1;
   std::uint64_t seed = 1;
-  std::chrono::steady_clock::time_point run_start;
+  std::shared_ptr<sim_faults> faults = std::make_shared<sim_faults>();
   auto operator()(asio::any_io_executor ex, std::size_t index) const {
-    auto s = std::make_shared<simulated_scorer>(options, 1.0 / static_cast<double>(workers), seed + index, run_start);
+    auto s = std::make_shared<simulated_scorer>(options, 1.0 / static_cast<double>(workers), seed + index, faults);
     return st::target::make_function_target(std::move(ex), scorer_call{std::move(s)});
   }
 };
@@ -229,7 +229,7 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
                                                         std::shared_ptr<fraud_workload> fraud) {
   return [registry, fraud](st::run::run_result& r) {
     auto stats = registry->merged();
-    r.target_counters = counters_of(stats);
+    r.target_counters = stats.counters();
     if (fraud) {
       stats.agents.merge(fraud->agent_failures());
       auto const tally = fraud->tally();
@@ -373,10 +373,11 @@ int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
     options.pool.workers = h.threads;
     scorer_factory factory;
     factory.options.capacity_tps = s.sim_capacity * s.load_scale;
-    factory.options.failures = scenario.failure_scenarios;
     factory.workers = options.pool.workers;
     factory.seed = scenario.load_profile.seed;
-    factory.run_start = std::chrono::steady_clock::now() + options.start_delay;
+    options.inject_failures = !s.no_faults;
+    options.default_failure_component = s.inject_at;
+    options.failure_sites.push_back(std::make_shared<sim_failure_site>(factory.faults));
     std::fprintf(stderr, "%s: %s, %.0f s, %zu worker(s), simulated in-process service\n", scenario.scenario_id.c_str(),
                  std::string(st::to_string(scenario.load_profile.profile_type)).c_str(), scenario.duration_seconds,
                  options.pool.workers);
@@ -411,67 +412,44 @@ int run_scenario_mode(const scenario_settings& s, const http_settings& h) {
                scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
   auto finish = http_finisher(factory.registry, fraud);
-  // Both outlive the run: they drive the service's faults and the proxy's.
-  std::optional<service_fault_timeline> timeline;
-  std::optional<proxy_chain> proxies;
-  if (!scenario.failure_scenarios.empty() && !s.no_faults) {
-    // Where each failure goes (docs: examples/stress_run/service_faults.hpp).
-    fault_site default_site = fault_site::client;
-    if (s.inject_at == "service") default_site = fault_site::service;
-    else if (s.inject_at == "proxy") default_site = fault_site::proxy;
-    else if (s.inject_at != "client") {
-      std::cerr << "stress-run: --inject-at: expected client, service or proxy, got '" << s.inject_at << "'\n";
-      return usage_error;
-    }
-    std::vector<std::string> agents;
-    for (auto const& a : fraud_service::default_agents()) agents.push_back(a.name);
-    std::vector<placed_failure> placed;
-    if (auto problem = place_failures(scenario.failure_scenarios, default_site, agents, placed)) {
-      std::cerr << "stress-run: " << *problem << '\n';
-      return usage_error;
-    }
-    std::vector<st::failure_scenario> at_client, at_proxy;
-    bool in_service = false;
-    for (auto const& p : placed) {
-      if (p.site == fault_site::client) at_client.push_back(p.failure);
-      else if (p.site == fault_site::proxy) at_proxy.push_back(p.failure);
-      else in_service = true;
-      std::fprintf(stderr, "injecting %s at %.1f s for %.1f s, severity %.2f, in %s\n",
-                   std::string(st::to_string(p.failure.failure_type)).c_str(), p.failure.start_time_seconds,
-                   p.failure.duration_seconds, p.failure.severity,
-                   p.site == fault_site::client    ? "the client (in front of the HTTP target)"
-                   : p.site == fault_site::service ? "the sample service"
-                   : p.site == fault_site::proxy   ? "the fault proxy (between the client and the service)"
-                                                   : ("the sample service's agent " + p.agent).c_str());
-    }
-    if (in_service && !service) {
-      std::cerr << "stress-run: failures placed in the service (target_component or --inject-at service) need "
-                   "--target embedded: the harness drives the sample service it runs\n";
-      return usage_error;
-    }
-    if (!at_proxy.empty()) {
+  // Failures are injected by the run itself (fault/site.hpp): at the client by default, in the
+  // embedded service, or at a fault proxy put between the two when any failure goes there.
+  options.inject_failures = !s.no_faults;
+  options.default_failure_component = s.inject_at;
+  std::unique_ptr<st::fault::proxy_chain> proxies;  // outlives the run
+  if (service) options.failure_sites.push_back(std::make_shared<service_failure_site>(service->server()));
+  if (options.inject_failures) {
+    bool to_proxy = false;
+    for (auto const& f : scenario.failure_scenarios)
+      to_proxy = to_proxy || f.target_component.value_or(s.inject_at) == "proxy";
+    if (to_proxy) {
       try {
-        proxies.emplace(factory.base.url, factory.base.allow_non_loopback, scenario.load_profile.seed);
+        proxies = std::make_unique<st::fault::proxy_chain>(factory.base.url, factory.base.allow_non_loopback,
+                                                           scenario.load_profile.seed);
       } catch (const std::exception& e) {
         std::cerr << "stress-run: could not start the fault proxy: " << e.what() << '\n';
         return usage_error;
       }
       std::fprintf(stderr, "fault proxy: %s -> %s\n", proxies->url().c_str(), factory.base.url.c_str());
       factory.base.url = proxies->url();
+      options.failure_sites.push_back(std::make_shared<st::fault::proxy_failure_site>(*proxies));
     }
-    auto const start = std::chrono::steady_clock::now() + options.start_delay;
-    if (proxies) proxies->run_timeline(proxy_timeline(at_proxy), start);
-    if (in_service) timeline.emplace(service->server(), placed, start);
-    if (!at_client.empty()) {
-      injected_http_factory injected{factory, st::fault::plan_for(at_client, scenario.load_profile.seed), start};
-      try {
-        (void)st::fault::fault_plan(injected.plan);
-      } catch (const std::exception& e) {
-        std::cerr << "stress-run: the scenario's failures: " << e.what() << '\n';
-        return usage_error;
-      }
-      return run_and_report(scenario, std::move(injected), options, h.out_dir, finish);
+    st::fault::failure_placement placed;
+    if (auto problem = st::fault::place_failures(scenario.failure_scenarios, options.default_failure_component,
+                                                 options.failure_sites, placed)) {
+      std::cerr << "stress-run: " << *problem
+                << (service ? "" : " (failures inside the service need --target embedded or sim)") << '\n';
+      return usage_error;
     }
+    for (auto const* list : {&placed.at_client, &placed.at_sites})
+      for (auto const& p : *list)
+        std::fprintf(stderr, "injecting %s at %.1f s for %.1f s, severity %.2f, at %s\n",
+                     std::string(st::to_string(p.failure.failure_type)).c_str(), p.failure.start_time_seconds,
+                     p.failure.duration_seconds, p.failure.severity,
+                     p.component == "client"    ? "the client (in front of the HTTP target)"
+                     : p.component == "service" ? "the sample service"
+                     : p.component == "proxy"   ? "the fault proxy (between the client and the service)"
+                                                : ("the sample service's agent " + p.component).c_str());
   }
   return run_and_report(scenario, std::move(factory), options, h.out_dir, finish);
 }
@@ -522,7 +500,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--service-concurrency", sc.service_concurrency,
                       "embedded: the sample service's processing slots (0: its default)");
   run_cmd->add_flag("--no-faults", sc.no_faults,
-                    "HTTP targets: do not inject the scenario's failures (fault/recipes.hpp) in front of the target");
+                    "do not inject the scenario's failures (they are still analysed as windows)");
   run_cmd->add_option("--inject-at", sc.inject_at,
                       "where failures without a target_component go: client (in front of the HTTP target), service "
                       "(inside the embedded sample service) or proxy (a fault proxy between the two)")

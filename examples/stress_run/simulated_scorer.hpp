@@ -7,11 +7,13 @@
 // time (median 15 ms, sigma 0.45: p99 ~ 42 ms, a realistic LLM-backed agent's spread). A request
 // that finds every agent busy waits for the first to free up, so latency climbs steeply as load
 // nears capacity; a request that would wait longer than `max_queue_wait` is shed with 503
-// (throttled). During the scenario's failure windows the service misbehaves as the failure type
-// says (a crash fails `severity` of requests with 502; throttling sheds them with 429; latency adds
-// `latency_ms`). The queue is simulated exactly with a min-heap of agents' free-at times, so each
+// (throttled). Failures placed in the service (`--inject-at service`) reach it through
+// `sim_failure_site`: the service row of the one failure model (stress_testing/fault/failure_model.hpp).
+// The queue is simulated exactly with a min-heap of agents' free-at times, so each
 // request costs O(log servers) and one timer wait.
 
+#include <stress_testing/fault/failure_model.hpp>
+#include <stress_testing/fault/site.hpp>
 #include <stress_testing/models.hpp>
 #include <stress_testing/target/request_result.hpp>
 
@@ -24,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <queue>
 #include <random>
 #include <vector>
@@ -35,7 +38,34 @@ struct scorer_options {
   double median_ms = 15;
   double sigma = 0.45;
   std::chrono::milliseconds max_queue_wait{2000};
-  std::vector<stress_testing::failure_scenario> failures;  // times relative to the run start
+};
+
+/// The simulated service's fault switch, shared by every worker's scorer; the run's timeline sets it.
+struct sim_faults {
+  std::mutex mutex;
+  stress_testing::fault::service_effects now;
+  stress_testing::fault::service_effects get() {
+    std::lock_guard lock(mutex);
+    return now;
+  }
+};
+
+/// The simulated service as the failure site "service".
+class sim_failure_site : public stress_testing::fault::failure_site {
+ public:
+  explicit sim_failure_site(std::shared_ptr<sim_faults> faults) : faults_(std::move(faults)) {}
+  std::vector<std::string> components() const override { return {"service"}; }
+  stress_testing::fault::site_kind kind_of(std::string_view) const override {
+    return stress_testing::fault::site_kind::service;
+  }
+  void apply(double, std::span<const stress_testing::fault::active_effect> active) override {
+    auto const e = stress_testing::fault::service_effects_of(active);
+    std::lock_guard lock(faults_->mutex);
+    faults_->now = e;
+  }
+
+ private:
+  std::shared_ptr<sim_faults> faults_;
 };
 
 class simulated_scorer {
@@ -43,9 +73,9 @@ class simulated_scorer {
   using clock = std::chrono::steady_clock;
 
   // `share` of the service (1/W for worker W's instance), `seed` for its random stream.
-  simulated_scorer(scorer_options options, double share, std::uint64_t seed, clock::time_point run_start)
+  simulated_scorer(scorer_options options, double share, std::uint64_t seed, std::shared_ptr<sim_faults> faults)
       : options_(std::move(options)), rng_(seed), service_(std::log(options_.median_ms), options_.sigma),
-        run_start_(run_start) {
+        faults_(std::move(faults)) {
     double const mean_ms = options_.median_ms * std::exp(options_.sigma * options_.sigma / 2);
     // Little's law: agents needed to sustain the capacity at the mean service time.
     auto const servers = std::max<std::size_t>(1, static_cast<std::size_t>(options_.capacity_tps * share * mean_ms / 1000.0));
@@ -54,30 +84,11 @@ class simulated_scorer {
 
   boost::asio::awaitable<stress_testing::target::request_result> score(std::uint64_t) {
     using namespace std::chrono;
-    using stress_testing::target::request_result;
     auto const now = clock::now();
-    double const t = duration<double>(now - run_start_).count();
-    double extra_ms = 0;
-    for (auto const& f : options_.failures) {
-      if (t < f.start_time_seconds || t >= f.start_time_seconds + f.duration_seconds) continue;
-      bool const hit = std::uniform_real_distribution<double>(0, 1)(rng_) < f.severity;
-      switch (f.failure_type) {
-        case stress_testing::failure_type::lambda_crash:
-        case stress_testing::failure_type::agent_failure:
-          if (hit) co_return co_await reply(milliseconds(2), 502);
-          break;
-        case stress_testing::failure_type::dynamodb_throttle:
-        case stress_testing::failure_type::bedrock_rate_limit:
-          if (hit) co_return co_await reply(milliseconds(1), 429);
-          break;
-        default: {
-          auto it = f.parameters.find("latency_ms");
-          if (it != f.parameters.end())
-            if (auto const* v = std::get_if<std::int64_t>(&it->second)) extra_ms += static_cast<double>(*v);
-          break;
-        }
-      }
-    }
+    auto const fault = faults_->get();
+    if (fault.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < fault.error_rate)
+      co_return co_await reply(milliseconds(2), fault.status);
+    double const extra_ms = fault.extra_latency_ms;
     auto const free = free_at_.top();
     auto const begin = std::max(now, free);
     if (begin - now > options_.max_queue_wait) co_return co_await reply(milliseconds(1), 503);
@@ -98,7 +109,7 @@ class simulated_scorer {
   scorer_options options_;
   std::mt19937_64 rng_;
   std::lognormal_distribution<double> service_;
-  clock::time_point run_start_;
+  std::shared_ptr<sim_faults> faults_;
   std::priority_queue<clock::time_point, std::vector<clock::time_point>, std::greater<>> free_at_;
 };
 

@@ -46,7 +46,7 @@ grep -q 'competitors\[0\].throughput_tps: must be a number' "$work/bad-presentat
 cat >"$work/presentation.json" <<'JSON'
 {"competitors": [{"name": "Legacy rules engine <b>v2</b>", "throughput_tps": 1200, "p99_response_time_ms": 850}]}
 JSON
-"$stress_run" scenario investor_presentation --time-scale 0.02 --load-scale 0.05 --threads 1 --connections 64 \
+"$stress_run" scenario investor_presentation --time-scale 0.03 --load-scale 0.05 --threads 1 --connections 64 \
   --quiet --dashboard 127.0.0.1:0 --presentation "$work/presentation.json" --out "$out" >"$work/stdout.log" 2>"$log" &
 run_pid=$!
 

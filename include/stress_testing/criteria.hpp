@@ -5,9 +5,10 @@
     any source of named metric values (a snapshot, a whole run), each giving the actual value and
     a verdict. Pure layer: std only.
 
-    The metric names a criterion may use are listed in `metrics/metric_names.hpp`; this header
-    does not check names, so it stays independent of the metrics module (the configuration
-    layer validates names when a scenario is loaded). */
+    The metric names a criterion may use are listed in `metrics/metric_names.hpp`;
+    `parse_criterion` refuses any other name at once, with a "did you mean" hint. */
+
+#include <stress_testing/metrics/metric_names.hpp>
 
 #include <array>
 #include <charconv>
@@ -112,10 +113,31 @@ inline std::string to_string(const criterion& c) {
   return s;
 }
 
+/** Which metric names `parse_criterion` accepts: those of `metrics/metric_names.hpp` (what a
+    run measures; any other is refused with a "did you mean" hint), or any name, for criteria
+    evaluated on a metric source of your own. */
+enum class metric_check { known, any };
+
+/** Nullopt when `c`'s scope suits its metric; otherwise the reason. A window or a recovery deadline
+    needs a metric measured per interval: run-level ones (`failures_unrecovered`, agents, ...)
+    have no value in a window. */
+inline std::optional<std::string> scope_problem(const criterion& c) {
+  if (c.scope == criterion_scope::run) return std::nullopt;
+  auto const m = metrics::find_metric(c.metric);
+  if (m && static_cast<std::size_t>(*m) >= static_cast<std::size_t>(metrics::metric::error_rate_outside_failures))
+    return "\"" + c.metric + "\" is a whole-run metric: it cannot be judged " +
+           (c.scope == criterion_scope::any_window ? "over a window" : "after each failure");
+  if (!(c.span_seconds > 0) || !std::isfinite(c.span_seconds)) return std::string("the scope's duration must be > 0");
+  return std::nullopt;
+}
+
 /** Parses `metric op number`. Whitespace around the operator is optional; the metric is
     `[a-z_][a-z0-9_]*`; the operator is one of `< <= > >= == !=`; the number is a finite decimal
-    (`0.001`, `2e3`). On failure returns nullopt and sets `error` to the reason. */
-inline std::optional<criterion> parse_criterion(std::string_view text, std::string& error) {
+    (`0.001`, `2e3`); an optional scope follows. With `metric_check::known` (the default) the
+    metric must be one a run measures and the scope must suit it. On failure returns nullopt and
+    sets `error` to the reason. */
+inline std::optional<criterion> parse_criterion(std::string_view text, std::string& error,
+                                                metric_check check = metric_check::known) {
   std::size_t i = 0;
   auto skip_space = [&] {
     while (i < text.size() && detail::is_space(text[i])) ++i;
@@ -228,13 +250,22 @@ inline std::optional<criterion> parse_criterion(std::string_view text, std::stri
             "\" after the threshold (a scope is \"over any 10s\" or \"within 30s after each failure\")";
     return std::nullopt;
   }
+  if (check == metric_check::any) return c;
+  if (auto unknown = metrics::unknown_metric_problem(c.metric)) {
+    error = *std::move(unknown);
+    return std::nullopt;
+  }
+  if (auto scoped = scope_problem(c)) {
+    error = *std::move(scoped);
+    return std::nullopt;
+  }
   return c;
 }
 
 /// Throwing form of `parse_criterion`: `std::invalid_argument` carrying the reason.
-inline criterion parse_criterion(std::string_view text) {
+inline criterion parse_criterion(std::string_view text, metric_check check = metric_check::known) {
   std::string error;
-  auto c = parse_criterion(text, error);
+  auto c = parse_criterion(text, error, check);
   if (!c) throw std::invalid_argument("invalid criterion: " + error);
   return *std::move(c);
 }

@@ -33,59 +33,12 @@ inline std::string num(double v) {
   return s;
 }
 
-/// Edit distance, for "did you mean" hints on misspelt metric names.
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t const up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-/// The known metric name closest to `name`, if it is a plausible typo of it.
-inline std::optional<std::string_view> closest_metric(std::string_view name) {
-  std::optional<std::string_view> best;
-  std::size_t best_distance = name.size() / 3 + 2;
-  for (auto const& row : metrics::metric_table) {
-    auto const d = edit_distance(name, row.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = row.name;
-    }
-  }
-  return best;
-}
-
 }  // namespace validation_detail
 
-/// Nullopt for a metric criteria may use; otherwise the reason, with a "did you mean" hint.
-inline std::optional<std::string> unknown_metric_problem(std::string_view metric) {
-  if (metrics::find_metric(metric)) return std::nullopt;
-  std::string reason = "unknown metric \"" + std::string(metric) + "\"";
-  if (auto hint = validation_detail::closest_metric(metric)) reason += "; did you mean \"" + std::string(*hint) + "\"?";
-  reason += " (docs/criteria.md lists every metric)";
-  return reason;
-}
-
-/** Nullopt when `c`'s scope suits its metric; otherwise the reason. A window or a recovery deadline
-    needs a metric measured per interval: run-level ones (`failures_unrecovered`, agents, ...)
-    have no value in a window. */
-inline std::optional<std::string> scope_problem(const criterion& c) {
-  if (c.scope == criterion_scope::run) return std::nullopt;
-  auto const m = metrics::find_metric(c.metric);
-  if (m && static_cast<std::size_t>(*m) >= static_cast<std::size_t>(metrics::metric::error_rate_outside_failures))
-    return "\"" + c.metric + "\" is a whole-run metric: it cannot be judged " +
-           (c.scope == criterion_scope::any_window ? "over a window" : "after each failure");
-  if (!(c.span_seconds > 0) || !std::isfinite(c.span_seconds)) return std::string("the scope's duration must be > 0");
-  return std::nullopt;
-}
+// Defined with the metric table (metrics/metric_names.hpp) and the criteria (criteria.hpp), so a
+// criterion is checked where it is parsed; named here for the configuration's callers.
+using metrics::unknown_metric_problem;
+using stress_testing::scope_problem;
 
 namespace validation_detail {
 

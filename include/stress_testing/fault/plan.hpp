@@ -8,6 +8,7 @@
     hash of (seed, fault, sequence), so the same seed makes the same decisions whatever the
     timing or the thread. */
 
+#include <stress_testing/fault/failure_model.hpp>
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/profile/detail/splitmix64.hpp>
 #include <stress_testing/target/request_result.hpp>
@@ -46,13 +47,6 @@ struct active_windows {
       if (t >= w.start_seconds && t < w.end_seconds) return true;
     return false;
   }
-};
-
-/// How an added latency is distributed.
-enum class delay_shape : std::uint8_t {
-  fixed,     ///< exactly `ms`
-  uniform,   ///< uniform in [`ms`, `max_ms`]
-  long_tail  ///< log-normal with median `ms` and 99th percentile `max_ms`
 };
 
 /// Added latency before the request goes on (or before its injected failure is reported).
@@ -119,6 +113,12 @@ struct fault_plan_options {
   std::vector<black_hole> black_holes;
   std::optional<fail_first> first;
   std::optional<cold_start> cold;
+
+  /// No fault at all: an injector with this plan passes every request straight through.
+  bool empty() const noexcept {
+    return latencies.empty() && error_faults.empty() && throttles.empty() && crashes.empty() && black_holes.empty() &&
+           !(first && first->count > 0) && !(cold && cold->calls > 0);
+  }
 
   std::vector<std::string> problems() const {
     std::vector<std::string> out;

@@ -8,6 +8,7 @@
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/profile/closed_model.hpp>
 #include <stress_testing/target/async_target.hpp>
+#include <stress_testing/target/request_context.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <boost/asio/append.hpp>
@@ -317,6 +318,8 @@ class closed_loop_state : public std::enable_shared_from_this<closed_loop_state<
     std::uint64_t const sequence = us.round++ * users_.size() + u;
     std::uint64_t const generation = us.generation;
     try {
+      target::request_context const context{sequence, us.intended};
+      target::scoped_request_context const scope(context);  // time-deciding targets read it
       target_.async_request(sequence,
                             boost::asio::bind_cancellation_slot(
                                 us.signal.slot(),

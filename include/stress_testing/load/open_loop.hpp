@@ -7,6 +7,7 @@
 #include <stress_testing/metrics/outcome_counters.hpp>
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/target/async_target.hpp>
+#include <stress_testing/target/request_context.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <boost/asio/append.hpp>
@@ -436,6 +437,8 @@ class open_loop_state : public std::enable_shared_from_this<open_loop_state<Targ
     if (lag > options_.generator.late_threshold + options_.pacing_granularity) ++summary_.late;
     arm_timeout();
     try {
+      target::request_context const context{sequence, intended};
+      target::scoped_request_context const scope(context);  // time-deciding targets read it
       target_.async_request(
           sequence, boost::asio::bind_cancellation_slot(
                         r.signal.slot(), request_handler<open_loop_state>{this->shared_from_this(), &r, generation}));

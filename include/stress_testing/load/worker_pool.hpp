@@ -23,6 +23,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,15 @@ struct worker_pool_options {
       timeout, grace periods and generator limits) instead of the profile's open arrivals. */
   std::optional<closed_workload> closed;
 };
+
+/** What builds a worker's target: called as `factory(executor, worker_index)` (a non-const
+    lvalue, once per worker) and returning an `async_target` that runs on that executor. A wrong
+    argument to `worker_pool`, `run::async_run` or `run::run_blocking` (the component instead of
+    a factory, a factory of the wrong signature) fails here, by name. */
+template <class F>
+concept target_factory =
+    std::move_constructible<F> && std::invocable<F&, boost::asio::any_io_executor, std::size_t> &&
+    target::async_target<std::decay_t<std::invoke_result_t<F&, boost::asio::any_io_executor, std::size_t>>>;
 
 namespace detail {
 
@@ -133,12 +143,11 @@ struct pool_schedule {
     cancellation) and joins the threads. With `workers == 0` the pool cannot run the caller's
     executor: destroy it only after `async_wait` completed (or after the execution context is
     destroyed or will never run again). */
-template <class TargetFactory>
+template <target_factory TargetFactory>
 class worker_pool {
  public:
   using target_type =
       std::decay_t<std::invoke_result_t<TargetFactory&, boost::asio::any_io_executor, std::size_t>>;
-  static_assert(target::async_target<target_type>, "the factory must return an async_target");
 
   /// Prepares the workers and their recorders (allocates every recorder now); starts nothing.
   worker_pool(profile::any_profile profile, TargetFactory factory, worker_pool_options options)
@@ -215,6 +224,15 @@ class worker_pool {
     }
     for (auto& w : workers_)
       if (w->io) w->thread = std::thread([io = w->io.get()] { run_context(*io); });
+  }
+
+  /** Calls `f(target)` for each worker's target, on the calling thread. Only while no worker
+      runs a request: after `async_wait` completed (the targets live until the pool is
+      destroyed). */
+  template <class F>
+  void for_each_target(F&& f) {
+    for (auto& w : workers_)
+      if (w->target) f(*w->target);
   }
 
   /** Collector side, any thread, never blocks the workers' recording: merges every worker's

@@ -10,11 +10,14 @@
     the orchestrator or the target provides one). Exact
     definitions are in `system_metrics.hpp` (`derive_metric_values`). */
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace stress_testing::metrics {
 
@@ -132,6 +135,53 @@ constexpr std::optional<metric> find_metric(std::string_view name) noexcept {
   for (auto const& row : metric_table)
     if (row.name == name) return row.id;
   return std::nullopt;
+}
+
+namespace detail {
+
+/// Edit distance, for "did you mean" hints on misspelt metric names.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t const up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The known metric name closest to `name`, if it is a plausible typo of it.
+inline std::optional<std::string_view> closest_metric(std::string_view name) {
+  // Other tools say "latency" for what the seed calls "response_time" (k6: http_req_duration,
+  // wrk: Latency); compare with the seed's word so "p99_latency" finds "p99_response_time_ms".
+  std::string spelled(name);
+  if (auto at = spelled.find("latency"); at != std::string::npos) spelled.replace(at, 7, "response_time");
+  std::optional<std::string_view> best;
+  std::size_t best_distance = spelled.size() / 3 + 2;
+  for (auto const& row : metric_table) {
+    auto const d = edit_distance(spelled, row.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = row.name;
+    }
+  }
+  return best;
+}
+
+}  // namespace detail
+
+/// Nullopt for a metric criteria may use; otherwise the reason, with a "did you mean" hint.
+inline std::optional<std::string> unknown_metric_problem(std::string_view metric) {
+  if (find_metric(metric)) return std::nullopt;
+  std::string reason = "unknown metric \"" + std::string(metric) + "\"";
+  if (auto hint = detail::closest_metric(metric)) reason += "; did you mean \"" + std::string(*hint) + "\"?";
+  reason += " (docs/criteria.md lists every metric)";
+  return reason;
 }
 
 }  // namespace stress_testing::metrics

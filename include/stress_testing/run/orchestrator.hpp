@@ -11,13 +11,19 @@
 
 #include <stress_testing/config/validation.hpp>
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/fault/inject.hpp>
+#include <stress_testing/fault/recipes.hpp>
+#include <stress_testing/fault/site.hpp>
+#include <stress_testing/fault/timeline.hpp>
 #include <stress_testing/load/worker_pool.hpp>
 #include <stress_testing/metrics/process_usage.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/models.hpp>
+#include <stress_testing/profile/any_profile.hpp>
 #include <stress_testing/profile/from_model.hpp>
 #include <stress_testing/run/analysis.hpp>
 #include <stress_testing/run/result.hpp>
+#include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -25,6 +31,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -35,6 +42,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -77,6 +85,23 @@ struct run_options {
   /// Lead time between starting the workers and the first intended instant, so the first
   /// requests are not late because threads were still starting.
   std::chrono::nanoseconds start_delay{std::chrono::milliseconds(20)};
+  /** The load to drive instead of the scenario's `load_profile`: any rate profile, composed ones
+      (`then(...)`, `scale_load`, `scale_time`) included. Empty (the default): the scenario's.
+      When set, its `duration()` is the run's (the scenario's `duration_seconds` is set to it). */
+  profile::any_profile profile;
+  /** Inject the scenario's `failure_scenarios` (the default): each at its `target_component`, or
+      at `default_failure_component` when it has none, on the run's own clock. Off: the failures
+      are only analysed as windows (the host injects them some other way). */
+  bool inject_failures = true;
+  /// "client" (a decorator in front of every worker's target; fault/inject.hpp), or a component
+  /// of one of `failure_sites`.
+  std::string default_failure_component = "client";
+  /** Sites the host lets the run inject into (a fault proxy, a service it runs): see
+      `fault::failure_site`. Their `apply` is called on the run's executor. */
+  std::vector<std::shared_ptr<fault::failure_site>> failure_sites;
+  /** Called once on the run's executor, before any request, with the run's start: the instant
+      intended send times, intervals and failure windows are measured from. */
+  std::function<void(std::chrono::steady_clock::time_point)> on_start;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -212,6 +237,25 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   return abort;
 }
 
+/** The factory the pool runs: the host's, with the client's failures in front of each target
+    (`fault::injected_target`; with no client failure its plan is empty and every request goes
+    straight through). One type whether or not the scenario has failures: the engine is
+    instantiated once per host factory. */
+template <class TargetFactory>
+struct injecting_factory {
+  TargetFactory inner;
+  fault::fault_plan_options plan;
+  std::size_t workers = 1;
+  std::shared_ptr<std::atomic<std::uint64_t>> fail_first = fault::fault_plan::shared_counter();
+  /// The run's start, set before the pool builds its targets.
+  std::shared_ptr<std::chrono::steady_clock::time_point> start =
+      std::make_shared<std::chrono::steady_clock::time_point>();
+
+  auto operator()(asio::any_io_executor ex, std::size_t worker) {
+    return fault::inject(inner(ex, worker), fault::fault_plan(plan, workers, fail_first), *start);
+  }
+};
+
 template <class TargetFactory>
 asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(test_scenario scenario,
                                                                                TargetFactory factory,
@@ -221,6 +265,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // Any cancellation type stops the run (stop issuing, drain, cancel the rest); see async_run.
   co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
 
+  if (!options.profile.empty()) scenario.duration_seconds = options.profile.duration();
   run_result result;
   result.scenario = scenario;
 
@@ -229,6 +274,14 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   if (options.interval <= nanoseconds::zero()) problems.push_back({"interval", "must be > 0"});
   if (options.start_delay < nanoseconds::zero()) problems.push_back({"start_delay", "must be >= 0"});
   if (auto const* p = options.pool.loop.problem()) problems.push_back({"pool.loop", p});
+  fault::failure_placement placement;
+  if (options.inject_failures) {
+    if (auto why = fault::place_failures(scenario.failure_scenarios, options.default_failure_component,
+                                         options.failure_sites, placement))
+      problems.push_back({"scenario", *why});
+  }
+  fault::fault_plan_options client_plan = fault::plan_for(placement.at_client, scenario.load_profile.seed);
+  if (auto p = client_plan.problems(); !p.empty()) problems.push_back({"failure_scenarios", p.front()});
   if (!problems.empty()) {
     result.status = test_status::failed;
     result.status_reason = "invalid scenario or options:";
@@ -237,18 +290,30 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   }
 
   result.status = test_status::initializing;
-  auto const profile = profile::make_profile(scenario.load_profile, scenario.duration_seconds);
+  auto const profile = options.profile.empty() ? profile::make_profile(scenario.load_profile, scenario.duration_seconds)
+                                               : options.profile;
   auto const windows = disturbance_windows(scenario);
   if (options.pool.seed == 0) options.pool.seed = scenario.load_profile.seed;
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
-  load::worker_pool<TargetFactory> pool(profile, std::move(factory), options.pool);
+  injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
+                                             options.pool.workers == 0 ? 1 : options.pool.workers};
+  auto const run_start = injecting.start;
+  load::worker_pool<injecting_factory<TargetFactory>> pool(profile, std::move(injecting), options.pool);
+  auto timeline = std::make_shared<fault::failure_timeline>(std::move(placement.at_sites), options.failure_sites);
 
   metrics::process_sampler interval_cpu;
   metrics::process_sampler run_cpu;
   auto const start = steady_clock::now() + options.start_delay;
   result.started_at = now_timestamp() + duration_cast<microseconds>(options.start_delay);
   auto completion = std::make_shared<pool_completion>(ex);
+  *run_start = start;  // the client's failure windows and every site's are on this clock
+  if (options.on_start) options.on_start(start);
+  // Shared with the timeline's completion: the signal must outlive the operation it can cancel.
+  auto stop_timeline = std::make_shared<asio::cancellation_signal>();
+  if (!timeline->empty())
+    asio::co_spawn(ex, fault::run_timeline(timeline, start),
+                   asio::bind_cancellation_slot(stop_timeline->slot(), [stop_timeline](std::exception_ptr) {}));
   pool.start(ex, start);
   pool.async_wait(asio::bind_executor(ex, [completion](boost::system::error_code ec, load::run_summary s) {
     completion->done = true;
@@ -296,10 +361,21 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
 
   // The last, partial interval: from the last tick to now.
   auto const end = steady_clock::now() - start;
+  if (!timeline->empty()) {  // every site back to normal before the results are put together
+    stop_timeline->emit(asio::cancellation_type::terminal);
+    timeline->clear(duration<double>(end).count());
+  }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;
+  // What the targets know beyond outcomes (target/target_report.hpp); the workers are idle.
+  target::target_report report;
+  pool.for_each_target([&report](auto& injected) {
+    if constexpr (target::reporting_target<std::decay_t<decltype(injected.inner())>>) report_into(injected.inner(), report);
+  });
+  result.target_counters = std::move(report.counters);
+  if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at);
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
 
@@ -317,6 +393,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   for (auto const& c : scenario.success_criteria)
     if (c.scope == criterion_scope::after_each_failure)
       result.analysis.scoped_actuals.emplace_back(to_string(c), seconds_until_condition_holds(c, result.intervals, windows));
+  set_reported_values(result);
   result.criteria = judge_criteria(result);
   result.summary = metrics::to_system_metrics(result.values, result.histograms, result.ended_at);
 
@@ -368,7 +445,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       `pool.loop.drain_grace`, then cancel the rest. The operation still completes with the
       result gathered so far (status CANCELLED, no error), so Ctrl-C can write results.
     - Thread safety: the operation runs on `ex`; emit the cancellation signal on `ex`. */
-template <class TargetFactory, class CompletionToken>
+template <load::target_factory TargetFactory, class CompletionToken>
 auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory factory, run_options options,
                CompletionToken&& token) {
   return asio::async_initiate<CompletionToken, run_signature>(
@@ -400,7 +477,7 @@ auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory f
 
 /** Runs `scenario` to completion on an internal `io_context` and returns its result. Throws
     `boost::system::system_error` when the run could not start (the reasons are in the message). */
-template <class TargetFactory>
+template <load::target_factory TargetFactory>
 run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options = {}) {
   asio::io_context ioc;
   boost::system::error_code ec;
@@ -416,7 +493,7 @@ run_result run_blocking(test_scenario scenario, TargetFactory factory, run_optio
 }
 
 /// Non-throwing form: sets `ec` instead.
-template <class TargetFactory>
+template <load::target_factory TargetFactory>
 run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options,
                         boost::system::error_code& ec) {
   asio::io_context ioc;

@@ -13,6 +13,7 @@
 #include <stress_testing/run/analysis.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,21 +80,67 @@ inline std::vector<criterion_result> judge_criteria(const run_result& r) {
   return out;
 }
 
-/** For a harness that filled `agents` or `business` after the run: sets the run-level metrics
-    only a target or workload can report — `unhealthy_agents` (agents whose status is
-    "unhealthy") and `fraud_prevented_amount` — and judges the criteria again, so that criteria
-    on them get a value instead of `no_data`. A completed run's `status_reason` follows the new
-    verdicts. */
-inline void update_reported_metrics(run_result& r) {
+/** Sets the run-level metrics only a target or workload can report, from `r.agents` and
+    `r.business`: `unhealthy_agents` (agents whose status is "unhealthy") and
+    `fraud_prevented_amount`. The orchestrator calls it for what the targets reported. */
+inline void set_reported_values(run_result& r) {
   if (!r.agents.empty()) {
     double unhealthy = 0;
     for (auto const& a : r.agents) unhealthy += a.status == "unhealthy" ? 1 : 0;
     r.values.set(metrics::metric::unhealthy_agents, unhealthy);
   }
   if (r.business) r.values.set(metrics::metric::fraud_prevented_amount, r.business->fraud_prevented_amount);
+}
+
+/** For a harness that filled `agents` or `business` after the run: sets the reported metrics
+    (`set_reported_values`) and judges the criteria again, so that criteria on them get a value
+    instead of `no_data`. A completed run's `status_reason` follows the new verdicts. */
+inline void update_reported_metrics(run_result& r) {
+  set_reported_values(r);
   r.criteria = judge_criteria(r);
   if (r.status == test_status::completed)
     r.status_reason = all_passed(r.criteria) ? "completed; every criterion passed" : "completed; a success criterion failed";
+}
+
+/** The run in a few lines, for a failed test's message or a log: status and reason, the
+    accounting, the headline figures, each criterion with its actual value, and why the generator
+    was limited if it was.
+
+    ```
+    CHECK_MESSAGE(r.passed(), st::run::describe(r));
+    ```
+*/
+inline std::string describe(const run_result& r) {
+  auto const& a = r.accounting;
+  auto const& m = r.summary;
+  std::string out = std::string(to_string(r.status)) + ": " + r.status_reason + "\n";
+  out += "  " + std::to_string(a.intended) + " intended:";
+  bool first = true;
+  for (auto o : all_outcomes) {
+    if (auto const n = a.count(o); n > 0) {
+      out += (first ? " " : ", ") + std::to_string(n) + " " + std::string(to_string(o));
+      first = false;
+    }
+  }
+  out += a.balanced() ? " (balanced)\n" : " (NOT balanced: an engine bug)\n";
+  char line[200];
+  std::snprintf(line, sizeof line, "  p50 %.3f ms, p99 %.3f ms, max %.3f ms, error rate %.4f%%, %.1f/s over %.2f s\n",
+                m.p50_response_time_ms, m.p99_response_time_ms, m.max_response_time_ms, 100 * m.error_rate,
+                m.throughput_tps, r.elapsed_seconds);
+  out += line;
+  for (auto const& c : r.criteria) {
+    out += c.passed() ? "  \u2713 " : c.failed() ? "  \u2717 " : "  ? ";
+    out += to_string(c.criterion);
+    if (c.actual) {
+      std::snprintf(line, sizeof line, " (actual %g)", *c.actual);
+      out += line;
+    } else {
+      out += " (no data)";
+    }
+    out += "\n";
+  }
+  if (r.generator_limited) out += "  generator limited: " + r.generator_reason + "\n";
+  return out;
 }
 
 }  // namespace stress_testing::run

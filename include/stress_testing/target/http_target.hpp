@@ -13,6 +13,7 @@
 #include <stress_testing/target/http/server_timing.hpp>
 #include <stress_testing/target/http/url.hpp>
 #include <stress_testing/target/request_result.hpp>
+#include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -41,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -154,6 +156,22 @@ struct http_target_stats {
     bytes_in += other.bytes_in;
     bytes_out += other.bytes_out;
     agents.merge(other.agents);
+  }
+
+  /// The counters by name, as `run::run_result::target_counters` holds them.
+  std::map<std::string, std::uint64_t> counters() const {
+    return {{"connections_opened", connections_opened},
+            {"connect_failures", connect_failures},
+            {"tls_failures", tls_failures},
+            {"closed_by_server", closed_by_server},
+            {"resets", resets},
+            {"protocol_errors", protocol_errors},
+            {"body_too_large", body_too_large},
+            {"cancelled", cancelled},
+            {"stale_retries", stale_retries},
+            {"responses", responses},
+            {"bytes_in", bytes_in},
+            {"bytes_out", bytes_out}};
   }
 };
 
@@ -685,6 +703,14 @@ class http_target {
 };
 
 static_assert(async_target<http_target>);
+
+/** The HTTP target's counters and agents for a run's result (`target/target_report.hpp`): called
+    by the orchestrator after the run, so `run_result::target_counters` and `agents` are filled. */
+inline void report_into(const http_target& t, target_report& r) {
+  auto const& stats = *t.stats();
+  for (auto const& [name, value] : stats.counters()) r.add(name, value);
+  r.agents.merge(stats.agents);
+}
 
 }  // namespace stress_testing::target
 

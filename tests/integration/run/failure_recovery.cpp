@@ -6,7 +6,7 @@
 #include <stress_run/embedded_service.hpp>
 #include <stress_run/fraud_workload.hpp>
 #include <stress_run/http_load.hpp>
-#include <stress_run/service_faults.hpp>
+#include <stress_run/service_site.hpp>
 
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
@@ -17,6 +17,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace st = stress_testing;
@@ -35,54 +36,24 @@ st::failure_scenario crash_in_service(double start, double duration, double cold
   return f;
 }
 
-std::vector<std::string> agent_names() {
-  std::vector<std::string> names;
-  for (auto const& a : fraud_service::default_agents()) names.push_back(a.name);
-  return names;
-}
+/// The sample service's site, recording the instants the run applied it at.
+class recording_service_site : public stress_run::service_failure_site {
+ public:
+  using stress_run::service_failure_site::service_failure_site;
+  void apply(double t, std::span<const st::fault::active_effect> active) override {
+    stress_run::service_failure_site::apply(t, active);
+    std::lock_guard lock(mutex);
+    changes.push_back(t);
+  }
+  std::mutex mutex;
+  std::vector<double> changes;
+};
 
 }  // namespace failure_recovery_test
 
 using namespace failure_recovery_test;
 
 TEST_SUITE("run") {
-  TEST_CASE("service-side failures are placed and timed: state_at follows the recipes") {
-    std::vector<st::failure_scenario> failures;  // push_back, not a list: see the fault plan test
-    failures.push_back(crash_in_service(10, 5, 3, 300));
-    st::failure_scenario agent;
-    agent.failure_type = st::failure_type::agent_timeout;
-    agent.start_time_seconds = 12;
-    agent.duration_seconds = 10;
-    agent.severity = 0.5;
-    agent.target_component = "ml";
-    failures.push_back(agent);
-    std::vector<stress_run::placed_failure> placed;
-    REQUIRE_FALSE(stress_run::place_failures(failures, stress_run::fault_site::client, agent_names(), placed));
-    CHECK(stress_run::state_at(placed, 9.9) == stress_run::service_state{});
-    auto const crashed = stress_run::state_at(placed, 10.0);
-    CHECK(crashed.service.error_rate == 1.0);
-    CHECK(crashed.service.status == 502u);
-    auto const both = stress_run::state_at(placed, 13.0);
-    CHECK(both.agents.at("ml").extra_latency_ms == doctest::Approx(100 + 4900 * 0.5));
-    auto const cold = stress_run::state_at(placed, 15.5);
-    CHECK(cold.service.error_rate == 0.0);
-    CHECK(cold.service.extra_latency_ms == 300.0);
-    CHECK(stress_run::state_at(placed, 18.0).service == fraud_service::service_fault{});
-    CHECK(stress_run::change_times(placed) == std::vector<double>{10, 12, 15, 18, 22});
-
-    // Bad places are refused, naming the field.
-    failures[1].target_component = "billing";
-    auto problem = stress_run::place_failures(failures, stress_run::fault_site::client, agent_names(), placed);
-    REQUIRE(problem);
-    CHECK(problem->find("failure_scenarios[1].target_component") != std::string::npos);
-    CHECK(problem->find("unknown component \"billing\"") != std::string::npos);
-    failures[1].target_component = "service";
-    failures[1].failure_type = st::failure_type::network_partition;
-    problem = stress_run::place_failures(failures, stress_run::fault_site::client, agent_names(), placed);
-    REQUIRE(problem);
-    CHECK(problem->find("no recipe inside the service") != std::string::npos);
-  }
-
   TEST_CASE("a 5 s crash in the sample service is detected and its recovery timed within one interval of the truth") {
     stress_run::embedded_service service(0, 7);
 
@@ -110,19 +81,18 @@ TEST_SUITE("run") {
     auto fraud = std::make_shared<stress_run::fraud_workload>(g);
     factory.customize = [fraud](std::size_t i, st::target::http_target_options& t) { fraud->customize(i, t); };
 
-    std::vector<stress_run::placed_failure> placed;
-    REQUIRE_FALSE(stress_run::place_failures(s.failure_scenarios, stress_run::fault_site::client, agent_names(), placed));
-    std::mutex m;
-    std::vector<double> changes;
-    // The timeline's clock starts where the orchestrator's does (start_delay after now).
-    stress_run::service_fault_timeline timeline(service.server(), placed, std::chrono::steady_clock::now() + o.start_delay,
-                                                [&](double t, const stress_run::service_state&) {
-                                                  std::lock_guard lock(m);
-                                                  changes.push_back(t);
-                                                });
+    // The run injects the crash into the service itself, on its own clock.
+    auto site = std::make_shared<recording_service_site>(service.server());
+    o.failure_sites.push_back(site);
     auto r = st::run::run_blocking(s, factory, o);
-    timeline.stop();
 
+    std::vector<double> changes;
+    {
+      std::lock_guard lock(site->mutex);
+      changes = site->changes;
+    }
+    REQUIRE(changes.size() == 4);
+    changes.pop_back();  // the run's final clear
     CHECK(changes == std::vector<double>{10, 15, 18});
     REQUIRE(r.accounting.balanced());
     CHECK(r.accounting.intended == 6000);

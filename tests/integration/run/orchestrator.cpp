@@ -190,7 +190,7 @@ TEST_SUITE("run") {
 
   TEST_CASE("a failure window is detected and recovery is measured") {
     // 200/s for 6 s; the target answers 500 from 2 s to 3 s of its life (the run starts ~20 ms
-    // after the target is made). The scenario declares the same window.
+    // after the target is made). The scenario declares the same window, analysed, not injected.
     auto s = sustained(200, 6);
     st::failure_scenario f;
     f.failure_type = st::failure_type::lambda_crash;
@@ -202,11 +202,15 @@ TEST_SUITE("run") {
     factory fac;
     fac.script.fail_from = 2.0;
     fac.script.fail_to = 3.0;
+    st::run::run_options o;
+    o.inject_failures = false;  // the target fails by itself; the window is only analysed
     asio::io_context io;
-    auto [ec, r] = run(io, s, fac, {});
+    auto [ec, r] = run(io, s, fac, o);
     REQUIRE_FALSE(ec);
     REQUIRE(r.analysis.windows.size() == 1);
     auto const& w = r.analysis.windows[0];
+    INFO(st::report::to_json(r)["resilience"].dump());
+    INFO(st::report::to_json(r)["intervals"].dump());
     REQUIRE(w.detected_after_seconds);
     CHECK(*w.detected_after_seconds <= 1.0);
     REQUIRE(w.recovered_after_seconds);
@@ -241,6 +245,7 @@ TEST_SUITE("run") {
     fac.script.slow_delay = 80ms;
     st::run::run_options o;
     o.interval = 500ms;
+    o.inject_failures = false;  // the target fails by itself; the window is only analysed
     asio::io_context io;
     auto [ec, r] = run(io, s, fac, o);
     REQUIRE_FALSE(ec);

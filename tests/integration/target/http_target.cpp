@@ -428,6 +428,10 @@ TEST_SUITE("target.http") {
     CHECK(result.accounting.balanced());
     CHECK(result.passed());
     CHECK(server.requests() == 200);
+    // The HTTP target's own counters reach the result for an embedder (target/target_report.hpp).
+    CHECK(result.target_counters.at("responses") == 200);
+    CHECK(result.target_counters.at("connections_opened") >= 1);
+    CHECK(result.target_counters.at("connections_opened") <= 16);
   }
 }
 

@@ -30,16 +30,16 @@ TEST_SUITE("criteria") {
     CHECK(c.threshold == 2000.0);
     CHECK(parse_criterion("throughput_tps>=4900").op == comparison::greater_equal);
     CHECK(parse_criterion("  error_rate <= 1e-3 ").threshold == doctest::Approx(0.001));
-    CHECK(parse_criterion("requests_lost == 0").op == comparison::equal);
-    CHECK(parse_criterion("x != +5").threshold == 5.0);
+    CHECK(parse_criterion("requests_lost == 0", metric_check::any).op == comparison::equal);
+    CHECK(parse_criterion("x != +5", metric_check::any).threshold == 5.0);
     CHECK(parse_criterion("p99_response_time_ms > 0.5").op == comparison::greater);
   }
 
   TEST_CASE("printing a criterion and parsing it back gives the same criterion") {
     for (auto text : {"p95_response_time_ms < 2000", "error_rate < 0.001", "throughput_tps >= 4900",
                       "timeout_rate <= 0.1234567890123", "requests_lost == 0", "a != -3.5"}) {
-      auto c = parse_criterion(text);
-      CHECK(parse_criterion(to_string(c)) == c);
+      auto c = parse_criterion(text, metric_check::any);
+      CHECK(parse_criterion(to_string(c), metric_check::any) == c);
       CHECK(to_string(c) == text);
     }
   }
@@ -58,6 +58,13 @@ TEST_SUITE("criteria") {
     CHECK_FALSE(parse_criterion("p95 < nan", error));
     CHECK_FALSE(parse_criterion("p95 < inf", error));
     CHECK_FALSE(parse_criterion("p95 < 1e999", error));
+    // A name no run measures is refused at once, with the closest one.
+    CHECK_FALSE(parse_criterion("p99_latency < 5", error));
+    CHECK(error == "unknown metric \"p99_latency\"; did you mean \"p99_response_time_ms\"? (docs/criteria.md lists every metric)");
+    CHECK_FALSE(parse_criterion("p95_response_time < 2000", error));
+    CHECK(error.find("did you mean \"p95_response_time_ms\"") != std::string::npos);
+    CHECK_FALSE(parse_criterion("failures_unrecovered == 0 over any 10s", error));
+    CHECK(error.find("whole-run metric") != std::string::npos);
     CHECK_THROWS_AS(parse_criterion("p95 <"), std::invalid_argument);
   }
 
@@ -73,14 +80,14 @@ TEST_SUITE("criteria") {
     // The boundary: >= includes equality and > does not.
     CHECK(evaluate(parse_criterion("throughput_tps >= 4900"), m).passed());
     CHECK(evaluate(parse_criterion("throughput_tps > 4900"), m).failed());
-    auto r3 = evaluate(parse_criterion("min_agent_health_score >= 0.8"), m);
+    auto r3 = evaluate(parse_criterion("min_agent_health_score >= 0.8", metric_check::any), m);
     CHECK(r3.verdict == verdict::no_data);
     CHECK_FALSE(r3.actual);
   }
 
   TEST_CASE("a run passes when no criterion fails and no_data does not fail it") {
     fixed_metrics m{{{"error_rate", 0.0}}};
-    std::vector<criterion> cs{parse_criterion("error_rate < 0.001"), parse_criterion("unknown_metric < 1")};
+    std::vector<criterion> cs{parse_criterion("error_rate < 0.001"), parse_criterion("unknown_metric < 1", metric_check::any)};
     auto rs = evaluate(cs, m);
     REQUIRE(rs.size() == 2);
     CHECK(rs[0].passed());
