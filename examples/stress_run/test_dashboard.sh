@@ -32,7 +32,7 @@ chrome() {  # chrome OUTPUT_FLAG... URL: one headless page load, at most 40 s
 }
 fail() { echo "FAIL: $*"; echo "--- stress-run log"; cat "$log" 2>/dev/null || true; exit 1; }
 
-# 1. The run (12 s: long enough to look at it live).
+# 1. The run (18 s: long enough to look at it live on a busy machine).
 # A bad presentation file is refused before anything runs, naming the field.
 echo '{"competitors": [{"name": "x", "throughput_tps": "fast"}]}' >"$work/bad-presentation.json"
 rc=0
