@@ -16,9 +16,13 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -269,6 +273,52 @@ TEST_SUITE("http_server") {
     REQUIRE(slow);
     CHECK(slow->result_int() == 200);
     CHECK_FALSE(slow->keep_alive());
+  }
+
+  TEST_CASE("out of descriptors the accept loop backs off instead of spinning and then serves again") {
+    running_core s(small_limits());
+    // The client's socket and its context are made while descriptors remain; then every free one
+    // is taken, so the server's accept of this connection fails with EMFILE until one is freed.
+    net::io_context io;
+    tcp::socket raw(io);
+    raw.open(tcp::v4());
+    rlimit before{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &before) == 0);
+    rlimit low = before;
+    low.rlim_cur = 512;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    std::vector<int> hogs;
+    for (int fd; (fd = ::dup(raw.native_handle())) >= 0;) hogs.push_back(fd);
+    raw.connect(s.endpoint());  // completes in the listen backlog: no accept needed
+
+    auto cpu_seconds = [] {
+      rusage u{};
+      getrusage(RUSAGE_SELF, &u);
+      return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+             static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    };
+    double const cpu0 = cpu_seconds();
+    std::this_thread::sleep_for(500ms);
+    double const cpu_used = cpu_seconds() - cpu0;
+    for (int fd : hogs) ::close(fd);
+    setrlimit(RLIMIT_NOFILE, &before);
+    MESSAGE("CPU used in 500 ms out of descriptors: " << cpu_used * 1000 << " ms (" << hogs.size() << " descriptors held)");
+    CHECK(cpu_used < 0.1);  // a spinning accept loop would use most of a core
+
+    // Descriptors are back: the waiting connection is accepted and served.
+    net::write(raw, net::buffer(std::string_view("GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    std::string answer;
+    std::array<char, 1024> chunk{};
+    boost::system::error_code ec;
+    std::function<void(boost::system::error_code, std::size_t)> on_read = [&](boost::system::error_code e, std::size_t n) {
+      answer.append(chunk.data(), n);
+      if (!e) raw.async_read_some(net::buffer(chunk), on_read);
+      else ec = e;
+    };
+    raw.async_read_some(net::buffer(chunk), on_read);
+    io.run_for(io_timeout);
+    CHECK(ec == net::error::eof);
+    CHECK(answer.find("hello /after") != std::string::npos);
   }
 
   TEST_CASE("listen refuses a non-loopback address") {
