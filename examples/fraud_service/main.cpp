@@ -1,5 +1,5 @@
 // fraud-service: the sample multi-agent fraud-detection service as a standalone program
-// (fraud_service.hpp holds the whole server; README.md describes it).
+// (the service is the stress_testing_fraud_service library, include/fraud_service/; README.md describes it).
 //
 //   fraud-service [--listen 127.0.0.1:8080] [--threads 1] [--max-concurrency N] [--max-queue N]
 //                 [--seed N] [--latency-scale X] [--orchestrator-ms X]

@@ -17,8 +17,8 @@
 //   /echo       200 with the request body
 //   anything else: 200 "ok"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <stress_testing/detail/http_server.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -104,14 +104,16 @@ struct test_certificate {
 class server {
  public:
   /// Plain HTTP, or TLS with `certificate` when given.
-  explicit server(std::optional<test_certificate> certificate = std::nullopt)
-      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  explicit server(std::optional<test_certificate> certificate = std::nullopt) : http_(io_.get_executor(), options()) {
     if (certificate) {
       tls_.emplace(asio::ssl::context::tls_server);
       tls_->use_certificate_chain(asio::buffer(certificate->cert_pem));
       tls_->use_private_key(asio::buffer(certificate->key_pem), asio::ssl::context::pem);
     }
-    asio::co_spawn(io_, accept_loop(this), asio::detached);
+    boost::system::error_code ec;
+    port_ = http_.listen(ec).port();
+    if (ec) throw boost::system::system_error(ec, "http_test::server");
+    http_.start([self = this](std::shared_ptr<stress_testing::detail::http_connection> c) { return session(std::move(c), self); });
     thread_ = std::thread([this] { io_.run(); });
   }
   ~server() {
@@ -121,7 +123,7 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const { return port_; }
   std::string url(const std::string& path) const {
     return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) + path;
   }
@@ -129,9 +131,18 @@ class server {
   std::uint64_t connections() const { return connections_.load(); }
 
  private:
+  /// The project's server core with limits wide enough for every scripted behaviour.
+  static stress_testing::detail::http_server_options options() {
+    stress_testing::detail::http_server_options o;
+    o.max_connections = 100'000;
+    o.body_limit = 1024 * 1024;  // Beast's default for requests, as before
+    o.idle_timeout = std::chrono::minutes(10);
+    return o;
+  }
+
   template <class Stream>
   static asio::awaitable<void> respond(Stream& stream, tcp::socket& socket, bh::request<bh::string_body>& req,
-                                       server* self, bool& keep_going) {
+                                       bool keep_alive, bool& keep_going) {
     std::string const target(req.target());
     bh::response<bh::string_body> res{bh::status::ok, 11};
     res.body() = "ok";
@@ -182,6 +193,7 @@ class server {
     } else if (target == "/echo") {
       res.body() = req.body();
     }
+    if (!keep_alive) res.keep_alive(false);
     res.prepare_payload();
     co_await bh::async_write(stream, res, asio::use_awaitable);
     if (target == "/idle-close") {
@@ -191,46 +203,47 @@ class server {
       co_return;
     }
     if (!res.keep_alive()) keep_going = false;
-    (void)self;
   }
 
+  /// The core's request handler: counts the request and plays the path's behaviour.
   template <class Stream>
-  static asio::awaitable<void> serve(Stream& stream, tcp::socket& socket, server* self) {
-    beast::flat_buffer buffer;
-    for (bool keep_going = true; keep_going;) {
-      bh::request<bh::string_body> req;
-      boost::system::error_code ec;
-      co_await bh::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      ++self->requests_;
-      co_await respond(stream, socket, req, self, keep_going);
-    }
-  }
+  struct handler {
+    Stream& stream;
+    tcp::socket& socket;
+    server* self;
 
-  static asio::awaitable<void> session(tcp::socket socket, server* self) {
+    asio::awaitable<bool> operator()(stress_testing::detail::http_request& req, bool keep_alive) {
+      ++self->requests_;
+      bool keep_going = true;
+      try {
+        co_await respond(stream, socket, req, keep_alive, keep_going);
+      } catch (const std::exception&) {
+        keep_going = false;  // a client that went away
+      }
+      co_return keep_going;
+    }
+  };
+
+  static asio::awaitable<void> session(std::shared_ptr<stress_testing::detail::http_connection> c, server* self) {
     ++self->connections_;
     try {
       if (self->tls_) {
-        asio::ssl::stream<tcp::socket&> stream(socket, *self->tls_);
+        asio::ssl::stream<tcp::socket&> stream(c->socket(), *self->tls_);
         co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
-        co_await serve(stream, socket, self);
+        handler<asio::ssl::stream<tcp::socket&>> h{stream, c->socket(), self};
+        co_await stress_testing::detail::serve_requests(stream, *c, h);
       } else {
-        co_await serve(socket, socket, self);
+        handler<tcp::socket> h{c->socket(), c->socket(), self};
+        co_await stress_testing::detail::serve_requests(c->socket(), *c, h);
       }
     } catch (const std::exception&) {
-      // a client that went away, or a failed handshake: the session ends
-    }
-  }
-
-  static asio::awaitable<void> accept_loop(server* self) {
-    for (;;) {
-      tcp::socket socket = co_await self->acceptor_.async_accept(asio::use_awaitable);
-      asio::co_spawn(self->io_, session(std::move(socket), self), asio::detached);
+      // a failed handshake: the session ends
     }
   }
 
   asio::io_context io_{1};
-  tcp::acceptor acceptor_;
+  stress_testing::detail::http_server http_;
+  std::uint16_t port_ = 0;
   std::optional<asio::ssl::context> tls_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> connections_{0};

@@ -12,30 +12,23 @@
       POST   /reset         200 {"removed": N}: removes every fault
       GET    /stats         200, the proxy's `proxy_stats` */
 
+#include <stress_testing/detail/http_server.hpp>
 #include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
-#include <exception>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,38 +54,23 @@ class control_state : public std::enable_shared_from_this<control_state> {
   using response_type = boost::beast::http::response<boost::beast::http::string_body>;
 
   control_state(boost::asio::any_io_executor ex, std::shared_ptr<proxy_state> target, control_server_options options)
-      : strand_(boost::asio::make_strand(ex)), proxy_(std::move(target)), acceptor_(strand_) {
+      : strand_(boost::asio::make_strand(ex)), proxy_(std::move(target)), http_(strand_, http_options(options)) {
     error_code ec;
-    auto const address = boost::asio::ip::make_address(options.listen_host, ec);
-    if (ec)
-      throw std::invalid_argument("control_server: listen_host: '" + options.listen_host +
-                                  "' is not an IP address");
-    if (!options.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
-      throw std::invalid_argument("control_server: listen_host: " + options.listen_host +
-                                  " is not a loopback address (set allow_non_loopback)");
-    tcp::endpoint const ep(address, options.listen_port);
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    acceptor_.bind(ep);
-    acceptor_.listen();
-    local_endpoint_ = acceptor_.local_endpoint();
+    local_endpoint_ = http_.listen(ec);
+    if (ec) throw boost::system::system_error(ec, "control_server: listen");
   }
 
   tcp::endpoint local_endpoint() const { return local_endpoint_; }
   const boost::asio::strand<boost::asio::any_io_executor>& strand() const noexcept { return strand_; }
 
-  void start() { boost::asio::co_spawn(strand_, accept_loop(shared_from_this()), swallow{}); }
-
-  void stop() {
-    boost::asio::post(strand_, [self = shared_from_this()] {
-      self->stopped_ = true;
-      error_code ignored;
-      self->acceptor_.close(ignored);
-      for (auto& [i, w] : self->sessions_)
-        if (auto s = w.lock()) s->close(ignored);
-      self->sessions_.clear();
+  void start() {
+    // A weak reference: the core keeps its session function, and this state owns the core.
+    http_.start([weak = weak_from_this()](std::shared_ptr<stress_testing::detail::http_connection> c) {
+      return session(weak.lock(), std::move(c));
     });
   }
+
+  void stop() { http_.stop(); }
 
   /// Answers one request (pure apart from the proxy calls; also usable without sockets).
   response_type handle(const request_type& req) {
@@ -135,9 +113,24 @@ class control_state : public std::enable_shared_from_this<control_state> {
   }
 
  private:
-  struct swallow {
-    void operator()(std::exception_ptr) const noexcept {}
-  };
+  /// The listen address checked (loopback unless allowed), the core's limits for a control API.
+  static stress_testing::detail::http_server_options http_options(const control_server_options& options) {
+    error_code ec;
+    auto const address = boost::asio::ip::make_address(options.listen_host, ec);
+    if (ec)
+      throw std::invalid_argument("control_server: listen_host: '" + options.listen_host +
+                                  "' is not an IP address");
+    if (!options.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
+      throw std::invalid_argument("control_server: listen_host: " + options.listen_host +
+                                  " is not a loopback address (set allow_non_loopback)");
+    stress_testing::detail::http_server_options o;
+    o.listen = tcp::endpoint(address, options.listen_port);
+    o.allow_non_loopback = options.allow_non_loopback;
+    o.max_connections = 256;
+    o.body_limit = 64 * 1024;
+    o.idle_timeout = std::chrono::seconds(60);
+    return o;
+  }
 
   response_type add(const request_type& req) {
     namespace bh = boost::beast::http;
@@ -186,48 +179,18 @@ class control_state : public std::enable_shared_from_this<control_state> {
     return res;
   }
 
-  static boost::asio::awaitable<void> accept_loop(std::shared_ptr<control_state> self) {
-    std::uint64_t index = 0;
-    for (;;) {
-      error_code ec;
-      auto socket = std::make_shared<tcp::socket>(
-          co_await self->acceptor_.async_accept(boost::asio::redirect_error(boost::asio::use_awaitable, ec)));
-      if (self->stopped_ || !self->acceptor_.is_open()) co_return;
-      if (ec) continue;
-      self->sessions_[index] = socket;
-      boost::asio::co_spawn(self->strand_, session(self, socket, index++), swallow{});
-    }
-  }
-
-  static boost::asio::awaitable<void> session(std::shared_ptr<control_state> self, std::shared_ptr<tcp::socket> socket,
-                                              std::uint64_t index) {
-    namespace bh = boost::beast::http;
-    using boost::asio::redirect_error;
-    using boost::asio::use_awaitable;
-    boost::beast::flat_buffer buffer;
-    for (;;) {
-      error_code ec;
-      bh::request_parser<bh::string_body> parser;
-      parser.body_limit(64 * 1024);
-      co_await bh::async_read(*socket, buffer, parser, redirect_error(use_awaitable, ec));
-      if (ec) break;
-      request_type req = parser.release();
-      response_type res = self->handle(req);
-      co_await bh::async_write(*socket, res, redirect_error(use_awaitable, ec));
-      if (ec || !res.keep_alive()) break;
-    }
-    error_code ignored;
-    socket->shutdown(tcp::socket::shutdown_send, ignored);
-    socket->close(ignored);
-    self->sessions_.erase(index);
+  static boost::asio::awaitable<void> session(std::shared_ptr<control_state> self,
+                                              std::shared_ptr<stress_testing::detail::http_connection> c) {
+    if (!self) co_return;  // the control server is gone
+    auto answer = [self](const request_type& req) { return self->handle(req); };
+    stress_testing::detail::sync_handler<tcp::socket, decltype(answer)> handler(c->socket(), std::move(answer));
+    co_await stress_testing::detail::serve_requests(c->socket(), *c, handler);
   }
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::shared_ptr<proxy_state> proxy_;
-  tcp::acceptor acceptor_;
+  stress_testing::detail::http_server http_;  // on strand_: requests are answered one at a time
   tcp::endpoint local_endpoint_;
-  bool stopped_ = false;
-  std::map<std::uint64_t, std::weak_ptr<tcp::socket>> sessions_;
 };
 
 }  // namespace detail

@@ -1,0 +1,487 @@
+// The service's HTTP/1.1 front on stress_testing's loopback server core (detail/http_server.hpp:
+// accept loop, limits, keep-alive, idle timeout, graceful stop): routes, bodies written by hand
+// into per-connection buffers, and one timer per scored request. Compiled once into the
+// stress_testing_fraud_service library.
+
+#include <fraud_service/server.hpp>
+
+#include <fraud_service/capacity.hpp>
+
+#include <stress_testing/config/problem.hpp>
+#include <stress_testing/detail/http_server.hpp>
+#include <stress_testing/detail/loopback.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace fraud_service {
+
+namespace detail {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+inline std::string_view reason(unsigned status) noexcept {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+inline void append_uint(std::string& s, std::uint64_t v) {
+  char buf[24];
+  auto const r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+
+/// `v` with exactly `precision` (0-6) decimals, rounded half away from zero. Hand-rolled: it is
+/// on every response, and std::to_chars(fixed, precision) costs several times more.
+inline void append_fixed(std::string& s, double v, int precision) {
+  constexpr std::array<double, 7> scale{1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  precision = std::clamp(precision, 0, 6);
+  if (!std::isfinite(v) || std::abs(v) >= 1e12) {
+    char buf[64];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, precision);
+    s.append(buf, r.ptr);
+    return;
+  }
+  auto const p = static_cast<std::size_t>(precision);
+  auto const digits = static_cast<std::uint64_t>(std::llround(std::abs(v) * scale[p]));
+  auto const unit = static_cast<std::uint64_t>(scale[p]);
+  if (v < 0 && digits != 0) s += '-';
+  append_uint(s, digits / unit);
+  if (p == 0) return;
+  char frac[6];
+  auto f = digits % unit;
+  for (std::size_t i = p; i-- > 0; f /= 10) frac[i] = static_cast<char>('0' + f % 10);
+  s += '.';
+  s.append(frac, p);
+}
+
+/// A JSON string literal of a message we wrote (escapes quotes and backslashes; controls are not expected).
+inline void append_json_string(std::string& s, std::string_view v) {
+  s += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') s += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    s += c;
+  }
+  s += '"';
+}
+
+/** Shared by the server object and every connection's handler. Connection state is confined to
+    each connection's strand; the scoring core (orchestrator, capacity, counters) is behind
+    `mutex` so that any number of threads can run the io_context. */
+struct state {
+  explicit state(service_options o)
+      : options(std::move(o)), too_large(make_too_large(options.body_limit)), core(options),
+        capacity(options.max_concurrency, options.max_queue) {
+    capacity_tps = compute_capacity();
+  }
+
+  static std::string make_too_large(std::size_t body_limit);
+
+  double compute_capacity() const {
+    double const ms = mean_processing_ms(options.agents, core.faults(), options.orchestrator_ms);
+    return ms > 0 ? static_cast<double>(options.max_concurrency) * 1000.0 / ms
+                  : std::numeric_limits<double>::infinity();
+  }
+
+  /// Admits a scored request arriving at `now`: evaluates it and returns when its response is
+  /// due, with its queue wait; empty when the waiting room is full (503).
+  std::optional<capacity_model::time_point> admit(const transaction& tx, evaluation& ev,
+                                                  capacity_model::time_point now, double& queue_ms) {
+    std::lock_guard lock(mutex);
+    if (capacity.full(now)) return std::nullopt;
+    core.evaluate(tx, ev);
+    auto const processing = std::chrono::duration_cast<capacity_model::clock::duration>(
+        std::chrono::duration<double, std::milli>(ev.processing_ms));
+    auto const start = capacity.admit(now, processing);
+    queue_ms = std::chrono::duration<double, std::milli>(start - now).count();
+    return start + processing;
+  }
+
+  void record_response(unsigned status) {
+    std::lock_guard lock(mutex);
+    ++responses[status];
+  }
+
+  service_options const options;
+  std::string const too_large;  // the whole 413 response, made once
+  std::atomic<bool> started{false};
+
+  mutable std::mutex mutex;  // guards the members below
+  orchestrator core;
+  capacity_model capacity;
+  std::map<unsigned, std::uint64_t> responses;
+  double capacity_tps = 0;
+  service_fault fault;
+  std::uint64_t fault_arrivals = 0;
+
+  /// The service fault's decision for the next scoring request: the status to fail it with (0:
+  /// serve it), and the latency to add when served.
+  std::pair<unsigned, double> fault_decision() {
+    std::lock_guard lock(mutex);
+    if (fault == service_fault{}) return {0u, 0.0};
+    std::uint64_t const n = fault_arrivals++;
+    double const u = static_cast<double>(detail::mix64(options.seed ^ 0x5e1f'a017'0000'0000ULL ^ n) >> 11) * 0x1.0p-53;
+    if (u < fault.error_rate) return {fault.status, 0.0};
+    return {0u, fault.extra_latency_ms};
+  }
+};
+
+enum class path_route { score, health, not_found, score_wrong_method, health_wrong_method };
+
+inline path_route route_of(http::verb method, std::string_view target) noexcept {
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  if (target == "/v1/transactions/score") return method == http::verb::post ? path_route::score : path_route::score_wrong_method;
+  if (target == "/health") return method == http::verb::get ? path_route::health : path_route::health_wrong_method;
+  return path_route::not_found;
+}
+
+inline void error_body(std::string& body, std::string_view message) {
+  body.assign("{\"error\":");
+  append_json_string(body, message);
+  body += '}';
+}
+
+/** One connection's handler and its scratch, reused by every request on it (their capacity
+    stays): the request path allocates nothing once the strings have grown. */
+struct session {
+  session(std::shared_ptr<state> s, stress_testing::detail::http_connection& conn)
+      : st(std::move(s)), c(conn), timer(conn.get_executor()) {}
+
+  net::awaitable<bool> operator()(stress_testing::detail::http_request& req, bool keep_alive);
+
+  std::string_view too_large_response() {
+    st->record_response(413);
+    return st->too_large;
+  }
+
+  std::shared_ptr<state> st;
+  stress_testing::detail::http_connection& c;
+  net::steady_timer timer;  // the one timer each scored request waits on
+  transaction tx;
+  evaluation eval;
+  std::string error, body, extra_headers, head;
+};
+
+/// The 200 body and its Server-Timing header, into `c.body` and `c.extra_headers`.
+inline void score_body(const state& st, session& c, double queue_ms) {
+  auto& b = c.body;
+  auto& h = c.extra_headers;
+  auto const& ev = c.eval;
+  auto const& agents = st.options.agents;
+  b.assign("{\"transaction_id\":\"");
+  b += c.tx.transaction_id;
+  b += "\",\"decision\":\"";
+  b += decision_names[static_cast<std::size_t>(ev.decision)];
+  b += "\",\"fraud_score\":";
+  if (ev.fraud_score) append_fixed(b, *ev.fraud_score, 4);
+  else b += "null";
+  b += ",\"agents\":{";
+  h.assign("Server-Timing: queue;dur=");
+  append_fixed(h, queue_ms, 3);
+  for (std::size_t i = 0; i < ev.agent_count; ++i) {
+    auto const& r = ev.agents[i];
+    if (i) b += ',';
+    b += '"';
+    b += agents[i].name;
+    b += "\":{\"score\":";
+    if (r.status == agent_status::ok) append_fixed(b, r.score, 4);
+    else b += "null";
+    b += ",\"ms\":";
+    append_fixed(b, r.ms, 3);
+    b += ",\"status\":\"";
+    b += agent_status_names[static_cast<std::size_t>(r.status)];
+    b += "\"}";
+    h += ", ";
+    h += agents[i].name;
+    h += ";dur=";
+    append_fixed(h, r.ms, 3);
+  }
+  b += "},\"degraded\":[";
+  bool first = true;
+  for (std::size_t i = 0; i < ev.agent_count; ++i) {
+    if (ev.agents[i].status == agent_status::ok) continue;
+    if (!first) b += ',';
+    first = false;
+    b += '"';
+    b += agents[i].name;
+    b += '"';
+  }
+  b += "]}";
+  h += ", orchestrator;dur=";
+  append_fixed(h, st.options.orchestrator_ms, 3);
+  h += "\r\n";
+}
+
+inline void health_body(state& st, std::string& b) {
+  auto const now = capacity_model::clock::now();
+  std::lock_guard lock(st.mutex);
+  auto const faults = st.core.faults();
+  bool const any_down = std::any_of(faults.begin(), faults.end(), [](const agent_fault& f) { return f.down; });
+  b.assign("{\"status\":\"");
+  b += any_down ? "degraded" : "ok";
+  b += "\",\"agents\":{";
+  for (std::size_t i = 0; i < st.options.agents.size(); ++i) {
+    auto const& a = st.options.agents[i];
+    auto const& f = faults[i];
+    if (i) b += ',';
+    b += '"';
+    b += a.name;
+    b += "\":{\"state\":\"";
+    b += f.down ? "down" : (f == agent_fault{} ? "up" : "faulty");
+    b += "\",\"weight\":";
+    append_fixed(b, a.weight, 3);
+    b += ",\"median_ms\":";
+    append_fixed(b, a.median_ms, 3);
+    b += ",\"p99_ms\":";
+    append_fixed(b, a.p99_ms, 3);
+    b += ",\"budget_ms\":";
+    append_fixed(b, a.budget_ms, 3);
+    b += ",\"error_rate\":";
+    append_fixed(b, 1 - (1 - a.error_rate) * (1 - f.error_rate), 4);
+    b += ",\"extra_latency_ms\":";
+    append_fixed(b, f.extra_latency_ms, 3);
+    b += '}';
+  }
+  b += "},\"max_concurrency\":";
+  append_uint(b, st.options.max_concurrency);
+  b += ",\"max_queue\":";
+  append_uint(b, st.options.max_queue);
+  b += ",\"in_processing\":";
+  append_uint(b, st.capacity.in_processing(now));
+  b += ",\"queued\":";
+  append_uint(b, st.capacity.queued(now));
+  b += ",\"nominal_capacity_tps\":";
+  if (std::isfinite(st.capacity_tps)) append_fixed(b, st.capacity_tps, 1);
+  else b += "null";  // instant agents and no orchestrator overhead: no bound
+  b += '}';
+}
+
+/// Status line, headers and body into `c.head` (the whole response; one write).
+inline void assemble(session& c, unsigned status, bool keep_alive, bool http10) {
+  auto& o = c.head;
+  o.assign("HTTP/1.1 ");
+  append_uint(o, status);
+  o += ' ';
+  o += reason(status);
+  o += "\r\nServer: fraud-service\r\nContent-Type: application/json\r\nContent-Length: ";
+  append_uint(o, c.body.size());
+  o += "\r\n";
+  o += c.extra_headers;
+  if (!keep_alive) o += "Connection: close\r\n";
+  else if (http10) o += "Connection: keep-alive\r\n";
+  o += "\r\n";
+  o += c.body;
+}
+
+/// The 413 response (the same for every request: made once).
+std::string state::make_too_large(std::size_t body_limit) {
+  std::string body, out;
+  error_body(body, "body: larger than " + std::to_string(body_limit) + " bytes");
+  out = "HTTP/1.1 413 Payload Too Large\r\nServer: fraud-service\r\nContent-Type: application/json\r\nContent-Length: ";
+  append_uint(out, body.size());
+  out += "\r\nConnection: close\r\n\r\n";
+  out += body;
+  return out;
+}
+
+/** One request: route it, score it (waiting on the connection's timer until its queue wait and
+    processing time have passed), and write the whole response in one write. */
+net::awaitable<bool> session::operator()(stress_testing::detail::http_request& req, bool keep_alive) {
+  beast::error_code ec;
+  extra_headers.clear();
+  unsigned status = 200;
+  switch (route_of(req.method(), req.target())) {
+    case path_route::score: {
+      if (!parse_transaction(req.body(), tx, error)) {
+        status = 400;
+        error_body(body, error);
+        break;
+      }
+      auto const [fault_status, fault_latency_ms] = st->fault_decision();
+      if (fault_status != 0) {
+        status = fault_status;
+        error_body(body, "injected service fault");
+        if (status == 429 || status == 503) extra_headers = "Retry-After: 1\r\n";
+        break;
+      }
+      double queue_ms = 0;
+      auto const due = st->admit(tx, eval, capacity_model::clock::now(), queue_ms);
+      if (!due) {
+        status = 503;
+        error_body(body, "at capacity: the queue is full");
+        extra_headers = "Retry-After: 1\r\n";
+        break;
+      }
+      timer.expires_at(*due + std::chrono::duration_cast<capacity_model::clock::duration>(
+                                  std::chrono::duration<double, std::milli>(fault_latency_ms)));
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      score_body(*st, *this, queue_ms);
+      break;
+    }
+    case path_route::health: health_body(*st, body); break;
+    case path_route::not_found:
+      status = 404;
+      error_body(body, "no such path (POST /v1/transactions/score, GET /health)");
+      break;
+    case path_route::score_wrong_method:
+      status = 405;
+      error_body(body, "method not allowed: use POST");
+      extra_headers = "Allow: POST\r\n";
+      break;
+    case path_route::health_wrong_method:
+      status = 405;
+      error_body(body, "method not allowed: use GET");
+      extra_headers = "Allow: GET\r\n";
+      break;
+  }
+  // Asked again after the wait: a stop() meanwhile answers this one with Connection: close.
+  keep_alive = keep_alive && !c.stopping();
+  assemble(*this, status, keep_alive, req.version() < 11);
+  st->record_response(status);
+  co_await net::async_write(c.socket(), net::buffer(head), net::redirect_error(net::use_awaitable, ec));
+  co_return !ec && keep_alive;
+}
+
+inline net::awaitable<void> serve_connection(std::shared_ptr<state> st,
+                                             std::shared_ptr<stress_testing::detail::http_connection> conn) {
+  session s(std::move(st), *conn);
+  co_await stress_testing::detail::serve_requests(conn->socket(), *conn, s);
+}
+
+}  // namespace detail
+
+namespace {
+stress_testing::detail::http_server_options http_options(const service_options& o) {
+  stress_testing::detail::http_server_options h;
+  h.listen = o.listen;
+  h.allow_non_loopback = o.allow_non_loopback;
+  h.max_connections = o.max_connections;
+  h.header_limit = 16 * 1024;
+  h.body_limit = o.body_limit;
+  h.idle_timeout = o.idle_timeout;
+  return h;
+}
+
+std::shared_ptr<detail::state> make_state(service_options options) {
+  auto problems = options.validate();
+  if (!problems.empty()) throw stress_testing::config_error("fraud_service::service_options", std::move(problems));
+  return std::make_shared<detail::state>(std::move(options));
+}
+}  // namespace
+
+server::server(executor_type ex, service_options options)
+    : state_(make_state(std::move(options))),
+      http_(std::make_unique<stress_testing::detail::http_server>(std::move(ex), http_options(state_->options))) {}
+
+server::~server() { stop(); }
+
+server::executor_type server::get_executor() const noexcept { return http_->get_executor(); }
+const service_options& server::options() const noexcept { return state_->options; }
+
+boost::asio::ip::tcp::endpoint server::start(boost::system::error_code& ec) {
+  auto& st = *state_;
+  ec.clear();
+  if (http_->stopping()) {
+    ec = error::stopped;
+    return {};
+  }
+  if (st.started.load()) {
+    ec = error::already_started;
+    return {};
+  }
+  // Checked here too, for this service's own error code; the core refuses it as well.
+  if (!st.options.allow_non_loopback && !stress_testing::detail::is_loopback_address(st.options.listen.address())) {
+    ec = error::non_loopback_listen;
+    return {};
+  }
+  auto const bound = http_->listen(ec);
+  if (ec) return {};
+  st.started.store(true);
+  http_->start([shared = state_](std::shared_ptr<stress_testing::detail::http_connection> c) {
+    return detail::serve_connection(shared, std::move(c));
+  });
+  return bound;
+}
+
+boost::asio::ip::tcp::endpoint server::start() {
+  boost::system::error_code ec;
+  auto ep = start(ec);
+  if (ec) throw boost::system::system_error(ec, "fraud_service::server::start");
+  return ep;
+}
+
+void server::stop() { http_->stop(); }
+
+service_stats server::stats() const {
+  auto& st = *state_;
+  service_stats s;
+  auto const now = capacity_model::clock::now();
+  {
+    std::lock_guard lock(st.mutex);
+    s.responses = st.responses;
+    auto const& d = st.core.decisions();
+    s.approved = d[0];
+    s.reviewed = d[1];
+    s.declined = d[2];
+    s.in_processing = st.capacity.in_processing(now);
+    s.queued = st.capacity.queued(now);
+    s.peak_queue = st.capacity.peak_queue();
+    s.agents = st.core.stats();
+  }
+  s.connections = http_->connections();
+  return s;
+}
+
+bool server::set_agent_fault(std::string_view agent, const agent_fault& fault) {
+  auto& st = *state_;
+  std::lock_guard lock(st.mutex);
+  if (!st.core.set_fault(agent, fault)) return false;
+  st.capacity_tps = st.compute_capacity();
+  return true;
+}
+
+void server::set_service_fault(const service_fault& fault) {
+  auto& st = *state_;
+  std::lock_guard lock(st.mutex);
+  st.fault = fault;
+}
+
+double server::nominal_capacity_tps() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->capacity_tps;
+}
+
+}  // namespace fraud_service
