@@ -121,6 +121,16 @@ constexpr std::optional<Enum> enum_from_string(std::string_view s) noexcept
   return std::nullopt;
 }
 
+/// Every value of an enum, in order (`all_values<failure_type>()`: the seed's eleven failures).
+template <class Enum>
+constexpr auto all_values() noexcept
+  requires requires { enum_traits<Enum>::names; }
+{
+  std::array<Enum, enum_traits<Enum>::names.size()> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<Enum>(i);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration models
 

@@ -4,7 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include <array>
 #include <span>
 #include <string>
 #include <variant>
@@ -15,12 +14,6 @@ namespace proxy_site_test {
 namespace fault = stress_testing::fault;
 using stress_testing::failure_type;
 
-constexpr std::array all_types{failure_type::lambda_crash,      failure_type::lambda_cold_start,
-                               failure_type::dynamodb_throttle, failure_type::network_latency,
-                               failure_type::network_partition, failure_type::bedrock_rate_limit,
-                               failure_type::kinesis_lag,       failure_type::agent_timeout,
-                               failure_type::agent_failure,     failure_type::memory_pressure,
-                               failure_type::cascading_failure};
 
 }  // namespace proxy_site_test
 
@@ -28,7 +21,7 @@ using namespace proxy_site_test;
 
 TEST_SUITE("fault") {
   TEST_CASE("proxy site: every failure type's effects as proxy faults, against the table") {
-    for (auto t : all_types) {
+    for (auto t : stress_testing::all_values<failure_type>()) {
       CAPTURE(stress_testing::to_string(t));
       stress_testing::failure_scenario f;
       f.failure_type = t;

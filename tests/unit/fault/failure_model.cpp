@@ -7,7 +7,6 @@
 
 #include <doctest/doctest.h>
 
-#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -18,12 +17,6 @@ namespace failure_model_test {
 namespace fault = stress_testing::fault;
 using stress_testing::failure_type;
 
-constexpr std::array all_types{failure_type::lambda_crash,      failure_type::lambda_cold_start,
-                               failure_type::dynamodb_throttle, failure_type::network_latency,
-                               failure_type::network_partition, failure_type::bedrock_rate_limit,
-                               failure_type::kinesis_lag,       failure_type::agent_timeout,
-                               failure_type::agent_failure,     failure_type::memory_pressure,
-                               failure_type::cascading_failure};
 
 stress_testing::failure_scenario failure(failure_type t, double severity, double start = 10, double duration = 6) {
   stress_testing::failure_scenario f;
@@ -114,7 +107,7 @@ TEST_SUITE("fault") {
 
   TEST_CASE("every site against the table, for every failure type") {
     for (double s : {0.3, 1.0}) {
-      for (auto t : all_types) {
+      for (auto t : stress_testing::all_values<failure_type>()) {
         CAPTURE(stress_testing::to_string(t));
         CAPTURE(s);
         auto const f = failure(t, s);
