@@ -14,6 +14,7 @@
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/control_server.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
+#include <stress_testing/fault/proxy/json.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

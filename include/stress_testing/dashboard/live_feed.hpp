@@ -15,7 +15,7 @@
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/analysis.hpp>
-#include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/run/progress.hpp>
 #include <stress_testing/timestamp.hpp>
 
 #include <nlohmann/json.hpp>

@@ -10,7 +10,7 @@
 
 #include <stress_testing/fault/failure_model.hpp>
 #include <stress_testing/outcome.hpp>
-#include <stress_testing/profile/detail/splitmix64.hpp>
+#include <stress_testing/detail/splitmix64.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <algorithm>
@@ -310,8 +310,8 @@ class fault_plan {
   }
 
   double draw(std::uint64_t fault, std::uint64_t sequence) const noexcept {
-    return profile::detail::to_unit(
-        profile::detail::counter_hash(profile::detail::counter_hash(options_.seed, fault), sequence));
+    return stress_testing::detail::to_unit(
+        stress_testing::detail::counter_hash(stress_testing::detail::counter_hash(options_.seed, fault), sequence));
   }
 
   fault_plan_options options_;

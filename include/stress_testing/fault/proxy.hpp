@@ -7,8 +7,9 @@
     over HTTP and `examples/stress_run` runs it stand-alone. See docs/fault_proxy.md. */
 
 #include <stress_testing/detail/loopback.hpp>
+#include <stress_testing/detail/splitmix64.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
-#include <stress_testing/profile/detail/splitmix64.hpp>
+#include <stress_testing/fault/proxy/stats.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -91,23 +92,6 @@ struct proxy_options {
   }
 };
 
-/** A snapshot of a proxy's counters (`proxy::stats()`, any thread). */
-struct proxy_stats {
-  std::uint64_t connections_accepted = 0;  ///< accepted and served (refused ones not included)
-  std::uint64_t connections_active = 0;
-  std::uint64_t connections_refused = 0;   ///< closed at once because of `max_connections`
-  std::uint64_t bytes_upstream = 0;        ///< client → server bytes written to the server
-  std::uint64_t bytes_downstream = 0;      ///< server → client bytes written to the client
-  std::uint64_t http_requests = 0;         ///< HTTP mode: complete requests read from clients
-  std::uint64_t http_answered_by_proxy = 0;  ///< of which the proxy answered itself (faults, 413, 502)
-  std::uint64_t buffered_bytes = 0;        ///< bytes held now, all connections
-  /// The most bytes one direction of one connection ever held (TCP mode: <= `buffer_size`).
-  std::uint64_t max_direction_buffered_bytes = 0;
-  /// Per fault name: connections it was applied to (network faults, after toxicity), or
-  /// requests it answered or delayed (HTTP faults).
-  std::map<std::string, std::uint64_t> faults_applied;
-};
-
 namespace detail {
 
 using proxy_clock = std::chrono::steady_clock;
@@ -166,13 +150,13 @@ struct proxy_connection {
   pipe up;    // client → server
   pipe down;  // server → client
   std::uint64_t index;
-  profile::detail::splitmix64_engine rng;
+  stress_testing::detail::splitmix64_engine rng;
   std::vector<std::shared_ptr<fault_instance>> faults;
   bool closed = false;
   std::uint64_t http_buffered = 0;
 
   pipe& of(stream_direction d) noexcept { return d == stream_direction::upstream ? up : down; }
-  double uniform() noexcept { return profile::detail::to_unit(rng()); }
+  double uniform() noexcept { return stress_testing::detail::to_unit(rng()); }
 };
 
 /** The proxy's state, shared by its coroutines (each holds a `shared_ptr`), so that destroying
@@ -338,8 +322,8 @@ class proxy_state : public std::enable_shared_from_this<proxy_state> {
   void apply(const conn_ptr& c, const std::shared_ptr<fault_entry>& e) {
     for (auto const& f : c->faults)
       if (f->entry->spec.name == e->spec.name) return;
-    double const u = profile::detail::to_unit(
-        profile::detail::counter_hash(options_.seed ^ name_hash(e->spec.name), c->index));
+    double const u = stress_testing::detail::to_unit(
+        stress_testing::detail::counter_hash(options_.seed ^ name_hash(e->spec.name), c->index));
     if (!(u < e->spec.toxicity)) return;
     auto inst = std::make_shared<fault_instance>();
     inst->entry = e;
@@ -423,7 +407,7 @@ class proxy_state : public std::enable_shared_from_this<proxy_state> {
       ++self->active_;
       std::uint64_t const index = self->next_index_++;
       auto c = std::make_shared<proxy_connection>(self->strand_, std::move(socket), index,
-                                                  profile::detail::counter_hash(self->options_.seed, index));
+                                                  stress_testing::detail::counter_hash(self->options_.seed, index));
       self->connections_[index] = c;
       std::vector<std::shared_ptr<fault_entry>> entries;
       {
@@ -635,7 +619,7 @@ class proxy_state : public std::enable_shared_from_this<proxy_state> {
       std::optional<response_type> res;
       if (auto* s = std::get_if<http_status_fault>(&spec.attributes)) {
         double const u =
-            profile::detail::to_unit(profile::detail::counter_hash(options_.seed ^ name_hash(spec.name), index));
+            stress_testing::detail::to_unit(stress_testing::detail::counter_hash(options_.seed ^ name_hash(spec.name), index));
         if (!(u < s->fraction)) continue;
         res.emplace(static_cast<boost::beast::http::status>(s->status), req.version());
         if (s->retry_after_seconds) res->set(boost::beast::http::field::retry_after, std::to_string(*s->retry_after_seconds));
@@ -893,20 +877,6 @@ class proxy {
   friend class control_server;  // shares the state, so that it may outlive this object
   std::shared_ptr<detail::proxy_state> state_;
 };
-
-/// `proxy_stats` as JSON (the control API's `GET /stats`).
-inline nlohmann::json to_json(const proxy_stats& s) {
-  return nlohmann::json{{"connections_accepted", s.connections_accepted},
-                        {"connections_active", s.connections_active},
-                        {"connections_refused", s.connections_refused},
-                        {"bytes_upstream", s.bytes_upstream},
-                        {"bytes_downstream", s.bytes_downstream},
-                        {"http_requests", s.http_requests},
-                        {"http_answered_by_proxy", s.http_answered_by_proxy},
-                        {"buffered_bytes", s.buffered_bytes},
-                        {"max_direction_buffered_bytes", s.max_direction_buffered_bytes},
-                        {"faults_applied", s.faults_applied}};
-}
 
 }  // namespace stress_testing::fault
 

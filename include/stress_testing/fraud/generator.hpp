@@ -24,8 +24,8 @@
 
     Pure layer: std only. Generation does not allocate. */
 
+#include <stress_testing/detail/splitmix64.hpp>
 #include <stress_testing/fraud/transaction.hpp>
-#include <stress_testing/profile/detail/splitmix64.hpp>
 
 #include <algorithm>
 #include <array>
@@ -193,7 +193,7 @@ constexpr std::uint32_t between(std::uint64_t x, std::uint32_t lo, std::uint32_t
   return lo + bounded(x, hi - lo + 1);
 }
 
-constexpr double unit(std::uint64_t x) noexcept { return profile::detail::to_unit(x); }
+constexpr double unit(std::uint64_t x) noexcept { return stress_testing::detail::to_unit(x); }
 
 /// Approximately standard normal: Irwin-Hall sum of four 16-bit uniforms, rescaled
 /// (bounded at +-3.46, which keeps amounts plausible).
@@ -222,7 +222,7 @@ class transaction_generator {
   /// Throws std::invalid_argument with `options.problem()` when the options are invalid.
   explicit transaction_generator(generator_options options) : options_(options) {
     if (auto const* p = options_.problem()) throw std::invalid_argument(p);
-    auto const key = [this](std::uint64_t i) { return profile::detail::counter_hash(options_.seed, i); };
+    auto const key = [this](std::uint64_t i) { return stress_testing::detail::counter_hash(options_.seed, i); };
     group_key_ = key(0);
     block_key_ = key(1);
     tx_key_ = key(2);
@@ -262,10 +262,10 @@ class transaction_generator {
 
     std::uint64_t const block = sequence / block_length;
     auto const pos = static_cast<std::uint32_t>(sequence % block_length);
-    profile::detail::splitmix64_engine rng(profile::detail::counter_hash(tx_key_, sequence));
+    stress_testing::detail::splitmix64_engine rng(stress_testing::detail::counter_hash(tx_key_, sequence));
 
     if (is_fraud_block(block)) {
-      profile::detail::splitmix64_engine block_rng(profile::detail::counter_hash(block_key_, block));
+      stress_testing::detail::splitmix64_engine block_rng(stress_testing::detail::counter_hash(block_key_, block));
       auto const plan = plan_block(block_rng);
       if (pos >= plan.start && pos < plan.start + plan.prefix) {
         make_geo_prefix(tx, plan, rng);
@@ -289,7 +289,7 @@ class transaction_generator {
   }
 
  private:
-  using engine = profile::detail::splitmix64_engine;
+  using engine = stress_testing::detail::splitmix64_engine;
 
   struct card_profile {
     std::size_t country;
@@ -313,7 +313,7 @@ class transaction_generator {
   bool is_fraud_block(std::uint64_t block) const noexcept {
     std::uint64_t const group = block / detail::group_blocks;
     auto const k = block % detail::group_blocks;
-    std::uint64_t const h = profile::detail::counter_hash(group_key_, group);
+    std::uint64_t const h = stress_testing::detail::counter_hash(group_key_, group);
     // Fraud blocks in this group: floor(q*16 + u), so its expectation is exactly q*16.
     auto const count = static_cast<std::uint64_t>(
         fraud_block_share_ * static_cast<double>(detail::group_blocks) + detail::unit(h));
@@ -357,7 +357,7 @@ class transaction_generator {
   }
 
   card_profile card_of(std::uint32_t card) const noexcept {
-    engine rng(profile::detail::counter_hash(card_key_, card));
+    engine rng(stress_testing::detail::counter_hash(card_key_, card));
     card_profile c{};
     auto const r = detail::bounded(rng(), 100);
     unsigned acc = 0;
@@ -440,9 +440,9 @@ class transaction_generator {
   /// Card present or ATM: at the merchant's shop, on its terminal.
   void at_merchant(transaction& tx, std::size_t where, std::uint64_t x) const noexcept {
     tx.merchant = merchant_for(where, tx.merchant_category, x);
-    std::uint64_t const m = profile::detail::counter_hash(merchant_key_, tx.merchant);
+    std::uint64_t const m = stress_testing::detail::counter_hash(merchant_key_, tx.merchant);
     place_in_country(where, m, tx.lat_e4, tx.lon_e4);
-    tx.device = static_cast<std::uint32_t>(profile::detail::mix64(m));
+    tx.device = static_cast<std::uint32_t>(stress_testing::detail::mix64(m));
   }
 
   void make_legit(transaction& tx, engine& rng) const noexcept {

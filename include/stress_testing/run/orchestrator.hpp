@@ -22,6 +22,7 @@
 #include <stress_testing/profile/any_profile.hpp>
 #include <stress_testing/profile/from_model.hpp>
 #include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/progress.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/target/target_report.hpp>
 
@@ -59,19 +60,6 @@
 namespace stress_testing::run {
 
 namespace asio = boost::asio;
-
-/// What the progress callback receives once per interval (and once for the final, partial one).
-struct interval_progress {
-  const interval_record& interval;
-  /// The interval's merged snapshot, histograms included (valid during the call only).
-  const metrics::snapshot& snapshot;
-  /// Every criterion judged on this interval alone (run-level metrics are `no_data` here).
-  const std::vector<criterion_result>& criteria;
-  test_status status;
-  double elapsed_seconds;   ///< end of the interval, since the first intended instant
-  double duration_seconds;  ///< the scenario's planned duration
-  double planned_tps;       ///< the profile's mean rate over the interval (what the schedule intends)
-};
 
 /// How to run a scenario.
 struct run_options {

@@ -6,7 +6,7 @@
     histograms (DESIGN.md §5). `report/results_json.hpp` writes it as one versioned document. */
 
 #include <stress_testing/criteria.hpp>
-#include <stress_testing/load/open_loop.hpp>
+#include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/models.hpp>

@@ -8,6 +8,7 @@
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/control_server.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
+#include <stress_testing/fault/proxy/json.hpp>
 #include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/as_tuple.hpp>

@@ -16,6 +16,7 @@
 #include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
+#include <stress_testing/fault/proxy/json.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

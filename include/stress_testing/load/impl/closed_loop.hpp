@@ -1,0 +1,321 @@
+#ifndef STRESS_TESTING_LOAD_IMPL_CLOSED_LOOP_HPP
+#define STRESS_TESTING_LOAD_IMPL_CLOSED_LOOP_HPP
+
+// The closed-model engine behind `async_run_closed_loop` (declared and documented in
+// load/closed_loop.hpp, which includes this file last): virtual users, their cadence and the
+// coordinated-omission backfill. The stop protocol and the run's completion are
+// load/detail/run_state.hpp's.
+
+#include <stress_testing/load/closed_loop.hpp>  // the options; a no-op when included from there
+#include <stress_testing/load/detail/request_slots.hpp>
+#include <stress_testing/load/detail/run_state.hpp>
+#include <stress_testing/metrics/interval_recorder.hpp>
+#include <stress_testing/outcome.hpp>
+#include <stress_testing/profile/closed_model.hpp>
+#include <stress_testing/target/request_context.hpp>
+#include <stress_testing/target/request_result.hpp>
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/errc.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <utility>
+
+namespace stress_testing::load {
+namespace detail {
+
+template <class State>
+struct user_request_handler {
+  std::shared_ptr<State> state;
+  std::size_t user;
+  std::uint64_t generation;
+  void operator()(boost::system::error_code ec, target::request_result result) {
+    state->complete(user, generation, ec, result);
+  }
+};
+
+template <class State>
+struct user_timer_handler {
+  std::shared_ptr<State> state;
+  std::size_t user;
+  std::uint64_t generation;
+  void operator()(boost::system::error_code ec) { state->on_user_timer(user, generation, ec); }
+};
+
+/** One closed-model run: the virtual users, each with one timer (its send instant, then its
+    request's timeout) and at most one request in flight. */
+template <class Target>
+class closed_loop_state : public run_state<closed_loop_state<Target>, typename Target::executor_type> {
+  using base = run_state<closed_loop_state<Target>, typename Target::executor_type>;
+
+ public:
+  using typename base::phase;
+  using typename base::timer_type;
+  using executor_type = typename base::executor_type;
+
+  closed_loop_state(Target& target, const profile::closed_model& model, std::chrono::nanoseconds duration,
+                    metrics::interval_recorder& recorder, clock::time_point start,
+                    const closed_loop_options& options)
+      : base(target.get_executor(), recorder, start, options.generator),
+        target_(target),
+        end_(saturating_add(start, duration)),
+        options_(options),
+        interval_(std::chrono::duration_cast<clock::duration>(model.expected_interval(options.nominal_response_time))),
+        nominal_(std::chrono::duration_cast<clock::duration>(options.nominal_response_time)) {
+    for (std::size_t u = 0; u < model.users(); ++u) users_.emplace_back(this->executor_, model.make_user(u));
+  }
+
+  // ---- driver steps ----------------------------------------------------------------------
+
+  void start_users() {
+    for (std::size_t u = 0; u < users_.size(); ++u) {
+      user& us = users_[u];
+      us.next_slot = start_ + std::chrono::duration_cast<clock::duration>(us.think.start_offset());
+      us.ready = us.next_slot;
+      schedule(u);
+    }
+  }
+
+  clock::time_point end() const noexcept { return end_; }
+
+  /// The duration ended or the run was stopped: no user sends again.
+  void stop_issuing() {
+    issuing_ = false;
+    for (auto& us : users_)
+      if (us.state == user_state::waiting) us.timer.cancel();
+  }
+
+  // ---- what run_state asks of an engine ------------------------------------------------------
+
+  bool has_unrecorded() const noexcept { return active_ != 0; }
+  // The issuing phase waits on the wake timer until the end of the duration.
+  void interrupt_issuing() { this->wake_timer().cancel(); }
+  void cancel_timers() {
+    for (auto& us : users_) us.timer.cancel();
+  }
+
+  void abandon_active() {
+    auto const now = clock::now();
+    for (auto& us : users_) {
+      if (us.state != user_state::in_flight || us.recorded) continue;
+      record_request(us, outcome::timeout, now, 0, 0);
+      ++summary_.timed_out_at_stop;
+      us.signal.emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+
+  // ---- handlers ------------------------------------------------------------------------
+
+  void on_user_timer(std::size_t u, std::uint64_t generation, boost::system::error_code ec) {
+    if (this->finished()) return;
+    user& us = users_[u];
+    if (generation != us.timer_generation) return;  // stale: re-armed since
+    if (us.state == user_state::waiting) {
+      if (issuing_) {
+        send(u);
+      } else {
+        us.state = user_state::done;
+      }
+    } else if (us.state == user_state::in_flight && !ec && !us.recorded) {
+      record_request(us, outcome::timeout, clock::now(), 0, 0);  // the request timed out
+      this->wake_if_settled();
+      us.signal.emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+
+  void complete(std::size_t u, std::uint64_t generation, boost::system::error_code ec,
+                const target::request_result& result) {
+    user& us = users_[u];
+    if (us.generation != generation) return;
+    ++us.generation;
+    this->count_returned();
+    if (this->finished()) return;
+    auto const now = clock::now();
+    ++us.timer_generation;
+    us.timer.cancel();
+    if (!us.recorded) record_request(us, classify(ec, result), now, result.bytes_in, result.bytes_out);
+    this->publish_in_flight();
+    // Think, then the next slot of the cadence: one nominal response and this pause after this
+    // request was sent. Anchored on the send, not on the slot, so that a response slightly
+    // slower than nominal delays the next request once instead of accumulating forever; and a
+    // random pause moves the cadence, not the measurement.
+    auto const think = std::chrono::duration_cast<clock::duration>(us.think.next_think_time());
+    us.ready = now + think;
+    us.next_slot = us.sent + nominal_ + think;
+    us.state = user_state::waiting;
+    schedule(u);
+    this->wake_if_settled();
+  }
+
+ private:
+  using base::start_;
+  using base::summary_;
+
+  enum class user_state : std::uint8_t { waiting, in_flight, done };
+
+  struct user {
+    user(const executor_type& ex, profile::closed_model::user t) : think(t), timer(ex) {}
+
+    profile::closed_model::user think;
+    timer_type timer;  // waits for the send instant, then for the request's timeout
+    boost::asio::cancellation_signal signal;
+    clock::time_point next_slot{};  // the cadence slot of the next request
+    clock::time_point ready{};      // previous completion + think
+    clock::time_point intended{};   // of the request in flight
+    clock::time_point sent{};
+    clock::time_point planned{};       // when the request was due to be sent
+    clock::time_point missed_first{};  // the slots this request stands for: missed_first + i × interval
+    std::uint64_t missed = 0;
+    std::uint64_t round = 0;             // requests sent by this user
+    std::uint64_t generation = 0;        // of the request in flight
+    std::uint64_t timer_generation = 0;  // of the timer's current wait
+    user_state state = user_state::waiting;
+    bool recorded = false;
+  };
+
+  // Arms the user's wait for its next send, or retires it.
+  void schedule(std::size_t u) {
+    user& us = users_[u];
+    if (!issuing_) {
+      us.state = user_state::done;
+      return;
+    }
+    auto const planned = interval_ > clock::duration::zero() ? std::max(us.next_slot, us.ready) : us.ready;
+    if (planned >= end_) {
+      us.state = user_state::done;
+      return;
+    }
+    us.planned = planned;
+    us.state = user_state::waiting;
+    us.timer.expires_at(planned);
+    us.timer.async_wait(user_timer_handler<closed_loop_state>{this->shared_from_this(), u, ++us.timer_generation});
+  }
+
+  void send(std::size_t u) {
+    user& us = users_[u];
+    auto const now = clock::now();
+    us.missed = 0;
+    if (interval_ > clock::duration::zero()) {
+      // The request takes the latest cadence slot due by now; the earlier due slots are the
+      // requests the user could not send on time, recorded with this request's completion.
+      auto const last = std::min(now, end_ - clock::duration(1));
+      us.intended = us.next_slot;
+      if (last > us.next_slot) {
+        auto const behind = static_cast<std::uint64_t>((last - us.next_slot) / interval_);
+        us.missed_first = us.next_slot;
+        us.missed = behind;
+        us.intended = us.next_slot + interval_ * static_cast<std::int64_t>(behind);
+      }
+    } else {
+      us.intended = now;  // no cadence: response time = completed − sent
+    }
+    us.sent = now;
+    us.recorded = false;
+    us.state = user_state::in_flight;
+    summary_.intended += 1 + us.missed;
+    ++active_;
+    // The generator's own lateness (against the planned send instant), not the user's lag
+    // behind its cadence, which the target causes.
+    this->count_sent(now - us.planned, std::chrono::duration_cast<clock::duration>(options_.generator.late_threshold));
+    us.timer.expires_at(saturating_add(now, options_.request_timeout));
+    us.timer.async_wait(user_timer_handler<closed_loop_state>{this->shared_from_this(), u, ++us.timer_generation});
+    us.signal.slot().clear();
+    std::uint64_t const sequence = us.round++ * users_.size() + u;
+    std::uint64_t const generation = us.generation;
+    try {
+      target::request_context const context{sequence, us.intended};
+      target::scoped_request_context const scope(context);  // time-deciding targets read it
+      target_.async_request(sequence,
+                            boost::asio::bind_cancellation_slot(
+                                us.signal.slot(),
+                                user_request_handler<closed_loop_state>{this->shared_from_this(), u, generation}));
+    } catch (...) {
+      // Not inline: a target that always throws must not recurse through schedule → send.
+      boost::asio::post(this->executor_,
+                        boost::asio::append(user_request_handler<closed_loop_state>{this->shared_from_this(), u,
+                                                                                    generation},
+                                            make_error_code(boost::system::errc::io_error),
+                                            target::request_result::failure(outcome::io_error)));
+    }
+  }
+
+  // Records the request's outcome, and the same outcome for every slot it stands for.
+  void record_request(user& us, outcome o, clock::time_point now, std::uint64_t bytes_in,
+                      std::uint64_t bytes_out) noexcept {
+    us.recorded = true;
+    --active_;
+    this->record_outcome(o, us.intended, us.sent, now, bytes_in, bytes_out);
+    for (std::uint64_t i = 0; i < us.missed; ++i) {
+      auto const slot = us.missed_first + interval_ * static_cast<std::int64_t>(i);
+      this->record_outcome(o, slot, us.sent, now, 0, 0);
+    }
+    summary_.backfilled += us.missed;
+    us.missed = 0;
+  }
+
+  Target& target_;
+  clock::time_point end_;
+  closed_loop_options options_;
+  clock::duration interval_;  // expected interval (0: no cadence)
+  clock::duration nominal_;
+  std::deque<user> users_;
+  std::size_t active_ = 0;  // in flight, outcome not recorded
+  bool issuing_ = true;
+};
+
+// The closed model's issuing phase: the users run on their own timers until the end of the
+// duration or a stop; this only waits for that moment and then retires them.
+template <class State>
+boost::asio::awaitable<void> run_users(std::shared_ptr<State> s) {
+  boost::system::error_code ec;
+  s->start_users();
+  while (!s->stop_requested() && clock::now() < s->end()) {
+    s->wake_timer().expires_at(s->end());
+    co_await s->wake_timer().async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  s->stop_issuing();
+}
+
+struct initiate_closed_loop {
+  template <class Handler, class Target>
+  void operator()(Handler&& handler, std::reference_wrapper<Target> target, const profile::closed_model& model,
+                  std::chrono::nanoseconds duration, std::reference_wrapper<metrics::interval_recorder> recorder,
+                  clock::time_point start, const closed_loop_options& options) const {
+    if (options.problem() != nullptr || duration < std::chrono::nanoseconds::zero())
+      return reject_run(std::forward<Handler>(handler), target.get().get_executor());
+    using state_type = closed_loop_state<Target>;
+    auto state = std::make_shared<state_type>(target.get(), model, duration, recorder.get(), start, options);
+    start_run(std::forward<Handler>(handler), state, run_users(state), options.drain_grace, options.cancel_grace);
+  }
+};
+
+}  // namespace detail
+
+template <target::async_target Target, boost::asio::completion_token_for<run_signature> CompletionToken>
+auto async_run_closed_loop(Target& target, const profile::closed_model& model, std::chrono::nanoseconds duration,
+                           metrics::interval_recorder& recorder, std::chrono::steady_clock::time_point start,
+                           const closed_loop_options& options, CompletionToken&& token) {
+  // `model` by value: a deferred token runs the initiation after this call has returned.
+  return boost::asio::async_initiate<CompletionToken, run_signature>(detail::initiate_closed_loop{}, token,
+                                                                     std::ref(target), model, duration,
+                                                                     std::ref(recorder), start, options);
+}
+
+}  // namespace stress_testing::load
+
+#endif

@@ -1,0 +1,105 @@
+#ifndef STRESS_TESTING_LOAD_RUN_SUMMARY_HPP
+#define STRESS_TESTING_LOAD_RUN_SUMMARY_HPP
+
+/** What the load engines (`async_run_open_loop`, `async_run_closed_loop`) report about one run,
+    as plain data: the accounting and the `generator_limited` heuristic. Pure (std only), so
+    that results, reports and the dashboard can hold a run's accounting without Asio. */
+
+#include <stress_testing/metrics/outcome_counters.hpp>
+#include <stress_testing/outcome.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
+namespace stress_testing::load {
+
+/** When a run reports `generator_limited`: more than `late_fraction` of the issued requests
+    were sent more than `late_threshold` after their intended time. With the defaults (1 ms, 1%)
+    this also covers "p99 send lag above 1 ms", and a fortiori any larger p99 threshold. */
+struct generator_limits {
+  std::chrono::nanoseconds late_threshold{std::chrono::milliseconds(1)};
+  double late_fraction = 0.01;
+};
+
+/** The accounting of one run: what the worker intended, what it did, and whether it kept up.
+    The latency histograms are in the `interval_recorder`; this is what the engine itself knows.
+
+    Invariant (DESIGN.md §3): `intended == outcomes.total()` for every run that completed without
+    an error code, cancelled or not. */
+struct run_summary {
+  /// Arrivals of the schedule, including those never issued because the run was stopped.
+  std::uint64_t intended = 0;
+  /// Requests started on the target (`async_request` called).
+  std::uint64_t issued = 0;
+  /** Outcome of every intended request, and the bytes moved (same counts as the recorder's).
+      `count(dropped)` is `dropped_at_limit + dropped_at_stop` plus any the target itself
+      reported dropped. */
+  metrics::outcome_counters outcomes;
+
+  /// `dropped` because `max_in_flight` operations were outstanding at the arrival.
+  std::uint64_t dropped_at_limit = 0;
+  /// `dropped` because the run was stopped before their intended time.
+  std::uint64_t dropped_at_stop = 0;
+  /// `timeout` because they were still in flight when the drain grace ended.
+  std::uint64_t timed_out_at_stop = 0;
+  /** Operations that had not returned when the run completed, even after cancellation and
+      `cancel_grace` (a target that ignores cancellation). Their outcome is recorded
+      (`timeout`), but the target must outlive them. */
+  std::uint64_t abandoned = 0;
+
+  /** Closed model only (`async_run_closed_loop`): cadence slots a virtual user could not send
+      on time, recorded with the outcome and completion of the request sent in their place
+      (coordinated-omission correction). Counted in `intended` and the outcomes, not in `issued`. */
+  std::uint64_t backfilled = 0;
+
+  /// Issued requests sent more than `generator_limits::late_threshold` (plus the open loop's
+  /// `pacing_granularity`) after their intended time.
+  std::uint64_t late = 0;
+  /** The generator's own lateness over issued requests (~1% precision): open loop sent −
+      intended, closed loop sent − planned send instant (not the user's lag behind its cadence).
+      Merged over workers these are the worst worker's figures (`merge`), an upper bound; the
+      exact merged distribution of sent − intended is the snapshot's `send_lag` histogram
+      (`p99_send_lag_ms` in results.json's `metrics`, while these are its `generator.send_lag_*_ms`). */
+  std::chrono::nanoseconds send_lag_p50{0};
+  std::chrono::nanoseconds send_lag_p99{0};  ///< see `send_lag_p50`
+  std::chrono::nanoseconds send_lag_max{0};  ///< see `send_lag_p50`
+  /// The generator fell behind its schedule (see `generator_limits`): blame the generator, not the target.
+  bool generator_limited = false;
+
+  /// The run was stopped by cancellation before its schedule ended.
+  bool cancelled = false;
+  /// From the run's start instant to its completion.
+  std::chrono::nanoseconds elapsed{0};
+
+  /// Requests that ended in `o`.
+  std::uint64_t count(outcome o) const noexcept { return outcomes.count(o); }
+  /// `intended == outcomes.total()`: every intended request ended in exactly one outcome.
+  bool balanced() const noexcept { return intended == outcomes.total(); }
+};
+
+/** Adds the accounting of another worker's run to `into` (the pool's merged summary): counts
+    add; `send_lag_*` and `elapsed` take the maximum (a merged p99 is bounded by the worst
+    worker's; the exact merged percentiles are in the merged snapshot's `send_lag`);
+    `generator_limited` and `cancelled` are or-ed. */
+inline void merge(run_summary& into, const run_summary& other) noexcept {
+  into.intended += other.intended;
+  into.issued += other.issued;
+  into.outcomes += other.outcomes;
+  into.dropped_at_limit += other.dropped_at_limit;
+  into.dropped_at_stop += other.dropped_at_stop;
+  into.timed_out_at_stop += other.timed_out_at_stop;
+  into.abandoned += other.abandoned;
+  into.backfilled += other.backfilled;
+  into.late += other.late;
+  into.send_lag_p50 = std::max(into.send_lag_p50, other.send_lag_p50);
+  into.send_lag_p99 = std::max(into.send_lag_p99, other.send_lag_p99);
+  into.send_lag_max = std::max(into.send_lag_max, other.send_lag_max);
+  into.generator_limited = into.generator_limited || other.generator_limited;
+  into.cancelled = into.cancelled || other.cancelled;
+  into.elapsed = std::max(into.elapsed, other.elapsed);
+}
+
+}  // namespace stress_testing::load
+
+#endif
