@@ -350,7 +350,7 @@ TEST_CASE("proxy relays TCP both ways and counts bytes") {
   CHECK(s.bytes_downstream == 100000);
 }
 
-TEST_CASE("proxy latency fault adds 50 ms to an HTTP round trip") {
+TEST_CASE("proxy latency fault adds 50 ms to an HTTP round trip" * doctest::test_suite("fault.timing")) {
   network net;
   http_test::server server;
   fault::proxy p(net.io.get_executor(), tcp_options(server.port()));
@@ -367,7 +367,7 @@ TEST_CASE("proxy latency fault adds 50 ms to an HTTP round trip") {
   CHECK(p.stats().faults_applied.at("lag") == 1);
 }
 
-TEST_CASE("proxy bandwidth fault paces 1 MB at 1000 KB per s to about 1 s") {
+TEST_CASE("proxy bandwidth fault paces 1 MB at 1000 KB per s to about 1 s" * doctest::test_suite("fault.timing")) {
   network net;
   raw_server blob(net.io, behaviour::blob, 1'000'000);
   fault::proxy p(net.io.get_executor(), tcp_options(blob.port()));

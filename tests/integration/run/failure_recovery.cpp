@@ -83,7 +83,8 @@ TEST_SUITE("run") {
     CHECK(problem->find("no recipe inside the service") != std::string::npos);
   }
 
-  TEST_CASE("a 5 s crash in the sample service is detected and its recovery timed within one interval of the truth") {
+  TEST_CASE("a 5 s crash in the sample service is detected and its recovery timed within one interval of the truth" *
+            doctest::test_suite("run.timing")) {
     stress_run::embedded_service service(0, 7);
 
     st::test_scenario s;

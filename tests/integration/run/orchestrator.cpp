@@ -188,7 +188,7 @@ TEST_SUITE("run") {
     CHECK(r.status_reason.find("duration_seconds") != std::string::npos);
   }
 
-  TEST_CASE("a failure window is detected and recovery is measured") {
+  TEST_CASE("a failure window is detected and recovery is measured" * doctest::test_suite("run.timing")) {
     // 200/s for 6 s; the target answers 500 from 2 s to 3 s of its life (the run starts ~20 ms
     // after the target is made). The scenario declares the same window.
     auto s = sustained(200, 6);
