@@ -25,9 +25,10 @@ endif()
 if(NOT TARGET stress_testing_asio)
   add_library(stress_testing_asio INTERFACE)
   target_link_libraries(stress_testing_asio INTERFACE stress_testing_compiled Threads::Threads)
-  # No deprecated Asio API in our code. It only removes deprecated entities (no class shared with
-  # the compiled library changes layout), so it may differ from the library's setting.
-  target_compile_definitions(stress_testing_asio INTERFACE BOOST_ASIO_NO_DEPRECATED)
+  # No BOOST_ASIO_NO_DEPRECATED here: it changes the return type of compiled functions (e.g.
+  # ssl::context::set_default_verify_paths returns void instead of error_code), so it must match
+  # the library's setting; a mismatch crashed the https test. The header self-containment check
+  # compiles every public header with it instead (tests/CMakeLists.txt).
   # GCC 11-13 warn, wrongly, that Asio's awaitable frames are freed by a mismatched operator
   # delete (optimised builds; see erigontech/silkworm#2046). Every TU using coroutines on Asio
   # needs this.

@@ -24,6 +24,9 @@
 #error "STRESS_TESTING_SEPARATE_COMPILATION needs BOOST_ASIO_SEPARATE_COMPILATION and BOOST_BEAST_SEPARATE_COMPILATION defined as well"
 #endif
 
+// Asio's configuration macros must be the same here as in every other translation unit: some
+// change compiled signatures (BOOST_ASIO_NO_DEPRECATED turns functions that return error_code
+// into void ones). The CMake target passes none; add them to the library's build if you use them.
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>
