@@ -8,6 +8,16 @@ if(STRESS_TESTING_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(stress_testing_project_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(STRESS_TESTING_TSAN)
+  if(STRESS_TESTING_SANITIZE)
+    message(FATAL_ERROR "STRESS_TESTING_TSAN and STRESS_TESTING_SANITIZE need separate build trees")
+  endif()
+  # -Wno-tsan: GCC warns (an error under -Werror) that TSan does not model
+  # std::atomic_thread_fence, which Asio's headers use (detail/std_fenced_block.hpp).
+  target_compile_options(stress_testing_project_options INTERFACE
+    -fsanitize=thread -fno-omit-frame-pointer $<$<CXX_COMPILER_ID:GNU>:-Wno-tsan>)
+  target_link_options(stress_testing_project_options INTERFACE -fsanitize=thread)
+endif()
 
 find_program(STRESS_TESTING_CCACHE ccache)
 if(STRESS_TESTING_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

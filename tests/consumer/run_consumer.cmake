@@ -18,13 +18,19 @@ if(LAUNCHER)
 endif()
 
 if(MODE STREQUAL "find_package")
+  set(pkg_launcher "")
+  if(LAUNCHER)
+    set(pkg_launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
+  endif()
   # Install the package from a fresh configure of the source tree, as a user would.
   set(pkg_build ${WORK_DIR}/package-build)
   set(prefix ${WORK_DIR}/package-install)
   file(REMOVE_RECURSE ${pkg_build} ${prefix})
-  run_step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${pkg_build} -G ${GENERATOR}
+  run_step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${pkg_build} -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
            -DSTRESS_TESTING_BUILD_TESTS=OFF -DSTRESS_TESTING_BUILD_EXAMPLES=OFF
-           -DSTRESS_TESTING_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${prefix})
+           -DSTRESS_TESTING_INSTALL=ON -DSTRESS_TESTING_COMPILED=ON -DCMAKE_INSTALL_PREFIX=${prefix}
+           ${pkg_launcher})
+  run_step(${CMAKE_COMMAND} --build ${pkg_build})  # stress_testing::compiled
   run_step(${CMAKE_COMMAND} --install ${pkg_build})
   list(APPEND cfg -DCMAKE_PREFIX_PATH=${prefix})
 endif()
@@ -32,4 +38,7 @@ endif()
 run_step(${CMAKE_COMMAND} -S ${APP_DIR} -B ${build} ${cfg})
 run_step(${CMAKE_COMMAND} --build ${build})
 run_step(${build}/consumer_app)
+if(MODE STREQUAL "find_package")
+  run_step(${build}/consumer_compiled_app)
+endif()
 message(STATUS "consumer (${MODE}) built and ran")

@@ -265,7 +265,8 @@ TEST_SUITE("dashboard") {
     }
   }
 
-  TEST_CASE("a client that does not read its event stream is dropped instead of queued without bound") {
+  TEST_CASE("a client that does not read its event stream is dropped instead of queued without bound" *
+            doctest::test_suite("dashboard.timing")) {
     dash::server_options o;
     o.max_queued_events = 4;
     running_server s(o);

@@ -58,7 +58,8 @@ double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 using namespace inject_test;
 
 TEST_SUITE("fault") {
-  TEST_CASE("an injected long tailed latency is measured within 1 ms of the plan's own draws") {
+  TEST_CASE("an injected long tailed latency is measured within 1 ms of the plan's own draws" *
+            doctest::test_suite("fault.timing")) {
     // The plan is deterministic per sequence number: the same plan, asked directly, gives the
     // exact delays the requests get. The engine's measured response times must match their
     // percentiles within 1 ms (timer wake-up and scheduling are the difference).
@@ -103,7 +104,7 @@ TEST_SUITE("fault") {
     CHECK(ms(r.snap.response_time.value_at_percentile(50)) >= 100.0);
   }
 
-  TEST_CASE("a crash window fails requests only while it lasts") {
+  TEST_CASE("a crash window fails requests only while it lasts" * doctest::test_suite("fault.timing")) {
     // 1000/s for 1 s; the target is down from 0.3 s to 0.5 s: ~200 requests reset.
     fault::fault_plan_options o;
     o.crashes.push_back({fault::active_windows::between(0.3, 0.5), 0});

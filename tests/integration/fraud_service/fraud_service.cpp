@@ -332,7 +332,8 @@ TEST_SUITE("fraud_service") {
     CHECK(s.server().stats().count(200) == 1);
   }
 
-  TEST_CASE("fixed agent latencies appear exactly in Server-Timing and set the response time") {
+  TEST_CASE("fixed agent latencies appear exactly in Server-Timing and set the response time" *
+            doctest::test_suite("fraud_service.timing")) {
     running_server s(fixed_options(2, 5, 3, 4, 0.5));
     client c(s.endpoint());
     for (std::uint64_t i = 0; i < 3; ++i) {
@@ -369,7 +370,8 @@ TEST_SUITE("fraud_service") {
     CHECK(st.approved == 1);
   }
 
-  TEST_CASE("an agent slower than its budget is dropped listed in degraded and the weights renormalised") {
+  TEST_CASE("an agent slower than its budget is dropped listed in degraded and the weights renormalised" *
+            doctest::test_suite("fraud_service.timing")) {
     auto o = fixed_options(1, 1, 1, 20);
     o.agents[3].budget_ms = 5;  // identity takes 20 ms, the orchestrator waits 5
     running_server s(o);
@@ -518,7 +520,8 @@ TEST_SUITE("fraud_service") {
     CHECK(old.request(http::verb::get, "/health").status == 200);
   }
 
-  TEST_CASE("at capacity requests queue FIFO for a slot and beyond the queue get 503 with Retry-After") {
+  TEST_CASE("at capacity requests queue FIFO for a slot and beyond the queue get 503 with Retry-After" *
+            doctest::test_suite("fraud_service.timing")) {
     auto o = fixed_options(300, 300, 300, 300, 0);
     o.max_concurrency = 2;
     o.max_queue = 2;

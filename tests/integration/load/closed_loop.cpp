@@ -98,7 +98,8 @@ struct harness {
 using namespace closed_loop_test;
 
 TEST_SUITE("load") {
-  TEST_CASE("20 users thinking 10 ms against a 5 ms target send about 20 requests per 15 ms") {
+  TEST_CASE("20 users thinking 10 ms against a 5 ms target send about 20 requests per 15 ms" *
+            doctest::test_suite("load.timing")) {
     harness h;
     auto t = target::make_function_target(h.io, five_ms_with_stall{h.start, 1h, 1h});
     profile::closed_model const model(20, 0.0, profile::think_time::constant(0.010));
@@ -121,7 +122,8 @@ TEST_SUITE("load") {
                                      << ms(s.response_time.value_at_percentile(99)) << " ms");
   }
 
-  TEST_CASE("a 500 ms stall shows in the corrected response time of every request a user missed") {
+  TEST_CASE("a 500 ms stall shows in the corrected response time of every request a user missed" *
+            doctest::test_suite("load.timing")) {
     // 20 users start together, think 10 ms, nominal response 6 ms: cadence E = 16 ms. The 5 ms
     // target is faster than nominal, so users send on their slots, k * 16 ms (plus a drift of
     // the timer's wake-up lateness, ~0.1 ms per request; the window is placed mid-slot so that
@@ -171,7 +173,8 @@ TEST_SUITE("load") {
                                   << ", response max " << ms(s.response_time.max()) << " ms");
   }
 
-  TEST_CASE("without think time or nominal response the closed loop records completed minus sent") {
+  TEST_CASE("without think time or nominal response the closed loop records completed minus sent" *
+            doctest::test_suite("load.timing")) {
     harness h;
     auto t = target::make_function_target(h.io, five_ms_with_stall{h.start, 200ms, 400ms});
     profile::closed_model const model(4, 0.0, profile::think_time{});

@@ -259,7 +259,8 @@ struct store_summary {
 using namespace open_loop_test;
 
 TEST_SUITE("load") {
-  TEST_CASE("500 requests per second for one second against a 5 ms target all succeed in about 5 ms") {
+  TEST_CASE("500 requests per second for one second against a 5 ms target all succeed in about 5 ms" *
+            doctest::test_suite("load.timing")) {
     harness h;
     auto t = target::make_function_target(h.io, fixed_delay{5ms});
     h.start_run(t, uniform(500, 1.0), load::open_loop_options{});
@@ -295,7 +296,8 @@ TEST_SUITE("load") {
                                                 << ms(percentile(s.send_lag, 99)) << " ms");
   }
 
-  TEST_CASE("pacing on a 10 ms grid sends each arrival at the next grid point and measures the lateness") {
+  TEST_CASE("pacing on a 10 ms grid sends each arrival at the next grid point and measures the lateness" *
+            doctest::test_suite("load.timing")) {
     // 1000/s uniform: arrival j is due at (j + 0.5) ms. On a 10 ms grid it is sent at the next
     // multiple of 10 ms, (10 - (j mod 10) - 0.5) ms late: lags 0.5 .. 9.5 ms, evenly, so the
     // median lag is ~5 ms and the maximum ~9.5 ms (plus timer slack). Response time includes it.
@@ -319,7 +321,8 @@ TEST_SUITE("load") {
     CHECK_FALSE(r.summary.generator_limited);  // lateness by design is not the generator's
   }
 
-  TEST_CASE("requests queued behind a stall of a serialising target show it in their response time") {
+  TEST_CASE("requests queued behind a stall of a serialising target show it in their response time" *
+            doctest::test_suite("load.timing")) {
     // 100/s for 2 s; one server, 2 ms per request, request 50 (intended at 0.505 s) takes 300 ms.
     // Request 50+k (k >= 1) is intended at 0.505 + 0.01k s and completes at 0.805 + 0.002k s
     // (the queue drains at 8 ms per arrival interval), so its response time is 300 - 8k ms:
@@ -352,7 +355,8 @@ TEST_SUITE("load") {
                                                   << ms(percentile(s.response_time, 99)) << " ms");
   }
 
-  TEST_CASE("a blocked generator shows up in send lag and response time but not in service time") {
+  TEST_CASE("a blocked generator shows up in send lag and response time but not in service time" *
+            doctest::test_suite("load.timing")) {
     // 100/s for 2 s against a 2 ms target; request 50 (intended at 0.505 s) blocks the worker's
     // thread for 300 ms, so the 29 arrivals intended during the block are sent late, in a burst
     // at ~0.805 s. Request 50+k then has send lag ~300 - 10k ms and response time ~302 - 10k ms,
@@ -384,7 +388,8 @@ TEST_SUITE("load") {
                                   << ms(r.summary.send_lag_max) << " ms, late " << r.summary.late);
   }
 
-  TEST_CASE("arrivals beyond the in-flight bound are dropped and every intended request is accounted for") {
+  TEST_CASE("arrivals beyond the in-flight bound are dropped and every intended request is accounted for" *
+            doctest::test_suite("load.timing")) {
     // 1000/s against a 200 ms target would need ~200 requests in flight; only 50 may be.
     harness h;
     auto t = target::make_function_target(h.io, fixed_delay{200ms});
@@ -409,7 +414,8 @@ TEST_SUITE("load") {
                                       << r.summary.count(outcome::dropped));
   }
 
-  TEST_CASE("requests that never complete time out and the run ends without hanging") {
+  TEST_CASE("requests that never complete time out and the run ends without hanging" *
+            doctest::test_suite("load.timing")) {
     harness h;
     auto t = target::make_function_target(h.io, &wait_an_hour);
     load::open_loop_options options;
@@ -464,7 +470,8 @@ TEST_SUITE("load") {
     CHECK(result->summary.count(outcome::timeout) == timeouts);
   }
 
-  TEST_CASE("cancelling the run half way counts the arrivals not yet issued as dropped") {
+  TEST_CASE("cancelling the run half way counts the arrivals not yet issued as dropped" *
+            doctest::test_suite("load.timing")) {
     // 100/s for 1 s against a 5 ms target, stopped at 0.3 s: ~30 arrivals were issued (those
     // intended at 5, 15, ..., 295 ms), the other ~70 are counted dropped.
     harness h;

@@ -216,7 +216,8 @@ TEST_SUITE("load") {
                                                    << pct_ms(cumulative.send_lag, 99) << " ms");
   }
 
-  TEST_CASE("a stall of every call during one second gives the analytic open model percentiles") {
+  TEST_CASE("a stall of every call during one second gives the analytic open model percentiles" *
+            doctest::test_suite("load.timing")) {
     // 1000/s for 5 s (5000 requests, arrival j intended at t_j = (j + 1/2) ms). Each call takes
     // exactly 1 ms, concurrently (a timer, not a busy spin: a 1 ms spin per arrival would hold
     // the worker's only thread 100% of the time, so the stall would delay every later request
@@ -270,7 +271,8 @@ TEST_SUITE("load") {
                                               << pct_ms(s.send_lag, 99) << " ms");
   }
 
-  TEST_CASE("a stall that holds the generator shows in response time while service time hides it") {
+  TEST_CASE("a stall that holds the generator shows in response time while service time hides it" *
+            doctest::test_suite("load.timing")) {
     // The classic coordinated-omission case: the first call intended in [2 s, 3 s) (j = 2000,
     // t = 2000.5 ms) holds the worker's thread until 3 s, like a synchronous client. The 999
     // arrivals intended during the stall are sent in a burst at ~3 s and take 1 ms each:
@@ -322,7 +324,8 @@ TEST_SUITE("load") {
                                                << pct_ms(s.send_lag, 100) << " ms");
   }
 
-  TEST_CASE("stopping a two worker run after 1 s of 3 s keeps every intended request accounted for") {
+  TEST_CASE("stopping a two worker run after 1 s of 3 s keeps every intended request accounted for" *
+            doctest::test_suite("load.timing")) {
     profile::any_profile const p = profile::constant_rate(1'000, 3.0);
     load::worker_pool_options options;
     options.workers = 2;
@@ -342,7 +345,8 @@ TEST_SUITE("load") {
     CHECK(r.elapsed < 2s);
   }
 
-  TEST_CASE("the closed model splits users across workers and Little's law gives the throughput") {
+  TEST_CASE("the closed model splits users across workers and Little's law gives the throughput" *
+            doctest::test_suite("load.timing")) {
     // 5 users, each waiting 10 ms per response and not thinking: 5 / 0.010 s = 500 requests/s
     // (a little less: timers wake late). Worker 0 drives 3 users, worker 1 drives 2.
     profile::any_profile const p = profile::constant_rate(0, 1.0);

@@ -54,7 +54,8 @@ class recording_service_site : public stress_run::service_failure_site {
 using namespace failure_recovery_test;
 
 TEST_SUITE("run") {
-  TEST_CASE("a 5 s crash in the sample service is detected and its recovery timed within one interval of the truth") {
+  TEST_CASE("a 5 s crash in the sample service is detected and its recovery timed within one interval of the truth" *
+            doctest::test_suite("run.timing")) {
     stress_run::embedded_service service(0, 7);
 
     st::test_scenario s;

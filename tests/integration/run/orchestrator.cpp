@@ -188,7 +188,7 @@ TEST_SUITE("run") {
     CHECK(r.status_reason.find("duration_seconds") != std::string::npos);
   }
 
-  TEST_CASE("a failure window is detected and recovery is measured") {
+  TEST_CASE("a failure window is detected and recovery is measured" * doctest::test_suite("run.timing")) {
     // 200/s for 6 s; the target answers 500 from 2 s to 3 s of its life (the run starts ~20 ms
     // after the target is made). The scenario declares the same window, analysed, not injected.
     auto s = sustained(200, 6);
@@ -223,7 +223,8 @@ TEST_SUITE("run") {
     CHECK(r.values.get(st::metrics::metric::error_rate_outside_failures).value() < 0.05);
   }
 
-  TEST_CASE("windowed and recovery criteria judge the worst window and each failure's recovery") {
+  TEST_CASE("windowed and recovery criteria judge the worst window and each failure's recovery" *
+            doctest::test_suite("run.timing")) {
     // 200/s for 6 s, 0.5 s intervals. Replies take 2 ms, but 80 ms from 4.0 s to 4.25 s of the
     // target's life: 4% of the run (whole-run p95 stays at 2 ms) and 25% of any 1 s window
     // holding it (that window's p95 is 80 ms). 500s from 2 s to 3 s, declared as a failure.

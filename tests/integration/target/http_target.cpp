@@ -368,7 +368,8 @@ TEST_SUITE("target.http") {
     if (STRESS_TESTING_COUNT_ALLOCATIONS) CHECK(http_target_alloc::count == 0);
   }
 
-  TEST_CASE("response time percentiles match known server delays within 2 percent") {
+  TEST_CASE("response time percentiles match known server delays within 2 percent" *
+            doctest::test_suite("target.http.timing")) {
     // Request i asks the server to wait 20 + (i mod 10) * 10 ms: over 300 requests each delay
     // appears 30 times. Percentiles that land in the middle of a group (not on its last, slowest
     // member) are that group's delay plus a typical loopback overhead: p45 is the 135th value,

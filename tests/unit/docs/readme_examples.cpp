@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <random>
+#include <string>
 #include <string_view>
 
 namespace st = stress_testing;
@@ -25,7 +27,9 @@ TEST_SUITE("docs") {
   }
 
   TEST_CASE("the README configuration example works") {
-    auto dir = std::filesystem::temp_directory_path() / "stress_testing_readme_configs";
+    // Unique per process: ctest -j, and the plain and sanitizer trees, may run this at once.
+    auto dir = std::filesystem::temp_directory_path() /
+               ("stress_testing_readme_configs_" + std::to_string(std::random_device{}()));
     st::configuration_manager manager(dir);
     auto config = manager.create_default_config("My Stress Test", 5000, 600);
     auto path = manager.save_config(config);
