@@ -73,8 +73,16 @@ def layer_of(header, entries):
     return best[1] if best else None
 
 
+# Headers that are not meant to be included as they are: the compiled part (Beast's src.hpp
+# pattern) is built once, with the macros that make it a source file.
+SOURCE_DEFINES = {
+    "stress_testing/src.hpp": ["-DSTRESS_TESTING_SEPARATE_COMPILATION", "-DBOOST_ASIO_SEPARATE_COMPILATION",
+                               "-DBOOST_BEAST_SEPARATE_COMPILATION"],
+}
+
+
 def reached_files(compiler, includes, header):
-    cmd = [compiler, "-std=c++20", "-M", "-x", "c++"]
+    cmd = [compiler, "-std=c++20", "-M", "-x", "c++"] + SOURCE_DEFINES.get(header, [])
     for d in includes:
         cmd += ["-I", d]
     cmd.append("-")
