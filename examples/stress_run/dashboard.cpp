@@ -1,18 +1,10 @@
-#ifndef STRESS_RUN_DASHBOARD_CMD_HPP
-#define STRESS_RUN_DASHBOARD_CMD_HPP
+// The live dashboard of stress-run (docs/dashboard.md), in its own translation unit: the
+// dashboard server, live feed and Prometheus exposition are compiled here only, not in every
+// subcommand. The run publishes each interval to the server (server::publish posts to the
+// server's strand), and the Stop control posts the run's cancellation to the run's io_context.
 
-// stress-run's dashboard wiring (docs/dashboard.md):
-//   --dashboard 127.0.0.1:PORT   on `scenario` and quick mode: serve the live dashboard during the run
-//                                (Stop; Inject failure into the embedded sample service)
-//   stress-run report RESULTS.json -o report.html   the static report of a results document
-// and report.html next to every results.json.
-//
-// The live server runs on its own io_context and thread, so a slow browser never delays the run;
-// the run publishes each interval to it (server::publish posts to the server's strand), and the
-// Stop control posts the run's cancellation to the run's io_context.
-
-#include "cli_util.hpp"
-#include "embedded_service.hpp"
+#include "dashboard.hpp"
+#include "live_dashboard.hpp"
 #include "service_site.hpp"
 
 #include <stress_testing/dashboard/live_feed.hpp>
@@ -20,26 +12,20 @@
 #include <stress_testing/dashboard/server.hpp>
 #include <stress_testing/report/prometheus.hpp>
 #include <stress_testing/report/results_json.hpp>
-#include <stress_testing/run/orchestrator.hpp>
 
-#include <boost/asio/cancellation_signal.hpp>
+#include <fraud_service/fraud_service.hpp>
+
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <functional>
-#include <iostream>
-#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,49 +34,19 @@ namespace stress_run {
 
 namespace st = stress_testing;
 
-/// `--presentation FILE` of the current invocation ("" = none).
-inline std::string& presentation_file() {
-  static std::string file;
-  return file;
-}
-
-/// `--dashboard HOST:PORT` of the current invocation ("" = no dashboard). One per process.
-inline std::string& dashboard_address() {
-  static std::string address;
-  return address;
-}
-
-/// Where the dashboard's *Inject failure* goes: the embedded sample service's fault switch
-/// (set by `run_scenario_mode` for `--target embedded`); empty otherwise.
-inline std::function<void(const fraud_service::service_fault&)>& dashboard_fault_sink() {
-  static std::function<void(const fraud_service::service_fault&)> sink;
-  return sink;
-}
-
-/// Lets the dashboard inject failures into `service` (thread-safe: `set_service_fault` locks).
-inline void set_dashboard_fault_target(embedded_service& service) {
-  dashboard_fault_sink() = [&service](const fraud_service::service_fault& f) { service.server().set_service_fault(f); };
-}
+namespace {
 
 /** What a failure type does to the whole sample service at `severity`: the service row of the one
     failure model (stress_testing/fault/failure_model.hpp), the same a scenario's `--inject-at
     service` uses; nullopt for the types the service refuses (NETWORK_PARTITION). */
-inline std::optional<fraud_service::service_fault> service_fault_for(st::failure_type type, double severity) {
+std::optional<fraud_service::service_fault> service_fault_for(st::failure_type type, double severity) {
   if (!st::fault::refusal(type, st::fault::site_kind::service).empty()) return std::nullopt;
   return to_service_fault(st::fault::service_effects_for(type, severity));
 }
 
-/** `--presentation FILE`: figures the presentation view shows that a run cannot measure, supplied
-    by the user (`{"competitors": [{"name": "...", "throughput_tps": 5000, "p99_response_time_ms":
-    120, "cost_per_transaction": 0.002, ...}]}`); copied as `presentation` into results.json,
-    the report and the live page. Null when not given. */
-inline nlohmann::json& presentation_document() {
-  static nlohmann::json doc;
-  return doc;
-}
+}  // namespace
 
-/// Reads and checks a presentation file; the reason (naming the field) on failure.
-inline std::optional<std::string> load_presentation(const std::string& path) {
+std::optional<std::string> load_presentation(app_context& ctx, const std::string& path) {
   std::ifstream in(path);
   if (!in) return path + ": cannot be read";
   nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
@@ -106,35 +62,27 @@ inline std::optional<std::string> load_presentation(const std::string& path) {
         if (k != "name" && !v.is_number()) return field + "." + k + ": must be a number";
     }
   }
-  presentation_document() = std::move(j);
+  ctx.presentation_document = std::move(j);
   return std::nullopt;
 }
 
-/// The results document of `r` as written to results.json and shown by the report and the page:
-/// `report::to_json`, plus the user's `presentation` figures when given.
-inline nlohmann::json results_document(const st::run::run_result& r) {
+nlohmann::json results_document(const app_context& ctx, const st::run::run_result& r) {
   auto doc = st::report::to_json(r);
-  if (!presentation_document().is_null()) doc["presentation"] = presentation_document();
+  if (!ctx.presentation_document.is_null()) doc["presentation"] = ctx.presentation_document;
   return doc;
-}
-
-/// Registers `--dashboard` (and `--presentation`) on a command.
-inline void add_dashboard_option(CLI::App& app) {
-  app.add_option("--dashboard", dashboard_address(),
-                 "serve the live dashboard on HOST:PORT during the run (loopback; port 0 picks one)");
-  app.add_option("--presentation", presentation_file(),
-                 "JSON file of figures the presentation view compares with (competitors), never measured");
 }
 
 /// The live dashboard of one run: server thread, feed, and the hooks into the run.
 class live_dashboard {
  public:
-  /// Starts the server on `address` ("127.0.0.1:8090"); throws with a message on failure.
-  live_dashboard(const std::string& address, const st::test_scenario& scenario, const st::run::run_options& options,
+  /// Starts the server on `ctx.dashboard_address` ("127.0.0.1:8090"); throws with a message on failure.
+  live_dashboard(app_context& ctx, const st::test_scenario& scenario, const st::run::run_options& options,
                  boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop)
-      : feed_(scenario, options.pool.histograms, options.recovery),
+      : ctx_(ctx),
+        feed_(scenario, options.pool.histograms, options.recovery),
         prometheus_(scenario.scenario_id, options.pool.histograms),
         work_(io_.get_executor()) {
+    auto const& address = ctx.dashboard_address;
     auto const colon = address.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT");
     st::dashboard::server_options o;
@@ -167,7 +115,7 @@ class live_dashboard {
     };
     server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
     auto initial = feed_.initial_document();
-    if (!presentation_document().is_null()) initial["presentation"] = presentation_document();
+    if (!ctx.presentation_document.is_null()) initial["presentation"] = ctx.presentation_document;
     server_->set_document(std::move(initial));
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
@@ -230,7 +178,7 @@ class live_dashboard {
   /// `POST /api/control/inject` (on the server's thread): `{"failure_type", "severity",
   /// "duration_seconds"}` applied to the embedded service, cleared when the duration is over.
   st::dashboard::control_reply inject(const nlohmann::json& body) {
-    auto const& sink = dashboard_fault_sink();
+    auto const& sink = ctx_.dashboard_fault_sink;
     if (!sink)
       return {501, "failures can be injected at run time into the embedded sample service only (--target embedded)"};
     if (!body.contains("failure_type") || !body["failure_type"].is_string()) return {400, "failure_type: expected a name"};
@@ -248,7 +196,7 @@ class live_dashboard {
                                                                       std::chrono::duration<double>(seconds)));
     timer->async_wait([this, timer, generation](boost::system::error_code ec) {
       // A later injection replaces this one and clears itself.
-      if (!ec && generation == injections_ && dashboard_fault_sink()) dashboard_fault_sink()(fraud_service::service_fault{});
+      if (!ec && generation == injections_ && ctx_.dashboard_fault_sink) ctx_.dashboard_fault_sink(fraud_service::service_fault{});
     });
     auto const run_start = std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(run_start_.load(std::memory_order_acquire)));
@@ -266,6 +214,7 @@ class live_dashboard {
     return {202, text};
   }
 
+  app_context& ctx_;  // outlives the run
   st::dashboard::live_feed feed_;
   st::report::prometheus_live prometheus_;  // on the run's thread
   std::atomic<std::chrono::steady_clock::rep> run_start_{0};  // set on the run's thread, read on the server's
@@ -279,19 +228,21 @@ class live_dashboard {
   std::thread thread_;
 };
 
-/// The hook in `run_and_report`: a live dashboard when `--dashboard` was given, attached to `options`.
-inline std::unique_ptr<live_dashboard> start_dashboard(boost::asio::io_context& io, boost::asio::cancellation_signal& stop,
-                                                       const st::test_scenario& scenario, st::run::run_options& options) {
-  if (dashboard_address().empty()) return nullptr;
-  auto d = std::make_unique<live_dashboard>(dashboard_address(), scenario, options, io, stop);
+void live_dashboard_deleter::operator()(live_dashboard* d) const noexcept { delete d; }
+
+live_dashboard_ptr start_dashboard(app_context& ctx, boost::asio::io_context& run_io,
+                                   boost::asio::cancellation_signal& stop, const st::test_scenario& scenario,
+                                   st::run::run_options& options) {
+  if (ctx.dashboard_address.empty()) return nullptr;
+  live_dashboard_ptr d(new live_dashboard(ctx, scenario, options, run_io, stop));
   d->attach(options);
   return d;
 }
 
 /// The hook after results.json is written: report.html next to it, and the final document live.
-inline void finish_dashboard(live_dashboard* live, const st::run::run_result& result,
-                             const std::filesystem::path& results_path) {
-  auto doc = results_document(result);
+void finish_dashboard(const app_context& ctx, live_dashboard* live, const st::run::run_result& result,
+                      const std::filesystem::path& results_path) {
+  auto doc = results_document(ctx, result);
   auto const html = results_path.parent_path() / "report.html";
   try {
     st::dashboard::write_report(doc, html);
@@ -302,45 +253,4 @@ inline void finish_dashboard(live_dashboard* live, const st::run::run_result& re
   if (live) live->finish(std::move(doc));
 }
 
-/// `stress-run report RESULTS.json [-o report.html]`.
-struct report_settings {
-  std::string results;
-  std::string out;
-};
-
-inline report_settings& report_args() {
-  static report_settings settings;
-  return settings;
-}
-
-inline CLI::App* add_report_command(CLI::App& app) {
-  auto& settings = report_args();
-  auto* cmd = app.add_subcommand("report", "write the HTML report (the dashboard, offline) of a results.json");
-  cmd->add_option("results", settings.results, "results.json of a run")->required()->check(CLI::ExistingFile);
-  cmd->add_option("-o,--out", settings.out, "the HTML file to write (default: report.html next to the results)");
-  return cmd;
-}
-
-inline int run_report_command() {
-  auto const results = report_args().results;
-  auto out = report_args().out;
-  if (out.empty()) out = (std::filesystem::path(results).parent_path() / "report.html").string();
-  std::ifstream in(results, std::ios::binary);
-  auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    std::cerr << "stress-run: " << results << " is not a results document (JSON object)\n";
-    return 2;
-  }
-  try {
-    st::dashboard::write_report(doc, out);
-  } catch (const std::exception& e) {
-    std::cerr << "stress-run: could not write " << out << ": " << e.what() << '\n';
-    return 1;
-  }
-  std::printf("report: %s\n", out.c_str());
-  return 0;
-}
-
 }  // namespace stress_run
-
-#endif

@@ -1,75 +1,45 @@
-#ifndef STRESS_RUN_PROXY_CMD_HPP
-#define STRESS_RUN_PROXY_CMD_HPP
+// `stress-run proxy` (cmd_proxy.hpp).
 
-// `stress-run proxy`: the fault proxy (include/stress_testing/fault/proxy.hpp) as a stand-alone
-// process, like `toxiproxy-server` with its toxics given on the command line and, optionally, its
-// control API on a loopback port (docs/fault_proxy.md):
-//
-//   stress-run proxy --listen 127.0.0.1:9000 --upstream 127.0.0.1:8080 [--http]
-//                    [--control 127.0.0.1:9001] [--fault latency:downstream:latency_ms=100]...
-//                    [--seed N] [--allow-remote]
+#include "cmd_proxy.hpp"
 
+#include "app.hpp"
 #include "cli_util.hpp"
 
 #include <stress_testing/fault/proxy.hpp>
 #include <stress_testing/fault/proxy/control_server.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 #include <stress_testing/fault/proxy/json.hpp>
+#include <stress_testing/fault/proxy/site.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include <CLI/CLI.hpp>
-
-#include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
-#include <string>
-#include <vector>
+#include <utility>
 
 namespace stress_run {
 
-struct proxy_settings {
-  std::string listen = "127.0.0.1:0";
-  std::string upstream;
-  bool http = false;
-  std::string control;
-  std::vector<std::string> faults;
-  std::uint64_t seed = 1;
-  bool allow_remote = false;
-
-  void add_to(CLI::App& app) {
-    app.add_option("--listen", listen, "address:port the clients connect to (port 0: any free port)");
-    app.add_option("--upstream", upstream, "address:port of the server behind the proxy")->required();
-    app.add_flag("--http", http, "parse HTTP/1.1 (enables http_status, fail_first and http_delay faults)");
-    app.add_option("--control", control, "address:port of the HTTP control API (docs/fault_proxy.md)");
-    app.add_option("--fault", faults,
-                   "TYPE[:STREAM][:KEY=VALUE,...], repeatable, e.g. latency:downstream:latency_ms=100,jitter_ms=10");
-    app.add_option("--seed", seed, "seed of toxicity, jitter, slicing and http_status decisions");
-    app.add_flag("--allow-remote", allow_remote, "allow non-loopback listen or upstream addresses");
-  }
-};
-
-/// Runs the proxy until SIGINT/SIGTERM. Exit codes as stress-run's: 2 for a usage error.
-inline int run_proxy(const proxy_settings& s) {
+int run_proxy(const proxy_settings& s) {
   namespace fault = stress_testing::fault;
   auto const listen = parse_listen(s.listen);
   if (!listen) {
     std::cerr << "stress-run: --listen '" << s.listen << "': expected address:port, e.g. 127.0.0.1:9000\n";
-    return 2;
+    return usage_error;
   }
   auto const upstream = parse_listen(s.upstream);
   if (!upstream || upstream->second == 0) {
     std::cerr << "stress-run: --upstream '" << s.upstream << "': expected address:port, e.g. 127.0.0.1:8080\n";
-    return 2;
+    return usage_error;
   }
   std::optional<std::pair<std::string, std::uint16_t>> control;
   if (!s.control.empty()) {
     control = parse_listen(s.control);
     if (!control) {
       std::cerr << "stress-run: --control '" << s.control << "': expected address:port, e.g. 127.0.0.1:9001\n";
-      return 2;
+      return usage_error;
     }
   }
   std::vector<fault::fault_spec> faults;
@@ -78,7 +48,7 @@ inline int run_proxy(const proxy_settings& s) {
     auto f = fault::parse_fault_text(text, problems);
     if (!f) {
       for (auto const& p : problems) std::cerr << "stress-run: --fault '" << text << "': " << p << '\n';
-      return 2;
+      return usage_error;
     }
     faults.push_back(std::move(*f));
   }
@@ -106,7 +76,7 @@ inline int run_proxy(const proxy_settings& s) {
     }
   } catch (const std::exception& e) {
     std::cerr << "stress-run: " << e.what() << '\n';
-    return 2;
+    return usage_error;
   }
   auto const bound = proxy->local_endpoint();
   std::printf("fault proxy (%s) on %s:%u -> %s:%u\n", s.http ? "http" : "tcp", bound.address().to_string().c_str(),
@@ -127,9 +97,18 @@ inline int run_proxy(const proxy_settings& s) {
     if (control_server) control_server->stop();
   });
   io.run();
-  return 0;
+  return passed;
+}
+
+proxy_chain_site start_proxy_chain(const std::string& target_url, bool allow_remote, std::uint64_t seed) {
+  namespace fault = stress_testing::fault;
+  auto chain = std::make_shared<fault::proxy_chain>(target_url, allow_remote, seed);
+  proxy_chain_site s;
+  s.url = chain->url();
+  // The site refers to the chain; its deleter keeps the chain alive until the site is gone.
+  s.site = std::shared_ptr<fault::failure_site>(new fault::proxy_failure_site(*chain),
+                                                [chain](fault::failure_site* p) { delete p; });
+  return s;
 }
 
 }  // namespace stress_run
-
-#endif

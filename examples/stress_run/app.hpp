@@ -1,0 +1,43 @@
+// What one stress-run invocation shares across its subcommands: the options that the dashboard
+// and the results writer read long after CLI11 parsed them, and the exit codes. main() owns the
+// one instance and passes it by reference, so nothing lives in function-static globals and two
+// contexts (a test, a second run) never see each other's options.
+#ifndef STRESS_RUN_APP_HPP
+#define STRESS_RUN_APP_HPP
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace fraud_service {
+struct service_fault;
+}
+
+namespace stress_run {
+
+/// Exit codes (k6's convention); the values are part of the command line's contract.
+enum exit_code : int { passed = 0, runtime_error = 1, usage_error = 2, criterion_failed = 99 };
+
+/// `stress-run report RESULTS.json [-o report.html]`.
+struct report_settings {
+  std::string results;
+  std::string out;
+};
+
+struct app_context {
+  /// `--presentation FILE` ("" = none) and, once loaded, its document (null = none): figures
+  /// the presentation view compares with, copied into results.json, the report and the live page.
+  std::string presentation_file;
+  nlohmann::json presentation_document;
+  /// `--dashboard HOST:PORT` ("" = no live dashboard).
+  std::string dashboard_address;
+  /// Where the dashboard's *Inject failure* goes: the embedded sample service's fault switch,
+  /// set for `--target embedded`; empty otherwise. Called on the dashboard's thread.
+  std::function<void(const fraud_service::service_fault&)> dashboard_fault_sink;
+  report_settings report_args;
+};
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,35 @@
+// Scenario mode: `stress-run scenario NAME|FILE [--target URL|embedded|sim] [--time-scale F] ...`,
+// a predefined scenario or a JSON file, scaled, sending the fraud workload to the embedded sample
+// service, a URL, or the in-process simulation, its failures injected where they say.
+#ifndef STRESS_RUN_CMD_SCENARIO_HPP
+#define STRESS_RUN_CMD_SCENARIO_HPP
+
+#include "app.hpp"
+#include "http_settings.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace stress_run {
+
+struct scenario_settings {
+  std::string name;
+  std::string file;
+  std::string target = "embedded";
+  std::string env = "production";
+  double time_scale = 1;
+  double load_scale = 1;
+  std::uint64_t seed = 0;
+  double sim_capacity = 7800;
+  std::size_t service_concurrency = 0;
+  bool no_faults = false;
+  std::string inject_at = "client";
+};
+
+/// Runs scenario mode (cmd_scenario.cpp); the process exit code.
+int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& h);
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,77 @@
+// Settings shared by every stress-run mode that loads an HTTP target (quick mode, scenario):
+// connections, threads, timeouts, pacing, TLS, output directory and --slo criteria. The CLI half
+// is here; what needs the engine's types is in http_settings.cpp, so main.cpp stays light.
+#ifndef STRESS_RUN_HTTP_SETTINGS_HPP
+#define STRESS_RUN_HTTP_SETTINGS_HPP
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace stress_testing {
+struct test_scenario;
+namespace run {
+struct run_options;
+}
+namespace target {
+struct http_target_options;
+}
+}  // namespace stress_testing
+
+namespace stress_run {
+
+/// Settings shared by every mode that loads an HTTP target.
+struct http_settings {
+  std::size_t connections = 50;
+  std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string timeout = "30s";
+  std::string interval = "1s";
+  std::string pacing = "0";
+  std::size_t max_in_flight = 100000;
+  bool poisson = false;
+  bool quiet = false;
+  bool allow_remote = false;
+  bool insecure = false;
+  std::string ca_file;
+  std::string out_dir = "stress-results";
+  std::vector<std::string> slos;
+
+  void add_to(CLI::App& app) {
+    app.add_option("-c,--connections", connections, "keep-alive connections in all (split across threads)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+    app.add_option("-t,--threads", threads, "load generator threads (each with its own connections)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
+    app.add_option("--timeout", timeout, "per-request timeout (30s, 500ms, ...)");
+    app.add_option("--interval", interval, "time per live line and per series point");
+    app.add_option("--pacing", pacing,
+                   "fixed rates: wake on a grid of this period and send what is due (0: wake per arrival; "
+                   "250us or 1ms cut the generator's CPU at high rates, the lateness is measured)");
+    app.add_option("--max-in-flight", max_in_flight, "per thread; arrivals beyond it are counted dropped")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+    app.add_flag("--poisson", poisson, "Poisson arrivals instead of evenly spaced ones");
+    app.add_flag("-q,--quiet", quiet, "no live lines");
+    app.add_flag("--allow-remote", allow_remote, "allow a URL that is not on loopback (127.0.0.0/8, ::1)");
+    app.add_flag("-k,--insecure", insecure, "https: accept any certificate (test servers only)");
+    app.add_option("--ca-file", ca_file, "https: PEM file of certificate authorities to trust")->check(CLI::ExistingFile);
+    app.add_option("-o,--out", out_dir, "directory for results.json");
+    app.add_option("--slo", slos, "success criterion, repeatable: \"p99_response_time_ms < 250\"");
+  }
+
+  /// Applies the settings to `options` and `base`; prints the problem and returns false if one
+  /// is invalid.
+  bool apply(stress_testing::run::run_options& options, stress_testing::target::http_target_options& base) const;
+
+  /// Parses every --slo into `scenario.success_criteria`; prints the problem on failure.
+  bool add_criteria(stress_testing::test_scenario& scenario) const;
+
+  /// Prints that `value` of `option` is not a duration; returns false.
+  static bool bad(const char* option, const std::string& value);
+};
+
+}  // namespace stress_run
+
+#endif

@@ -1,0 +1,87 @@
+// run_and_report (run_engine.hpp): the only call of st::run::async_run in stress-run. Its target
+// factory is type-erased (any_target), so the orchestrator, worker pool and load loop are
+// compiled once here, whatever the mode's target.
+
+#include "run_engine.hpp"
+
+#include "console.hpp"
+#include "live_dashboard.hpp"
+
+#include <stress_testing/detail/atomic_file.hpp>
+#include <stress_testing/report/junit.hpp>
+#include <stress_testing/report/results_json.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <utility>
+
+namespace stress_run {
+
+namespace asio = boost::asio;
+namespace st = stress_testing;
+
+int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_factory_fn factory,
+                   st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
+  asio::io_context io;
+  asio::cancellation_signal stop;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "\nstopping: draining requests in flight...\n");
+    stop.emit(asio::cancellation_type::terminal);
+  });
+  std::optional<st::run::run_result> result;
+  boost::system::error_code run_ec;
+  live_dashboard_ptr dashboard;
+  try {
+    dashboard = start_dashboard(ctx, io, stop, scenario, options);  // --dashboard (dashboard.cpp)
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return usage_error;
+  }
+  st::run::async_run(io.get_executor(), scenario, std::move(factory), options,
+                     asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
+                       run_ec = ec;
+                       result = std::move(r);
+                       signals.cancel();
+                     }));
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return runtime_error;
+  }
+  if (!result) return runtime_error;
+  if (run_ec == boost::system::errc::invalid_argument) {
+    std::cerr << "stress-run: " << result->status_reason << '\n';
+    return usage_error;
+  }
+  if (finish) finish(*result);
+
+  std::string path;
+  try {
+    auto const p = std::filesystem::path(out_dir) / "results.json";
+    auto const doc = results_document(ctx, *result);  // report::to_json + --presentation
+    st::detail::write_file_atomically(p, doc.dump(2) + "\n");
+    path = p.string();
+    st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(doc));
+    finish_dashboard(ctx, dashboard.get(), *result, p);  // report.html next to it
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: could not write results: " << e.what() << '\n';
+  }
+  print_summary(*result, path);
+  if (run_ec) return runtime_error;
+  if (result->status == st::test_status::cancelled) return all_passed(result->criteria) ? passed : criterion_failed;
+  return result->passed() ? passed : criterion_failed;
+}
+
+}  // namespace stress_run

@@ -1,0 +1,39 @@
+// The one place stress-run runs a scenario (run_engine.cpp): every mode hands it a factory of
+// type-erased targets, so the orchestrator (st::run::async_run) is instantiated once for the
+// whole program instead of once per kind of target.
+#ifndef STRESS_RUN_RUN_ENGINE_HPP
+#define STRESS_RUN_RUN_ENGINE_HPP
+
+#include "app.hpp"
+
+#include <stress_testing/models.hpp>
+#include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/run/result.hpp>
+#include <stress_testing/target/any_target.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace stress_run {
+
+/// Worker `index`'s target, created on that worker's executor.
+using target_factory_fn =
+    std::function<stress_testing::target::any_target(boost::asio::any_io_executor, std::size_t index)>;
+
+/// Adds what the target and the workload gathered to the result before it is written.
+using result_finisher = std::function<void(stress_testing::run::run_result&)>;
+
+/** Runs `scenario` with targets from `factory`, prints live lines and the summary, serves the
+    live dashboard when `ctx.dashboard_address` is set, writes `out_dir/results.json` (with
+    junit.xml and report.html next to it). Ctrl-C (SIGINT, SIGTERM) stops gracefully and still
+    writes the results. Returns the process exit code. */
+int run_and_report(app_context& ctx, const stress_testing::test_scenario& scenario, target_factory_fn factory,
+                   stress_testing::run::run_options options, const std::string& out_dir,
+                   const result_finisher& finish);
+
+}  // namespace stress_run
+
+#endif
