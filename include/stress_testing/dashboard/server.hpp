@@ -13,43 +13,47 @@
     | `GET /metrics` | `server_options::metrics()` (Prometheus text), 404 without a provider |
     | `POST /api/control/stop`, `POST /api/control/inject` | `Authorization: Bearer <token()>` or 401; then the host's callback |
 
+    It runs on the project's one loopback server core (`detail/http_server.hpp`): loopback only
+    unless allowed, at most `max_clients` connections, bounded requests (413 over
+    `max_body_bytes`), keep-alive with an idle sweeper, back-off when out of descriptors, graceful
+    stop.
+
     Threading: the server runs on the executor it is given (typically an `io_context` run by one
-    thread of the host's, not the run's); every piece of state lives on an internal strand.
-    `set_document`, `publish` and `stop` may be called from any thread: they copy or move their
-    argument and post it to the strand. The control and metrics callbacks are called on the
-    server's executor: they must be thread-safe with respect to the run (post to it, or set an
-    atomic).
+    thread of the host's, not the run's). Each connection runs on a strand of its own; the
+    document, the sequence number and the event-stream clients are under one mutex, and
+    `publish`es are applied in order on an internal strand. `set_document`, `publish` and `stop`
+    may be called from any thread: they copy or move their argument and post it. The control and
+    metrics callbacks are called on a connection's strand: they must be thread-safe with respect
+    to the run (post to it, or set an atomic).
 
     Memory is bounded: at most `max_clients` connections; an event-stream client whose queue holds
-    `max_queued_events` undelivered messages (it reads slower than intervals arrive) is
-    disconnected, and its browser reconnects and starts again from a fresh snapshot.
+    `max_queued_events` undelivered messages (it reads slower than intervals arrive), or whose
+    write makes no progress for `idle_timeout`, is disconnected, and its browser reconnects and
+    starts again from a fresh snapshot.
 
     Lifetime: the connections' coroutines share the server's state, so destroying the `server`
     object only stops it (closing the listener and every connection); the state is freed when the
     last coroutine has finished, which needs the executor to keep running (or its `io_context` to
     be destroyed). */
 
+#include <stress_testing/dashboard/detail/script_json.hpp>
+#include <stress_testing/detail/http_server.hpp>
+#include <stress_testing/detail/loopback.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <stress_testing/detail/loopback.hpp>
-#include <stress_testing/dashboard/detail/script_json.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -58,6 +62,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -133,71 +138,92 @@ inline bool same_secret(std::string_view a, std::string_view b) noexcept {
   return diff == 0;
 }
 
-/// One event-stream client: its bounded queue and the timer its writer sleeps on.
+/** One event-stream client. Its socket and timers belong to its connection's strand; its queue
+    and `dropped` flag are under `server_state::mutex` (publishers fill it from another strand). */
 struct sse_client {
-  sse_client(const asio::any_io_executor& ex, std::shared_ptr<boost::beast::tcp_stream> s)
-      : stream(std::move(s)), wake(ex, std::chrono::steady_clock::time_point::max()) {}
-  std::shared_ptr<boost::beast::tcp_stream> stream;
-  std::deque<std::shared_ptr<const std::string>> queue;
-  asio::steady_timer wake;
-  bool dropped = false;
+  explicit sse_client(std::shared_ptr<stress_testing::detail::http_connection> c)
+      : connection(std::move(c)), wake(connection->get_executor(), std::chrono::steady_clock::time_point::max()),
+        write_deadline(connection->get_executor()) {}
+  std::shared_ptr<stress_testing::detail::http_connection> connection;
+  std::deque<std::shared_ptr<const std::string>> queue;  // under server_state::mutex
+  bool dropped = false;                                   // under server_state::mutex
+  asio::steady_timer wake;            // the writer sleeps on it; cancelled when there is news
+  asio::steady_timer write_deadline;  // a write that makes no progress this long ends the stream
 
-  /// Ends the stream now, a write in progress included.
-  void drop() {
-    dropped = true;
-    queue.clear();
-    boost::system::error_code ignored;
-    stream->socket().close(ignored);
-    wake.cancel();
+  /// Wakes the writer, on its strand (timers are not thread-safe).
+  static void nudge(const std::shared_ptr<sse_client>& c) {
+    asio::post(c->wake.get_executor(), [c] { c->wake.cancel(); });
+  }
+  /// Ends the stream, a write in progress included, on its strand.
+  static void close(const std::shared_ptr<sse_client>& c) {
+    asio::post(c->wake.get_executor(), [c] {
+      boost::system::error_code ignored;
+      c->connection->socket().close(ignored);
+      c->wake.cancel();
+    });
   }
 };
 
-/// Everything the connections share; touched on `strand` only.
+/// Everything the connections share. `options` and `token` are immutable; the rest is under `mutex`.
 struct server_state : std::enable_shared_from_this<server_state> {
-  server_state(asio::any_io_executor ex, server_options o)
-      : strand(asio::make_strand(ex)), acceptor(strand), options(std::move(o)), token(random_token()) {}
+  server_state(asio::any_io_executor ex, server_options o, stress_testing::detail::http_server_options core_options)
+      : executor(ex), publish_strand(asio::make_strand(ex)), core(ex, core_options), options(std::move(o)),
+        token(random_token()) {}
 
-  asio::strand<asio::any_io_executor> strand;
-  tcp::acceptor acceptor;
-  server_options options;
-  std::string token;
+  asio::any_io_executor executor;
+  asio::strand<asio::any_io_executor> publish_strand;  // publishes apply in the order they were made
+  stress_testing::detail::http_server core;
+  server_options const options;
+  std::string const token;
+
+  std::mutex mutex;
   nlohmann::json document = nlohmann::json::object();
   std::uint64_t sequence = 0;
   bool stopped = false;
-  std::set<std::shared_ptr<boost::beast::tcp_stream>> connections;
   std::set<std::shared_ptr<sse_client>> clients;
 
+  /// Under `mutex`.
   std::string snapshot_event() const {
     nlohmann::json m{{"type", "snapshot"}, {"seq", sequence}, {"document", document}};
     return "event: message\nid: " + std::to_string(sequence) + "\ndata: " + m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
   }
 
-  void broadcast(std::shared_ptr<const std::string> text) {
+  /// Under `mutex`: queues `text` for every client, dropping the ones that fell too far behind.
+  void broadcast(const std::shared_ptr<const std::string>& text) {
     for (auto const& c : clients) {
       if (c->dropped) continue;
       if (c->queue.size() >= options.max_queued_events) {
         // Too slow: drop it rather than queue without bound; EventSource reconnects.
-        c->drop();
+        c->dropped = true;
+        c->queue.clear();
+        sse_client::close(c);
       } else {
         c->queue.push_back(text);
-        c->wake.cancel();
+        sse_client::nudge(c);
       }
     }
   }
 
   void shutdown() {
-    if (stopped) return;
-    stopped = true;
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    for (auto const& c : connections) c->socket().close(ignored);
+    std::set<std::shared_ptr<sse_client>> streaming;
+    {
+      std::lock_guard lock(mutex);
+      if (stopped) return;
+      stopped = true;
+      streaming = clients;
+    }
+    core.stop();  // the listener, and every idle or reading connection
     // Event streams first deliver what is queued (the final document, typically), then end;
     // one still writing after a second is closed.
-    for (auto const& c : clients) c->wake.cancel();
-    if (clients.empty()) return;
-    auto grace = std::make_shared<asio::steady_timer>(strand, std::chrono::seconds(1));
+    for (auto const& c : streaming) sse_client::nudge(c);
+    if (streaming.empty()) return;
+    auto grace = std::make_shared<asio::steady_timer>(publish_strand, std::chrono::seconds(1));
     grace->async_wait([self = shared_from_this(), grace](boost::system::error_code) {
-      for (auto const& c : std::set<std::shared_ptr<sse_client>>(self->clients)) c->drop();
+      std::lock_guard lock(self->mutex);
+      for (auto const& c : self->clients) {
+        c->dropped = true;
+        sse_client::close(c);
+      }
     });
   }
 };
@@ -278,15 +304,22 @@ inline response handle(server_state& s, const http::request<http::string_body>& 
     if (at == std::string::npos) return make_response(req, http::status::ok, page, "text/html; charset=utf-8");
     std::string body = page.substr(0, at);
     body += R"(<script id="snapshot" type="application/json">)";
-    body += script_safe_json(s.document);
+    {
+      std::lock_guard lock(s.mutex);
+      body += script_safe_json(s.document);
+    }
     body += "</script>";
     body += page.substr(at + s.options.page_data_marker.size());
     return make_response(req, http::status::ok, std::move(body), "text/html; charset=utf-8");
   }
   if (target == "/api/snapshot") {
     if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
-    return make_response(req, http::status::ok, s.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                         "application/json");
+    std::string text;
+    {
+      std::lock_guard lock(s.mutex);
+      text = s.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    return make_response(req, http::status::ok, std::move(text), "application/json");
   }
   if (target == "/metrics") {
     if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
@@ -306,9 +339,11 @@ inline response handle(server_state& s, const http::request<http::string_body>& 
   return json_reply(req, http::status::not_found, "not found");
 }
 
-/// Streams events to one client until it goes away, is dropped, or the server stops.
-inline asio::awaitable<void> stream_events(std::shared_ptr<server_state> s, std::shared_ptr<boost::beast::tcp_stream> stream,
-                                           unsigned version) {
+/// Streams events to one client until it goes away, is dropped, or the server stops. On the
+/// connection's strand; returns when the stream has ended (the connection then closes).
+inline asio::awaitable<void> stream_events(std::shared_ptr<server_state> s,
+                                           std::shared_ptr<stress_testing::detail::http_connection> connection, unsigned version) {
+  auto& conn = *connection;
   http::response<http::empty_body> head{http::status::ok, version};
   head.set(http::field::server, "stress_testing dashboard");
   head.set(http::field::content_type, "text/event-stream");
@@ -316,79 +351,101 @@ inline asio::awaitable<void> stream_events(std::shared_ptr<server_state> s, std:
   head.keep_alive(true);
   // No content length: the body is the stream, ended by closing the connection.
   http::response_serializer<http::empty_body> sr{head};
-  stream->expires_after(s->options.idle_timeout);
-  auto [ec, n] = co_await http::async_write_header(*stream, sr, asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return;
-
-  auto client = std::make_shared<sse_client>(s->strand, stream);
-  s->clients.insert(client);
-  s->connections.erase(stream);  // closed by `shutdown` only once its queue is written
-  client->queue.push_back(std::make_shared<const std::string>("retry: 2000\n" + s->snapshot_event()));
-  while (!client->dropped) {
-    if (client->queue.empty()) {
-      if (s->stopped) break;
-      client->wake.expires_after(s->options.idle_timeout);
-      auto [wec] = co_await client->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  auto client = std::make_shared<sse_client>(connection);
+  auto const timeout = s->options.idle_timeout;
+  // Every write is bounded: a peer that stops reading cannot hold the stream forever.
+  auto write_guarded = [&client, timeout](auto&& write) -> asio::awaitable<bool> {
+    client->write_deadline.expires_after(timeout);
+    client->write_deadline.async_wait([c = client](boost::system::error_code ec) {
+      if (!ec) {
+        boost::system::error_code ignored;
+        c->connection->socket().close(ignored);
+      }
+    });
+    auto [ec, n] = co_await write();
+    client->write_deadline.cancel();
+    co_return !ec;
+  };
+  if (!co_await write_guarded([&] { return http::async_write_header(conn.socket(), sr, asio::as_tuple(asio::use_awaitable)); }))
+    co_return;
+  {
+    std::lock_guard lock(s->mutex);
+    if (s->stopped) co_return;
+    client->queue.push_back(std::make_shared<const std::string>("retry: 2000\n" + s->snapshot_event()));
+    s->clients.insert(client);
+  }
+  for (;;) {
+    std::shared_ptr<const std::string> text;
+    bool stopped = false;
+    {
+      std::lock_guard lock(s->mutex);
       if (client->dropped) break;
-      if (s->stopped) continue;  // write what is left, then end
-      if (!wec && client->queue.empty()) client->queue.push_back(std::make_shared<const std::string>(": keep-alive\n\n"));
+      stopped = s->stopped;
+      if (!client->queue.empty()) {
+        text = std::move(client->queue.front());
+        client->queue.pop_front();
+      }
+    }
+    if (!text) {
+      if (stopped) break;  // everything queued was written
+      client->wake.expires_after(timeout);
+      auto [wec] = co_await client->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      std::lock_guard lock(s->mutex);
+      if (!wec && client->queue.empty() && !s->stopped && !client->dropped)
+        client->queue.push_back(std::make_shared<const std::string>(": keep-alive\n\n"));
       continue;
     }
-    auto text = client->queue.front();
-    client->queue.pop_front();
-    stream->expires_after(s->options.idle_timeout);
-    auto [wec, written] = co_await asio::async_write(*stream, asio::buffer(*text), asio::as_tuple(asio::use_awaitable));
-    if (wec) break;
+    if (!co_await write_guarded([&] { return asio::async_write(conn.socket(), asio::buffer(*text), asio::as_tuple(asio::use_awaitable)); }))
+      break;
   }
+  std::lock_guard lock(s->mutex);
   s->clients.erase(client);
-  boost::system::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream->socket().close(ignored);
 }
 
-/// Serves one connection (keep-alive), handing over to `stream_events` for `/api/events`.
-inline asio::awaitable<void> serve_connection(std::shared_ptr<server_state> s, std::shared_ptr<boost::beast::tcp_stream> stream) {
-  boost::beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(s->options.max_body_bytes);
-    stream->expires_after(s->options.idle_timeout);
-    auto [ec, n] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    if (ec || s->stopped) break;
-    auto const& req = parser.get();
+/** The request handler for the server core: the event stream takes over the connection; every
+    other request is answered by `handle`. */
+class request_handler {
+ public:
+  request_handler(std::shared_ptr<server_state> s, std::shared_ptr<stress_testing::detail::http_connection> conn)
+      : s_(std::move(s)), conn_(std::move(conn)) {}
+
+  asio::awaitable<bool> operator()(stress_testing::detail::http_request& req, bool keep_alive) {
     auto target = std::string_view(req.target());
     if (target.substr(0, target.find('?')) == "/api/events" && req.method() == http::verb::get) {
-      co_await stream_events(s, stream, req.version());
-      break;
+      co_await stream_events(s_, conn_, req.version());
+      co_return false;
     }
-    auto res = handle(*s, req);
-    bool const keep = res.keep_alive();
-    stream->expires_after(s->options.idle_timeout);
-    auto [wec, written] = co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
-    if (wec || !keep) break;
+    auto res = handle(*s_, req);
+    res.keep_alive(keep_alive && res.keep_alive());
+    auto [ec, n] = co_await http::async_write(conn_->socket(), res, asio::as_tuple(asio::use_awaitable));
+    co_return !ec && res.keep_alive();
   }
-  boost::system::error_code ignored;
-  stream->socket().shutdown(detail::tcp::socket::shutdown_both, ignored);
-  stream->socket().close(ignored);
-  s->connections.erase(stream);
-}
 
-inline asio::awaitable<void> accept_loop(std::shared_ptr<server_state> s) {
-  while (!s->stopped) {
-    auto [ec, socket] = co_await s->acceptor.async_accept(s->strand, asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      if (s->stopped || ec == asio::error::operation_aborted) break;
-      continue;  // e.g. too many open files: keep serving the connections we have
-    }
-    if (s->connections.size() >= s->options.max_clients) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    auto stream = std::make_shared<boost::beast::tcp_stream>(std::move(socket));
-    s->connections.insert(stream);
-    asio::co_spawn(s->strand, serve_connection(s, stream), asio::detached);
+  /// Over `max_body_bytes`: the core answers this and closes.
+  static std::string_view too_large_response() noexcept {
+    return "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: 48\r\n"
+           "Connection: close\r\n\r\n{\"ok\":false,\"message\":\"request body too large\"}\n";
   }
+
+ private:
+  std::shared_ptr<server_state> s_;
+  std::shared_ptr<stress_testing::detail::http_connection> conn_;
+};
+
+inline stress_testing::detail::http_server_options core_options(const server_options& o) {
+  boost::system::error_code ec;
+  auto const address = asio::ip::make_address(o.address, ec);
+  if (ec) throw std::invalid_argument("dashboard: '" + o.address + "' is not an IP address");
+  if (!o.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
+    throw std::invalid_argument("dashboard: " + o.address +
+                                " is not a loopback address (allow_non_loopback to serve beyond this machine)");
+  stress_testing::detail::http_server_options c;
+  c.listen = {address, o.port};
+  c.allow_non_loopback = o.allow_non_loopback;
+  c.max_connections = o.max_clients;
+  c.body_limit = o.max_body_bytes;
+  c.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.idle_timeout);
+  return c;
 }
 
 }  // namespace detail
@@ -398,37 +455,37 @@ inline asio::awaitable<void> accept_loop(std::shared_ptr<server_state> s) {
     the address cannot be bound), serves once `start()` is called, until `stop()` or destruction. */
 class server {
  public:
-  server(asio::any_io_executor ex, server_options options)
-      : state_(std::make_shared<detail::server_state>(std::move(ex), std::move(options))) {
+  server(asio::any_io_executor ex, server_options options) {
+    auto core = detail::core_options(options);
+    state_ = std::make_shared<detail::server_state>(std::move(ex), std::move(options), core);
     boost::system::error_code ec;
-    auto const address = asio::ip::make_address(state_->options.address, ec);
-    if (ec) throw std::invalid_argument("dashboard: '" + state_->options.address + "' is not an IP address");
-    if (!state_->options.allow_non_loopback && !stress_testing::detail::is_loopback_address(address))
-      throw std::invalid_argument("dashboard: " + state_->options.address +
-                                  " is not a loopback address (allow_non_loopback to serve beyond this machine)");
-    detail::tcp::endpoint const ep{address, state_->options.port};
-    state_->acceptor.open(ep.protocol());
-    state_->acceptor.set_option(asio::socket_base::reuse_address(true));
-    state_->acceptor.bind(ep);
-    state_->acceptor.listen();
+    endpoint_ = state_->core.listen(ec);
+    if (ec) throw boost::system::system_error(ec, "dashboard: cannot listen on " + state_->options.address);
   }
   server(const server&) = delete;
   server& operator=(const server&) = delete;
   ~server() { stop(); }
 
-  /// Starts accepting connections (on the server's strand). Call once.
+  /// Starts accepting connections. Call once.
   void start() {
-    auto s = state_;
-    asio::co_spawn(s->strand, detail::accept_loop(s), asio::detached);
+    // The core keeps the session function, and this state keeps the core: the function holds
+    // the state weakly, or neither would ever be freed.
+    std::weak_ptr<detail::server_state> weak = state_;
+    state_->core.start([weak](std::shared_ptr<stress_testing::detail::http_connection> conn) -> asio::awaitable<void> {
+      auto s = weak.lock();
+      if (!s) co_return;
+      detail::request_handler handler(std::move(s), conn);
+      co_await stress_testing::detail::serve_requests(conn->socket(), *conn, handler);
+    });
   }
 
   /// Where it listens (the real port when `port` was 0).
-  asio::ip::tcp::endpoint local_endpoint() const { return state_->acceptor.local_endpoint(); }
+  asio::ip::tcp::endpoint local_endpoint() const { return endpoint_; }
 
   /// The admin token (32 hex digits, 128 random bits, made at construction).
   const std::string& token() const noexcept { return state_->token; }
 
-  asio::any_io_executor get_executor() const { return state_->strand.get_inner_executor(); }
+  asio::any_io_executor get_executor() const { return state_->executor; }
 
   /** Replaces the whole document (the results-shaped JSON the page renders) and sends it to every
       event-stream client as `{"type":"document","document":...}`. Any thread. */
@@ -442,24 +499,26 @@ class server {
       `seq` number. Any thread; the JSON is moved to the server's strand. */
   void publish(nlohmann::json update) {
     auto s = state_;
-    asio::post(s->strand, [s, u = std::move(update)]() mutable {
+    asio::post(s->publish_strand, [s, u = std::move(update)]() mutable {
+      std::lock_guard lock(s->mutex);
       if (s->stopped) return;
       detail::merge_update(s->document, u);
       u["seq"] = ++s->sequence;
       auto text = std::make_shared<const std::string>(
           "id: " + std::to_string(s->sequence) + "\ndata: " + u.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
-      s->broadcast(std::move(text));
+      s->broadcast(text);
     });
   }
 
   /// Stops listening and closes every connection. Any thread; idempotent.
   void stop() {
     auto s = state_;
-    asio::post(s->strand, [s] { s->shutdown(); });
+    asio::post(s->publish_strand, [s] { s->shutdown(); });
   }
 
  private:
   std::shared_ptr<detail::server_state> state_;
+  asio::ip::tcp::endpoint endpoint_;
 };
 
 }  // namespace stress_testing::dashboard

@@ -25,6 +25,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <chrono>
 #include <future>
@@ -359,6 +360,45 @@ TEST_SUITE("dashboard") {
     client c(s.endpoint());
     CHECK(c.request(http::verb::post, "/api/control/inject", "{}").status == 401);
     CHECK(c.request(http::verb::post, "/api/control/inject", "{}", "Bearer " + s.server().token()).status == 501);
+  }
+
+  TEST_CASE("on the server core: a body over max_body_bytes is answered 413 and connections beyond max_clients are closed") {
+    std::atomic<int> stops{0};
+    dash::server_options o;
+    o.max_body_bytes = 1024;
+    o.max_clients = 2;
+    o.on_stop = [&](const json&) {
+      ++stops;
+      return dash::control_reply{};
+    };
+    running_server s(o);
+    {
+      client c(s.endpoint());
+      auto const r = c.request(http::verb::post, "/api/control/stop", std::string(4096, ' '), "Bearer " + s.server().token());
+      CHECK(r.status == 413);
+      CHECK(json::parse(r.body)["ok"] == false);
+      CHECK(stops == 0);  // the control never ran
+    }
+    // Two clients are served; a third is accepted and closed at once, then served when one leaves.
+    auto a = std::make_unique<client>(s.endpoint());
+    client b(s.endpoint());
+    CHECK(a->request(http::verb::get, "/api/snapshot").status == 200);
+    CHECK(b.request(http::verb::get, "/api/snapshot").status == 200);
+    {
+      client third(s.endpoint());
+      CHECK_THROWS(third.request(http::verb::get, "/api/snapshot"));
+    }
+    a.reset();
+    bool served = false;
+    for (int i = 0; i < 50 && !served; ++i) {
+      std::this_thread::sleep_for(20ms);
+      try {
+        client again(s.endpoint());
+        served = again.request(http::verb::get, "/api/snapshot").status == 200;
+      } catch (const std::exception&) {
+      }
+    }
+    CHECK(served);
   }
 
   TEST_CASE("GET /metrics returns the provider's text and 404 without a provider") {
