@@ -1,7 +1,9 @@
 // The fraud workload over HTTP: each request's body is the generator's transaction for its
 // sequence number (docs/fraud_wire_format.md), and each answer is judged against that
 // transaction's ground-truth label (regenerated from the sequence number: the generator is a
-// pure function) into per-worker business tallies, merged after the run.
+// pure function) into per-worker business tallies, merged after the run. A tally sees what reaches
+// the HTTP target; http_settings.cpp reconciles it with the run's accounting (failures injected at
+// the client, dropped requests).
 #ifndef STRESS_RUN_FRAUD_WORKLOAD_HPP
 #define STRESS_RUN_FRAUD_WORKLOAD_HPP
 
