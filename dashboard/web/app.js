@@ -185,6 +185,7 @@
       ['detection rate', 'fraud-detection-rate', b && b.fraud_detection_rate, { percent: true }],
       ['detection accuracy', 'fraud-detection-accuracy', b && b.fraud_detection_accuracy, { percent: true }],
       ['customer impact score', 'customer-impact', b && b.customer_impact_score, { digits: 3 }],
+      ['AI confidence', 'ai-confidence', h && h.ai_confidence, { percent: true, digits: 1 }],
       ['ROI', 'roi', b && b.roi_percentage, { digits: 0 }],
     ]);
     const roi = document.querySelector('#business [data-metric="roi"]');

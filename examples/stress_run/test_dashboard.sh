@@ -171,6 +171,7 @@ same("hero-money-saved", hero["money_saved"])
 assert hero["uptime_percentage"] == results["resilience"]["uptime_percentage"], "hero and resilience uptime differ"
 same("hero-uptime", hero["uptime_percentage"])
 same("uptime", results["resilience"]["uptime_percentage"])
+same("ai-confidence", hero["ai_confidence"])
 same("p99", results["summary"]["p99_response_time_ms"])
 same("p95", results["summary"]["p95_response_time_ms"])
 assert results["criteria"], "the scenario has criteria"

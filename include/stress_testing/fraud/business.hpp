@@ -126,7 +126,18 @@ struct business_counters {
   /// hand-built fraudulent transaction has no pattern).
   std::array<outcome_breakdown, 5> by_pattern{};
 
+  /// Answered transactions whose response carried a `fraud_score`, and the sum of their
+  /// confidences (max(score, 1 - score)) in millionths, so merging stays exact.
+  std::uint64_t scored = 0;
+  std::int64_t confidence_micros = 0;
+
   const outcome_breakdown& of(fraud_pattern p) const noexcept { return by_pattern[static_cast<std::size_t>(p)]; }
+
+  /// Mean confidence of the scored decisions, in [0.5, 1]; nullopt when none carried a score.
+  std::optional<double> mean_confidence() const noexcept {
+    if (scored == 0) return std::nullopt;
+    return static_cast<double>(confidence_micros) / 1e6 / static_cast<double>(scored);
+  }
 
   constexpr std::uint64_t answered() const noexcept {
     return legitimate.answered() + fraudulent.answered() + edge_case.answered();
@@ -216,11 +227,16 @@ inline business_accounting reconcile(const load::run_summary& run, std::uint64_t
     `record` and `record_unanswered` are O(1), noexcept and allocation-free. */
 class business_tally {
  public:
-  /// `tx` was answered with `d`.
-  void record(const transaction& tx, decision d) noexcept {
+  /// `tx` was answered with `d`, with the response's `fraud_score` when it carried one (in [0, 1];
+  /// `parse_fraud_score`): it enters `ai_confidence`.
+  void record(const transaction& tx, decision d, std::optional<double> fraud_score = std::nullopt) noexcept {
     auto const usd = tx.usd_micros();
     class_of(tx.label).add(d, usd);
     if (tx.is_fraud()) pattern_of(tx.pattern).add(d, usd);
+    if (fraud_score && *fraud_score >= 0.0 && *fraud_score <= 1.0) {
+      ++c_.scored;
+      c_.confidence_micros += std::llround(std::max(*fraud_score, 1.0 - *fraud_score) * 1e6);
+    }
   }
 
   /// `tx` got no decision (error, timeout, throttled, unreadable body): it was not scored.
@@ -236,6 +252,8 @@ class business_tally {
     c_.fraudulent.merge(other.c_.fraudulent);
     c_.edge_case.merge(other.c_.edge_case);
     for (std::size_t i = 0; i < c_.by_pattern.size(); ++i) c_.by_pattern[i].merge(other.c_.by_pattern[i]);
+    c_.scored += other.c_.scored;
+    c_.confidence_micros += other.c_.confidence_micros;
   }
 
   /// This tally beside the run's accounting `run` (`run_result::accounting`): see `fraud::reconcile`.
@@ -275,8 +293,8 @@ class business_tally {
       - aws_cost_breakdown: lambda, kinesis, dynamodb, bedrock = B x their price;
         other = fixed_usd_per_hour x hours (the values sum to total_cost)
       A ratio whose denominator is 0 (and any per-second figure when elapsed_seconds <= 0) is 0,
-      never NaN. payback_period_months, performance_vs_baseline and cost_vs_baseline need a
-      baseline and stay 0. */
+      never NaN. payback_period_months (needs the investment to pay back), and
+      performance_vs_baseline and cost_vs_baseline (need a baseline run) are nullopt. */
   business_metrics to_business_metrics(const cost_model& cost, double elapsed_seconds, const business_accounting& run,
                                        stress_testing::timestamp at = {}) const {
     figures const f = compute(cost, elapsed_seconds, run);
@@ -324,8 +342,11 @@ class business_tally {
         uptime, equal to the resilience figure's
       - transactions_per_second = A / elapsed_seconds, rounded to the nearest integer
       - ai_accuracy = (TP + TN) / A, a fraction in [0, 1] like fraud_detection_accuracy
-      avg_response_time_ms comes from the latency histogram, and ai_confidence and
-      customer_satisfaction have no ground truth here: they stay 0 for the caller to fill. */
+      - ai_confidence = the mean over answered responses that carried a `fraud_score` s of
+        max(s, 1 - s): how far the model's score was from a coin toss, on the side it leaned
+        (0.5 .. 1); nullopt when no response carried a score
+      avg_response_time_ms comes from the latency histogram (the caller's); customer_satisfaction
+      has no source in a load test and is nullopt. */
   hero_metrics to_hero_metrics(const cost_model& cost, double elapsed_seconds, const business_accounting& run,
                                stress_testing::timestamp at = {}) const noexcept {
     figures const f = compute(cost, elapsed_seconds, run);
@@ -337,6 +358,7 @@ class business_tally {
     h.uptime_percentage = load::uptime_percentage(run.ok, run.intended);
     h.transactions_per_second = std::llround(f.tps);
     h.ai_accuracy = f.accuracy;
+    h.ai_confidence = c_.mean_confidence();
     h.cost_per_transaction = f.cost_per_transaction;
     h.roi_percentage = f.roi;
     return h;

@@ -32,6 +32,8 @@ class agent_timings {
     std::string name;
     histogram latency{1, 3'600'000'000, 2};  ///< reported durations, microseconds
     std::int64_t failures = 0;                ///< times the agent was reported failed or degraded
+    std::int64_t timeouts = 0;                ///< of `failures`, those reported as a missed time budget
+    std::int64_t status_reports = 0;          ///< times the service reported the agent's status at all
   };
 
   /// Records one reported duration for `name` (negative durations count as 0).
@@ -47,12 +49,26 @@ class agent_timings {
     if (entry* e = find_or_add(name)) ++e->failures;
   }
 
+  /** Counts one status the service reported for `name`: `ok`; `timeout` (missed its time budget:
+      a failure and a timeout); anything else (`error`, `down`) a failure. An agent with status
+      reports gets a measured `timeout_count`; the others' is unknown (nullopt). */
+  void record_status(std::string_view name, std::string_view status) {
+    if (entry* e = find_or_add(name)) {
+      ++e->status_reports;
+      if (status == "ok") return;
+      ++e->failures;
+      if (status == "timeout") ++e->timeouts;
+    }
+  }
+
   /// Adds `other`'s tallies, matching agents by name.
   void merge(const agent_timings& other) {
     for (const entry& o : other.entries_) {
       if (entry* e = find_or_add(o.name)) {
         e->latency.add(o.latency);
         e->failures += o.failures;
+        e->timeouts += o.timeouts;
+        e->status_reports += o.status_reports;
       }
     }
     untracked_ += other.untracked_;
@@ -66,12 +82,15 @@ class agent_timings {
 
   /** The seed's `AgentMetrics` for each agent over `elapsed_seconds`:
       - `requests_processed`: timings reported; `avg/p95/p99_response_time_ms` from them;
-      - `error_count`: failures; `success_rate` = 1 − failures / timings, clamped to [0, 1]
+      - `error_count`: failures (timeouts included); `timeout_count`: of those, the missed time
+        budgets, when the service reported the agent's status (`record_status`), else nullopt
+        (it reports none for `queue` and `orchestrator`); `success_rate` = 1 − failures / timings, clamped to [0, 1]
         (1 when nothing was reported): a service reports a timing for each agent on each
         response, a failed or late agent included, so a failure accompanies a timing;
       - `health_score` = success_rate; `status` "healthy" at ≥ 0.99, "degraded" at ≥ 0.9,
         else "unhealthy";
-      - `current_load` (0..1) and `concurrent_requests` are not observable from the client: 0. */
+      - `current_load` (0..1) and `concurrent_requests` are not observable from the client and the
+        sample service does not report them: nullopt (docs/results.md). */
   std::vector<agent_metrics> to_agent_metrics(stress_testing::timestamp at = {}) const {
     std::vector<agent_metrics> out;
     out.reserve(entries_.size());
@@ -85,6 +104,7 @@ class agent_timings {
       m.p95_response_time_ms = static_cast<double>(e.latency.value_at_percentile(95)) / 1000.0;
       m.p99_response_time_ms = static_cast<double>(e.latency.value_at_percentile(99)) / 1000.0;
       m.error_count = e.failures;
+      if (e.status_reports > 0) m.timeout_count = e.timeouts;
       auto const reports = static_cast<double>(m.requests_processed);
       m.success_rate = reports > 0 ? std::max(0.0, 1.0 - static_cast<double>(e.failures) / reports) : 1.0;
       m.health_score = m.success_rate;

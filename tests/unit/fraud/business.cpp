@@ -173,9 +173,10 @@ TEST_CASE("business metrics of the hand-built list equal the figures computed by
   double sum = 0;
   for (auto const& [name, usd] : m.aws_cost_breakdown) sum += usd;
   CHECK(sum == Approx(m.total_cost));
-  CHECK(m.payback_period_months == 0);
-  CHECK(m.performance_vs_baseline == 0);
-  CHECK(m.cost_vs_baseline == 0);
+  // Unknown, not 0: no investment to pay back, no baseline run.
+  CHECK_FALSE(m.payback_period_months.has_value());
+  CHECK_FALSE(m.performance_vs_baseline.has_value());
+  CHECK_FALSE(m.cost_vs_baseline.has_value());
 }
 
 TEST_CASE("hero metrics of the hand-built list equal the figures computed by hand") {
@@ -192,8 +193,8 @@ TEST_CASE("hero metrics of the hand-built list equal the figures computed by han
   CHECK(h.cost_per_transaction == Approx(1.40 / 11));
   CHECK(h.roi_percentage == Approx((302.0 - 1.40) / 1.40 * 100));
   CHECK(h.avg_response_time_ms == 0);  // the caller's, from the latency histogram
-  CHECK(h.ai_confidence == 0);
-  CHECK(h.customer_satisfaction == 0);
+  CHECK_FALSE(h.ai_confidence.has_value());  // no answer carried a fraud_score
+  CHECK_FALSE(h.customer_satisfaction.has_value());
 }
 
 TEST_CASE("business and hero figures of a run count every intended request") {
@@ -265,6 +266,27 @@ TEST_CASE("a tally that saw more than the run sent reconciles to no failures") {
   CHECK(a.billed() == 11);
 }
 
+TEST_CASE("ai confidence is the mean distance of the scores from a coin toss") {
+  fr::business_tally t;
+  auto const tx = make(legit, none, 1000, fr::currency::usd);
+  t.record(tx, decline, 0.9);   // 0.9
+  t.record(tx, approve, 0.2);   // 0.8
+  t.record(tx, review, 0.5);    // 0.5
+  t.record(tx, review);         // no score (every vote dropped): not in the mean
+  t.record(tx, approve, 1.5);   // out of range: ignored
+  CHECK(t.counters().scored == 3);
+  auto const h = t.to_hero_metrics(fr::cost_model{}, 1.0);
+  REQUIRE(h.ai_confidence.has_value());
+  CHECK(*h.ai_confidence == Approx((0.9 + 0.8 + 0.5) / 3));
+  fr::business_tally a, b;
+  a.record(tx, decline, 0.9);
+  b.record(tx, approve, 0.2);
+  b.record(tx, review, 0.5);
+  a.merge(b);
+  CHECK(a.counters().confidence_micros == 2'200'000);
+  CHECK(a.counters().mean_confidence() == t.counters().mean_confidence());
+}
+
 TEST_CASE("the default cost model prices a transaction at 0.00042 USD") {
   fr::cost_model const c;
   CHECK(c.problem() == nullptr);
@@ -314,6 +336,7 @@ TEST_CASE("an empty tally gives zero figures and full uptime and never NaN") {
     CHECK(m.roi_percentage == 0);
     CHECK(m.customer_impact_score == 0);
     CHECK(h.uptime_percentage == 100);  // nothing intended, nothing refused
+    CHECK_FALSE(h.ai_confidence.has_value());
     CHECK(h.ai_accuracy == 0);
     for (auto const& [name, usd] : m.aws_cost_breakdown) CHECK(usd == 0);
   }

@@ -29,6 +29,34 @@ TEST_SUITE("metrics.agent_timings") {
     CHECK(m[1].status == "degraded");
   }
 
+  TEST_CASE("reported statuses give measured timeouts and agents without any give none") {
+    agent_timings t;
+    for (int i = 0; i < 10; ++i) t.record("ml", 2ms);
+    for (int i = 0; i < 7; ++i) t.record_status("ml", "ok");
+    t.record_status("ml", "timeout");
+    t.record_status("ml", "timeout");
+    t.record_status("ml", "error");
+    t.record("queue", 1ms);  // Server-Timing only: the service reports no status for it
+    agent_timings other;
+    other.record_status("ml", "timeout");
+    other.record("ml", 2ms);
+    t.merge(other);
+    auto const m = t.to_agent_metrics();
+    REQUIRE(m.size() == 2);
+    CHECK(m[0].agent_id == "ml");
+    CHECK(m[0].requests_processed == 11);
+    CHECK(m[0].error_count == 4);  // timeouts included
+    REQUIRE(m[0].timeout_count.has_value());
+    CHECK(*m[0].timeout_count == 3);
+    CHECK(m[0].success_rate == doctest::Approx(1.0 - 4.0 / 11));
+    CHECK(m[1].agent_id == "queue");
+    CHECK_FALSE(m[1].timeout_count.has_value());
+    for (auto const& a : m) {  // only the service knows these, and it does not report them
+      CHECK_FALSE(a.current_load.has_value());
+      CHECK_FALSE(a.concurrent_requests.has_value());
+    }
+  }
+
   TEST_CASE("merge matches agents by name and names beyond the bound are only counted") {
     agent_timings a, b;
     a.record("x", 1ms);

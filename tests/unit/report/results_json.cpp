@@ -61,5 +61,6 @@ TEST_SUITE("report") {
     CHECK(ba["failed"] == 40);  // 30 failed and 10 ok without a readable decision
     CHECK(ba["dropped"] == 20);
     CHECK(ba["billed"] == 980);
+    CHECK(j["business_metrics"]["payback_period_months"].is_null());
   }
 }
