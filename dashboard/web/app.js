@@ -288,13 +288,14 @@
   function renderAgents() {
     const list = agents();
     $('agents-empty').hidden = list.length > 0;
-    table($('agents-table'), ['agent', 'status', 'requests', 'load', 'avg ms', 'p95 ms', 'p99 ms', 'success', 'errors', 'timeouts', 'health'],
+    table($('agents-table'), ['agent', 'status', 'requests', 'load', 'concurrency (mean)', 'avg ms', 'p95 ms', 'p99 ms', 'success', 'errors', 'timeouts', 'health'],
       list.map((a) => {
         const id = 'agent-' + safeId(a.agent_id);
         const st = metricEl('td', id + '-status', String(a.status || DASH));
         st.className = 'verdict ' + safeId(a.status || '');
         return [el('td', null, String(a.agent_name || a.agent_id)), st,
           metricEl('td', id + '-requests', a.requests_processed), metricEl('td', id + '-load', a.current_load, { digits: 2 }),
+          metricEl('td', id + '-concurrency', a.concurrent_requests, { digits: 2 }),
           metricEl('td', id + '-avg', a.avg_response_time_ms, { digits: 2 }), metricEl('td', id + '-p95', a.p95_response_time_ms, { digits: 2 }),
           metricEl('td', id + '-p99', a.p99_response_time_ms, { digits: 2 }), metricEl('td', id + '-success', a.success_rate, { percent: true }),
           metricEl('td', id + '-errors', a.error_count), metricEl('td', id + '-timeouts', a.timeout_count),

@@ -75,7 +75,7 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
       r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, r.accounting, r.ended_at);
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;
     }
-    r.agents = stats.agents.to_agent_metrics(r.ended_at);
+    r.agents = stats.agents.to_agent_metrics(r.ended_at, r.elapsed_seconds);
     st::run::update_reported_metrics(r);
   };
 }

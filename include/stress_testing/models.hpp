@@ -310,8 +310,11 @@ struct agent_metrics {
 
   /// 0..1. Nullopt: only the service knows an agent's load, and it does not report it yet.
   std::optional<double> current_load;
-  /// Nullopt: only the service knows an agent's concurrency, and it does not report it yet.
-  std::optional<std::int64_t> concurrent_requests;
+  /** Mean number of requests the agent was working on over the run: the sum of the durations
+      the service reported for it / the run's elapsed time (Little's law). A time average, so
+      fractional (the seed's field is an integer gauge: docs/results.md). Nullopt when the
+      service reported no duration for the agent or the run's length is unknown. */
+  std::optional<double> concurrent_requests;
 
   double health_score = 0;  ///< 0..1
   std::string status = "healthy";  ///< healthy, degraded, unhealthy
