@@ -3,11 +3,15 @@
 #ifndef STRESS_RUN_CONSOLE_HPP
 #define STRESS_RUN_CONSOLE_HPP
 
+#include <stress_testing/fraud/business.hpp>
+#include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/run/result.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -59,6 +63,8 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   for (auto o : st::all_outcomes)
     std::printf(" %s %llu", std::string(st::to_string(o)).c_str(), static_cast<unsigned long long>(a.outcomes.count(o)));
   std::printf("%s\n", a.balanced() ? "  (all accounted)" : "  (UNBALANCED)");
+  // The run's one uptime (load::uptime_percentage): the hero's and the resilience figure's too.
+  std::printf("  uptime %.2f%% (ok / intended)\n", st::load::uptime_percentage(a));
   std::printf("  throughput %.1f ok/s   error rate %.4f   timeout rate %.4f\n", s.throughput_tps, s.error_rate,
               s.timeout_rate);
   auto pct = [&](double p) { return static_cast<double>(h.value_at_percentile(p)) / 1e6; };
@@ -90,15 +96,20 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
                 ag.p95_response_time_ms, ag.p99_response_time_ms, 100 * ag.success_rate, ag.status.c_str());
   if (r.business) {
     auto const& b = *r.business;
+    auto const ba = st::fraud::reconcile(a, static_cast<std::uint64_t>(std::max<long long>(0, b.transactions_processed)), 0);
     std::printf("  business: %lld scored, %lld fraud blocked (%.2f prevented), detection rate %.2f%%, "
                 "accuracy %.2f%%, cost/tx $%.5f, ROI %.0f%%\n",
                 static_cast<long long>(b.transactions_processed), static_cast<long long>(b.fraud_detected),
                 b.fraud_prevented_amount, 100 * b.fraud_detection_rate, 100 * b.fraud_detection_accuracy,
                 b.cost_per_transaction, b.roi_percentage);
+    std::printf("  business accounting: %llu intended = %llu scored + %llu failed without a decision (billed) + "
+                "%llu dropped (never sent, not billed); total cost $%.4f\n",
+                static_cast<unsigned long long>(ba.intended), static_cast<unsigned long long>(ba.answered),
+                static_cast<unsigned long long>(ba.failed), static_cast<unsigned long long>(ba.dropped), b.total_cost);
   }
   if (!r.analysis.windows.empty()) {
     auto const& rm = r.analysis.resilience;
-    std::printf("  resilience: uptime %.2f%% (%.1f s down), %lld of %lld failures recovered (mean %.1f s), "
+    std::printf("  resilience: uptime %.2f%% (%.1f s at CRITICAL), %lld of %lld failures recovered (mean %.1f s), "
                 "%lld degradation events, baseline p99 %.1f ms, errors %.3f%%\n",
                 rm.uptime_percentage, rm.downtime_seconds, static_cast<long long>(rm.failures_recovered),
                 static_cast<long long>(rm.failures_injected), rm.recovery_time_avg_seconds,

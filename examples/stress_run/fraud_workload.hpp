@@ -1,7 +1,9 @@
 // The fraud workload over HTTP: each request's body is the generator's transaction for its
 // sequence number (docs/fraud_wire_format.md), and each answer is judged against that
 // transaction's ground-truth label (regenerated from the sequence number: the generator is a
-// pure function) into per-worker business tallies, merged after the run.
+// pure function) into per-worker business tallies, merged after the run. A tally sees what reaches
+// the HTTP target; http_settings.cpp reconciles it with the run's accounting (failures injected at
+// the client, dropped requests).
 #ifndef STRESS_RUN_FRAUD_WORKLOAD_HPP
 #define STRESS_RUN_FRAUD_WORKLOAD_HPP
 
@@ -19,25 +21,6 @@
 namespace stress_run {
 
 namespace st = stress_testing;
-
-/// Calls `f(name)` for each agent a decision body lists in `"degraded":[...]`.
-template <class F>
-void for_each_degraded(std::string_view body, F&& f) {
-  auto const key = body.find("\"degraded\"");
-  if (key == std::string_view::npos) return;
-  auto const open = body.find('[', key);
-  auto const close = body.find(']', key);
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return;
-  auto list = body.substr(open + 1, close - open - 1);
-  while (true) {
-    auto const q1 = list.find('"');
-    if (q1 == std::string_view::npos) return;
-    auto const q2 = list.find('"', q1 + 1);
-    if (q2 == std::string_view::npos) return;
-    f(list.substr(q1 + 1, q2 - q1 - 1));
-    list = list.substr(q2 + 1);
-  }
-}
 
 class fraud_workload {
  public:
@@ -62,8 +45,10 @@ class fraud_workload {
         w->tally.record_unanswered(tx);
         return;
       }
-      w->tally.record(tx, *d);
-      for_each_degraded(v.body, [&](std::string_view agent) { w->agent_failures.record_failure(agent); });
+      w->tally.record(tx, *d, st::fraud::parse_fraud_score(v.body));
+      // Each agent's status (ok, timeout, error, down): failures and timeouts per agent.
+      st::fraud::for_each_agent_status(
+          v.body, [&](std::string_view agent, std::string_view status) { w->agent_failures.record_status(agent, status); });
     };
     o.on_failure = [gen, w](std::uint64_t sequence, st::outcome) { w->tally.record_unanswered(gen->at(sequence)); };
   }

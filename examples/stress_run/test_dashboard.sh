@@ -167,6 +167,11 @@ same("hero-tps", hero["transactions_per_second"])
 same("hero-transactions", hero["total_transactions"])
 same("hero-fraud-blocked", hero["fraud_blocked"])
 same("hero-money-saved", hero["money_saved"])
+# One uptime: the hero's and the resilience figure are the same number, shown twice.
+assert hero["uptime_percentage"] == results["resilience"]["uptime_percentage"], "hero and resilience uptime differ"
+same("hero-uptime", hero["uptime_percentage"])
+same("uptime", results["resilience"]["uptime_percentage"])
+same("ai-confidence", hero["ai_confidence"])
 same("p99", results["summary"]["p99_response_time_ms"])
 same("p95", results["summary"]["p95_response_time_ms"])
 assert results["criteria"], "the scenario has criteria"

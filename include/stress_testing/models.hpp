@@ -304,10 +304,17 @@ struct agent_metrics {
 
   double success_rate = 0;
   std::int64_t error_count = 0;
-  std::int64_t timeout_count = 0;
+  /// Times the service reported the agent missed its time budget; nullopt when the service
+  /// reports no per-agent status for it (docs/results.md).
+  std::optional<std::int64_t> timeout_count;
 
-  double current_load = 0;  ///< 0..1
-  std::int64_t concurrent_requests = 0;
+  /// 0..1. Nullopt: only the service knows an agent's load, and it does not report it yet.
+  std::optional<double> current_load;
+  /** Mean number of requests the agent was working on over the run: the sum of the durations
+      the service reported for it / the run's elapsed time (Little's law). A time average, so
+      fractional (the seed's field is an integer gauge: docs/results.md). Nullopt when the
+      service reported no duration for the agent or the run's length is unknown. */
+  std::optional<double> concurrent_requests;
 
   double health_score = 0;  ///< 0..1
   std::string status = "healthy";  ///< healthy, degraded, unhealthy
@@ -336,13 +343,16 @@ struct business_metrics {
 
   double roi_percentage = 0;
   double money_saved = 0;
-  double payback_period_months = 0;
+  /// Nullopt: needs the investment to pay back, which the run does not know (docs/results.md).
+  std::optional<double> payback_period_months;
 
   double customer_impact_score = 0;
   double false_positive_impact = 0;
 
-  double performance_vs_baseline = 0;
-  double cost_vs_baseline = 0;
+  /// Nullopt: needs a baseline run to compare with (docs/results.md).
+  std::optional<double> performance_vs_baseline;
+  /// Nullopt: needs a baseline run to compare with (docs/results.md).
+  std::optional<double> cost_vs_baseline;
 
   std::map<std::string, double> aws_cost_breakdown;
 
@@ -362,11 +372,14 @@ struct hero_metrics {
   double avg_response_time_ms = 0;
 
   double ai_accuracy = 0;
-  double ai_confidence = 0;
+  /// Mean confidence of the scored decisions (docs/results.md); nullopt when no answer carried a
+  /// score.
+  std::optional<double> ai_confidence;
 
   double cost_per_transaction = 0;
   double roi_percentage = 0;
-  double customer_satisfaction = 0;
+  /// Nullopt: no customer feedback reaches a load test (docs/results.md).
+  std::optional<double> customer_satisfaction;
 
   friend bool operator==(const hero_metrics&, const hero_metrics&) = default;
 };

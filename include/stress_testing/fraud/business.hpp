@@ -12,17 +12,24 @@
       approved or reviewed. `review` is counted separately too (it costs a reviewer).
     - Amounts are converted to USD at the fixed rates of `usd_micros_per_minor` and summed as
       integer micro-dollars, so merging tallies is exact.
+    - A tally sees only what its observer sees (the HTTP target's `on_response` / `on_failure`):
+      a request failed before it (injected at the client) or never sent (dropped) is not in it.
+      `reconcile` puts the run's accounting beside it, and the figures of `to_business_metrics`
+      and `to_hero_metrics` given that accounting count every intended request (docs/results.md).
 
     Pure layer: std only. */
 
 #include <stress_testing/fraud/transaction.hpp>
+#include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/models.hpp>
 #include <stress_testing/timestamp.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace stress_testing::fraud {
 
@@ -119,7 +126,18 @@ struct business_counters {
   /// hand-built fraudulent transaction has no pattern).
   std::array<outcome_breakdown, 5> by_pattern{};
 
+  /// Answered transactions whose response carried a `fraud_score`, and the sum of their
+  /// confidences (max(score, 1 - score)) in millionths, so merging stays exact.
+  std::uint64_t scored = 0;
+  std::int64_t confidence_micros = 0;
+
   const outcome_breakdown& of(fraud_pattern p) const noexcept { return by_pattern[static_cast<std::size_t>(p)]; }
+
+  /// Mean confidence of the scored decisions, in [0.5, 1]; nullopt when none carried a score.
+  std::optional<double> mean_confidence() const noexcept {
+    if (scored == 0) return std::nullopt;
+    return static_cast<double>(confidence_micros) / 1e6 / static_cast<double>(scored);
+  }
 
   constexpr std::uint64_t answered() const noexcept {
     return legitimate.answered() + fraudulent.answered() + edge_case.answered();
@@ -159,17 +177,66 @@ struct business_counters {
   friend bool operator==(const business_counters&, const business_counters&) noexcept = default;
 };
 
+/** How the intended requests of a run ended, as the business figures count them: the run's
+    accounting (`load::run_summary`) reconciled with what a tally saw (`business_tally::reconcile`).
+    Every intended request is in exactly one of answered, failed and dropped.
+
+    What each costs (`cost_model`): an answered or failed request is billed the full compute
+    price of a transaction, whatever the site it failed at: the model has one price per
+    transaction and cannot tell how far a failed request got, and a crashed or timed-out function
+    is billed for the time it ran, so this is the upper bound. A dropped request was never sent:
+    it costs nothing. */
+struct business_accounting {
+  std::uint64_t intended = 0;    ///< every request the profile asked for
+  std::uint64_t ok = 0;          ///< outcome `ok` (uptime's numerator; a 200 without a readable decision is ok here)
+  std::uint64_t answered = 0;    ///< A: a decision was read (scored)
+  std::uint64_t failed = 0;      ///< sent, or failed at the client, without a decision: intended - dropped - answered
+  std::uint64_t dropped = 0;     ///< never sent
+  /// Of `failed`, those the tally never saw (failed before its observer: injected at the client),
+  /// so their ground truth is not in the tally's classes.
+  std::uint64_t unobserved = 0;
+
+  /// Requests billed the compute price: answered + failed.
+  constexpr std::uint64_t billed() const noexcept { return answered + failed; }
+
+  friend constexpr bool operator==(const business_accounting&, const business_accounting&) noexcept = default;
+};
+
+/** A run's accounting `run` (`run_result::accounting`) beside what a tally saw: `answered`
+    decisions and `unanswered` failed responses. Intended, ok and dropped come from the run;
+    failed = intended - dropped - answered (0 if the tally saw more than the run sent: counts from
+    different runs); unobserved = failed - unanswered (0 if fewer). With `unanswered` unknown
+    (a reader of results.json has only `transactions_processed`), pass `failed`'s own value to
+    leave `unobserved` 0, or 0 to count every failure as unobserved. */
+inline business_accounting reconcile(const load::run_summary& run, std::uint64_t answered,
+                                     std::uint64_t unanswered) noexcept {
+  business_accounting a;
+  a.intended = run.intended;
+  a.ok = run.count(outcome::ok);
+  a.dropped = run.count(outcome::dropped);
+  a.answered = answered;
+  auto const sent = a.intended > a.dropped ? a.intended - a.dropped : 0;
+  a.failed = sent > a.answered ? sent - a.answered : 0;
+  a.unobserved = a.failed > unanswered ? a.failed - unanswered : 0;
+  return a;
+}
+
 /** Ground truth x decision for one worker's transactions, and the business figures they imply.
 
     Not thread-safe: keep one per worker and `merge` them (exact: all counters are integers).
     `record` and `record_unanswered` are O(1), noexcept and allocation-free. */
 class business_tally {
  public:
-  /// `tx` was answered with `d`.
-  void record(const transaction& tx, decision d) noexcept {
+  /// `tx` was answered with `d`, with the response's `fraud_score` when it carried one (in [0, 1];
+  /// `parse_fraud_score`): it enters `ai_confidence`.
+  void record(const transaction& tx, decision d, std::optional<double> fraud_score = std::nullopt) noexcept {
     auto const usd = tx.usd_micros();
     class_of(tx.label).add(d, usd);
     if (tx.is_fraud()) pattern_of(tx.pattern).add(d, usd);
+    if (fraud_score && *fraud_score >= 0.0 && *fraud_score <= 1.0) {
+      ++c_.scored;
+      c_.confidence_micros += std::llround(std::max(*fraud_score, 1.0 - *fraud_score) * 1e6);
+    }
   }
 
   /// `tx` got no decision (error, timeout, throttled, unreadable body): it was not scored.
@@ -185,33 +252,52 @@ class business_tally {
     c_.fraudulent.merge(other.c_.fraudulent);
     c_.edge_case.merge(other.c_.edge_case);
     for (std::size_t i = 0; i < c_.by_pattern.size(); ++i) c_.by_pattern[i].merge(other.c_.by_pattern[i]);
+    c_.scored += other.c_.scored;
+    c_.confidence_micros += other.c_.confidence_micros;
+  }
+
+  /// This tally beside the run's accounting `run` (`run_result::accounting`): see `fraud::reconcile`.
+  business_accounting reconcile(const load::run_summary& run) const noexcept {
+    return fraud::reconcile(run, c_.answered(), c_.unanswered());
+  }
+
+  /** The tally as the whole run, for a caller that recorded every intended request here: intended =
+      everything recorded, ok = answered, failed = unanswered, nothing dropped or unobserved. */
+  business_accounting own_accounting() const noexcept {
+    business_accounting a;
+    a.answered = c_.answered();
+    a.failed = c_.unanswered();
+    a.intended = a.answered + a.failed;
+    a.ok = a.answered;
+    return a;
   }
 
   void reset() noexcept { c_ = {}; }
 
   const business_counters& counters() const noexcept { return c_; }
 
-  /** The seed's `BusinessMetrics` for this tally over `elapsed_seconds` (precondition:
-      `cost.problem() == nullptr`). With A = answered, U = unanswered, TP/FN/FP/TN/R as in
-      `business_counters`, hours = elapsed_seconds / 3600:
+  /** The seed's `BusinessMetrics` of a run over `elapsed_seconds`, counting every intended
+      request of `run` (`reconcile(accounting)`; precondition: `cost.problem() == nullptr`). With
+      A = answered, B = billed (answered + failed: `business_accounting`), TP/FN/FP/TN/R as in
+      `business_counters` (over the answered transactions), hours = elapsed_seconds / 3600:
       - transactions_processed = A; transactions_per_second = A / elapsed_seconds
       - fraud_detected = TP; fraud_prevented_amount = USD of fraudulent declined
       - fraud_detection_rate = TP / (TP + FN); fraud_detection_accuracy = (TP + TN) / A
-      - total_cost = (A + U) x compute_usd_per_transaction + fixed_usd_per_hour x hours
-        (unanswered requests are billed too: a timed-out function still ran)
-      - cost_per_transaction = total_cost / A
+      - total_cost = B x compute_usd_per_transaction + fixed_usd_per_hour x hours (a failed
+        request is billed too, at any site; a dropped one costs nothing)
+      - cost_per_transaction = total_cost / A (what each decision cost, failures included)
       - false_positive_impact = FP x false_positive_usd
       - money_saved = fraud_prevented_amount - false_positive_impact - R x review_usd
       - roi_percentage = (money_saved - total_cost) / total_cost x 100
       - customer_impact_score = 1 - FP / (FP + TN): the share of genuine customers not declined
-      - aws_cost_breakdown: lambda, kinesis, dynamodb, bedrock = (A + U) x their price;
+      - aws_cost_breakdown: lambda, kinesis, dynamodb, bedrock = B x their price;
         other = fixed_usd_per_hour x hours (the values sum to total_cost)
       A ratio whose denominator is 0 (and any per-second figure when elapsed_seconds <= 0) is 0,
-      never NaN. payback_period_months, performance_vs_baseline and cost_vs_baseline need a
-      baseline and stay 0. */
-  business_metrics to_business_metrics(const cost_model& cost, double elapsed_seconds,
+      never NaN. payback_period_months (needs the investment to pay back), and
+      performance_vs_baseline and cost_vs_baseline (need a baseline run) are nullopt. */
+  business_metrics to_business_metrics(const cost_model& cost, double elapsed_seconds, const business_accounting& run,
                                        stress_testing::timestamp at = {}) const {
-    figures const f = compute(cost, elapsed_seconds);
+    figures const f = compute(cost, elapsed_seconds, run);
     business_metrics m;
     m.timestamp = at;
     m.transactions_processed = static_cast<std::int64_t>(f.answered);
@@ -227,7 +313,7 @@ class business_tally {
     auto const fp = c_.false_positives();
     m.customer_impact_score = fp + c_.true_negatives() == 0 ? 0.0 : 1.0 - ratio(fp, fp + c_.true_negatives());
     m.false_positive_impact = f.friction;
-    auto const n = static_cast<double>(c_.total());
+    auto const n = static_cast<double>(run.billed());
     m.aws_cost_breakdown = {{"lambda", n * cost.lambda_usd},
                             {"kinesis", n * cost.kinesis_usd},
                             {"dynamodb", n * cost.dynamodb_usd},
@@ -236,28 +322,59 @@ class business_tally {
     return m;
   }
 
-  /** The seed's `HeroMetrics` (same definitions as `to_business_metrics`):
+  /// `to_business_metrics` of a run: this tally reconciled with the run's accounting.
+  business_metrics to_business_metrics(const cost_model& cost, double elapsed_seconds, const load::run_summary& run,
+                                       stress_testing::timestamp at = {}) const {
+    return to_business_metrics(cost, elapsed_seconds, reconcile(run), at);
+  }
+
+  /// `to_business_metrics` for a caller that recorded every intended request in the tally
+  /// (`own_accounting`).
+  business_metrics to_business_metrics(const cost_model& cost, double elapsed_seconds,
+                                       stress_testing::timestamp at = {}) const {
+    return to_business_metrics(cost, elapsed_seconds, own_accounting(), at);
+  }
+
+  /** The seed's `HeroMetrics` of a run (same definitions as `to_business_metrics`):
       - total_transactions = A; fraud_blocked = TP; money_saved; roi_percentage;
         cost_per_transaction as in business metrics
-      - uptime_percentage = A / (A + U) x 100 (the share of transactions the service answered)
+      - uptime_percentage = `load::uptime_percentage(run.ok, run.intended)`: the run's one
+        uptime, equal to the resilience figure's
       - transactions_per_second = A / elapsed_seconds, rounded to the nearest integer
       - ai_accuracy = (TP + TN) / A, a fraction in [0, 1] like fraud_detection_accuracy
-      avg_response_time_ms comes from the latency histogram, and ai_confidence and
-      customer_satisfaction have no ground truth here: they stay 0 for the caller to fill. */
-  hero_metrics to_hero_metrics(const cost_model& cost, double elapsed_seconds,
+      - ai_confidence = the mean over answered responses that carried a `fraud_score` s of
+        max(s, 1 - s): how far the model's score was from a coin toss, on the side it leaned
+        (0.5 .. 1); nullopt when no response carried a score
+      avg_response_time_ms comes from the latency histogram (the caller's); customer_satisfaction
+      has no source in a load test and is nullopt. */
+  hero_metrics to_hero_metrics(const cost_model& cost, double elapsed_seconds, const business_accounting& run,
                                stress_testing::timestamp at = {}) const noexcept {
-    figures const f = compute(cost, elapsed_seconds);
+    figures const f = compute(cost, elapsed_seconds, run);
     hero_metrics h;
     h.timestamp = at;
     h.total_transactions = static_cast<std::int64_t>(f.answered);
     h.fraud_blocked = static_cast<std::int64_t>(c_.true_positives());
     h.money_saved = f.money_saved;
-    h.uptime_percentage = ratio(f.answered, c_.total()) * 100.0;
+    h.uptime_percentage = load::uptime_percentage(run.ok, run.intended);
     h.transactions_per_second = std::llround(f.tps);
     h.ai_accuracy = f.accuracy;
+    h.ai_confidence = c_.mean_confidence();
     h.cost_per_transaction = f.cost_per_transaction;
     h.roi_percentage = f.roi;
     return h;
+  }
+
+  /// `to_hero_metrics` of a run: this tally reconciled with the run's accounting.
+  hero_metrics to_hero_metrics(const cost_model& cost, double elapsed_seconds, const load::run_summary& run,
+                               stress_testing::timestamp at = {}) const noexcept {
+    return to_hero_metrics(cost, elapsed_seconds, reconcile(run), at);
+  }
+
+  /// `to_hero_metrics` for a caller that recorded every intended request in the tally
+  /// (`own_accounting`: uptime = answered / recorded).
+  hero_metrics to_hero_metrics(const cost_model& cost, double elapsed_seconds,
+                               stress_testing::timestamp at = {}) const noexcept {
+    return to_hero_metrics(cost, elapsed_seconds, own_accounting(), at);
   }
 
  private:
@@ -281,7 +398,7 @@ class business_tally {
 
   static double usd(usd_micros v) noexcept { return static_cast<double>(v) / 1e6; }
 
-  figures compute(const cost_model& cost, double elapsed_seconds) const noexcept {
+  figures compute(const cost_model& cost, double elapsed_seconds, const business_accounting& run) const noexcept {
     figures f{};
     bool const timed = elapsed_seconds > 0.0 && std::isfinite(elapsed_seconds);
     f.answered = c_.answered();
@@ -292,7 +409,7 @@ class business_tally {
     f.review_cost = static_cast<double>(c_.reviews()) * cost.review_usd;
     f.money_saved = f.prevented - f.friction - f.review_cost;
     f.fixed_cost = timed ? cost.fixed_usd_per_hour * elapsed_seconds / 3600.0 : 0.0;
-    f.total_cost = static_cast<double>(c_.total()) * cost.compute_usd_per_transaction() + f.fixed_cost;
+    f.total_cost = static_cast<double>(run.billed()) * cost.compute_usd_per_transaction() + f.fixed_cost;
     f.cost_per_transaction = f.answered == 0 ? 0.0 : f.total_cost / static_cast<double>(f.answered);
     f.roi = f.total_cost > 0.0 ? (f.money_saved - f.total_cost) / f.total_cost * 100.0 : 0.0;
     return f;

@@ -372,6 +372,75 @@ constexpr std::optional<decision> parse_decision(std::string_view body) noexcept
   }
 }
 
+/** The `fraud_score` of a response body: the number after the key `"fraud_score"` and `:`
+    (whitespace allowed), when it is in [0, 1]. nullopt when the key is missing, its value is
+    `null` (no agent voted: docs/fraud_wire_format.md), not a number, or out of range. Like
+    `parse_decision`, it does not validate the rest of the JSON. */
+inline std::optional<double> parse_fraud_score(std::string_view body) noexcept {
+  constexpr std::string_view key = "\"fraud_score\"";
+  auto const is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+  std::size_t from = 0;
+  while (true) {
+    auto const at = body.find(key, from);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::size_t i = at + key.size();
+    from = i;
+    while (i < body.size() && is_space(body[i])) ++i;
+    if (i >= body.size() || body[i] != ':') continue;  // a value that happens to read "fraud_score"
+    ++i;
+    while (i < body.size() && is_space(body[i])) ++i;
+    double v = 0;
+    auto const [end, ec] = std::from_chars(body.data() + i, body.data() + body.size(), v);
+    if (ec != std::errc{} || end == body.data() + i || !(v >= 0.0 && v <= 1.0)) return std::nullopt;
+    return v;
+  }
+}
+
+/** Calls `f(agent, status)` (two `std::string_view`s) for each agent of a response body's
+    `"agents"` object that carries a `"status"` string (`ok`, `timeout`, `error` or `down`:
+    docs/fraud_wire_format.md), in order. Stops at the first entry it cannot read; does not
+    validate the rest of the JSON. Returns the number of agents reported. */
+template <class F>
+std::size_t for_each_agent_status(std::string_view body, F&& f) {
+  auto const is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+  auto const skip = [&](std::size_t i) {
+    while (i < body.size() && is_space(body[i])) ++i;
+    return i;
+  };
+  std::size_t n = 0;
+  auto const key = body.find("\"agents\"");
+  if (key == std::string_view::npos) return n;
+  std::size_t i = skip(key + 8);
+  if (i >= body.size() || body[i] != ':') return n;
+  i = skip(i + 1);
+  if (i >= body.size() || body[i] != '{') return n;
+  i = skip(i + 1);
+  while (i < body.size() && body[i] == '"') {
+    auto const name_end = body.find('"', i + 1);
+    if (name_end == std::string_view::npos) return n;
+    auto const name = body.substr(i + 1, name_end - i - 1);
+    i = skip(name_end + 1);
+    if (i >= body.size() || body[i] != ':') return n;
+    i = skip(i + 1);
+    if (i >= body.size() || body[i] != '{') return n;
+    auto const close = body.find('}', i);  // an agent's object holds no nested object
+    if (close == std::string_view::npos) return n;
+    auto const entry = body.substr(i, close - i);
+    if (auto const st = entry.find("\"status\""); st != std::string_view::npos) {
+      auto const colon = entry.find(':', st + 8);
+      auto const q1 = colon == std::string_view::npos ? colon : entry.find('"', colon + 1);
+      auto const q2 = q1 == std::string_view::npos ? q1 : entry.find('"', q1 + 1);
+      if (q2 != std::string_view::npos) {
+        f(name, entry.substr(q1 + 1, q2 - q1 - 1));
+        ++n;
+      }
+    }
+    i = skip(close + 1);
+    if (i < body.size() && body[i] == ',') i = skip(i + 1);
+  }
+  return n;
+}
+
 }  // namespace stress_testing::fraud
 
 #endif

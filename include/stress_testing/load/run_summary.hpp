@@ -78,6 +78,30 @@ struct run_summary {
   bool balanced() const noexcept { return intended == outcomes.total(); }
 };
 
+/** Uptime, the one definition every figure uses (hero and resilience `uptime_percentage`, the
+    live feed, the summary, the report; docs/results.md): the share of the requests the profile
+    asked for that ended `ok`, in percent, at request resolution:
+
+        uptime_percentage = 100 × ok / intended
+
+    where `intended` counts every request of the schedule whatever became of it: ok, failed at
+    any site (an error injected at the client, a connection or I/O error, a timeout, an HTTP
+    error or throttling) or dropped (never sent). It is not 100 − the share of time spent
+    CRITICAL (`downtime_seconds` is that, a separate figure): a run that fails 5% of its requests
+    spread over its whole length has 95% uptime and no downtime.
+
+    100 when nothing was intended (nothing was refused); never above 100 (`ok` is clamped to
+    `intended` if the counts are inconsistent). */
+constexpr double uptime_percentage(std::uint64_t ok, std::uint64_t intended) noexcept {
+  if (intended == 0) return 100.0;
+  return 100.0 * static_cast<double>(std::min(ok, intended)) / static_cast<double>(intended);
+}
+
+/// `uptime_percentage` of a run's accounting: `count(ok)` over `intended`.
+inline double uptime_percentage(const run_summary& a) noexcept {
+  return uptime_percentage(a.count(outcome::ok), a.intended);
+}
+
 /** Adds the accounting of another worker's run to `into` (the pool's merged summary): counts
     add; `send_lag_*` and `elapsed` take the maximum (a merged p99 is bounded by the worst
     worker's; the exact merged percentiles are in the merged snapshot's `send_lag`);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,7 +32,10 @@ class agent_timings {
   struct entry {
     std::string name;
     histogram latency{1, 3'600'000'000, 2};  ///< reported durations, microseconds
+    std::int64_t busy_us = 0;                 ///< their exact sum, microseconds
     std::int64_t failures = 0;                ///< times the agent was reported failed or degraded
+    std::int64_t timeouts = 0;                ///< of `failures`, those reported as a missed time budget
+    std::int64_t status_reports = 0;          ///< times the service reported the agent's status at all
   };
 
   /// Records one reported duration for `name` (negative durations count as 0).
@@ -39,6 +43,7 @@ class agent_timings {
     if (entry* e = find_or_add(name)) {
       auto const us = duration.count() <= 0 ? 0 : (duration.count() + 500) / 1000;
       e->latency.record_value(us);
+      e->busy_us += us;
     }
   }
 
@@ -47,12 +52,27 @@ class agent_timings {
     if (entry* e = find_or_add(name)) ++e->failures;
   }
 
+  /** Counts one status the service reported for `name`: `ok`; `timeout` (missed its time budget:
+      a failure and a timeout); anything else (`error`, `down`) a failure. An agent with status
+      reports gets a measured `timeout_count`; the others' is unknown (nullopt). */
+  void record_status(std::string_view name, std::string_view status) {
+    if (entry* e = find_or_add(name)) {
+      ++e->status_reports;
+      if (status == "ok") return;
+      ++e->failures;
+      if (status == "timeout") ++e->timeouts;
+    }
+  }
+
   /// Adds `other`'s tallies, matching agents by name.
   void merge(const agent_timings& other) {
     for (const entry& o : other.entries_) {
       if (entry* e = find_or_add(o.name)) {
         e->latency.add(o.latency);
+        e->busy_us += o.busy_us;
         e->failures += o.failures;
+        e->timeouts += o.timeouts;
+        e->status_reports += o.status_reports;
       }
     }
     untracked_ += other.untracked_;
@@ -66,13 +86,19 @@ class agent_timings {
 
   /** The seed's `AgentMetrics` for each agent over `elapsed_seconds`:
       - `requests_processed`: timings reported; `avg/p95/p99_response_time_ms` from them;
-      - `error_count`: failures; `success_rate` = 1 − failures / timings, clamped to [0, 1]
+      - `error_count`: failures (timeouts included); `timeout_count`: of those, the missed time
+        budgets, when the service reported the agent's status (`record_status`), else nullopt
+        (it reports none for `queue` and `orchestrator`); `success_rate` = 1 − failures / timings, clamped to [0, 1]
         (1 when nothing was reported): a service reports a timing for each agent on each
         response, a failed or late agent included, so a failure accompanies a timing;
       - `health_score` = success_rate; `status` "healthy" at ≥ 0.99, "degraded" at ≥ 0.9,
         else "unhealthy";
-      - `current_load` (0..1) and `concurrent_requests` are not observable from the client: 0. */
-  std::vector<agent_metrics> to_agent_metrics(stress_testing::timestamp at = {}) const {
+      - `concurrent_requests`: the mean number of requests the agent was working on, by Little's
+        law from what the service reported: the sum of its durations / `elapsed_seconds`;
+        nullopt without durations or without `elapsed_seconds` (> 0);
+      - `current_load` (0..1) needs the agent's capacity, which the sample service does not
+        report: nullopt (docs/results.md). */
+  std::vector<agent_metrics> to_agent_metrics(stress_testing::timestamp at = {}, double elapsed_seconds = 0) const {
     std::vector<agent_metrics> out;
     out.reserve(entries_.size());
     for (const entry& e : entries_) {
@@ -85,6 +111,9 @@ class agent_timings {
       m.p95_response_time_ms = static_cast<double>(e.latency.value_at_percentile(95)) / 1000.0;
       m.p99_response_time_ms = static_cast<double>(e.latency.value_at_percentile(99)) / 1000.0;
       m.error_count = e.failures;
+      if (e.status_reports > 0) m.timeout_count = e.timeouts;
+      if (m.requests_processed > 0 && elapsed_seconds > 0 && std::isfinite(elapsed_seconds))
+        m.concurrent_requests = static_cast<double>(e.busy_us) / 1e6 / elapsed_seconds;
       auto const reports = static_cast<double>(m.requests_processed);
       m.success_rate = reports > 0 ? std::max(0.0, 1.0 - static_cast<double>(e.failures) / reports) : 1.0;
       m.health_score = m.success_rate;

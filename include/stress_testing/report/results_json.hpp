@@ -9,13 +9,17 @@
 
 #include <stress_testing/config/json.hpp>
 #include <stress_testing/detail/atomic_file.hpp>
+#include <stress_testing/fraud/business.hpp>
+#include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/run/result.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -133,6 +137,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
       {"bytes_in", a.outcomes.bytes_in()},
       {"bytes_out", a.outcomes.bytes_out()},
       {"balanced", a.balanced()},
+      {"uptime_percentage", load::uptime_percentage(a)},  // the run's one uptime (docs/results.md)
   };
   j["generator"] = {
       {"limited", r.generator_limited},
@@ -161,6 +166,13 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["agents"] = r.agents;
   j["business_metrics"] = r.business ? nlohmann::json(*r.business) : nlohmann::json();
   j["hero_metrics"] = r.hero ? nlohmann::json(*r.hero) : nlohmann::json();
+  if (r.business) {  // how every intended request enters the business figures (docs/results.md)
+    auto const b = fraud::reconcile(a, static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
+    j["business_accounting"] = {{"intended", b.intended}, {"answered", b.answered}, {"failed", b.failed},
+                                {"dropped", b.dropped},   {"billed", b.billed()}};
+  } else {
+    j["business_accounting"] = nullptr;
+  }
   j["target_counters"] = r.target_counters;
 
   auto const& h = r.histograms;

@@ -9,6 +9,7 @@
     traced back to its formula. */
 
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/outcome_counters.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
@@ -232,7 +233,9 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
       window's end; peak figures, requests affected and budget burned run from the window's start
       until that recovery (or the series' end).
     - resilience (the seed's ResilienceMetrics): downtime = total length of CRITICAL intervals;
-      uptime % = 100 × (1 − downtime / series length); degradation_events = intervals whose level
+      uptime % = `load::uptime_percentage` of the series' requests (100 × ok / all outcomes,
+      dropped included: request-based, not 100 − the downtime's share of the run; the
+      orchestrator sets it from the run's accounting, the same counts); degradation_events = intervals whose level
       rose from NONE; failures injected/recovered and the mean recovery time count injected
       failures only (not bursts). Circuit breakers are inside the system under test, which a
       client cannot see: those two fields stay 0. */
@@ -359,16 +362,17 @@ inline run_analysis analyse(const std::vector<interval_record>& series, const st
   // The seed's ResilienceMetrics. Down = an interval at CRITICAL (error rate > 10% or p99 > 10 s
   // by default): the service answered too few requests, or too late, to count as up.
   auto& rm = a.resilience;
-  double run_seconds = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t intended = 0;
   degradation_level previous = degradation_level::none;
   for (auto const& r : series) {
-    double const len = r.end_seconds() - r.start_seconds();
-    run_seconds += len;
-    if (r.degradation == degradation_level::critical) rm.downtime_seconds += len;
+    ok += r.counters.count(outcome::ok);
+    intended += r.counters.total();
+    if (r.degradation == degradation_level::critical) rm.downtime_seconds += r.end_seconds() - r.start_seconds();
     if (r.degradation > degradation_level::none && previous == degradation_level::none) ++rm.degradation_events;
     previous = r.degradation;
   }
-  rm.uptime_percentage = run_seconds > 0 ? 100.0 * (1.0 - rm.downtime_seconds / run_seconds) : 100.0;
+  rm.uptime_percentage = load::uptime_percentage(ok, intended);
   rm.degradation_level = a.max_degradation;
   double recovery_sum = 0;
   for (auto const& wr : a.windows) {

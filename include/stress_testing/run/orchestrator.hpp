@@ -363,9 +363,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if constexpr (target::reporting_target<std::decay_t<decltype(injected.inner())>>) report_into(injected.inner(), report);
   });
   result.target_counters = std::move(report.counters);
-  if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at);
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
+  if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
 
   metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
   result.values = metrics::derive_metric_values(result.histograms, run_derive);
@@ -376,6 +376,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       recovery.error_budget_rate = c.threshold;
   result.analysis = analyse(result.intervals, windows, recovery);
   result.analysis.resilience.timestamp = result.ended_at;
+  // The series holds the same outcomes as the accounting; the accounting is the run's truth, and
+  // the hero figure (fraud::business_tally::to_hero_metrics) reads it too.
+  result.analysis.resilience.uptime_percentage = load::uptime_percentage(result.accounting);
   result.analysis.store(result.values);
   windowed.finish(run_derive, result.analysis);
   for (auto const& c : scenario.success_criteria)

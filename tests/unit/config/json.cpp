@@ -127,6 +127,8 @@ TEST_SUITE("config") {
     hm.transactions_per_second = 8000;
     hm.ai_accuracy = 0.991;
     CHECK(round_trip(hm) == hm);
+    hm.ai_confidence = 0.87;
+    CHECK(round_trip(hm) == hm);
 
     transaction_flow_node node;
     node.node_id = "n";
@@ -174,6 +176,41 @@ TEST_SUITE("config") {
     pd.key_highlights = {"h1"};
     pd.investor_profile = "technical";
     CHECK(round_trip(pd) == pd);
+  }
+
+  TEST_CASE("a figure nobody measured is written null and read back as unknown") {
+    agent_metrics am;
+    am.agent_id = "queue";
+    am.agent_name = "queue";
+    auto const a = json(am);
+    CHECK(a["timeout_count"].is_null());
+    CHECK(a["current_load"].is_null());
+    CHECK(a["concurrent_requests"].is_null());
+    CHECK(round_trip(am) == am);
+
+    business_metrics bm;
+    auto const b = json(bm);
+    CHECK(b["payback_period_months"].is_null());
+    CHECK(b["performance_vs_baseline"].is_null());
+    CHECK(b["cost_vs_baseline"].is_null());
+    CHECK(round_trip(bm) == bm);
+    bm.payback_period_months = 7.5;
+    CHECK(json(bm)["payback_period_months"] == 7.5);
+    CHECK(round_trip(bm) == bm);
+
+    hero_metrics hm;
+    auto const h = json(hm);
+    CHECK(h["ai_confidence"].is_null());
+    CHECK(h["customer_satisfaction"].is_null());
+    CHECK(round_trip(hm) == hm);
+
+    // The keys stay required: a document that leaves one out is refused, as before.
+    auto partial = h;
+    partial.erase("ai_confidence");
+    std::vector<config_problem> problems;
+    CHECK_FALSE(read_json<hero_metrics>(partial, problems).has_value());
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].path == "ai_confidence");
   }
 
   TEST_CASE("a scenario with failures parameters and criteria round-trips unchanged") {

@@ -173,9 +173,10 @@ TEST_CASE("business metrics of the hand-built list equal the figures computed by
   double sum = 0;
   for (auto const& [name, usd] : m.aws_cost_breakdown) sum += usd;
   CHECK(sum == Approx(m.total_cost));
-  CHECK(m.payback_period_months == 0);
-  CHECK(m.performance_vs_baseline == 0);
-  CHECK(m.cost_vs_baseline == 0);
+  // Unknown, not 0: no investment to pay back, no baseline run.
+  CHECK_FALSE(m.payback_period_months.has_value());
+  CHECK_FALSE(m.performance_vs_baseline.has_value());
+  CHECK_FALSE(m.cost_vs_baseline.has_value());
 }
 
 TEST_CASE("hero metrics of the hand-built list equal the figures computed by hand") {
@@ -192,8 +193,98 @@ TEST_CASE("hero metrics of the hand-built list equal the figures computed by han
   CHECK(h.cost_per_transaction == Approx(1.40 / 11));
   CHECK(h.roi_percentage == Approx((302.0 - 1.40) / 1.40 * 100));
   CHECK(h.avg_response_time_ms == 0);  // the caller's, from the latency histogram
-  CHECK(h.ai_confidence == 0);
-  CHECK(h.customer_satisfaction == 0);
+  CHECK_FALSE(h.ai_confidence.has_value());  // no answer carried a fraud_score
+  CHECK_FALSE(h.customer_satisfaction.has_value());
+}
+
+TEST_CASE("business and hero figures of a run count every intended request") {
+  // The hand-built list is what reached the workload's observer: 11 answered, 2 failed responses.
+  // The run intended 20: 11 ok, 6 failed (the 2 seen, and 4 failed at the client before the
+  // target), 3 dropped (never sent).
+  fr::business_tally t;
+  for (auto const& r : known_rows()) record(t, r);
+  stress_testing::load::run_summary run;
+  run.intended = 20;
+  run.issued = 17;
+  run.outcomes.record(stress_testing::outcome::ok, 11);
+  run.outcomes.record(stress_testing::outcome::http_error, 1);
+  run.outcomes.record(stress_testing::outcome::timeout, 1);
+  run.outcomes.record(stress_testing::outcome::io_error, 4);  // injected at the client
+  run.outcomes.record(stress_testing::outcome::dropped, 3);
+  REQUIRE(run.balanced());
+
+  auto const a = t.reconcile(run);
+  CHECK(a.intended == 20);
+  CHECK(a.ok == 11);
+  CHECK(a.answered == 11);
+  CHECK(a.failed == 6);
+  CHECK(a.dropped == 3);
+  CHECK(a.unobserved == 4);
+  CHECK(a.billed() == 17);
+  CHECK(a.answered + a.failed + a.dropped == a.intended);
+
+  auto const m = t.to_business_metrics(known_costs(), 10.0, run);
+  // Billed: the 11 answered and the 6 failed at 0.10 each; the 3 dropped cost nothing.
+  double const total_cost = 17 * 0.10 + 0.10;  // 1.80 with the fixed 0.10
+  CHECK(m.transactions_processed == 11);
+  CHECK(m.total_cost == Approx(total_cost));
+  CHECK(m.cost_per_transaction == Approx(total_cost / 11));
+  CHECK(m.roi_percentage == Approx((302.0 - total_cost) / total_cost * 100));
+  CHECK(m.aws_cost_breakdown.at("lambda") == Approx(17 * 0.01));
+  CHECK(m.aws_cost_breakdown.at("bedrock") == Approx(17 * 0.04));
+  double sum = 0;
+  for (auto const& [name, usd] : m.aws_cost_breakdown) sum += usd;
+  CHECK(sum == Approx(m.total_cost));
+  // What only answered transactions can say is unchanged.
+  CHECK(m.fraud_detected == 3);
+  CHECK(m.fraud_detection_rate == Approx(0.6));
+  CHECK(m.money_saved == Approx(302.0));
+
+  auto const h = t.to_hero_metrics(known_costs(), 10.0, run);
+  CHECK(h.uptime_percentage == Approx(55.0));  // 11 ok of 20 intended
+  CHECK(h.uptime_percentage == stress_testing::load::uptime_percentage(run));
+  CHECK(h.total_transactions == 11);
+  CHECK(h.cost_per_transaction == Approx(total_cost / 11));
+
+  // Without the run, the tally is the whole run: 13 recorded, 11 answered, 2 billed failures.
+  auto const own = t.own_accounting();
+  CHECK(own.intended == 13);
+  CHECK(own.failed == 2);
+  CHECK(own.unobserved == 0);
+  CHECK(t.to_hero_metrics(known_costs(), 10.0).uptime_percentage == Approx(11.0 / 13 * 100));
+}
+
+TEST_CASE("a tally that saw more than the run sent reconciles to no failures") {
+  fr::business_tally t;
+  for (auto const& r : known_rows()) record(t, r);
+  stress_testing::load::run_summary run;
+  run.intended = 5;
+  run.outcomes.record(stress_testing::outcome::ok, 5);
+  auto const a = t.reconcile(run);
+  CHECK(a.failed == 0);
+  CHECK(a.unobserved == 0);
+  CHECK(a.billed() == 11);
+}
+
+TEST_CASE("ai confidence is the mean distance of the scores from a coin toss") {
+  fr::business_tally t;
+  auto const tx = make(legit, none, 1000, fr::currency::usd);
+  t.record(tx, decline, 0.9);   // 0.9
+  t.record(tx, approve, 0.2);   // 0.8
+  t.record(tx, review, 0.5);    // 0.5
+  t.record(tx, review);         // no score (every vote dropped): not in the mean
+  t.record(tx, approve, 1.5);   // out of range: ignored
+  CHECK(t.counters().scored == 3);
+  auto const h = t.to_hero_metrics(fr::cost_model{}, 1.0);
+  REQUIRE(h.ai_confidence.has_value());
+  CHECK(*h.ai_confidence == Approx((0.9 + 0.8 + 0.5) / 3));
+  fr::business_tally a, b;
+  a.record(tx, decline, 0.9);
+  b.record(tx, approve, 0.2);
+  b.record(tx, review, 0.5);
+  a.merge(b);
+  CHECK(a.counters().confidence_micros == 2'200'000);
+  CHECK(a.counters().mean_confidence() == t.counters().mean_confidence());
 }
 
 TEST_CASE("the default cost model prices a transaction at 0.00042 USD") {
@@ -231,7 +322,7 @@ TEST_CASE("cost model validation names the first problem") {
   CHECK(problem([](auto&) {}) == "");
 }
 
-TEST_CASE("an empty tally gives zero figures and never NaN") {
+TEST_CASE("an empty tally gives zero figures and full uptime and never NaN") {
   fr::business_tally const t;
   for (double elapsed : {0.0, -1.0, 10.0, std::numeric_limits<double>::quiet_NaN()}) {
     auto const m = t.to_business_metrics(fr::cost_model{}, elapsed);
@@ -244,7 +335,8 @@ TEST_CASE("an empty tally gives zero figures and never NaN") {
     CHECK(m.total_cost == 0);
     CHECK(m.roi_percentage == 0);
     CHECK(m.customer_impact_score == 0);
-    CHECK(h.uptime_percentage == 0);
+    CHECK(h.uptime_percentage == 100);  // nothing intended, nothing refused
+    CHECK_FALSE(h.ai_confidence.has_value());
     CHECK(h.ai_accuracy == 0);
     for (auto const& [name, usd] : m.aws_cost_breakdown) CHECK(usd == 0);
   }

@@ -170,6 +170,40 @@ TEST_CASE("parse_decision answers nullopt for a missing unknown or malformed dec
   CHECK(fr::parse_decision(R"({"decision")") == std::nullopt);
 }
 
+TEST_CASE("parse_fraud_score reads the score of a decision body") {
+  CHECK(fr::parse_fraud_score(R"({"decision":"decline","fraud_score":0.873,"agents":{}})") == 0.873);
+  CHECK(fr::parse_fraud_score(R"({"fraud_score" : 0})") == 0.0);
+  CHECK(fr::parse_fraud_score(R"({"fraud_score":1.0000})") == 1.0);
+  CHECK(fr::parse_fraud_score(R"({"note":"fraud_score","fraud_score":0.25})") == 0.25);
+  CHECK(fr::parse_fraud_score(R"({"decision":"review","fraud_score":null})") == std::nullopt);  // no vote
+  CHECK(fr::parse_fraud_score(R"({"fraud_score":"0.5"})") == std::nullopt);
+  CHECK(fr::parse_fraud_score(R"({"fraud_score":1.5})") == std::nullopt);
+  CHECK(fr::parse_fraud_score(R"({"fraud_score":-0.1})") == std::nullopt);
+  CHECK(fr::parse_fraud_score(R"({"decision":"approve"})") == std::nullopt);
+  CHECK(fr::parse_fraud_score(R"({"fraud_score":)") == std::nullopt);
+}
+
+TEST_CASE("for_each_agent_status lists each agent and its reported status") {
+  std::string seen;
+  auto const n = fr::for_each_agent_status(
+      R"({"transaction_id":"tx-1","decision":"review","fraud_score":0.5,"agents":{)"
+      R"("rules":{"score":0.9,"ms":1.210,"status":"ok"},"ml":{"score":null,"ms":50.000,"status":"timeout"},)"
+      R"("geo_velocity":{"score":null,"ms":0.100,"status":"down"}, "identity" : {"score":0.1,"ms":2.1,"status":"error"}},)"
+      R"("degraded":["ml","geo_velocity","identity"]})",
+      [&](std::string_view agent, std::string_view status) {
+        seen += agent;
+        seen += '=';
+        seen += status;
+        seen += ' ';
+      });
+  CHECK(n == 4);
+  CHECK(seen == "rules=ok ml=timeout geo_velocity=down identity=error ");
+  auto none = [](std::string_view, std::string_view) { FAIL("no agent expected"); };
+  CHECK(fr::for_each_agent_status(R"({"decision":"approve"})", none) == 0);
+  CHECK(fr::for_each_agent_status(R"({"agents":{}})", none) == 0);
+  CHECK(fr::for_each_agent_status(R"({"agents":{"rules":{"ms":1})", none) == 0);  // no status, truncated
+}
+
 TEST_CASE("amounts convert to USD micro-dollars at the fixed rates") {
   auto tx = london_fuel();  // 12.50 GBP at 1.27
   CHECK(tx.usd_micros() == 15'875'000);

@@ -14,8 +14,13 @@ TEST_SUITE("metrics.agent_timings") {
     for (int i = 1; i <= 100; ++i) t.record("ml", std::chrono::milliseconds(i));
     for (int i = 0; i < 10; ++i) t.record("rules", 2ms);
     t.record_failure("rules");
-    auto const m = t.to_agent_metrics();
+    auto const m = t.to_agent_metrics({}, 10.0);
     REQUIRE(m.size() == 2);
+    // Little's law: 5,050 ms of work on ml over 10 s = 0.505 requests in it on average; rules 0.002.
+    REQUIRE(m[0].concurrent_requests.has_value());
+    CHECK(*m[0].concurrent_requests == doctest::Approx(0.505));
+    CHECK(*m[1].concurrent_requests == doctest::Approx(0.002));
+    CHECK_FALSE(t.to_agent_metrics()[0].concurrent_requests.has_value());  // run length unknown
     CHECK(m[0].agent_id == "ml");
     CHECK(m[0].requests_processed == 100);
     CHECK(m[0].avg_response_time_ms == doctest::Approx(50.5).epsilon(0.01));
@@ -27,6 +32,36 @@ TEST_SUITE("metrics.agent_timings") {
     CHECK(m[1].error_count == 1);
     CHECK(m[1].success_rate == doctest::Approx(0.9));
     CHECK(m[1].status == "degraded");
+  }
+
+  TEST_CASE("reported statuses give measured timeouts and agents without any give none") {
+    agent_timings t;
+    for (int i = 0; i < 10; ++i) t.record("ml", 2ms);
+    for (int i = 0; i < 7; ++i) t.record_status("ml", "ok");
+    t.record_status("ml", "timeout");
+    t.record_status("ml", "timeout");
+    t.record_status("ml", "error");
+    t.record("queue", 1ms);  // Server-Timing only: the service reports no status for it
+    agent_timings other;
+    other.record_status("ml", "timeout");
+    other.record("ml", 2ms);
+    t.merge(other);
+    auto const m = t.to_agent_metrics();
+    REQUIRE(m.size() == 2);
+    CHECK(m[0].agent_id == "ml");
+    CHECK(m[0].requests_processed == 11);
+    CHECK(m[0].error_count == 4);  // timeouts included
+    REQUIRE(m[0].timeout_count.has_value());
+    CHECK(*m[0].timeout_count == 3);
+    CHECK(m[0].success_rate == doctest::Approx(1.0 - 4.0 / 11));
+    CHECK(m[1].agent_id == "queue");
+    CHECK_FALSE(m[1].timeout_count.has_value());
+    for (auto const& a : m) CHECK_FALSE(a.current_load.has_value());  // needs the agent's capacity
+    auto const timed = t.to_agent_metrics({}, 1.0);
+    CHECK(*timed[0].concurrent_requests == doctest::Approx(0.022));  // 11 x 2 ms over 1 s
+    agent_timings statuses_only;
+    statuses_only.record_status("ml", "ok");
+    CHECK_FALSE(statuses_only.to_agent_metrics({}, 1.0)[0].concurrent_requests.has_value());
   }
 
   TEST_CASE("merge matches agents by name and names beyond the bound are only counted") {

@@ -38,4 +38,29 @@ TEST_SUITE("report") {
     CHECK(h.total_count() == 4);
     CHECK(h.max() == r.histograms.response_time.max());
   }
+
+  TEST_CASE("the results document writes one uptime and how every intended request enters the business figures") {
+    st::run::run_result r;
+    r.accounting.intended = 1000;
+    r.accounting.outcomes.record(st::outcome::ok, 950);
+    r.accounting.outcomes.record(st::outcome::io_error, 30);
+    r.accounting.outcomes.record(st::outcome::dropped, 20);
+    r.analysis.resilience.uptime_percentage = st::load::uptime_percentage(r.accounting);
+    auto j = st::report::to_json(r);
+    CHECK(j["accounting"]["uptime_percentage"] == 95.0);
+    CHECK(j["resilience"]["uptime_percentage"] == 95.0);
+    CHECK(j["business_accounting"].is_null());  // no business figures
+
+    st::business_metrics b;
+    b.transactions_processed = 940;
+    r.business = b;
+    j = st::report::to_json(r);
+    auto const& ba = j["business_accounting"];
+    CHECK(ba["intended"] == 1000);
+    CHECK(ba["answered"] == 940);
+    CHECK(ba["failed"] == 40);  // 30 failed and 10 ok without a readable decision
+    CHECK(ba["dropped"] == 20);
+    CHECK(ba["billed"] == 980);
+    CHECK(j["business_metrics"]["payback_period_months"].is_null());
+  }
 }

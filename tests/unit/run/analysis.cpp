@@ -159,10 +159,11 @@ TEST_SUITE("run") {
     CHECK(run::analyse(series, {{"LAMBDA_CRASH", 20, 30, true}}, slo1).windows[0].error_budget_burned ==
           doctest::Approx(0.5));
 
-    // The seed's ResilienceMetrics: 15 CRITICAL seconds of 60.
+    // The seed's ResilienceMetrics: 15 CRITICAL seconds of 60; uptime is request-based, not the
+    // time share (75 %): 750 of the 6,000 requests failed.
     auto const& rm = a.resilience;
     CHECK(rm.downtime_seconds == doctest::Approx(15.0));
-    CHECK(rm.uptime_percentage == doctest::Approx(75.0));
+    CHECK(rm.uptime_percentage == doctest::Approx(87.5));
     CHECK(rm.degradation_events == 1);
     CHECK(rm.failures_injected == 1);
     CHECK(rm.failures_recovered == 1);
