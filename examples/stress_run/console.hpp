@@ -116,18 +116,25 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
                 static_cast<long long>(rm.degradation_events), r.analysis.baseline_p99_ms,
                 100 * r.analysis.baseline_error_rate);
   }
+  if (r.analysis.slow_threshold_ms)
+    std::printf("  slow request: ok but over %.1f ms (1.5 x the p99 of %.1f ms before the first failure + 10 ms)\n",
+                *r.analysis.slow_threshold_ms, r.analysis.request_baseline_p99_ms.value_or(0.0));
   for (auto const& w : r.analysis.windows) {
+    // Detection and recovery are request timestamps (docs/resilience.md): ms matter.
     std::printf("  %s %g-%g s: ", w.window.name.c_str(), w.window.start_seconds, w.window.end_seconds);
-    if (w.detected_after_seconds) std::printf("detected after %.1f s, ", *w.detected_after_seconds);
+    if (w.detected_after_seconds) std::printf("detected after %.3f s, ", *w.detected_after_seconds);
     else std::printf("not visible, ");
-    if (w.recovered_after_seconds) std::printf("recovered %.1f s after it ended; ", *w.recovered_after_seconds);
-    else std::printf("NOT recovered; ");
-    std::printf("peak %s (errors %.1f%%, p99 %.0f ms vs %.0f ms before); %llu of %llu requests in it failed, "
-                "%llu until recovery: %.0f%% of the error budget\n",
-                std::string(st::to_string(w.peak_degradation)).c_str(), 100 * w.peak_error_rate, w.peak_p99_ms,
-                w.baseline_p99_ms, static_cast<unsigned long long>(w.requests_failed_in_window),
+    if (w.recovered_after_seconds) std::printf("recovered %.3f s after it ended; ", *w.recovered_after_seconds);
+    else std::printf("NOT recovered by %g s; ", w.accounted_until_seconds);
+    std::printf("%llu of %llu requests intended in it failed, %llu slow; until %g s %llu bad (%llu failed: %.0f%% of "
+                "the error budget); worst interval %s (errors %.1f%%, p99 %.0f ms vs %.0f ms before)\n",
+                static_cast<unsigned long long>(w.requests_failed_in_window),
                 static_cast<unsigned long long>(w.requests_in_window),
-                static_cast<unsigned long long>(w.requests_affected), 100 * w.error_budget_burned);
+                static_cast<unsigned long long>(w.requests_slow_in_window), w.accounted_until_seconds,
+                static_cast<unsigned long long>(w.requests_affected),
+                static_cast<unsigned long long>(w.requests_affected_failed), 100 * w.error_budget_burned,
+                std::string(st::to_string(w.peak_degradation)).c_str(), 100 * w.peak_error_rate, w.peak_p99_ms,
+                w.baseline_p99_ms);
   }
   if (!r.criteria.empty()) std::printf("  criteria:\n");
   for (auto const& c : r.criteria) {

@@ -67,6 +67,10 @@ struct worker_pool_options {
   profile::arrival_process process = profile::arrival_process::uniform;
   /// Poisson only: the schedule's seed (and, for the closed model, the think times' seed).
   std::uint64_t seed = 0;
+  /** Instants (seconds since the run's start) at which every worker's recorder cuts its tally
+      of requests by intended time (`metrics::segment_tally`; read with `tally_into` after the
+      run). Empty (the default): no tally. The orchestrator cuts at its failure windows. */
+  std::vector<double> tally_cuts;
   /** When set, the workers run this closed model (`async_run_closed_loop`, with `loop`'s
       timeout, grace periods and generator limits) instead of the profile's open arrivals. */
   std::optional<closed_workload> closed;
@@ -154,7 +158,8 @@ class worker_pool {
       : profile_(std::move(profile)), factory_(std::move(factory)), options_(options), scratch_(options.histograms) {
     std::size_t const n = options_.workers == 0 ? 1 : options_.workers;
     workers_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<worker>(i, options_.histograms));
+    for (std::size_t i = 0; i < n; ++i)
+      workers_.push_back(std::make_unique<worker>(i, options_.histograms, options_.tally_cuts));
   }
 
   worker_pool(const worker_pool&) = delete;
@@ -260,6 +265,14 @@ class worker_pool {
     }
   }
 
+  /** Every worker's tally of requests by intended time (`options.tally_cuts`), merged into
+      `merged` (reset first). Only after `async_wait` completed: the tallies are the workers' own,
+      written without synchronisation until their runs end. */
+  void tally_into(metrics::segment_tally& merged) const {
+    merged = metrics::segment_tally();
+    for (auto const& w : workers_) merged.add(w->recorder.tally());
+  }
+
   /** Thread-safe: posts the run's cancellation (`terminal`) to each worker's executor, where the
       open loop's stop protocol runs (stop issuing, count the unsent as dropped, drain, cancel).
       A second call cuts the grace periods short. Before `start`: the run starts stopped. */
@@ -290,7 +303,8 @@ class worker_pool {
   using handler_type = boost::asio::any_completion_handler<run_signature>;
 
   struct worker {
-    worker(std::size_t i, const metrics::histogram_options& histograms) : index(i), recorder(histograms) {}
+    worker(std::size_t i, const metrics::histogram_options& histograms, const std::vector<double>& cuts)
+        : index(i), recorder(histograms, {}, cuts) {}
 
     std::size_t index;
     metrics::interval_recorder recorder;

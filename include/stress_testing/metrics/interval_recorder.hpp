@@ -2,6 +2,7 @@
 #define STRESS_TESTING_METRICS_INTERVAL_RECORDER_HPP
 
 #include <stress_testing/metrics/detail/writer_reader_phaser.hpp>
+#include <stress_testing/metrics/segment_tally.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/outcome.hpp>
 
@@ -11,6 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace stress_testing::metrics {
 
@@ -27,6 +30,12 @@ namespace stress_testing::metrics {
 
     The reader side also accumulates every sampled interval into `cumulative()`.
 
+    Built with `tally_cuts`, the recorder also tallies each request by its intended time in a
+    `segment_tally` (the failure windows' accounting at request resolution), when the engine gives
+    that time (the `record` overloads taking `intended`). The tally is the writer's alone: read it
+    (`tally()`) only once the writer has stopped, after a synchronising hand-over (the end of the
+    run).
+
     Thread safety: writer functions (`record`, `record_dropped`, `set_in_flight`) are
     `noexcept`, allocation-free and must be called by one thread at a time (the worker's; a
     worker may migrate between threads if the hand-over synchronises). Concurrent writers would
@@ -35,15 +44,17 @@ namespace stress_testing::metrics {
     from any thread and are serialised by an internal mutex that the writer never touches.
 
     Memory is fixed at construction: two recording buffers and the cumulative snapshot (nine
-    histograms, see `histogram_options`). Not copyable or movable (the writer holds a reference). */
+    histograms, see `histogram_options`), and the tally (about 29 KiB per segment). Not copyable or movable (the writer holds a reference). */
 class interval_recorder {
  public:
   /** A recorder whose first interval starts at `start` (an offset from the run's start on the
       engine's steady clock, like every time in a `snapshot`). Allocates all its memory. */
-  explicit interval_recorder(const histogram_options& options = {}, std::chrono::nanoseconds start = {})
+  explicit interval_recorder(const histogram_options& options = {}, std::chrono::nanoseconds start = {},
+                             std::vector<double> tally_cuts = {})
       : options_(options),
         highest_(options.highest_trackable_value),
         buffers_{snapshot(options), snapshot(options)},
+        tally_(tally_cuts.empty() ? segment_tally() : segment_tally(std::move(tally_cuts))),
         cumulative_(options),
         interval_start_(start) {
     cumulative_.start = cumulative_.end = start;
@@ -77,11 +88,26 @@ class interval_recorder {
     phaser_.sole_writer_exit(phase);
   }
 
+  /** `record`, and the request tallied by its `intended` time (an offset from the run's start,
+      the clock of the failure windows) when the recorder has a tally. Writer thread only. */
+  void record(outcome o, std::chrono::nanoseconds intended, std::chrono::nanoseconds response,
+              std::chrono::nanoseconds service, std::chrono::nanoseconds send_lag, std::uint64_t bytes_in,
+              std::uint64_t bytes_out) noexcept {
+    tally_.record(o, intended, response);
+    record(o, response, service, send_lag, bytes_in, bytes_out);
+  }
+
   /// Counts one intended request that was never sent (no latency exists). Writer thread only.
   void record_dropped() noexcept {
     auto const phase = phaser_.writer_enter();
     buffers_[phase].counters.record(outcome::dropped);
     phaser_.sole_writer_exit(phase);
+  }
+
+  /// `record_dropped`, tallied by its `intended` time as `record` does. Writer thread only.
+  void record_dropped(std::chrono::nanoseconds intended) noexcept {
+    tally_.record(outcome::dropped, intended, std::chrono::nanoseconds::zero());
+    record_dropped();
   }
 
   /** Publishes the number of requests in flight; the next `sample` reports the last value set
@@ -128,6 +154,10 @@ class interval_recorder {
     return cumulative_;
   }
 
+  /** The requests tallied by intended time (empty: built without cuts). Only when the writer has
+      stopped, after a hand-over that synchronises with it (a worker's end of run). */
+  const segment_tally& tally() const noexcept { return tally_; }
+
   /// The histogram layout this recorder was built with.
   const histogram_options& options() const noexcept { return options_; }
 
@@ -151,6 +181,9 @@ class interval_recorder {
   alignas(64) histogram_options options_;
   std::int64_t highest_;
   std::array<snapshot, 2> buffers_;
+
+  // The writer's, read after the run.
+  segment_tally tally_;
 
   // Reader side only.
   mutable std::mutex reader_mutex_;

@@ -6,18 +6,25 @@
     `error_rate_outside_failures`, `failures_unrecovered`, `max_recovery_seconds`) with the
     resilience figures of each disturbance window (time to detect, time to recover, requests
     affected). Pure: std only; every definition is here, in one place, so a reported number can be
-    traced back to its formula. */
+    traced back to its formula.
+
+    A window's time to detect, time to recover and request counts are measured at request
+    resolution, from the run's requests tallied by intended time (`metrics::segment_tally`); the
+    figures per interval (peaks, baselines, degradation) stay on the interval grid. Without a
+    tally (the live feed, while the run goes on) the window figures are estimates on the grid. */
 
 #include <stress_testing/criteria.hpp>
 #include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/outcome_counters.hpp>
+#include <stress_testing/metrics/segment_tally.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/models.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -85,10 +92,13 @@ struct disturbance_window {
   bool injected_failure = true;
 };
 
-/// When an interval counts as "back at baseline" after a disturbance, and what a failure costs.
+/** When an interval counts as "back at baseline" after a disturbance, when a request counts as
+    slow, and what a failure costs. */
 struct recovery_thresholds {
   double error_rate_margin = 0.01;   ///< error rate <= baseline + margin
-  double p99_factor = 1.5;           ///< and p99 <= baseline p99 x factor + margin
+  /// An interval's p99 <= baseline p99 x factor + margin; and a request is slow above the
+  /// requests' baseline p99 x factor + margin (`slow_rule`).
+  double p99_factor = 1.5;
   double p99_margin_ms = 10;
   /// Recovered = this many consecutive intervals at baseline (or fewer, if the run ends while
   /// still at baseline): one good interval between two bad ones is not a recovery.
@@ -100,33 +110,55 @@ struct recovery_thresholds {
   friend bool operator==(const recovery_thresholds&, const recovery_thresholds&) = default;
 };
 
-/// The resilience figures of one disturbance window (DESIGN.md §5, docs/resilience.md).
+/// How a window's detection, recovery and request counts were measured.
+enum class window_resolution {
+  request,   ///< from each request's intended time and outcome (the run's result)
+  interval,  ///< estimated on the interval grid (the live feed, before the run's end)
+};
+
+inline constexpr const char* to_string(window_resolution r) noexcept {
+  return r == window_resolution::request ? "request" : "interval";
+}
+
+/** The resilience figures of one disturbance window (DESIGN.md §5, docs/resilience.md). A
+    window's *accounting* covers the requests intended from its start until the next window
+    starts (the run's end for the last one): a failure's cost stops where the next one's begins.
+    "Bad" = not ended ok, or slow (`slow_rule`). */
 struct window_result {
   disturbance_window window;
-  /// The window's own baseline: medians over the undisturbed intervals before it (the run's
-  /// baseline when there are none).
+  window_resolution resolution = window_resolution::interval;
+  /// Where the window's accounting stops: the next window's start, or the run's end.
+  double accounted_until_seconds = 0;
+  /// The window's own baseline on the grid: medians over the undisturbed intervals before it
+  /// (the run's baseline when there are none). Informational: the yardstick of the grid figures.
   double baseline_error_rate = 0;
   double baseline_p99_ms = 0;
   degradation_level baseline_degradation = degradation_level::none;
-  /// Seconds from the window's start to the start of the first interval overlapping it that is
-  /// not at baseline; nullopt if the disturbance never showed.
+  /// Seconds from the window's start to the intended time of the first bad request in its
+  /// accounting; nullopt if there was none (the system absorbed it).
   std::optional<double> detected_after_seconds;
-  /// Seconds from the window's end to the start of the first run of `stable_intervals`
-  /// intervals at baseline that ends after the window (0 if service never left it, or came back
-  /// inside the window); nullopt if the run ended before that: the failure is unrecovered.
+  /// Seconds from the window's end to the intended time of the last bad request in its
+  /// accounting (0 if none was after the end); nullopt if the accounting's last request was bad:
+  /// bad requests went on until the next window (or the run's end), the failure is unrecovered.
   std::optional<double> recovered_after_seconds;
-  /// The worst interval from the window's start until recovery (or the run's end).
+  /// The worst interval of the grid (by completion time) from the window's start until the last
+  /// bad request completed (until the window's end if there was none; until the accounting's end
+  /// if unrecovered), never from the next window's start.
   degradation_level peak_degradation = degradation_level::none;
   double peak_error_rate = 0;
   double peak_p99_ms = 0;
-  /// Requests recorded in the intervals overlapping the window, and those that did not end ok.
+  /// Requests intended in the window itself, [start, end) (cut at the next window's start), and
+  /// those of them that did not end ok, and those that ended ok but slow.
   std::uint64_t requests_in_window = 0;
   std::uint64_t requests_failed_in_window = 0;
-  /// Requests that did not end ok in the intervals from the window's start until recovery (or
-  /// the end of the run): the failure's whole cost, recovery tail included.
+  std::uint64_t requests_slow_in_window = 0;
+  /// Bad requests in the window's accounting: its whole cost, recovery tail included.
   std::uint64_t requests_affected = 0;
-  /// `requests_affected` / (error_budget_rate x the run's requests): the share of the run's error
-  /// budget this failure burned (1 = all of it; may exceed 1).
+  /// Of `requests_affected`, those that did not end ok, and those that were slow.
+  std::uint64_t requests_affected_failed = 0;
+  std::uint64_t requests_affected_slow = 0;
+  /// `requests_affected_failed` / (error_budget_rate x the run's requests): the share of the
+  /// run's error budget this failure burned (1 = all of it; may exceed 1).
   double error_budget_burned = 0;
 
   bool recovered() const noexcept { return recovered_after_seconds.has_value(); }
@@ -140,6 +172,10 @@ struct run_analysis {
   std::vector<window_result> windows;
   double baseline_error_rate = 0;
   double baseline_p99_ms = 0;
+  /// The requests' baseline and the slow threshold of `slow_rule` (nullopt: no ok request before
+  /// the first window, or no tally; then only failed requests are bad).
+  std::optional<double> request_baseline_p99_ms;
+  std::optional<double> slow_threshold_ms;
   /// The seed's `ResilienceMetrics` for the whole run (see `analyse` for each definition).
   stress_testing::resilience_metrics resilience;
   /** Actual values of the scoped criteria (`over any 10s`, `within 30s after each failure`),
@@ -193,6 +229,110 @@ inline bool overlaps(const interval_record& r, const disturbance_window& w) noex
   return r.start_seconds() < w.end_seconds && r.end_seconds() > w.start_seconds;
 }
 
+inline double ns_to_seconds(std::int64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+
+}  // namespace detail
+
+/** "Slow", in one place. The requests' baseline is the p99 response time of the requests that
+    ended ok among those intended before the first window (the tally's first segment), at the
+    tally's resolution (the upper edge of its bucket, at most 3.2% above). A request is slow when
+    it ended ok and its response time's bucket lies wholly above baseline × `p99_factor` +
+    `p99_margin_ms` (so a response up to 3.2% above that threshold may still count as not slow).
+    With no ok request before the first window (a failure at the run's start) there is no
+    threshold: only requests that did not end ok are bad. */
+struct slow_rule {
+  std::optional<std::int64_t> baseline_p99_ns;
+  std::optional<std::int64_t> threshold_ns;
+
+  static slow_rule of(const metrics::segment_tally& t, const recovery_thresholds& rt) noexcept {
+    slow_rule r;
+    if (t.size() == 0 || t[0].ok == 0) return r;
+    auto const& before = t[0];
+    auto const rank = static_cast<std::uint64_t>(std::ceil(0.99 * static_cast<double>(before.ok)));
+    std::uint64_t seen = 0;
+    for (std::size_t b = 0; b < metrics::segment_tally::bucket_count; ++b) {
+      seen += before.ok_by_response[b].count;
+      if (seen >= std::max<std::uint64_t>(rank, 1)) {
+        r.baseline_p99_ns = metrics::segment_tally::bucket_upper(b);
+        break;
+      }
+    }
+    if (r.baseline_p99_ns)
+      r.threshold_ns = static_cast<std::int64_t>(std::llround(static_cast<double>(*r.baseline_p99_ns) * rt.p99_factor +
+                                                              rt.p99_margin_ms * 1e6));
+    return r;
+  }
+
+  /// Whether the ok requests of `bucket` (of `metrics::segment_tally`) are slow.
+  bool slow(std::size_t bucket) const noexcept {
+    return threshold_ns && metrics::segment_tally::bucket_lower(bucket) > *threshold_ns;
+  }
+};
+
+/// The instants at which a run tallies its requests for `analyse`: every window's start and end.
+inline std::vector<double> tally_cuts(const std::vector<disturbance_window>& windows) {
+  std::vector<double> cuts;
+  for (auto const& w : windows) {
+    cuts.push_back(w.start_seconds);
+    cuts.push_back(w.end_seconds);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
+namespace detail {
+
+/** The figures of window `w` from the requests intended in its accounting, [w's start,
+    `until`): see `window_result`. Returns until when the grid's peaks run (seconds), or nullopt
+    when `t` was not cut at the window's bounds (then nothing is set). */
+inline std::optional<double> request_figures(const metrics::segment_tally& t, const disturbance_window& w, double until,
+                                             const slow_rule& rule, window_result& wr) {
+  using tally = metrics::segment_tally;
+  std::size_t const first = t.segment_starting_at(w.start_seconds);
+  double const in_end = std::min(w.end_seconds, until);
+  std::size_t const in_last = t.segment_starting_at(in_end);  // first segment not in the window
+  std::size_t const last = std::isinf(until) ? t.size() : t.segment_starting_at(until);
+  // Every bound must be a cut (`segment_starting_at` says `size()` otherwise), but the open end.
+  if (first >= t.size() || in_last >= t.size() || (!std::isinf(until) && last >= t.size())) return std::nullopt;
+
+  std::int64_t first_bad = tally::never, last_bad = tally::none, last_done = tally::none, last_any = tally::none;
+  for (std::size_t i = first; i < last; ++i) {
+    auto const& s = t[i];
+    bool const in = i < in_last;
+    last_any = std::max(last_any, s.last_intended);
+    wr.requests_affected_failed += s.failed;
+    if (s.failed > 0) {
+      first_bad = std::min(first_bad, s.first_failed);
+      last_bad = std::max(last_bad, s.last_failed);
+      last_done = std::max(last_done, s.last_failed_done);
+    }
+    if (in) {
+      wr.requests_in_window += s.total();
+      wr.requests_failed_in_window += s.failed;
+    }
+    for (std::size_t b = 0; b < tally::bucket_count; ++b) {
+      auto const& k = s.ok_by_response[b];
+      if (k.count == 0 || !rule.slow(b)) continue;
+      wr.requests_affected_slow += k.count;
+      if (in) wr.requests_slow_in_window += k.count;
+      first_bad = std::min(first_bad, k.first_intended);
+      last_bad = std::max(last_bad, k.last_intended);
+      last_done = std::max(last_done, k.last_intended + tally::bucket_upper(b));
+    }
+  }
+  wr.requests_affected = wr.requests_affected_failed + wr.requests_affected_slow;
+  wr.resolution = window_resolution::request;
+  if (first_bad == tally::never) {  // nothing bad: absorbed, and never left its baseline
+    wr.recovered_after_seconds = 0.0;
+    return w.end_seconds;
+  }
+  wr.detected_after_seconds = std::max(0.0, ns_to_seconds(first_bad) - w.start_seconds);
+  if (last_any <= last_bad) return until;  // bad until the accounting's last request: unrecovered
+  wr.recovered_after_seconds = std::max(0.0, ns_to_seconds(last_bad) - w.end_seconds);
+  return std::max(w.end_seconds, ns_to_seconds(last_done));
+}
+
 }  // namespace detail
 
 /** The disturbance windows of a scenario: every failure injection, and for a BURST profile every
@@ -227,11 +367,24 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
     - at baseline: an interval whose error rate <= baseline + margin, p99 <= baseline × factor +
       margin, and degradation level <= the baseline's (an interval with no requests is at
       baseline).
-    - per window: detected = first interval overlapping the window not at its baseline;
-      recovered = start of the first run of `stable_intervals` intervals at baseline (or a
-      shorter run reaching the end of the series) whose last interval ends at or after the
-      window's end; peak figures, requests affected and budget burned run from the window's start
-      until that recovery (or the series' end).
+    - per window, at request resolution (`requests`: the run's requests tallied by intended
+      time, cut at `tally_cuts(windows)`): the window's accounting is the requests intended from
+      its start until the next window's start (the run's end for the last); bad = not ended ok,
+      or slow (`slow_rule`); detected = first bad request's intended time − the window's start;
+      recovered = last bad request's intended time − the window's end (≥ 0; 0 with no bad
+      request), unrecovered when the accounting's last request was bad; requests in / failed in
+      / slow in the window = those intended in [start, end) (cut at the next start); requests
+      affected = bad requests in the accounting; budget burned = its failed ones / budget. Peak
+      figures: the worst intervals (completion time) from the window's start until the last bad
+      request completed (the window's end if none, the accounting's end if unrecovered), never
+      from the next window's start.
+    - per window without `requests` (the live feed's estimate, on the grid): detected = first
+      interval overlapping the window not at its baseline; recovered = start of the first run of
+      `stable_intervals` intervals at baseline (or a shorter run reaching the end of the series)
+      whose last interval ends at or after the window's end; requests in and failed in the window
+      = completed in the intervals overlapping it; peak figures, requests affected (failed ones
+      only) and budget burned run from the window's start until that recovery (or the series'
+      end), never from an interval starting at or after the next window's start.
     - resilience (the seed's ResilienceMetrics): downtime = total length of CRITICAL intervals;
       uptime % = `load::uptime_percentage` of the series' requests (100 × ok / all outcomes,
       dropped included: request-based, not 100 − the downtime's share of the run; the
@@ -240,7 +393,7 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
       failures only (not bursts). Circuit breakers are inside the system under test, which a
       client cannot see: those two fields stay 0. */
 inline run_analysis analyse(const std::vector<interval_record>& series, const std::vector<disturbance_window>& windows,
-                            const recovery_thresholds& rt = {}) {
+                            const recovery_thresholds& rt = {}, const metrics::segment_tally* requests = nullptr) {
   using metrics::metric;
   run_analysis a;
   for (auto const& r : series) a.max_degradation = std::max(a.max_degradation, r.degradation);
@@ -297,6 +450,10 @@ inline run_analysis analyse(const std::vector<interval_record>& series, const st
   std::uint64_t run_requests = 0;
   for (auto const& r : series) run_requests += r.counters.total();
   double const budget = rt.error_budget_rate * static_cast<double>(run_requests);
+  double const run_end = series.empty() ? 0.0 : series.back().end_seconds();
+  slow_rule const rule = requests ? slow_rule::of(*requests, rt) : slow_rule{};
+  if (rule.baseline_p99_ns) a.request_baseline_p99_ms = static_cast<double>(*rule.baseline_p99_ns) / 1e6;
+  if (rule.threshold_ns) a.slow_threshold_ms = static_cast<double>(*rule.threshold_ns) / 1e6;
 
   for (auto const& w : windows) {
     window_result wr;
@@ -321,41 +478,59 @@ inline run_analysis analyse(const std::vector<interval_record>& series, const st
              p99 <= wr.baseline_p99_ms * rt.p99_factor + rt.p99_margin_ms && r.degradation <= wr.baseline_degradation;
     };
 
-    for (auto const& r : series) {
-      if (!detail::overlaps(r, w)) continue;
-      wr.requests_in_window += r.counters.total();
-      wr.requests_failed_in_window += r.counters.total() - r.counters.count(outcome::ok);
-      if (!wr.detected_after_seconds && !at_baseline(r))
-        wr.detected_after_seconds = std::max(0.0, r.start_seconds() - w.start_seconds);
+    // The window's accounting stops where the next window starts.
+    double next_start = std::numeric_limits<double>::infinity();
+    for (auto const& o : windows)
+      if (o.start_seconds > w.start_seconds) next_start = std::min(next_start, o.start_seconds);
+    wr.accounted_until_seconds = std::isinf(next_start) ? std::max(run_end, w.end_seconds) : next_start;
+
+    std::optional<double> peak_until;
+    if (requests) peak_until = detail::request_figures(*requests, w, next_start, rule, wr);
+    if (!peak_until) {  // on the grid
+      for (auto const& r : series) {
+        if (!detail::overlaps(r, w)) continue;
+        wr.requests_in_window += r.counters.total();
+        wr.requests_failed_in_window += r.counters.total() - r.counters.count(outcome::ok);
+        if (!wr.detected_after_seconds && !at_baseline(r))
+          wr.detected_after_seconds = std::max(0.0, r.start_seconds() - w.start_seconds);
+      }
+      // Recovery: the first run of `stable_intervals` at-baseline intervals (or a shorter one
+      // that reaches the end of the series) whose last interval ends after the window.
+      std::size_t const n = series.size();
+      std::size_t const need = static_cast<std::size_t>(std::max(1, rt.stable_intervals));
+      std::optional<std::size_t> recovered_at;
+      for (std::size_t i = 0; i < n && !recovered_at; ++i) {
+        if (series[i].end_seconds() <= w.start_seconds) continue;
+        std::size_t k = 0;
+        while (i + k < n && k < need && at_baseline(series[i + k])) ++k;
+        if (k == 0) continue;
+        bool const long_enough = k == need || i + k == n;
+        if (long_enough && series[i + k - 1].end_seconds() >= w.end_seconds) recovered_at = i;
+        else if (!long_enough) i += k - 1;  // skip the short run; the loop's ++i moves past it
+      }
+      peak_until = next_start;
+      if (recovered_at) {
+        wr.recovered_after_seconds = std::max(0.0, series[*recovered_at].start_seconds() - w.end_seconds);
+        peak_until = std::min(next_start, series[*recovered_at].start_seconds());
+      }
+      for (auto const& r : series) {
+        if (r.end_seconds() <= w.start_seconds || r.start_seconds() >= *peak_until) continue;
+        wr.requests_affected_failed += r.counters.total() - r.counters.count(outcome::ok);
+      }
+      wr.requests_affected = wr.requests_affected_failed;
     }
 
-    // Recovery: the first run of `stable_intervals` at-baseline intervals (or a shorter one that
-    // reaches the end of the series) whose last interval ends after the window.
-    std::size_t const n = series.size();
-    std::size_t const need = static_cast<std::size_t>(std::max(1, rt.stable_intervals));
-    std::optional<std::size_t> recovered_at;
-    for (std::size_t i = 0; i < n && !recovered_at; ++i) {
-      if (series[i].end_seconds() <= w.start_seconds) continue;
-      std::size_t k = 0;
-      while (i + k < n && k < need && at_baseline(series[i + k])) ++k;
-      if (k == 0) continue;
-      bool const long_enough = k == need || i + k == n;
-      if (long_enough && series[i + k - 1].end_seconds() >= w.end_seconds) recovered_at = i;
-      else if (!long_enough) i += k - 1;  // skip the short run; the loop's ++i moves past it
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      auto const& r = series[i];
+    double const peaks_until = std::min(*peak_until, next_start);
+    for (auto const& r : series) {
       if (r.end_seconds() <= w.start_seconds) continue;
-      if (recovered_at && i >= *recovered_at) break;
-      wr.requests_affected += r.counters.total() - r.counters.count(outcome::ok);
+      if (r.start_seconds() >= peaks_until) break;
       wr.peak_degradation = std::max(wr.peak_degradation, r.degradation);
       if (r.counters.total() > 0) {
         wr.peak_error_rate = std::max(wr.peak_error_rate, r.values.get(metric::error_rate).value_or(0.0));
         wr.peak_p99_ms = std::max(wr.peak_p99_ms, r.values.get(metric::p99_response_time_ms).value_or(0.0));
       }
     }
-    if (recovered_at) wr.recovered_after_seconds = std::max(0.0, series[*recovered_at].start_seconds() - w.end_seconds);
-    wr.error_budget_burned = budget > 0 ? static_cast<double>(wr.requests_affected) / budget : 0.0;
+    wr.error_budget_burned = budget > 0 ? static_cast<double>(wr.requests_affected_failed) / budget : 0.0;
     a.windows.push_back(std::move(wr));
   }
 

@@ -282,6 +282,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                                : options.profile;
   auto const windows = disturbance_windows(scenario);
   if (options.pool.seed == 0) options.pool.seed = scenario.load_profile.seed;
+  // Each worker tallies its requests by intended time, cut at the windows: their figures at
+  // request resolution (`analyse`). No window, no tally.
+  options.pool.tally_cuts = tally_cuts(windows);
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
@@ -374,7 +377,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (c.scope == criterion_scope::run && c.metric == "error_rate" &&
         (c.op == comparison::less || c.op == comparison::less_equal) && c.threshold > 0)
       recovery.error_budget_rate = c.threshold;
-  result.analysis = analyse(result.intervals, windows, recovery);
+  metrics::segment_tally requests;
+  pool.tally_into(requests);  // the workers have finished
+  result.analysis = analyse(result.intervals, windows, recovery, &requests);
   result.analysis.resilience.timestamp = result.ended_at;
   // The series holds the same outcomes as the accounting; the accounting is the run's truth, and
   // the hero figure (fraud::business_tally::to_hero_metrics) reads it too.

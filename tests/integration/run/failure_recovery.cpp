@@ -2,7 +2,8 @@
 // sample service over real HTTP on loopback. A 5 s crash inside the service (every scoring
 // request answered 502) from 10 s to 15 s of a 30 s run, followed by a 3 s cold start (+300 ms on
 // every request) until 18 s. Truth: the failure shows at once (detected after 0 s) and service
-// is back at baseline 3 s after the crash ends. The analysis must find both within one interval.
+// is back at baseline 3 s after the crash ends. The analysis measures both from the requests'
+// intended times: the service is switched by the run's timer, on time to a few ms.
 #include <stress_run/embedded_service.hpp>
 #include <stress_run/fraud_workload.hpp>
 #include <stress_run/http_load.hpp>
@@ -71,6 +72,9 @@ TEST_SUITE("run") {
 
     st::run::run_options o;
     o.pool.workers = 1;
+    // Slow = over 1.5 x baseline p99 + 150 ms: the cold start's +300 ms is slow, a stall of this
+    // shared machine (tens of ms) is not.
+    o.recovery.p99_margin_ms = 150;
     o.pool.loop.request_timeout = std::chrono::seconds(5);
     stress_run::http_factory factory;
     factory.base.url = service.url();
@@ -105,19 +109,28 @@ TEST_SUITE("run") {
                               << w.recovered_after_seconds.value_or(-1) << " s, failed in window " << w.requests_failed_in_window
                               << ", baseline p99 " << w.baseline_p99_ms << " ms, peak p99 " << w.peak_p99_ms << " ms");
     // Truth: detected at once; back at baseline when the cold start ends, 3 s after the crash.
+    // Margin: the run's timer switches the service a few ms late, and a request sent just before
+    // a switch is answered as before it.
+    CHECK(w.resolution == st::run::window_resolution::request);
     REQUIRE(w.detected_after_seconds);
-    CHECK(*w.detected_after_seconds <= 1.0);
+    CHECK(*w.detected_after_seconds <= 0.1);
     REQUIRE(w.recovered_after_seconds);
-    CHECK(std::abs(*w.recovered_after_seconds - 3.0) <= 1.0);
+    CHECK(std::abs(*w.recovered_after_seconds - 3.0) <= 0.1);
     CHECK(w.peak_degradation == st::degradation_level::critical);
     CHECK(w.peak_error_rate == 1.0);
     CHECK(w.peak_p99_ms >= 300.0);
-    // 5 s at 200/s answered 502: 1,000 requests, give or take the requests in flight at the edges.
-    CHECK(w.requests_failed_in_window >= 980);
-    CHECK(w.requests_failed_in_window <= 1020);
-    CHECK(w.requests_affected == w.requests_failed_in_window);  // the cold start fails nothing
+    // 5 s at 200/s answered 502: the 1,000 requests intended in it, but those sent in the few ms
+    // before the switch.
+    CHECK(w.requests_in_window == 1000);
+    CHECK(w.requests_failed_in_window >= 990);
+    CHECK(w.requests_failed_in_window <= 1000);
+    // The cold start fails nothing and slows its 600 requests (3 s at 200/s).
+    CHECK(w.requests_affected_failed <= w.requests_failed_in_window + 5);
+    CHECK(w.requests_affected_slow >= 590);
+    CHECK(w.requests_affected_slow <= 610);
+    CHECK(w.requests_affected == w.requests_affected_failed + w.requests_affected_slow);
     // Budget: no error_rate criterion, so 0.1% of 6,000 = 6 requests; ~1,000 burned it ~167 times.
-    CHECK(w.error_budget_burned == doctest::Approx(static_cast<double>(w.requests_affected) / 6.0));
+    CHECK(w.error_budget_burned == doctest::Approx(static_cast<double>(w.requests_affected_failed) / 6.0));
     CHECK(r.analysis.resilience.failures_injected == 1);
     CHECK(r.analysis.resilience.failures_recovered == 1);
     CHECK(r.analysis.resilience.downtime_seconds == doctest::Approx(5.0).epsilon(0.25));

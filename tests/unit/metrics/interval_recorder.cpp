@@ -82,6 +82,27 @@ TEST_CASE("a dropped request is counted but has no durations and no bytes") {
   CHECK(s.send_lag.total_count() == 0);
 }
 
+TEST_CASE("with tally cuts a recorder also tallies each request by its intended time") {
+  m::interval_recorder rec({}, 0s, {1.0, 2.0});
+  rec.record(outcome::ok, 500ms, 3ms, 2ms, 1ms, 10, 10);
+  rec.record(outcome::http_error, 1'500ms, 1ms, 1ms, 0ns, 10, 10);
+  rec.record_dropped(1'600ms);
+  rec.record_dropped();  // dropped at the run's stop: in the interval, in no segment
+  rec.record(outcome::ok, 5ms, 5ms, 0ns, 0, 0);  // no intended time: not tallied either
+  auto const s = rec.sample(3s);
+  CHECK(s.counters.total() == 5);
+  auto const& t = rec.tally();
+  REQUIRE(t.size() == 3);
+  CHECK(t[0].ok == 1);
+  CHECK(t[1].failed == 2);
+  CHECK(t[1].first_failed == 1'500'000'000);
+  CHECK(t[1].last_failed == 1'600'000'000);
+  CHECK(t[2].total() == 0);
+  m::interval_recorder plain;
+  plain.record(outcome::ok, 1s, 1ms, 1ms, 0ns, 0, 0);
+  CHECK_FALSE(plain.tally().enabled());
+}
+
 TEST_CASE("negative and too large durations are clamped and counted") {
   m::interval_recorder rec(m::histogram_options{1, 1'000'000'000, 3});  // up to 1 s
   rec.record(outcome::ok, -5us, 2ms, -1ns, 0, 0);

@@ -206,6 +206,105 @@ TEST_SUITE("run") {
     CHECK_FALSE(a.windows[1].detected_after_seconds);
   }
 
+  TEST_CASE("window figures at request resolution come from the requests' intended times") {
+    // Ten requests a second for 30 s (one every 100 ms), by hand. Before 10 s: ok in 5 ms (the
+    // requests' baseline). A latency fault [10 s, 20 s): ok but 100 ms, except the very first.
+    // Right after it, a crash [20 s, 25 s): every request fails. After it, ok in 5 ms, except a
+    // slow one at 26.05 s and a failed one at 27 s: the crash's last bad request.
+    using namespace std::chrono_literals;
+    std::vector<run::disturbance_window> windows{{"NETWORK_LATENCY", 10, 20, true}, {"LAMBDA_CRASH", 20, 25, true}};
+    metrics::segment_tally t(run::tally_cuts(windows));
+    REQUIRE(t.cuts() == std::vector<double>{10, 20, 25});
+    std::vector<interval_record> series;
+    for (int k = 0; k < 300; ++k) {
+      auto const at = k * 100ms;
+      if (k >= 100 && k < 200) t.record(outcome::ok, at, k == 100 ? 5ms : 100ms);
+      else if (k >= 200 && k < 250) t.record(outcome::http_error, at, 1ms);
+      else t.record(outcome::ok, at, 5ms);
+    }
+    t.record(outcome::ok, 26'050ms, 50ms);      // slow, between two of the others
+    t.record(outcome::timeout, 27'000ms, 30s);  // failed
+    for (int i = 0; i < 30; ++i)
+      series.push_back(second(i, i == 26 || i == 27 ? 11 : 10, (i >= 20 && i < 25) ? 10 : (i == 27 ? 1 : 0), 5, 5));
+
+    auto const a = run::analyse(series, windows, {}, &t);
+    // "Slow": over 1.5 x the p99 before the first window (5 ms, as its 3.2%-wide bucket's upper
+    // edge) + 10 ms.
+    REQUIRE(a.request_baseline_p99_ms);
+    CHECK(*a.request_baseline_p99_ms == doctest::Approx(5.0).epsilon(0.033));
+    CHECK(*a.request_baseline_p99_ms >= 5.0);
+    REQUIRE(a.slow_threshold_ms);
+    CHECK(*a.slow_threshold_ms == doctest::Approx(1.5 * *a.request_baseline_p99_ms + 10));
+    REQUIRE(a.windows.size() == 2);
+
+    auto const& latency = a.windows[0];
+    CHECK(latency.resolution == run::window_resolution::request);
+    CHECK(latency.accounted_until_seconds == 20.0);  // where the crash starts
+    CHECK(latency.requests_in_window == 100);
+    CHECK(latency.requests_failed_in_window == 0);
+    CHECK(latency.requests_slow_in_window == 99);
+    REQUIRE(latency.detected_after_seconds);
+    CHECK(*latency.detected_after_seconds == doctest::Approx(0.1));  // the first slow request
+    CHECK(latency.requests_affected == 99);  // only what was intended before the crash
+    CHECK(latency.requests_affected_failed == 0);
+    CHECK(latency.requests_affected_slow == 99);
+    CHECK(latency.error_budget_burned == 0.0);  // it failed nothing
+    CHECK_FALSE(latency.recovered());           // bad until the next failure started
+
+    auto const& crash = a.windows[1];
+    CHECK(crash.accounted_until_seconds == 30.0);  // the run's end
+    CHECK(crash.requests_in_window == 50);
+    CHECK(crash.requests_failed_in_window == 50);
+    CHECK(crash.requests_slow_in_window == 0);
+    CHECK(crash.detected_after_seconds == 0.0);
+    REQUIRE(crash.recovered_after_seconds);
+    CHECK(*crash.recovered_after_seconds == doctest::Approx(2.0));  // the failed request at 27 s
+    CHECK(crash.requests_affected == 52);
+    CHECK(crash.requests_affected_failed == 51);
+    CHECK(crash.requests_affected_slow == 1);
+    // 0.1% of the series' 302 requests: 0.302 requests of budget, 51 failed.
+    CHECK(crash.error_budget_burned == doctest::Approx(51 / 0.302));
+    // The grid's worst interval: from the start until the last bad request completed (27 s +
+    // 30 s), never before its start.
+    CHECK(crash.peak_error_rate == 1.0);
+    CHECK(latency.peak_error_rate == 0.0);  // its intervals stop where the crash starts
+
+    CHECK(a.failures_unrecovered() == 1);
+    CHECK(a.resilience.failures_recovered == 1);
+    CHECK(a.max_recovery_seconds() == doctest::Approx(2.0));
+  }
+
+  TEST_CASE("at request resolution a failure absorbed is recovered at once and one bad to the end is not") {
+    using namespace std::chrono_literals;
+    std::vector<run::disturbance_window> windows{{"DYNAMODB_THROTTLE", 1, 2, true}};
+    std::vector<interval_record> series;
+    for (int i = 0; i < 4; ++i) series.push_back(second(i, 10, 0, 5, 5));
+    metrics::segment_tally quiet(run::tally_cuts(windows));
+    for (int k = 0; k < 40; ++k) quiet.record(outcome::ok, k * 100ms, 5ms);
+    auto const absorbed = run::analyse(series, windows, {}, &quiet).windows.at(0);
+    CHECK_FALSE(absorbed.detected_after_seconds);
+    CHECK(absorbed.recovered_after_seconds == 0.0);
+    CHECK(absorbed.requests_affected == 0);
+
+    metrics::segment_tally late = quiet;
+    late.record(outcome::http_error, 3'950ms, 1ms);  // the accounting's last request is bad
+    auto const w = run::analyse(series, windows, {}, &late).windows.at(0);
+    CHECK(w.detected_after_seconds == doctest::Approx(2.95));
+    CHECK_FALSE(w.recovered());
+
+    // No request before the first window: no slow threshold, only failures are bad.
+    metrics::segment_tally no_baseline(run::tally_cuts({{"LAMBDA_CRASH", 0, 1, true}}));
+    no_baseline.record(outcome::ok, 500ms, 10s);
+    no_baseline.record(outcome::ok, 1'500ms, 1ms);
+    auto const nb = run::analyse(series, {{"LAMBDA_CRASH", 0, 1, true}}, {}, &no_baseline);
+    CHECK_FALSE(nb.slow_threshold_ms);
+    CHECK_FALSE(nb.windows.at(0).detected_after_seconds);
+
+    // A tally not cut at the window's bounds: the grid's estimate instead.
+    metrics::segment_tally other({5.0});
+    CHECK(run::analyse(series, windows, {}, &other).windows.at(0).resolution == run::window_resolution::interval);
+  }
+
   TEST_CASE("'within T after each failure' measures when the condition held again, per failure") {
     std::vector<interval_record> series;
     for (int i = 0; i < 60; ++i) {

@@ -204,7 +204,7 @@ class run_state : public std::enable_shared_from_this<Derived> {
   /// Records one intended request's outcome with its three instants.
   void record_outcome(outcome o, clock::time_point intended, clock::time_point sent, clock::time_point now,
                       std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
-    recorder_.record(o, now - intended, now - sent, sent - intended, bytes_in, bytes_out);
+    recorder_.record(o, intended - start_, now - intended, now - sent, sent - intended, bytes_in, bytes_out);
     summary_.outcomes.record(o);
     if (o != outcome::dropped) summary_.outcomes.add_bytes(bytes_in, bytes_out);
   }

@@ -106,7 +106,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
   /// An arrival at its intended time: send it, or drop it if the in-flight bound is reached.
   void arrive(std::uint64_t sequence, clock::time_point intended) {
     if (this->occupied() >= options_.max_in_flight) {
-      recorder_.record_dropped();
+      recorder_.record_dropped(intended - start_);  // the target's slowness: tallied with its window
       summary_.outcomes.record(outcome::dropped);
       ++summary_.dropped_at_limit;
       return;
