@@ -85,7 +85,7 @@ TEST_SUITE("report") {
     CHECK(j["percentile_ci"]["confidence"] == 0.95);
     // 100 service times: p99's upper bound is null, with the reason.
     auto const& service = j["percentile_ci"]["p99_service_time_ms"];
-    CHECK(service["interval"][0].get<double>() == doctest::Approx(0.097));
+    CHECK(service["interval"][0].get<double>() == doctest::Approx(0.097).epsilon(0.002));  // the 97th of 100
     CHECK(service["interval"][1].is_null());
     CHECK(service["upper_rank"] == 101);
     CHECK(service["reason"].get<std::string>().find("upper bound") != std::string::npos);
