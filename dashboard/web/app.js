@@ -124,7 +124,12 @@
     metric('status', status);
     $('run-status').className = 'badge status-' + safeId(status).toLowerCase();
     const v = $('run-verdict');
-    if (typeof doc.passed === 'boolean') {
+    if (doc.verdict === 'inconclusive') {
+      // No criterion failed, but the generator fell behind: the latency criteria were not judged.
+      setMetric(v, 'INCONCLUSIVE');
+      v.className = 'badge warn';
+      v.hidden = false;
+    } else if (typeof doc.passed === 'boolean') {
       setMetric(v, doc.passed ? 'PASSED' : 'FAILED');
       v.className = 'badge ' + (doc.passed ? 'ok' : 'bad');
       v.hidden = false;
@@ -477,7 +482,7 @@
       if (!last || !(m.interval.end_seconds <= last.end_seconds)) doc.intervals.push(m.interval);
     }
     if (m.document) doc = m.document; // the final document at the end of a run
-    for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed',
+    for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed', 'verdict',
       'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at']) {
       if (k in m) doc[k] = m[k];
     }

@@ -70,12 +70,11 @@ TEST_CASE("the risk scorer sustains 2000 scores per second within its latency SL
   CHECK(result.status == st::test_status::completed);
   CHECK(result.accounting.intended == 4000);
   CHECK(result.accounting.balanced());       // every intended request ended in one outcome
-  if (result.generator_limited) {
-    // The generator, not the scorer, was late (a busy CI machine): the latencies describe it, so
-    // the SLO can be judged neither way. Say so instead of failing or passing on its account.
+  if (result.inconclusive()) {
+    // The generator, not the scorer, was late (a busy CI machine): the latency criterion is
+    // inconclusive, judged neither way; the others (errors, losses) still passed. Say so.
     WARN_MESSAGE(false, st::run::describe(result));
   } else {
-    CHECK(result.summary.p99_response_time_ms < 50);
     CHECK_MESSAGE(result.passed(), st::run::describe(result));  // the run in a few lines if it failed
   }
 }

@@ -16,8 +16,10 @@ struct service_fault;
 
 namespace stress_run {
 
-/// Exit codes (k6's convention); the values are part of the command line's contract.
-enum exit_code : int { passed = 0, runtime_error = 1, usage_error = 2, criterion_failed = 99 };
+/** Exit codes (k6's convention for 99); the values are part of the command line's contract.
+    `inconclusive` (98): no criterion failed, but a latency criterion could not be judged because
+    the load generator fell behind its schedule (`run_result::inconclusive()`). */
+enum exit_code : int { passed = 0, runtime_error = 1, usage_error = 2, inconclusive = 98, criterion_failed = 99 };
 
 /// `stress-run report RESULTS.json [-o report.html]`.
 struct report_settings {

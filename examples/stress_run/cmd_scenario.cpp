@@ -16,6 +16,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -50,6 +51,17 @@ struct scorer_factory {
     return st::target::make_function_target(std::move(ex), scorer_call{std::move(s)});
   }
 };
+
+// Without --interval, sample finely enough to see the scenario's shortest failure, burst or
+// window (scenario_builder.hpp's sampling_interval_seconds: the one rule).
+void apply_interval_rule(const http_settings& h, const st::test_scenario& scenario, st::run::run_options& options) {
+  if (!h.interval.empty()) return;
+  double const seconds = st::sampling_interval_seconds(scenario);
+  options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+  if (seconds < st::longest_sampling_interval_seconds)
+    std::fprintf(stderr, "sampling every %g ms: a quarter of the shortest failure, burst or criterion window\n",
+                 seconds * 1000);
+}
 
 }  // namespace
 
@@ -87,6 +99,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   if (s.target == "sim") {
     st::target::http_target_options ignored;
     if (!h.apply(options, ignored)) return usage_error;
+    apply_interval_rule(h, scenario, options);
     options.pool.workers = h.threads;
     scorer_factory factory;
     factory.options.capacity_tps = s.sim_capacity * s.load_scale;
@@ -120,6 +133,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   }
   http_factory factory;
   if (!h.apply(options, factory.base)) return usage_error;
+  apply_interval_rule(h, scenario, options);
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections;

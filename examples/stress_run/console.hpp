@@ -55,7 +55,8 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   auto const& s = r.summary;
   auto const& a = r.accounting;
   auto const& h = r.histograms.response_time;
-  std::printf("\n%s — %s\n", r.scenario.name.c_str(), std::string(st::to_string(r.status)).c_str());
+  std::printf("\n%s — %s, %s\n", r.scenario.name.c_str(), std::string(st::to_string(r.status)).c_str(),
+              std::string(st::run::verdict_word(r.verdict())).c_str());
   std::printf("  %s\n", r.status_reason.c_str());
   std::printf("  elapsed %.1f s, intended %llu, sent %llu\n", r.elapsed_seconds,
               static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.issued));
@@ -140,8 +141,9 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   for (auto const& c : r.criteria) {
     char actual[64] = "no data";
     if (c.actual) std::snprintf(actual, sizeof actual, "%.6g", *c.actual);
-    std::printf("    %s %-42s actual %s\n", c.passed() ? "✓" : (c.failed() ? "✗" : "?"),
-                st::to_string(c.criterion).c_str(), actual);
+    std::printf("    %s %-42s actual %s%s\n", c.passed() ? "✓" : c.failed() ? "✗" : c.inconclusive() ? "~" : "?",
+                st::to_string(c.criterion).c_str(), actual,
+                c.inconclusive() ? "  (inconclusive: the generator was limited)" : "");
   }
   if (!results_path.empty()) std::printf("  results: %s\n", results_path.c_str());
 }

@@ -22,9 +22,16 @@ namespace st = stress_testing;
 
 bool http_settings::apply(st::run::run_options& options, st::target::http_target_options& base) const {
   auto const t = parse_duration(timeout);
-  auto const iv = parse_duration(interval);
+  auto const iv = interval.empty() ? std::optional<double>(1.0) : parse_duration(interval);
   if (!t || *t <= 0) return bad("--timeout", timeout);
   if (!iv || *iv <= 0) return bad("--interval", interval);
+  auto const late = parse_duration(late_threshold);
+  if (!late) {
+    std::cerr << "stress-run: --late-threshold '" << late_threshold << "': expected a duration like 1ms, 500us, 0\n";
+    return false;
+  }
+  options.pool.loop.generator.late_threshold =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*late));
   auto const pace = parse_duration(pacing);
   if (!pace) return bad("--pacing", pacing);
   options.pool.loop.pacing_granularity =

@@ -29,7 +29,8 @@ struct http_settings {
   std::size_t connections = 50;
   std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::string timeout = "30s";
-  std::string interval = "1s";
+  std::string interval;  ///< "": 1 s in quick mode, scenario mode's rule (sampling_interval_seconds)
+  std::string late_threshold = "1ms";
   std::string pacing = "0";
   std::size_t max_in_flight = 100000;
   bool poisson = false;
@@ -46,7 +47,12 @@ struct http_settings {
     app.add_option("-t,--threads", threads, "load generator threads (each with its own connections)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
     app.add_option("--timeout", timeout, "per-request timeout (30s, 500ms, ...)");
-    app.add_option("--interval", interval, "time per live line and per series point");
+    app.add_option("--interval", interval,
+                   "time per live line and per series point (default 1s; scenarios: a quarter of the shortest "
+                   "failure, burst or criterion window, 10ms..1s)");
+    app.add_option("--late-threshold", late_threshold,
+                   "a request sent more than this after its intended time is late; over 1% late makes the run "
+                   "generator-limited and its latency criteria inconclusive (default 1ms)");
     app.add_option("--pacing", pacing,
                    "fixed rates: wake on a grid of this period and send what is due (0: wake per arrival; "
                    "250us or 1ms cut the generator's CPU at high rates, the lateness is measured)");

@@ -11,7 +11,8 @@
 //
 // Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,
 // results.json in --out. Exit codes (k6's convention): 0 every criterion passed, 99 a criterion
-// failed or aborted the run, 2 usage or configuration error, 1 runtime error. Ctrl-C (SIGINT,
+// failed or aborted the run, 98 inconclusive (none failed, but the generator fell behind, so the
+// latency criteria were not judged), 2 usage or configuration error, 1 runtime error. Ctrl-C (SIGINT,
 // SIGTERM) stops the load, drains, and still writes the results gathered so far.
 //
 // This file is the command line and the dispatch only: each subcommand is its own cmd_*.cpp

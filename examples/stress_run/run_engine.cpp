@@ -80,8 +80,12 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   }
   print_summary(*result, path);
   if (run_ec) return runtime_error;
-  if (result->status == st::test_status::cancelled) return all_passed(result->criteria) ? passed : criterion_failed;
-  return result->passed() ? passed : criterion_failed;
+  // A cancelled run is judged on what it measured (verdict()), like a completed one.
+  switch (result->verdict()) {
+    case st::verdict::fail: return criterion_failed;
+    case st::verdict::inconclusive: return inconclusive;
+    default: return passed;
+  }
 }
 
 }  // namespace stress_run

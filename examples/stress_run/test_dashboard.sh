@@ -129,7 +129,8 @@ kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after star
 rc=0
 wait "$run_pid" || rc=$?
 run_pid=""
-[ "$rc" -eq 0 ] || fail "stress-run exited with $rc"
+# 98: inconclusive, when a busy machine made the generator late (its latency criterion is then judged neither way).
+[ "$rc" -eq 0 ] || [ "$rc" -eq 98 ] || fail "stress-run exited with $rc"
 [ -s "$out/results.json" ] || fail "no results.json"
 [ -s "$out/report.html" ] || fail "no report.html next to results.json"
 grep -q 'report: .*report.html' "$log" || fail "report.html not announced"

@@ -270,17 +270,31 @@ inline criterion parse_criterion(std::string_view text, metric_check check = met
   return *std::move(c);
 }
 
-/// Outcome of judging one criterion. `no_data`: the metric had no value in this run (for
-/// example agent health when the target reports none); it is neither a pass nor hidden.
-enum class verdict { pass, fail, no_data };
+/** Outcome of judging one criterion (and, through `overall_verdict`, a run).
+    - `no_data`: the metric had no value in this run (for example agent health when the target
+      reports none); it is neither a pass nor hidden.
+    - `inconclusive`: the metric had a value, but it cannot be trusted to judge the target: a
+      latency criterion of a run whose load generator fell behind its schedule
+      (`run_result::generator_limited`). Response times then include the generator's own
+      lateness, and the target received a load other than the one planned, so neither a pass
+      nor a fail would be honest. The actual value is kept. */
+enum class verdict { pass, fail, no_data, inconclusive };
 
 constexpr std::string_view to_string(verdict v) noexcept {
   switch (v) {
     case verdict::pass: return "pass";
     case verdict::fail: return "fail";
     case verdict::no_data: return "no_data";
+    case verdict::inconclusive: return "inconclusive";
   }
   return "?";
+}
+
+/// The verdict written as `to_string` writes it, or nullopt for any other text.
+constexpr std::optional<verdict> parse_verdict(std::string_view text) noexcept {
+  for (auto v : {verdict::pass, verdict::fail, verdict::no_data, verdict::inconclusive})
+    if (to_string(v) == text) return v;
+  return std::nullopt;
 }
 
 /// A criterion with the value it was judged on.
@@ -291,7 +305,24 @@ struct criterion_result {
 
   bool passed() const noexcept { return verdict == stress_testing::verdict::pass; }
   bool failed() const noexcept { return verdict == stress_testing::verdict::fail; }
+  bool inconclusive() const noexcept { return verdict == stress_testing::verdict::inconclusive; }
 };
+
+/** Whether `c` judges the target's latency (`metrics::is_latency_metric`: response and service
+    time percentiles, mean, extremes, p95 drift), scoped or not. Such a criterion is
+    `inconclusive` when the load generator was the bottleneck. */
+inline bool judges_latency(const criterion& c) noexcept {
+  auto const m = metrics::find_metric(c.metric);
+  return m && metrics::is_latency_metric(*m);
+}
+
+/** What a limited generator does to verdicts: every latency criterion (`judges_latency`) that
+    was judged pass or fail becomes `inconclusive`, its actual value kept; `no_data` and the
+    other criteria are left as they are. */
+inline void mark_latency_inconclusive(std::vector<criterion_result>& results) noexcept {
+  for (auto& r : results)
+    if ((r.passed() || r.failed()) && judges_latency(r.criterion)) r.verdict = verdict::inconclusive;
+}
 
 /// Anything that maps a metric name to its value, or nullopt when the run has none.
 template <class F>
@@ -326,11 +357,24 @@ std::vector<criterion_result> evaluate(const std::vector<criterion>& criteria, c
   return out;
 }
 
-/// True when no criterion failed (a `no_data` criterion does not fail a run; reports list it).
+/** True when no criterion failed. A `no_data` or `inconclusive` criterion does not fail a run
+    (reports list it); `overall_verdict` tells an inconclusive set from a passed one. */
 inline bool all_passed(const std::vector<criterion_result>& results) noexcept {
   for (auto const& r : results)
     if (r.failed()) return false;
   return true;
+}
+
+/** The verdict of a set of criteria: `fail` if any failed; otherwise `inconclusive` if any is
+    inconclusive; otherwise `pass` (`no_data` criteria, and an empty set, pass). Never
+    `no_data`. */
+inline verdict overall_verdict(const std::vector<criterion_result>& results) noexcept {
+  bool inconclusive = false;
+  for (auto const& r : results) {
+    if (r.failed()) return verdict::fail;
+    inconclusive = inconclusive || r.inconclusive();
+  }
+  return inconclusive ? verdict::inconclusive : verdict::pass;
 }
 
 }  // namespace stress_testing

@@ -5,6 +5,7 @@
     the scaling that lets the same scenario run for seconds in a test or a demo. Pure: std only. */
 
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/models.hpp>
 
 #include <array>
@@ -196,11 +197,14 @@ class scenario_builder {
 /** A copy of `s` with every time × `time_scale` and every rate × `load_scale`.
 
     Time: the duration, the profile's ramps, holds, burst lengths and intervals, wave period and
-    chaos interval, and each failure's start and duration. Load: every TPS field, and the
-    threshold of criteria on `throughput_tps` (the only criterion whose meaning depends on the
-    offered load). Latency and rate criteria are unchanged: a scenario run 20× shorter must
-    still meet the same SLOs. Throws `std::invalid_argument` unless both factors are finite and
-    > 0. */
+    chaos interval, each failure's start and duration, and every time-based threshold: criteria
+    on a metric measured in seconds (`max_recovery_seconds <= 60`, any metric whose unit in
+    `metrics::metric_table` is `s`) and the spans of scoped criteria (`over any 10s`, `within 30s
+    after each failure`). Load: every TPS field, and the threshold of criteria on
+    `throughput_tps` (the only criterion whose meaning depends on the offered load). Latency and
+    rate criteria are unchanged: a scenario run 20× shorter must still meet the same SLOs
+    (docs/criteria.md says which of the predefined scenarios' criteria mean something else at
+    scale). Throws `std::invalid_argument` unless both factors are finite and > 0. */
 inline test_scenario scale_scenario(test_scenario s, double time_scale, double load_scale) {
   if (!(time_scale > 0) || !(time_scale < 1e12))
     throw std::invalid_argument("scale_scenario: time_scale must be a finite number > 0");
@@ -226,9 +230,36 @@ inline test_scenario scale_scenario(test_scenario s, double time_scale, double l
   p.wave_amplitude *= load_scale;
   p.chaos_min_tps *= load_scale;
   p.chaos_max_tps *= load_scale;
-  for (auto& c : s.success_criteria)
+  for (auto& c : s.success_criteria) {
     if (c.metric == "throughput_tps") c.threshold *= load_scale;
+    if (auto const m = metrics::find_metric(c.metric); m && metrics::info(*m).unit == "s") c.threshold *= time_scale;
+    c.span_seconds *= time_scale;  // 0 for a run-scoped criterion
+  }
   return s;
+}
+
+/// Bounds of `sampling_interval_seconds`: no coarser than the default 1 s, no finer than 10 ms.
+inline constexpr double longest_sampling_interval_seconds = 1.0;
+inline constexpr double shortest_sampling_interval_seconds = 0.01;
+
+/** The sampling interval (`run::run_options::interval`, in seconds) that resolves `s`'s shortest
+    disturbance or window: a quarter of the shortest of its failures' durations, its bursts (a
+    BURST profile's `burst_duration_seconds`) and its scoped criteria's spans (`over any 10s`,
+    `within 30s after each failure`), at most 1 s and at least 10 ms. 1 s when it has none. So a
+    scaled scenario's 0.25 s burst is seen by 4 intervals instead of none, and a 60 s failure of
+    the unscaled scenario keeps the 1 s default. The one rule; `stress-run scenario` uses it
+    when `--interval` is not given. */
+inline double sampling_interval_seconds(const test_scenario& s) noexcept {
+  double shortest = longest_sampling_interval_seconds * 4;
+  auto consider = [&shortest](double seconds) {
+    if (seconds > 0 && seconds < shortest) shortest = seconds;
+  };
+  for (auto const& f : s.failure_scenarios) consider(f.duration_seconds);
+  if (s.load_profile.profile_type == load_profile_type::burst) consider(s.load_profile.burst_duration_seconds);
+  for (auto const& c : s.success_criteria)
+    if (c.scope != criterion_scope::run) consider(c.span_seconds);
+  double const interval = shortest / 4;
+  return interval < shortest_sampling_interval_seconds ? shortest_sampling_interval_seconds : interval;
 }
 
 /// The scenario as run in `env`: load × `environment_load_factor(env)` (dev 10%, staging 80%).

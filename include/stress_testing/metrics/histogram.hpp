@@ -347,8 +347,16 @@ class histogram {
       HdrHistogram it is capped at the exact `max()`, so `value_at_percentile(100) == max()`. `percentile` is clamped to [0, 100] (NaN counts as 0). 0 when empty. O(slots between
       min and max), scanning from the nearer end. */
   [[nodiscard]] std::int64_t value_at_percentile(double percentile) const noexcept {
+    return value_at_rank(rank_of(percentile));
+  }
+
+  /** The `rank`-th smallest recorded value (1-based; clamped to [1, total_count()]), answered as
+      `value_at_percentile` answers: the highest value equivalent to its slot, capped at `max()`.
+      0 when empty. What order-statistic confidence intervals read
+      (`metrics/percentile_interval.hpp`). */
+  [[nodiscard]] std::int64_t value_at_rank(std::int64_t rank) const noexcept {
     if (total_count_ == 0) return 0;
-    const std::int64_t wanted = rank_of(percentile);
+    const std::int64_t wanted = std::clamp<std::int64_t>(rank, 1, total_count_);
     const std::size_t first = index_of(min_);
     const std::size_t last = index_of(max_);
     if (wanted <= total_count_ / 2) {

@@ -137,6 +137,28 @@ constexpr std::optional<metric> find_metric(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+/** Whether `m` is a latency of the target: response or service time (percentiles, mean, extremes)
+    and the drift of the p95 between the run's first and last tenths. When the load generator
+    falls behind its schedule these describe the generator as much as the target, so a criterion
+    on them is `inconclusive` (criteria.hpp). Send lag (`p99_send_lag_ms`, `max_send_lag_ms`,
+    `queue_latency_ms`) is the generator's own lateness, measured exactly, and is not among them. */
+constexpr bool is_latency_metric(metric m) noexcept {
+  switch (m) {
+    case metric::avg_response_time_ms:
+    case metric::p50_response_time_ms:
+    case metric::p95_response_time_ms:
+    case metric::p99_response_time_ms:
+    case metric::max_response_time_ms:
+    case metric::p999_response_time_ms:
+    case metric::min_response_time_ms:
+    case metric::p99_service_time_ms:
+    case metric::p95_drift_ratio:
+      return true;
+    default:
+      return false;
+  }
+}
+
 namespace detail {
 
 /// Edit distance, for "did you mean" hints on misspelt metric names.

@@ -161,7 +161,7 @@ struct metric_comparison {
 /// A criterion present in either document, matched by expression.
 struct criterion_comparison {
   std::string expression;
-  std::optional<std::string> base_verdict;     ///< `pass`, `fail`, `no_data`; empty: not in base
+  std::optional<std::string> base_verdict;     ///< `pass`, `fail`, `no_data`, `inconclusive`; empty: not in base
   std::optional<std::string> current_verdict;  ///< likewise for the new document
   /// The criterion fails in the new run and did not in the base (pass or no_data there).
   bool regression = false;

@@ -115,10 +115,12 @@ inline const nlohmann::json& junit_field(const nlohmann::json& doc, const std::s
     naming the field when the document is not a results document or lacks one.
 
     - one case per criterion: passed / `<failure>` ("p99_response_time_ms = 30.2, expected < 25")
-      / `<skipped>` for `no_data`;
+      / `<skipped>` for `no_data`, and for `inconclusive` (a latency criterion of a run whose
+      generator was limited; the message gives the actual value and the generator's reason);
     - "all requests accounted": failure when `accounting.balanced` is false;
-    - "run status": COMPLETED passes, FAILED is a failure (message: `status_reason`), CANCELLED
-      is skipped; its time is the run's elapsed time. */
+    - "run status": COMPLETED passes (skipped when the document's `verdict` is `inconclusive`),
+      FAILED is a failure (message: `status_reason`), CANCELLED is skipped; its time is the
+      run's elapsed time. */
 inline junit_suite junit_suite_of(const nlohmann::json& results) {
   using detail::junit_field;
   if (!results.is_object() || results.value("schema", std::string()) != "stress_testing.results")
@@ -136,6 +138,10 @@ inline junit_suite junit_suite_of(const nlohmann::json& results) {
   if (!status_v.is_string()) throw std::invalid_argument("status: expected a string");
   auto const status = status_v.get<std::string>();
   auto const reason = results.value("status_reason", std::string());
+  auto const run_verdict = results.value("verdict", std::string());
+  std::string generator_reason;
+  if (auto const g = results.find("generator"); g != results.end() && g->is_object())
+    generator_reason = g->value("reason", std::string());
 
   if (sc.is_object() && sc.contains("name") && sc["name"].is_string())
     s.properties.emplace_back("scenario_name", sc["name"].get<std::string>());
@@ -176,8 +182,16 @@ inline junit_suite junit_suite_of(const nlohmann::json& results) {
     } else if (v == "no_data") {
       tc.result = junit_case::kind::skipped;
       tc.message = "no data: the run produced no value for this metric";
+    } else if (v == "inconclusive") {
+      tc.result = junit_case::kind::skipped;
+      auto const actual = c.contains("actual") && c["actual"].is_number()
+                              ? detail::junit_number(c["actual"].get<double>())
+                              : std::string("no value");
+      tc.message = "inconclusive: the load generator could not keep up, so this latency (actual " + actual +
+                   ") describes the generator as much as the target";
+      if (!generator_reason.empty()) tc.message += " (" + generator_reason + ")";
     } else if (v != "pass") {
-      throw std::invalid_argument(path + ".verdict: expected pass, fail or no_data");
+      throw std::invalid_argument(path + ".verdict: expected pass, fail, no_data or inconclusive");
     }
     s.cases.push_back(std::move(tc));
   }
@@ -213,6 +227,9 @@ inline junit_suite junit_suite_of(const nlohmann::json& results) {
   } else if (status != "COMPLETED") {
     run.result = junit_case::kind::skipped;
     run.message = "run " + status + ": " + reason;
+  } else if (run_verdict == "inconclusive") {
+    run.result = junit_case::kind::skipped;
+    run.message = "run INCONCLUSIVE: " + reason;
   }
   s.cases.push_back(std::move(run));
   return s;

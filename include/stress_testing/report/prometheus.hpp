@@ -63,9 +63,10 @@ struct prometheus_state {
   std::optional<degradation_level> max_degradation;  ///< the worst interval's level so far
   std::optional<double> elapsed_seconds;              ///< since the first intended send
 
-  /// Criteria judged so far (a finished run: the final verdicts); `no_data` is exposed as NaN.
+  /// Criteria judged so far (a finished run: the final verdicts); `no_data` and
+  /// `inconclusive` are exposed as NaN.
   std::vector<criterion_result> criteria;
-  /// A finished run: `run_result::passed()`; empty while running.
+  /// A finished run: `run_result::passed()` (false when inconclusive); empty while running.
   std::optional<bool> passed;
 };
 
@@ -237,7 +238,8 @@ inline void write_prometheus(std::string& out, const prometheus_state& s) {
 
   if (!s.criteria.empty()) {
     prom_family(out, "stress_testing_criterion_passed", "gauge",
-                "1 when the success criterion holds, 0 when it fails, NaN when its metric has no data.");
+                "1 when the success criterion holds, 0 when it fails, NaN when its metric has no data or its "
+                "verdict is inconclusive (a latency criterion of a generator-limited run).");
     for (auto const& c : s.criteria) {
       double const v = c.verdict == verdict::pass ? 1.0 : c.verdict == verdict::fail ? 0.0 : std::nan("");
       prom_sample(out, "stress_testing_criterion_passed", sc, prom_label("criterion", to_string(c.criterion)),
@@ -251,7 +253,8 @@ inline void write_prometheus(std::string& out, const prometheus_state& s) {
   }
   if (s.passed) {
     prom_family(out, "stress_testing_run_passed", "gauge",
-                "1 when the run completed and no criterion failed, 0 otherwise (finished runs only).");
+                "1 when the run completed and every criterion passed or had no data, 0 otherwise (a failed "
+                "or an inconclusive run; finished runs only).");
     prom_sample(out, "stress_testing_run_passed", sc, {}, prom_number(*s.passed ? 1.0 : 0.0));
   }
 }
@@ -441,7 +444,7 @@ inline std::string to_prometheus(const nlohmann::json& results) {
       cr.criterion = *std::move(parsed);
       if (auto const a = c.find("actual"); a != c.end() && a->is_number()) cr.actual = a->get<double>();
       auto const v = c.value("verdict", std::string("no_data"));
-      cr.verdict = v == "pass" ? verdict::pass : v == "fail" ? verdict::fail : verdict::no_data;
+      cr.verdict = parse_verdict(v).value_or(verdict::no_data);
       s.criteria.push_back(std::move(cr));
     }
   }

@@ -13,6 +13,7 @@
 #include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
+#include <stress_testing/metrics/percentile_interval.hpp>
 #include <stress_testing/run/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -113,6 +114,41 @@ inline nlohmann::json resilience_json(const run::run_analysis& a) {
           {"windows", std::move(resilience)}};
 }
 
+/// `[lower, upper]` in ms from a histogram in ns; a missing bound is `null`.
+inline nlohmann::json interval_ms_json(const metrics::percentile_interval& ci) {
+  auto bound = [](std::optional<std::int64_t> v) {
+    return v ? nlohmann::json(static_cast<double>(*v) / 1e6) : nlohmann::json();
+  };
+  return nlohmann::json::array({bound(ci.lower), bound(ci.upper)});
+}
+
+/// The `percentile_ci` object: each reported percentile's 95% interval, with its ranks and reason.
+inline nlohmann::json percentile_ci_json(const metrics::snapshot& h) {
+  struct row {
+    const char* key;
+    const metrics::histogram* histogram;
+    double percentile;
+  };
+  row const rows[] = {{"p50_response_time_ms", &h.response_time, 50},
+                      {"p95_response_time_ms", &h.response_time, 95},
+                      {"p99_response_time_ms", &h.response_time, 99},
+                      {"p999_response_time_ms", &h.response_time, 99.9},
+                      {"p99_service_time_ms", &h.service_time, 99}};
+  nlohmann::json j = {{"confidence", 0.95},
+                      {"method", "order statistics of the merged histogram, ranks from binomial(n, q): exact tails "
+                                 "up to 1000 samples, n q +- 1.96 sqrt(n q (1 - q)) above"}};
+  for (auto const& r : rows) {
+    auto const ci = metrics::percentile_confidence_interval(*r.histogram, r.percentile, 0.95);
+    j[r.key] = {{"interval", interval_ms_json(ci)},
+                {"samples", ci.samples},
+                {"lower_rank", ci.lower_rank},
+                {"upper_rank", ci.upper_rank},
+                {"exact", ci.exact},
+                {"reason", ci.reason.empty() ? nlohmann::json() : nlohmann::json(ci.reason)}};
+  }
+  return j;
+}
+
 }  // namespace detail
 
 /// The whole result as a JSON document.
@@ -126,10 +162,15 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["status"] = std::string(to_string(r.status));
   j["status_reason"] = r.status_reason;
   j["passed"] = r.passed();
+  j["verdict"] = std::string(to_string(r.verdict()));
   j["started_at"] = format_timestamp(r.started_at);
   j["ended_at"] = format_timestamp(r.ended_at);
   j["elapsed_seconds"] = r.elapsed_seconds;
   j["summary"] = r.summary;
+  for (double p : {50.0, 95.0, 99.0})  // beside each of the seed's percentiles, its 95% interval
+    j["summary"]["p" + std::to_string(static_cast<int>(p)) + "_response_time_ms_ci"] =
+        detail::interval_ms_json(metrics::percentile_confidence_interval(r.histograms.response_time, p, 0.95));
+  j["percentile_ci"] = detail::percentile_ci_json(r.histograms);
   j["metrics"] = detail::values_json(r.values);
 
   auto const& a = r.accounting;

@@ -389,12 +389,12 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   for (auto const& c : scenario.success_criteria)
     if (c.scope == criterion_scope::after_each_failure)
       result.analysis.scoped_actuals.emplace_back(to_string(c), seconds_until_condition_holds(c, result.intervals, windows));
+  auto const& acc = result.accounting;
+  result.generator_limited = acc.generator_limited;  // before judging: latency criteria become inconclusive
   set_reported_values(result);
   result.criteria = judge_criteria(result);
   result.summary = metrics::to_system_metrics(result.values, result.histograms, result.ended_at);
 
-  auto const& acc = result.accounting;
-  result.generator_limited = acc.generator_limited;
   if (acc.generator_limited) {
     char buf[256];
     std::snprintf(buf, sizeof buf,
@@ -420,8 +420,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                            std::to_string(acc.dropped_at_stop) + " requests not yet due were counted dropped";
   } else {
     result.status = test_status::completed;
-    result.status_reason = all_passed(result.criteria) ? "completed; every criterion passed"
-                                                       : "completed; a success criterion failed";
+    result.status_reason = completed_reason(result.criteria);
   }
   co_return std::pair{completion->ec, std::move(result)};
 }

@@ -61,22 +61,62 @@ struct run_result {
       `resets`, `protocol_errors`, ...), by name; filled by the harness. */
   std::map<std::string, std::uint64_t> target_counters;
 
-  /// The generator, not the target, was the bottleneck (send lag); latency figures include it.
+  /** The generator, not the target, was the bottleneck (send lag); latency figures include it,
+      and criteria on latency are `inconclusive` (`judge_criteria`). */
   bool generator_limited = false;
   std::string generator_reason;
 
-  /// The run completed and no criterion failed (a `no_data` criterion does not fail it).
-  bool passed() const noexcept { return status == test_status::completed && all_passed(criteria); }
+  /** The run's verdict: `fail` when it ended FAILED (aborted by a criterion, or the engine
+      failed) or a criterion failed; otherwise `inconclusive` when a criterion is (a latency
+      criterion of a generator-limited run); otherwise `pass`. Never `no_data`: a criterion
+      without data does not fail a run. A CANCELLED run is judged on what it measured. */
+  stress_testing::verdict verdict() const noexcept {
+    if (status == test_status::failed) return stress_testing::verdict::fail;
+    return overall_verdict(criteria);
+  }
+  /// The run completed and its verdict is `pass`: no criterion failed or was inconclusive.
+  bool passed() const noexcept { return status == test_status::completed && verdict() == stress_testing::verdict::pass; }
+  /** No criterion failed, but at least one could not be judged because the generator was
+      limited: neither a pass nor a failure. In a test, warn instead of asserting. */
+  bool inconclusive() const noexcept { return verdict() == stress_testing::verdict::inconclusive; }
 };
+
+/// A run's verdict as summaries print it: `PASSED`, `FAILED`, `INCONCLUSIVE` (`NO DATA` for a
+/// criterion's `no_data`, which a run never has).
+constexpr std::string_view verdict_word(verdict v) noexcept {
+  switch (v) {
+    case verdict::pass: return "PASSED";
+    case verdict::fail: return "FAILED";
+    case verdict::inconclusive: return "INCONCLUSIVE";
+    case verdict::no_data: return "NO DATA";
+  }
+  return "?";
+}
+
+/// The `status_reason` of a run that completed, from its criteria's verdicts.
+inline std::string completed_reason(const std::vector<criterion_result>& criteria) {
+  switch (overall_verdict(criteria)) {
+    case verdict::fail: return "completed; a success criterion failed";
+    case verdict::inconclusive: {
+      std::size_t n = 0;
+      for (auto const& c : criteria) n += c.inconclusive() ? 1 : 0;
+      return "completed; inconclusive: the load generator could not keep up, so " + std::to_string(n) +
+             (n == 1 ? " latency criterion was" : " latency criteria were") + " not judged (no criterion failed)";
+    }
+    default: return "completed; every criterion passed";
+  }
+}
 
 /** Judges every criterion of `r`'s scenario, in order: run-scoped ones on `r.values`, scoped ones
     (`over any 10s`, `within 30s after each failure`) on the actual values the orchestrator
-    recorded in `r.analysis.scoped_actuals`. */
+    recorded in `r.analysis.scoped_actuals`. When `r.generator_limited`, criteria on latency are
+    `inconclusive` (`mark_latency_inconclusive`). */
 inline std::vector<criterion_result> judge_criteria(const run_result& r) {
   std::vector<criterion_result> out;
   out.reserve(r.scenario.success_criteria.size());
   for (auto const& c : r.scenario.success_criteria)
     out.push_back(c.scope == criterion_scope::run ? evaluate(c, r.values) : judge(c, r.analysis.scoped_actual(c)));
+  if (r.generator_limited) mark_latency_inconclusive(out);
   return out;
 }
 
@@ -98,13 +138,12 @@ inline void set_reported_values(run_result& r) {
 inline void update_reported_metrics(run_result& r) {
   set_reported_values(r);
   r.criteria = judge_criteria(r);
-  if (r.status == test_status::completed)
-    r.status_reason = all_passed(r.criteria) ? "completed; every criterion passed" : "completed; a success criterion failed";
+  if (r.status == test_status::completed) r.status_reason = completed_reason(r.criteria);
 }
 
-/** The run in a few lines, for a failed test's message or a log: status and reason, the
-    accounting, the headline figures, each criterion with its actual value, and why the generator
-    was limited if it was.
+/** The run in a few lines, for a failed test's message or a log: status, verdict and reason, the
+    accounting, the headline figures, each criterion with its actual value (✓ pass, ✗ fail,
+    ~ inconclusive, ? no data), and why the generator was limited if it was.
 
     ```
     CHECK_MESSAGE(r.passed(), st::run::describe(r));
@@ -113,7 +152,8 @@ inline void update_reported_metrics(run_result& r) {
 inline std::string describe(const run_result& r) {
   auto const& a = r.accounting;
   auto const& m = r.summary;
-  std::string out = std::string(to_string(r.status)) + ": " + r.status_reason + "\n";
+  std::string out = std::string(to_string(r.status)) + ", " + std::string(verdict_word(r.verdict())) + ": " +
+                    r.status_reason + "\n";
   out += "  " + std::to_string(a.intended) + " intended:";
   bool first = true;
   for (auto o : all_outcomes) {
@@ -129,10 +169,11 @@ inline std::string describe(const run_result& r) {
                 m.throughput_tps, r.elapsed_seconds);
   out += line;
   for (auto const& c : r.criteria) {
-    out += c.passed() ? "  \u2713 " : c.failed() ? "  \u2717 " : "  ? ";
+    out += c.passed() ? "  \u2713 " : c.failed() ? "  \u2717 " : c.inconclusive() ? "  ~ " : "  ? ";
     out += to_string(c.criterion);
     if (c.actual) {
-      std::snprintf(line, sizeof line, " (actual %g)", *c.actual);
+      std::snprintf(line, sizeof line, c.inconclusive() ? " (actual %g, inconclusive: the generator was limited)"
+                                                        : " (actual %g)", *c.actual);
       out += line;
     } else {
       out += " (no data)";

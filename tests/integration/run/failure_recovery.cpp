@@ -76,6 +76,9 @@ TEST_SUITE("run") {
     // shared machine (tens of ms) is not.
     o.recovery.p99_margin_ms = 150;
     o.pool.loop.request_timeout = std::chrono::seconds(5);
+    // Judge the recovery, not the generator: a busy machine's few late sends must not make the
+    // latency criterion inconclusive.
+    o.pool.loop.generator.late_threshold = std::chrono::milliseconds(250);
     stress_run::http_factory factory;
     factory.base.url = service.url();
     factory.base.method = boost::beast::http::verb::post;

@@ -107,6 +107,56 @@ TEST_SUITE("config") {
     CHECK_THROWS_AS(scale_scenario(s, std::nan(""), 1), std::invalid_argument);
   }
 
+  TEST_CASE("scaling scales every time-based threshold and scope") {
+    // burst_traffic: max_recovery_seconds <= 60 at 0.05 becomes <= 3 (a 45 s run could never fail 60 s).
+    auto b = scale_scenario(scenario_builder::create_burst_traffic_scenario(), 0.05, 0.3);
+    bool found = false;
+    for (auto const& c : b.success_criteria)
+      if (c.metric == "max_recovery_seconds") {
+        found = true;
+        CHECK(c.threshold == doctest::Approx(3));
+        CHECK(to_string(c) == "max_recovery_seconds <= 3");
+      }
+    CHECK(found);
+    // Scoped spans scale with time; latency, rate and count thresholds do not.
+    auto s = scenario_builder::create_peak_load_scenario();
+    s.success_criteria = {parse_criterion("p99_response_time_ms < 500 over any 10s"),
+                          parse_criterion("error_rate < 0.01 within 30s after each failure"),
+                          parse_criterion("requests_lost == 0"), parse_criterion("error_rate < 0.001")};
+    auto t = scale_scenario(s, 0.01, 0.5);
+    CHECK(t.success_criteria[0].span_seconds == doctest::Approx(0.1));
+    CHECK(t.success_criteria[0].threshold == 500);
+    CHECK(t.success_criteria[1].span_seconds == doctest::Approx(0.3));
+    CHECK(t.success_criteria[1].threshold == 0.01);
+    CHECK(t.success_criteria[2] == s.success_criteria[2]);
+    CHECK(t.success_criteria[3] == s.success_criteria[3]);
+    CHECK(to_string(t.success_criteria[1]) == "error_rate < 0.01 within 0.3s after each failure");
+  }
+
+  TEST_CASE("the sampling interval resolves the shortest failure burst or window") {
+    // Unscaled, every predefined scenario keeps the 1 s interval (its shortest window is 5 s or more).
+    for (auto const& each : scenario_builder::all())
+      CHECK_MESSAGE(sampling_interval_seconds(each) == 1.0, each.scenario_id);
+    // burst_traffic's 5 s bursts at 0.05: 0.25 s, seen by four 62.5 ms intervals (1 s saw none).
+    auto const burst = scale_scenario(scenario_builder::create_burst_traffic_scenario(), 0.05, 0.3);
+    CHECK(sampling_interval_seconds(burst) == doctest::Approx(0.0625));
+    // failure_recovery at 0.02: its shortest failures last 60 s -> 1.2 s, a quarter is 0.3 s.
+    auto const fr = scale_scenario(scenario_builder::create_failure_recovery_scenario(), 0.02, 1);
+    CHECK(sampling_interval_seconds(fr) == doctest::Approx(0.3));
+    // At 0.001 its 0.06 s failures want 15 ms; at 0.0001, the 10 ms floor.
+    CHECK(sampling_interval_seconds(scale_scenario(scenario_builder::create_failure_recovery_scenario(), 0.001, 1)) ==
+          doctest::Approx(0.015));
+    CHECK(sampling_interval_seconds(scale_scenario(scenario_builder::create_failure_recovery_scenario(), 0.0001, 1)) ==
+          shortest_sampling_interval_seconds);
+    // A scoped criterion's window counts too; a burst's length only for a BURST profile.
+    test_scenario plain;
+    plain.duration_seconds = 10;
+    plain.load_profile.burst_duration_seconds = 0.1;  // not a BURST profile: ignored
+    CHECK(sampling_interval_seconds(plain) == 1.0);
+    plain.success_criteria = {parse_criterion("p99_response_time_ms < 5 over any 2s")};
+    CHECK(sampling_interval_seconds(plain) == doctest::Approx(0.5));
+  }
+
   TEST_CASE("environments scale a scenario's load") {
     auto p = scenario_builder::create_peak_load_scenario();
     CHECK(apply_environment(p, test_environment::dev).load_profile.peak_tps == doctest::Approx(1000));

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using namespace stress_testing;
 
@@ -149,5 +150,54 @@ TEST_SUITE("criteria") {
     CHECK(judge(r, 31.0).verdict == verdict::fail);
     CHECK(judge(r, std::numeric_limits<double>::infinity()).verdict == verdict::fail);
     CHECK(judge(r, std::nullopt).verdict == verdict::no_data);
+  }
+}
+
+TEST_SUITE("criteria") {
+  TEST_CASE("latency criteria are those on response and service time and p95 drift") {
+    for (auto text : {"p99_response_time_ms < 5", "avg_response_time_ms < 5", "max_response_time_ms < 5",
+                      "min_response_time_ms < 5", "p999_response_time_ms < 5", "p99_service_time_ms < 5",
+                      "p95_drift_ratio < 1.5", "p50_response_time_ms < 5 over any 10s"})
+      CHECK_MESSAGE(judges_latency(parse_criterion(text)), text);
+    for (auto text : {"error_rate < 0.01", "p99_send_lag_ms < 1", "queue_latency_ms < 1", "throughput_tps > 5",
+                      "max_recovery_seconds <= 60", "requests_lost == 0"})
+      CHECK_FALSE_MESSAGE(judges_latency(parse_criterion(text)), text);
+    CHECK_FALSE(judges_latency(parse_criterion("my_latency < 5", metric_check::any)));  // not a known metric
+  }
+
+  TEST_CASE("mark_latency_inconclusive turns judged latency verdicts inconclusive and keeps the rest") {
+    std::vector<criterion_result> rs{judge(parse_criterion("p99_response_time_ms < 5"), 3.0),
+                                     judge(parse_criterion("p99_response_time_ms < 5"), 7.0),
+                                     judge(parse_criterion("p99_response_time_ms < 5"), std::nullopt),
+                                     judge(parse_criterion("error_rate < 0.01"), 0.5)};
+    mark_latency_inconclusive(rs);
+    CHECK(rs[0].verdict == verdict::inconclusive);
+    CHECK(*rs[0].actual == 3.0);
+    CHECK(rs[1].verdict == verdict::inconclusive);
+    CHECK(rs[2].verdict == verdict::no_data);
+    CHECK(rs[3].verdict == verdict::fail);
+    CHECK_FALSE(rs[0].passed());
+    CHECK_FALSE(rs[0].failed());
+    CHECK(rs[0].inconclusive());
+  }
+
+  TEST_CASE("overall_verdict: a failure wins then inconclusive then pass") {
+    auto const pass = judge(parse_criterion("error_rate < 0.01"), 0.0);
+    auto const fail = judge(parse_criterion("error_rate < 0.01"), 0.5);
+    auto const none = judge(parse_criterion("error_rate < 0.01"), std::nullopt);
+    auto inconclusive = pass;
+    inconclusive.verdict = verdict::inconclusive;
+    CHECK(overall_verdict({}) == verdict::pass);
+    CHECK(overall_verdict({pass, none}) == verdict::pass);
+    CHECK(overall_verdict({pass, inconclusive, none}) == verdict::inconclusive);
+    CHECK(overall_verdict({inconclusive, fail}) == verdict::fail);
+    CHECK(all_passed({pass, inconclusive}));  // nothing failed
+  }
+
+  TEST_CASE("verdicts print and parse back") {
+    for (auto v : {verdict::pass, verdict::fail, verdict::no_data, verdict::inconclusive})
+      CHECK(parse_verdict(to_string(v)) == v);
+    CHECK(to_string(verdict::inconclusive) == "inconclusive");
+    CHECK_FALSE(parse_verdict("passed"));
   }
 }

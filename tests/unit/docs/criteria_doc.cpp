@@ -25,4 +25,17 @@ TEST_SUITE("docs") {
     for (auto const& c : stress_testing::seed_criteria_aliases)
       CHECK_MESSAGE(text.find("`" + std::string(c.key) + "`") != std::string::npos, c.key);
   }
+
+  TEST_CASE("the criteria reference marks exactly the latency metrics") {
+    std::ifstream in(STRESS_TESTING_SOURCE_DIR "/docs/criteria.md");
+    REQUIRE(in);
+    std::string const text{std::istreambuf_iterator<char>(in), {}};
+    for (auto const& row : stress_testing::metrics::metric_table) {
+      auto const start = text.find("\n| `" + std::string(row.name) + "` |");
+      REQUIRE_MESSAGE(start != std::string::npos, row.name);
+      auto const line = text.substr(start + 1, text.find('\n', start + 1) - start - 1);
+      CHECK_MESSAGE((line.find("*(latency)*") != std::string::npos) == stress_testing::metrics::is_latency_metric(row.id),
+                    line);
+    }
+  }
 }

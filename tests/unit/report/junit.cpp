@@ -51,6 +51,28 @@ TEST_SUITE("report") {
     CHECK(contains(xml, "<property name=\"seed\" value=\"42\"/>"));
   }
 
+  TEST_CASE("junit skips an inconclusive criterion and run with the generator's reason") {
+    auto doc = fx::document(nlohmann::json::array({fx::criterion("p99_response_time_ms < 250", 31.5, "inconclusive"),
+                                                   fx::criterion("error_rate < 0.01", 0.0, "pass")}));
+    doc["verdict"] = "inconclusive";
+    doc["status_reason"] = "completed; inconclusive: the load generator could not keep up";
+    doc["generator"] = {{"limited", true}, {"reason", "40 of 100 requests were sent late"}};
+    auto const suite = rp::junit_suite_of(doc);
+    CHECK(suite.tests() == 4);
+    CHECK(suite.failures() == 0);
+    CHECK(suite.skipped() == 2);
+    CHECK(suite.cases[0].result == rp::junit_case::kind::skipped);
+    CHECK(suite.cases[0].message ==
+          "inconclusive: the load generator could not keep up, so this latency (actual 31.5) describes the generator "
+          "as much as the target (40 of 100 requests were sent late)");
+    CHECK(suite.cases[1].result == rp::junit_case::kind::passed);
+    CHECK(suite.cases[3].name == "run status");
+    CHECK(suite.cases[3].result == rp::junit_case::kind::skipped);
+    CHECK(suite.cases[3].message == "run INCONCLUSIVE: completed; inconclusive: the load generator could not keep up");
+    auto const xml = rp::to_junit(doc);
+    CHECK(contains(xml, "<skipped message=\"inconclusive: the load generator"));
+  }
+
   TEST_CASE("junit marks a failed run and an unbalanced accounting as failures") {
     auto doc = fx::document(four_criteria(), nlohmann::json::object(), "FAILED");
     doc["accounting"]["balanced"] = false;

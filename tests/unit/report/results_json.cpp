@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <string>
 
 namespace st = stress_testing;
 
@@ -62,5 +64,55 @@ TEST_SUITE("report") {
     CHECK(ba["dropped"] == 20);
     CHECK(ba["billed"] == 980);
     CHECK(j["business_metrics"]["payback_period_months"].is_null());
+  }
+
+  TEST_CASE("the results document gives the verdict and an inconclusive criterion") {
+    st::run::run_result r;
+    r.status = st::test_status::completed;
+    r.scenario.success_criteria = {st::parse_criterion("p99_response_time_ms < 50"),
+                                   st::parse_criterion("error_rate < 0.01")};
+    r.values.set(st::metrics::metric::p99_response_time_ms, 30);
+    r.values.set(st::metrics::metric::error_rate, 0);
+    r.generator_limited = true;
+    r.criteria = st::run::judge_criteria(r);
+    auto const j = st::report::to_json(r);
+    CHECK(j["verdict"] == "inconclusive");
+    CHECK(j["passed"] == false);
+    CHECK(j["criteria"][0]["verdict"] == "inconclusive");
+    CHECK(j["criteria"][0]["actual"] == 30.0);
+    CHECK(j["criteria"][1]["verdict"] == "pass");
+    r.generator_limited = false;
+    r.criteria = st::run::judge_criteria(r);
+    CHECK(st::report::to_json(r)["verdict"] == "pass");
+    CHECK(st::report::to_json(r)["passed"] == true);
+  }
+
+  TEST_CASE("the results document gives each percentile its confidence interval") {
+    st::run::run_result r;
+    r.status = st::test_status::completed;
+    // 1..10000 microseconds, one each, in the run's nanoseconds.
+    for (std::int64_t us = 1; us <= 10'000; ++us) r.histograms.response_time.record_value(us * 1000);
+    for (std::int64_t us = 1; us <= 100; ++us) r.histograms.service_time.record_value(us * 1000);
+    auto const j = st::report::to_json(r);
+    // p99: ranks 9880 and 9920 of 1..10000 us, read to the histogram's 0.1%: ~9.88 ms and ~9.92 ms.
+    auto const& p99 = j["summary"]["p99_response_time_ms_ci"];
+    REQUIRE(p99.is_array());
+    CHECK(p99[0].get<double>() == doctest::Approx(9.88).epsilon(0.002));
+    CHECK(p99[1].get<double>() == doctest::Approx(9.92).epsilon(0.002));
+    CHECK(j["summary"]["p50_response_time_ms_ci"][0].get<double>() == doctest::Approx(4.902).epsilon(0.002));
+    CHECK(j["summary"].contains("p95_response_time_ms_ci"));
+    auto const& detail = j["percentile_ci"]["p99_response_time_ms"];
+    CHECK(detail["samples"] == 10'000);
+    CHECK(detail["lower_rank"] == 9880);
+    CHECK(detail["upper_rank"] == 9920);
+    CHECK(detail["exact"] == false);
+    CHECK(detail["reason"].is_null());
+    CHECK(j["percentile_ci"]["confidence"] == 0.95);
+    // 100 service times: p99's upper bound is null, with the reason.
+    auto const& service = j["percentile_ci"]["p99_service_time_ms"];
+    CHECK(service["interval"][0].get<double>() == doctest::Approx(0.097).epsilon(0.002));  // the 97th of 100
+    CHECK(service["interval"][1].is_null());
+    CHECK(service["upper_rank"] == 101);
+    CHECK(service["reason"].get<std::string>().find("upper bound") != std::string::npos);
   }
 }

@@ -1,0 +1,124 @@
+// The verdict of a run from hand-made results (run/result.hpp is Asio-free): which criteria a
+// limited generator makes inconclusive, how that sets the run's verdict, its status reason and
+// run::describe. No engine, no timing.
+#include <stress_testing/run/result.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace st = stress_testing;
+
+namespace {
+
+// A completed run with error rate 0.1% and p99 30 ms, judged against `criteria`.
+st::run::run_result judged_run(std::vector<std::string> const& criteria, bool generator_limited) {
+  st::run::run_result r;
+  r.scenario.scenario_id = "hand";
+  r.status = st::test_status::completed;
+  r.values.set(st::metrics::metric::error_rate, 0.001);
+  r.values.set(st::metrics::metric::p99_response_time_ms, 30);
+  r.values.set(st::metrics::metric::p99_send_lag_ms, 4);
+  for (auto const& c : criteria) r.scenario.success_criteria.push_back(st::parse_criterion(c));
+  r.generator_limited = generator_limited;
+  if (generator_limited) r.generator_reason = "300 of 1000 requests were sent late";
+  r.criteria = st::run::judge_criteria(r);
+  r.status_reason = st::run::completed_reason(r.criteria);
+  return r;
+}
+
+}  // namespace
+
+TEST_SUITE("run") {
+  TEST_CASE("a limited generator makes latency criteria inconclusive and leaves the others judged") {
+    auto const r = judged_run({"p99_response_time_ms < 50", "error_rate < 0.01", "p99_send_lag_ms < 1",
+                               "unhealthy_agents == 0"},
+                              true);
+    REQUIRE(r.criteria.size() == 4);
+    CHECK(r.criteria[0].verdict == st::verdict::inconclusive);  // would pass: 30 < 50
+    CHECK(*r.criteria[0].actual == 30);                        // the value is kept
+    CHECK(r.criteria[1].verdict == st::verdict::pass);          // errors are the target's, judged
+    CHECK(r.criteria[2].verdict == st::verdict::fail);          // send lag is the generator's own, judged
+    CHECK(r.criteria[3].verdict == st::verdict::no_data);       // no data stays no data
+  }
+
+  TEST_CASE("an inconclusive run with no failed criterion is neither passed nor failed") {
+    auto const r = judged_run({"p99_response_time_ms < 20", "error_rate < 0.01"}, true);
+    CHECK(r.criteria[0].inconclusive());  // would fail: 30 >= 20
+    CHECK(r.verdict() == st::verdict::inconclusive);
+    CHECK(r.inconclusive());
+    CHECK_FALSE(r.passed());
+    CHECK(st::all_passed(r.criteria));  // nothing failed
+    CHECK(r.status_reason ==
+          "completed; inconclusive: the load generator could not keep up, so 1 latency criterion was not judged "
+          "(no criterion failed)");
+  }
+
+  TEST_CASE("a failed criterion fails a run even when the generator was limited") {
+    auto const r = judged_run({"p99_response_time_ms < 50", "error_rate < 0.0001"}, true);
+    CHECK(r.criteria[0].inconclusive());
+    CHECK(r.criteria[1].failed());
+    CHECK(r.verdict() == st::verdict::fail);
+    CHECK_FALSE(r.inconclusive());
+    CHECK(r.status_reason == "completed; a success criterion failed");
+  }
+
+  TEST_CASE("without a limited generator latency criteria are judged pass or fail") {
+    auto const pass = judged_run({"p99_response_time_ms < 50", "p99_response_time_ms < 60 over any 1s"}, false);
+    CHECK(pass.criteria[0].passed());
+    CHECK(pass.criteria[1].verdict == st::verdict::no_data);  // no scoped actual recorded
+    CHECK(pass.verdict() == st::verdict::pass);
+    CHECK(pass.passed());
+    CHECK(pass.status_reason == "completed; every criterion passed");
+    auto const fail = judged_run({"p99_response_time_ms < 20"}, false);
+    CHECK(fail.verdict() == st::verdict::fail);
+  }
+
+  TEST_CASE("scoped latency criteria are inconclusive too when the generator was limited") {
+    st::run::run_result r;
+    r.status = st::test_status::completed;
+    r.scenario.success_criteria = {st::parse_criterion("p99_response_time_ms < 50 over any 1s"),
+                                   st::parse_criterion("error_rate < 0.01 within 1s after each failure")};
+    r.analysis.scoped_actuals = {{"p99_response_time_ms < 50 over any 1s", 80.0},
+                                 {"error_rate < 0.01 within 1s after each failure", 0.5}};
+    r.generator_limited = true;
+    r.criteria = st::run::judge_criteria(r);
+    CHECK(r.criteria[0].inconclusive());
+    CHECK(*r.criteria[0].actual == 80);
+    CHECK(r.criteria[1].passed());
+    CHECK(r.verdict() == st::verdict::inconclusive);
+  }
+
+  TEST_CASE("a FAILED or CANCELLED run's verdict") {
+    auto r = judged_run({"error_rate < 0.01"}, false);
+    r.status = st::test_status::failed;  // aborted, or the engine failed
+    CHECK(r.verdict() == st::verdict::fail);
+    r.status = st::test_status::cancelled;  // judged on what it measured, but never "passed"
+    CHECK(r.verdict() == st::verdict::pass);
+    CHECK_FALSE(r.passed());
+  }
+
+  TEST_CASE("update_reported_metrics keeps latency criteria inconclusive when the generator was limited") {
+    auto r = judged_run({"p99_response_time_ms < 50", "unhealthy_agents == 0"}, true);
+    st::agent_metrics healthy;
+    healthy.status = "healthy";
+    r.agents = {healthy};
+    st::run::update_reported_metrics(r);
+    CHECK(r.criteria[0].inconclusive());
+    CHECK(r.criteria[1].passed());
+    CHECK(r.inconclusive());
+    CHECK(r.status_reason.find("completed; inconclusive") == 0);
+  }
+
+  TEST_CASE("describe gives the verdict and marks an inconclusive criterion") {
+    auto const r = judged_run({"p99_response_time_ms < 50", "error_rate < 0.01"}, true);
+    auto const text = st::run::describe(r);
+    INFO(text);
+    CHECK(text.find("COMPLETED, INCONCLUSIVE: completed; inconclusive") == 0);
+    CHECK(text.find("  ~ p99_response_time_ms < 50 (actual 30, inconclusive: the generator was limited)") !=
+          std::string::npos);
+    CHECK(text.find("  \u2713 error_rate < 0.01 (actual 0.001)") != std::string::npos);
+    CHECK(text.find("generator limited: 300 of 1000 requests were sent late") != std::string::npos);
+    CHECK(st::run::describe(judged_run({"error_rate < 0.01"}, false)).find("COMPLETED, PASSED: ") == 0);
+  }
+}
