@@ -30,7 +30,7 @@ namespace stress_testing::report {
 
 /// Identifies the document; bump `results_schema_version` on any incompatible change.
 inline constexpr const char* results_schema = "stress_testing.results";
-inline constexpr int results_schema_version = 1;
+inline constexpr int results_schema_version = 2;  // 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs
 
 namespace detail {
 
