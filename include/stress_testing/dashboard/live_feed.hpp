@@ -43,7 +43,8 @@ class live_feed {
       : scenario_(std::move(scenario)),
         windows_(run::disturbance_windows(scenario_)),
         recovery_(recovery),
-        cumulative_(histograms) {}
+        cumulative_(histograms),
+        started_(metrics::read_process_usage()) {}
 
   /// Adds a failure window the scenario did not plan (injected at run time from the dashboard).
   void add_window(run::disturbance_window w) { windows_.push_back(std::move(w)); }
@@ -59,7 +60,7 @@ class live_feed {
   }
 
   /** The message for one interval: `type`, `interval`, `status`, `elapsed_seconds`, `summary`
-      (the run so far), `resilience` (`max_degradation_level`, `windows[]` begun so far). */
+      (the run so far; CPU since the feed was made, memory now), `resilience` (`max_degradation_level`, `windows[]` begun so far). */
   nlohmann::json update(const run::interval_progress& p) {
     series_.push_back(p.interval);
     nlohmann::json m{{"type", "interval"},
@@ -68,7 +69,10 @@ class live_feed {
                      {"elapsed_seconds", p.elapsed_seconds}};
     try {
       cumulative_.append(p.snapshot);
-      m["summary"] = metrics::derive_system_metrics(cumulative_, {{}, now_timestamp()});
+      // The generator's CPU since the feed began (the run's start) and its memory now: the
+      // summary's cpu_utilization and memory_utilization, measured like the final results'.
+      auto const usage = metrics::compute_process_sample(started_, metrics::read_process_usage());
+      m["summary"] = metrics::derive_system_metrics(cumulative_, {usage, now_timestamp()});
     } catch (const std::exception&) {
       // A histogram layout mismatch: leave the summary out rather than report a wrong one.
     }
@@ -85,6 +89,7 @@ class live_feed {
   std::vector<run::disturbance_window> windows_;
   run::recovery_thresholds recovery_;
   metrics::snapshot cumulative_;
+  metrics::process_reading started_;
   std::vector<run::interval_record> series_;
 };
 

@@ -108,7 +108,7 @@ inline constexpr std::array<metric_info, metric_count> metric_table{{
     {metric::max_recovery_seconds, "max_recovery_seconds", "s", "longest time from the end of a failure or burst to its last bad request (failed or slow) before the next one (run)"},
     {metric::max_degradation_level, "max_degradation_level", "level", "worst degradation of any interval: 0 NONE, 1 MODERATE, 2 SEVERE, 3 CRITICAL (run)"},
     {metric::p95_drift_ratio, "p95_drift_ratio", "ratio", "p95 response time of the last tenth of the run / that of the first tenth (run)"},
-    {metric::memory_growth_percent, "memory_growth_percent", "%", "growth of the target's resident memory over the run, as the target reports it (target)"},
+    {metric::memory_growth_percent, "memory_growth_percent", "%", "growth of resident memory from the end of the first interval to the end of the run: the target's when the host can read it, else the generator process's; results.json memory_growth says which (run)"},
     {metric::unhealthy_agents, "unhealthy_agents", "count", "agents of the system under test reporting status unhealthy (target)"},
     {metric::fraud_prevented_amount, "fraud_prevented_amount", "currency", "value of the fraudulent transactions the system blocked (fraud example)"},
 }};

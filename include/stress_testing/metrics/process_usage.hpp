@@ -253,6 +253,14 @@ inline process_sample compute_process_sample(const process_reading& before, cons
   return s;
 }
 
+/** Growth of the resident set from `from` to `to`, in percent of `from`: the seed's
+    `memory_growth_percent` (100 x (to - from) / from; negative when memory was given back).
+    nullopt when either reading has no memory figure or `from` is 0. Pure. */
+inline std::optional<double> memory_growth_percent(std::uint64_t from_bytes, std::uint64_t to_bytes) noexcept {
+  if (from_bytes == 0) return std::nullopt;
+  return 100.0 * (static_cast<double>(to_bytes) - static_cast<double>(from_bytes)) / static_cast<double>(from_bytes);
+}
+
 /** Gives the process's utilisation since the previous call (or since construction).
 
     Typical use: the collector owns one and calls `sample()` once per interval, passing the

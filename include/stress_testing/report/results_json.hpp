@@ -195,6 +195,13 @@ inline nlohmann::json to_json(const run::run_result& r) {
       {"send_lag_p99_ms", detail::ms(a.send_lag_p99)},
       {"send_lag_max_ms", detail::ms(a.send_lag_max)},
   };
+  // memory_growth_percent and where it was measured; null when it could not be.
+  if (auto const& m = r.memory_growth)
+    j["memory_growth"] = {{"percent", m->percent},         {"measured_on", m->measured_on},
+                          {"from_seconds", m->from_seconds}, {"from_bytes", m->from_bytes},
+                          {"to_bytes", m->to_bytes}};
+  else
+    j["memory_growth"] = nullptr;
 
   nlohmann::json criteria = nlohmann::json::array();
   for (auto const& c : r.criteria)

@@ -90,6 +90,11 @@ struct run_options {
   /** Called once on the run's executor, before any request, with the run's start: the instant
       intended send times, intervals and failure windows are measured from. */
   std::function<void(std::chrono::steady_clock::time_point)> on_start;
+  /** The target's resident memory in bytes now (read /proc/<pid>/statm of a local service, or
+      its metrics endpoint), or nullopt when unknown. Called on the run's executor at the end of
+      the first interval and at the end of the run, for `memory_growth_percent`. Unset, or
+      nullopt: the generator's own process is measured, and the result says so. */
+  std::function<std::optional<std::uint64_t>()> target_resident_bytes;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -295,6 +300,17 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
 
   metrics::process_sampler interval_cpu;
   metrics::process_sampler run_cpu;
+  // memory_growth_percent grows from the end of the first interval (warm-up excluded).
+  struct memory_mark {
+    double at_seconds = 0;
+    std::optional<std::uint64_t> target, generator;
+  };
+  std::optional<memory_mark> settled_memory;
+  auto mark_memory = [&options](double at) {
+    memory_mark m{at, options.target_resident_bytes ? options.target_resident_bytes() : std::nullopt, std::nullopt};
+    if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
+    return m;
+  };
   auto const start = steady_clock::now() + options.start_delay;
   result.started_at = now_timestamp() + duration_cast<microseconds>(options.start_delay);
   auto completion = std::make_shared<pool_completion>(ex);
@@ -342,6 +358,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                windowed, result);
     previous = tick * options.interval;
     ++tick;
+    if (!settled_memory) settled_memory = mark_memory(duration<double>(previous).count());
     if (abort && !aborted_by && !stopped_by_caller) {
       aborted_by = std::move(abort);
       aborted_at = previous;
@@ -372,6 +389,17 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
 
   metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
   result.values = metrics::derive_metric_values(result.histograms, run_derive);
+  if (settled_memory) {
+    auto const last = mark_memory(duration<double>(end).count());
+    bool const on_target = settled_memory->target && last.target;
+    auto const from = on_target ? settled_memory->target : settled_memory->generator;
+    auto const to = on_target ? last.target : last.generator;
+    if (auto const g = from && to ? metrics::memory_growth_percent(*from, *to) : std::nullopt) {
+      result.memory_growth = run_result::memory_growth_record{*g, on_target ? "target" : "generator",
+                                                             settled_memory->at_seconds, *from, *to};
+      result.values.set(metrics::metric::memory_growth_percent, *g);
+    }
+  }
   auto recovery = options.recovery;
   for (auto const& c : scenario.success_criteria)  // the SLO's own error rate is the budget
     if (c.scope == criterion_scope::run && c.metric == "error_rate" &&

@@ -61,6 +61,21 @@ struct run_result {
       `resets`, `protocol_errors`, ...), by name; filled by the harness. */
   std::map<std::string, std::uint64_t> target_counters;
 
+  /** How `values[memory_growth_percent]` was measured; empty when it could not be (no memory
+      figure, or the run ended before its first interval). Resident memory grows from the end of
+      the first interval (warm-up excluded: connections, buffers and histograms are allocated by
+      then) to the end of the run. */
+  struct memory_growth_record {
+    double percent = 0;
+    /// "target" (the host's `run_options::target_resident_bytes`) or "generator" (this process,
+    /// which includes a target embedded in it).
+    std::string measured_on;
+    double from_seconds = 0;  ///< when the reading it grows from was taken (end of the first interval)
+    std::uint64_t from_bytes = 0;
+    std::uint64_t to_bytes = 0;
+  };
+  std::optional<memory_growth_record> memory_growth;
+
   /** The generator, not the target, was the bottleneck (send lag); latency figures include it,
       and criteria on latency are `inconclusive` (`judge_criteria`). */
   bool generator_limited = false;

@@ -211,6 +211,30 @@ TEST_SUITE("dashboard") {
     CHECK(body.substr(end) == "</script></head>");
   }
 
+  TEST_CASE("the live summary measures the generator's CPU since the feed began and its memory now") {
+    stress_testing::test_scenario sc;
+    sc.name = "live";
+    dash::live_feed feed(sc);
+    // Burn ~100 ms of CPU so the process's CPU time since the feed began is well above a tick.
+    auto const until = std::chrono::steady_clock::now() + 100ms;
+    volatile std::uint64_t spin = 0;
+    while (std::chrono::steady_clock::now() < until) spin = spin + 1;
+    stress_testing::run::interval_record rec;
+    stress_testing::metrics::snapshot snap;
+    std::vector<stress_testing::criterion_result> none;
+    auto const m = feed.update({rec, snap, none, stress_testing::test_status::running, 1.0, 10.0, 100.0});
+    auto const& summary = m["summary"];
+    REQUIRE(summary["cpu_utilization"].is_number());
+    CHECK(summary["cpu_utilization"].get<double>() > 0.0);
+    CHECK(summary["cpu_utilization"].get<double>() <= 1.0);
+    // Memory: this process's resident set over physical memory, as /proc says now.
+    auto const now = stress_testing::metrics::read_process_usage();
+    REQUIRE(now.memory_available);
+    double const expected = static_cast<double>(now.rss_bytes) / static_cast<double>(now.memory_total_bytes);
+    CHECK(summary["memory_utilization"].get<double>() == doctest::Approx(expected).epsilon(0.2));
+    CHECK(summary["memory_utilization"].get<double>() > 0.0);
+  }
+
   TEST_CASE("the embedded live page is self-contained and in live mode") {
     auto const page = dash::live_page();
     CHECK(page.find("<meta name=\"stress-testing-mode\" content=\"live\">") != std::string::npos);

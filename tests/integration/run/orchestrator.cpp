@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace st = stress_testing;
@@ -127,6 +128,48 @@ TEST_SUITE("run") {
     CHECK(r.criteria[1].passed());
     CHECK(r.criteria[2].verdict == st::verdict::no_data);
     CHECK(r.passed());
+  }
+
+  TEST_CASE("memory growth is measured from the end of the first interval, on the target when the host can read it") {
+    auto s = sustained(200, 0.5);
+    s.success_criteria = {st::parse_criterion("memory_growth_percent < 10")};
+    st::run::run_options o;
+    o.interval = 100ms;
+    // A target whose resident memory reads 1,000,000 bytes at the end of the first interval and
+    // 1,250,000 at the end of the run: +25%, which fails the seed's "no memory leaks".
+    std::vector<std::uint64_t> readings{1'000'000, 1'250'000};
+    std::size_t calls = 0;
+    o.target_resident_bytes = [&]() -> std::optional<std::uint64_t> {
+      return calls < readings.size() ? std::optional<std::uint64_t>(readings[calls++]) : std::nullopt;
+    };
+    asio::io_context io;
+    auto [ec, r] = run(io, s, factory{}, o);
+    REQUIRE_FALSE(ec);
+    CHECK(calls == 2);
+    REQUIRE(r.memory_growth);
+    CHECK(r.memory_growth->measured_on == "target");
+    CHECK(r.memory_growth->percent == doctest::Approx(25.0));
+    CHECK(r.memory_growth->from_seconds == doctest::Approx(0.1));
+    CHECK(r.memory_growth->from_bytes == 1'000'000);
+    CHECK(r.memory_growth->to_bytes == 1'250'000);
+    CHECK(r.values.get(st::metrics::metric::memory_growth_percent).value_or(-1) == doctest::Approx(25.0));
+    REQUIRE(r.criteria.size() == 1);
+    CHECK(r.criteria[0].failed());
+    auto const j = st::report::to_json(r);
+    CHECK(j["memory_growth"]["measured_on"] == "target");
+    CHECK(j["memory_growth"]["percent"].get<double>() == doctest::Approx(25.0));
+
+    // No probe: this process's resident memory, said to be the generator's.
+    asio::io_context io2;
+    st::run::run_options own;
+    own.interval = 100ms;
+    auto [ec2, r2] = run(io2, s, factory{}, own);
+    REQUIRE_FALSE(ec2);
+    REQUIRE(r2.memory_growth);
+    CHECK(r2.memory_growth->measured_on == "generator");
+    CHECK(r2.memory_growth->from_bytes > 0);
+    CHECK(r2.memory_growth->to_bytes > 0);
+    CHECK(r2.values.get(st::metrics::metric::memory_growth_percent).has_value());
   }
 
   TEST_CASE("the results document carries the summary accounting and mergeable histograms") {

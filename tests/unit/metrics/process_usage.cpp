@@ -156,4 +156,10 @@ TEST_CASE("the real sampler sees the CPU of a busy loop and stays within zero an
 }
 #endif
 
+  TEST_CASE("memory growth is the resident set's change in percent of where it started") {
+    CHECK(m::memory_growth_percent(1'000'000, 1'250'000).value() == doctest::Approx(25.0));
+    CHECK(m::memory_growth_percent(200, 100).value() == doctest::Approx(-50.0));
+    CHECK(m::memory_growth_percent(4096, 4096).value() == 0.0);
+    CHECK_FALSE(m::memory_growth_percent(0, 4096));  // no base: no figure, not 0
+  }
 }  // TEST_SUITE
