@@ -347,29 +347,40 @@ inline void write_json(const transaction& tx, std::string& out) {
   out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
+namespace detail {
+
+/** Where the value of the first key `key` (quoted, e.g. `"\"decision\""`) starts in `body`: the
+    key followed by `:`, whitespace allowed around it, as the response parsers read it. An
+    occurrence of the key as a value (not followed by `:`) is skipped; npos when there is none. */
+constexpr std::size_t json_value_after_key(std::string_view body, std::string_view key) noexcept {
+  auto const is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+  std::size_t from = 0;
+  while (true) {
+    auto const at = body.find(key, from);
+    if (at == std::string_view::npos) return std::string_view::npos;
+    std::size_t i = at + key.size();
+    from = i;
+    while (i < body.size() && is_space(body[i])) ++i;
+    if (i >= body.size() || body[i] != ':') continue;  // a value that happens to read like the key
+    ++i;
+    while (i < body.size() && is_space(body[i])) ++i;
+    return i;
+  }
+}
+
+}  // namespace detail
+
 /** The `decision` of a response body: finds the key `"decision"` followed by `:` (whitespace
     allowed around it) and a string value `"approve"`, `"review"` or `"decline"`. nullopt when the
     key is missing, its value is not a string, or the value is unknown. Does not validate the
     rest of the JSON; an occurrence of `"decision"` as a value (not followed by `:`) is skipped,
     and the first key found wins (the wire format has no nested `decision`). */
 constexpr std::optional<decision> parse_decision(std::string_view body) noexcept {
-  constexpr std::string_view key = "\"decision\"";
-  auto const is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
-  std::size_t from = 0;
-  while (true) {
-    auto const at = body.find(key, from);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::size_t i = at + key.size();
-    from = i;
-    while (i < body.size() && is_space(body[i])) ++i;
-    if (i >= body.size() || body[i] != ':') continue;  // a value that happens to read "decision"
-    ++i;
-    while (i < body.size() && is_space(body[i])) ++i;
-    if (i >= body.size() || body[i] != '"') return std::nullopt;
-    auto const end = body.find('"', i + 1);
-    if (end == std::string_view::npos) return std::nullopt;
-    return parse_decision_name(body.substr(i + 1, end - i - 1));
-  }
+  auto const i = detail::json_value_after_key(body, "\"decision\"");
+  if (i >= body.size() || body[i] != '"') return std::nullopt;
+  auto const end = body.find('"', i + 1);
+  if (end == std::string_view::npos) return std::nullopt;
+  return parse_decision_name(body.substr(i + 1, end - i - 1));
 }
 
 /** The `fraud_score` of a response body: the number after the key `"fraud_score"` and `:`
@@ -377,23 +388,12 @@ constexpr std::optional<decision> parse_decision(std::string_view body) noexcept
     `null` (no agent voted: docs/fraud_wire_format.md), not a number, or out of range. Like
     `parse_decision`, it does not validate the rest of the JSON. */
 inline std::optional<double> parse_fraud_score(std::string_view body) noexcept {
-  constexpr std::string_view key = "\"fraud_score\"";
-  auto const is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
-  std::size_t from = 0;
-  while (true) {
-    auto const at = body.find(key, from);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::size_t i = at + key.size();
-    from = i;
-    while (i < body.size() && is_space(body[i])) ++i;
-    if (i >= body.size() || body[i] != ':') continue;  // a value that happens to read "fraud_score"
-    ++i;
-    while (i < body.size() && is_space(body[i])) ++i;
-    double v = 0;
-    auto const [end, ec] = std::from_chars(body.data() + i, body.data() + body.size(), v);
-    if (ec != std::errc{} || end == body.data() + i || !(v >= 0.0 && v <= 1.0)) return std::nullopt;
-    return v;
-  }
+  auto const i = detail::json_value_after_key(body, "\"fraud_score\"");
+  if (i >= body.size()) return std::nullopt;
+  double v = 0;
+  auto const [end, ec] = std::from_chars(body.data() + i, body.data() + body.size(), v);
+  if (ec != std::errc{} || end == body.data() + i || !(v >= 0.0 && v <= 1.0)) return std::nullopt;
+  return v;
 }
 
 /** Calls `f(agent, status)` (two `std::string_view`s) for each agent of a response body's
