@@ -74,6 +74,13 @@ struct worker_pool_options {
   /** When set, the workers run this closed model (`async_run_closed_loop`, with `loop`'s
       timeout, grace periods and generator limits) instead of the profile's open arrivals. */
   std::optional<closed_workload> closed;
+  /** This process's share of a run split over `shard_count` processes (`run::shard`): the pool
+      acts as workers `shard_index × W … shard_index × W + W − 1` of a pool of `shard_count × W`,
+      so its schedules, request numbers and closed-model users are exactly its part of the one
+      run (the union of the shards' schedules is the unsharded schedule, bit for bit, for the
+      uniform process). Every shard must use the same `workers`. 1 and 0: not sharded. */
+  std::size_t shard_count = 1;
+  std::size_t shard_index = 0;
 };
 
 /** What builds a worker's target: called as `factory(executor, worker_index)` (a non-const
@@ -198,11 +205,13 @@ class worker_pool {
       the schedule throws (`std::invalid_argument`), and `std::logic_error` when called twice. */
   void start(boost::asio::any_io_executor ex, std::chrono::steady_clock::time_point start) {
     std::size_t const n = workers_.size();
+    if (options_.shard_count > 1 && options_.shard_index >= options_.shard_count)
+      throw std::invalid_argument("worker_pool_options.shard_index must be < shard_count");
     std::vector<detail::pool_schedule> schedules;
     schedules.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
       schedules.push_back(detail::pool_schedule{std::make_unique<profile::arrival_schedule<profile::any_profile>>(
-          profile_, profile::arrival_options{options_.process, options_.seed, n, i})});
+          profile_, profile::arrival_options{options_.process, options_.seed, global_workers(), global_index(i)})});
     {
       std::lock_guard lock(mutex_);
       if (started_) throw std::logic_error("worker_pool::start: already started");
@@ -218,7 +227,8 @@ class worker_pool {
         w.executor = w.io->get_executor();
       }
       w.target.emplace(factory_(w.executor, i));
-      w.strided.emplace(*w.target, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(i));
+      w.strided.emplace(*w.target, static_cast<std::uint64_t>(global_workers()),
+                        static_cast<std::uint64_t>(global_index(i)));
     }
     {
       // Under the lock: a concurrent stop() either counts here or posts after the launch.
@@ -299,6 +309,15 @@ class worker_pool {
 
   const worker_pool_options& options() const noexcept { return options_; }
 
+  /// Workers of the whole run, over every shard: `worker_count() × shard_count`.
+  std::size_t global_workers() const noexcept {
+    return workers_.size() * (options_.shard_count == 0 ? 1 : options_.shard_count);
+  }
+  /// The run-wide index of this process's worker `i`.
+  std::size_t global_index(std::size_t i) const noexcept {
+    return (options_.shard_count > 1 ? options_.shard_index : 0) * workers_.size() + i;
+  }
+
  private:
   using handler_type = boost::asio::any_completion_handler<run_signature>;
 
@@ -353,8 +372,9 @@ class worker_pool {
     void operator()() {
       auto const& o = pool->options_;
       if (o.closed) {
-        auto const n = pool->workers_.size();
-        std::size_t const users = o.closed->users / n + (w->index < o.closed->users % n ? 1 : 0);
+        auto const n = pool->global_workers();
+        auto const g = pool->global_index(w->index);
+        std::size_t const users = o.closed->users / n + (g < o.closed->users % n ? 1 : 0);
         if (users == 0) {
           boost::asio::post(w->executor, boost::asio::append(worker_done{pool, w}, boost::system::error_code{}, run_summary{}));
           return;
@@ -365,7 +385,7 @@ class worker_pool {
         co.drain_grace = o.loop.drain_grace;
         co.cancel_grace = o.loop.cancel_grace;
         co.generator = o.loop.generator;
-        profile::closed_model const model(users, o.closed->ramp_up_seconds, o.closed->think, o.seed + w->index);
+        profile::closed_model const model(users, o.closed->ramp_up_seconds, o.closed->think, o.seed + g);
         async_run_closed_loop(*w->strided, model, o.closed->duration, w->recorder, start, co,
                               boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
       } else {

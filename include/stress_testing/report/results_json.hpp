@@ -54,7 +54,7 @@ inline double ms(std::chrono::nanoseconds d) { return std::chrono::duration<doub
 inline nlohmann::json interval_json(const run::interval_record& i) {
   using metrics::metric;
   auto const& v = i.values;
-  return {
+  nlohmann::json j = {
       {"start_seconds", i.start_seconds()},
       {"end_seconds", i.end_seconds()},
       {"completed_tps", i.completed_tps},
@@ -71,6 +71,11 @@ inline nlohmann::json interval_json(const run::interval_record& i) {
       {"cpu_utilization", detail::optional_number(v.get(metric::cpu_utilization))},
       {"degradation_level", std::string(to_string(i.degradation))},
   };
+  if (i.histograms)  // kept by a shard of a run, for the exact merge (report/merge.hpp)
+    j["histograms"] = {{"response_time", i.histograms->response_time},
+                       {"service_time", i.histograms->service_time},
+                       {"send_lag", i.histograms->send_lag}};
+  return j;
 }
 
 /// The `resilience` object: run baseline, the seed's ResilienceMetrics, and every window.
@@ -182,6 +187,8 @@ inline nlohmann::json to_json(const run::run_result& r) {
       {"dropped_at_stop", a.dropped_at_stop},
       {"timed_out_at_stop", a.timed_out_at_stop},
       {"abandoned", a.abandoned},
+      {"backfilled", a.backfilled},
+      {"cancelled", a.cancelled},
       {"bytes_in", a.outcomes.bytes_in()},
       {"bytes_out", a.outcomes.bytes_out()},
       {"balanced", a.balanced()},
@@ -202,6 +209,22 @@ inline nlohmann::json to_json(const run::run_result& r) {
                           {"to_bytes", m->to_bytes}};
   else
     j["memory_growth"] = nullptr;
+
+  // The part of a sharded run this is, or the shards it was merged from (docs/sharding.md).
+  if (auto const& sh = r.shard)
+    j["shard"] = {{"index", sh->index}, {"count", sh->count}, {"source", sh->source}, {"lead_seconds", sh->lead_seconds}};
+  else
+    j["shard"] = nullptr;
+  if (auto const& m = r.merged) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (auto const& p : m->parts)
+      parts.push_back({{"index", p.index}, {"source", p.source}, {"started_at", format_timestamp(p.started_at)},
+                       {"lead_seconds", p.lead_seconds}, {"intended", p.intended}});
+    j["merged"] = {{"shards", m->parts.size()}, {"start_skew_ms", m->start_skew_seconds * 1e3},
+                   {"exact_intervals", m->exact_intervals}, {"parts", std::move(parts)}};
+  } else {
+    j["merged"] = nullptr;
+  }
 
   nlohmann::json criteria = nlohmann::json::array();
   for (auto const& c : r.criteria)

@@ -77,6 +77,14 @@ struct interval_record {
   double completed_tps = 0;
   degradation_level degradation = degradation_level::none;
   std::int64_t in_flight = 0;
+  /** The interval's three histograms, encoded (`metrics::histogram::to_base64`), when the run
+      keeps them (`run_options::keep_interval_histograms`; on for a shard of a run, so that
+      `report::merge_results` re-derives every interval's percentiles exactly); else empty. A few
+      KB an interval, whatever the request count. */
+  struct encoded_histograms {
+    std::string response_time, service_time, send_lag;
+  };
+  std::optional<encoded_histograms> histograms;
 
   double start_seconds() const noexcept { return std::chrono::duration<double>(start).count(); }
   double end_seconds() const noexcept { return std::chrono::duration<double>(end).count(); }

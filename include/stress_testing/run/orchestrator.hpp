@@ -22,6 +22,7 @@
 #include <stress_testing/profile/any_profile.hpp>
 #include <stress_testing/profile/from_model.hpp>
 #include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/assemble.hpp>
 #include <stress_testing/run/progress.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/target/target_report.hpp>
@@ -73,6 +74,14 @@ struct run_options {
   /// Lead time between starting the workers and the first intended instant, so the first
   /// requests are not late because threads were still starting.
   std::chrono::nanoseconds start_delay{std::chrono::milliseconds(20)};
+  /** A start shared with other processes (the shards of one run, `run/shard.hpp`): the first
+      intended instant is this wall-clock time instead of now + `start_delay`. A process that
+      gets there late still runs the shared plan: its first requests are late and counted so
+      (send lag). Refused when it is more than the run's duration in the past. */
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  /// Keep each interval's histograms, encoded, in `interval_record::histograms` (for merging
+  /// the shards of a run exactly; a few KB an interval).
+  bool keep_interval_histograms = false;
   /** The load to drive instead of the scenario's `load_profile`: any rate profile, composed ones
       (`then(...)`, `scale_load`, `scale_time`) included. Empty (the default): the scenario's.
       When set, its `duration()` is the run's (the scenario's `duration_seconds` is set to it). */
@@ -121,77 +130,6 @@ struct pool_completion {
   asio::steady_timer timer;  // the interval timer: cancelled when the pool finishes
 };
 
-/** Judges the criteria scoped `over any <T>`: keeps the last K interval snapshots (K = T / the
-    sampling interval, rounded up; the run's last, partial interval counts as one), merges the
-    last K after each interval and records, per criterion, the worst value over every window.
-    Memory: K snapshots of three histograms (about 84 KiB each), only when such criteria exist.
-    A run shorter than K intervals is judged as one window. */
-class window_tracker {
- public:
-  window_tracker(const std::vector<criterion>& criteria, std::chrono::nanoseconds interval) {
-    for (std::size_t i = 0; i < criteria.size(); ++i) {
-      auto const& c = criteria[i];
-      if (c.scope != criterion_scope::any_window) continue;
-      double const k = std::ceil(c.span_seconds / std::chrono::duration<double>(interval).count() - 1e-9);
-      entries_.push_back({c, static_cast<std::size_t>(std::max(1.0, k)), std::nullopt});
-      max_k_ = std::max(max_k_, entries_.back().k);
-    }
-  }
-
-  bool empty() const noexcept { return entries_.empty(); }
-
-  /// Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
-  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d) {
-    std::optional<criterion_result> abort;
-    if (entries_.empty()) return abort;
-    ring_.push_back(snap);
-    if (ring_.size() > max_k_) ring_.pop_front();
-    for (auto& e : entries_) {
-      if (ring_.size() < e.k) continue;
-      auto const v = window_value(e, d);
-      if (!v) continue;
-      e.worst = e.worst ? worse_value(e.c, *e.worst, *v) : *v;
-      ++e.windows;
-      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort) abort = judge(e.c, *v);
-    }
-    return abort;
-  }
-
-  /// At the end of the run: each criterion's actual value (criteria with no complete window are
-  /// judged on every interval there was).
-  void finish(const metrics::derive_options& d, run_analysis& a) {
-    for (auto& e : entries_) {
-      if (e.windows == 0 && !ring_.empty()) {
-        auto const k = e.k;
-        e.k = ring_.size();
-        e.worst = window_value(e, d);
-        e.k = k;
-      }
-      a.scoped_actuals.emplace_back(to_string(e.c), e.worst);
-    }
-  }
-
- private:
-  struct entry {
-    criterion c;
-    std::size_t k;
-    std::optional<double> worst;
-    std::size_t windows = 0;
-  };
-
-  std::optional<double> window_value(const entry& e, const metrics::derive_options& d) const {
-    auto const m = metrics::find_metric(e.c.metric);
-    if (!m) return std::nullopt;
-    metrics::snapshot merged = ring_[ring_.size() - e.k];
-    for (std::size_t i = ring_.size() - e.k + 1; i < ring_.size(); ++i) merged.append(ring_[i]);
-    return metrics::derive_metric_values(merged, d).get(*m);
-  }
-
-  std::vector<entry> entries_;
-  std::size_t max_k_ = 0;
-  std::deque<metrics::snapshot> ring_;
-};
-
 /// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
 /// it, reports it. Returns the failed abort-on-fail criterion, if any.
 template <class Pool>
@@ -207,6 +145,9 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   rec.counters = snap.counters;
   rec.values = metrics::derive_metric_values(snap, d);
   rec.in_flight = snap.in_flight;
+  if (options.keep_interval_histograms)
+    rec.histograms = interval_record::encoded_histograms{snap.response_time.to_base64(), snap.service_time.to_base64(),
+                                                         snap.send_lag.to_base64()};
   double const seconds = std::chrono::duration<double>(to - from).count();
   rec.completed_tps = seconds > 0 ? static_cast<double>(snap.counters.total()) / seconds : 0.0;
   rec.degradation = classify_degradation(rec.values, options.degradation);
@@ -266,6 +207,13 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   validate(scenario, problems);
   if (options.interval <= nanoseconds::zero()) problems.push_back({"interval", "must be > 0"});
   if (options.start_delay < nanoseconds::zero()) problems.push_back({"start_delay", "must be >= 0"});
+  if (options.pool.shard_count > 1 && options.pool.shard_index >= options.pool.shard_count)
+    problems.push_back({"pool.shard_index", "must be < pool.shard_count"});
+  if (options.start_at) {
+    double const late = duration<double>(system_clock::now() - *options.start_at).count();
+    if (late > scenario.duration_seconds)
+      problems.push_back({"start_at", "is " + seconds_text(late) + " in the past, beyond the run's duration"});
+  }
   if (auto const* p = options.pool.loop.problem()) problems.push_back({"pool.loop", p});
   fault::failure_placement placement;
   if (options.inject_failures) {
@@ -311,8 +259,15 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
     return m;
   };
-  auto const start = steady_clock::now() + options.start_delay;
-  result.started_at = now_timestamp() + duration_cast<microseconds>(options.start_delay);
+  // The plan's origin: now + start_delay, or the shared wall-clock instant of a sharded run
+  // (its lead may be negative: this process came up late, and its first requests are late).
+  auto const lead = options.start_at ? duration_cast<nanoseconds>(*options.start_at - system_clock::now())
+                                     : options.start_delay;
+  auto const start = steady_clock::now() + lead;
+  result.started_at = now_timestamp() + duration_cast<microseconds>(lead);
+  if (options.pool.shard_count > 1 || options.start_at)
+    result.shard = run_result::shard_record{options.pool.shard_index, std::max<std::size_t>(1, options.pool.shard_count),
+                                            {}, duration<double>(lead).count()};
   auto completion = std::make_shared<pool_completion>(ex);
   *run_start = start;  // the client's failure windows and every site's are on this clock
   if (options.on_start) options.on_start(start);
@@ -388,51 +343,19 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
 
   metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
-  result.values = metrics::derive_metric_values(result.histograms, run_derive);
   if (settled_memory) {
     auto const last = mark_memory(duration<double>(end).count());
     bool const on_target = settled_memory->target && last.target;
     auto const from = on_target ? settled_memory->target : settled_memory->generator;
     auto const to = on_target ? last.target : last.generator;
-    if (auto const g = from && to ? metrics::memory_growth_percent(*from, *to) : std::nullopt) {
+    if (auto const g = from && to ? metrics::memory_growth_percent(*from, *to) : std::nullopt)
       result.memory_growth = run_result::memory_growth_record{*g, on_target ? "target" : "generator",
                                                              settled_memory->at_seconds, *from, *to};
-      result.values.set(metrics::metric::memory_growth_percent, *g);
-    }
   }
-  auto recovery = options.recovery;
-  for (auto const& c : scenario.success_criteria)  // the SLO's own error rate is the budget
-    if (c.scope == criterion_scope::run && c.metric == "error_rate" &&
-        (c.op == comparison::less || c.op == comparison::less_equal) && c.threshold > 0)
-      recovery.error_budget_rate = c.threshold;
   metrics::segment_tally requests;
   pool.tally_into(requests);  // the workers have finished
-  result.analysis = analyse(result.intervals, windows, recovery, &requests);
-  result.analysis.resilience.timestamp = result.ended_at;
-  // The series holds the same outcomes as the accounting; the accounting is the run's truth, and
-  // the hero figure (fraud::business_tally::to_hero_metrics) reads it too.
-  result.analysis.resilience.uptime_percentage = load::uptime_percentage(result.accounting);
-  result.analysis.store(result.values);
-  windowed.finish(run_derive, result.analysis);
-  for (auto const& c : scenario.success_criteria)
-    if (c.scope == criterion_scope::after_each_failure)
-      result.analysis.scoped_actuals.emplace_back(to_string(c), seconds_until_condition_holds(c, result.intervals, windows));
+  assemble_figures(result, windows, options.recovery, &requests, windowed, run_derive);
   auto const& acc = result.accounting;
-  result.generator_limited = acc.generator_limited;  // before judging: latency criteria become inconclusive
-  set_reported_values(result);
-  result.criteria = judge_criteria(result);
-  result.summary = metrics::to_system_metrics(result.values, result.histograms, result.ended_at);
-
-  if (acc.generator_limited) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "%llu of %llu requests were sent late (p99 send lag %.3f ms, max %.3f ms): the load generator "
-                  "could not keep up, and response times include its lateness",
-                  static_cast<unsigned long long>(acc.late), static_cast<unsigned long long>(acc.issued),
-                  duration<double, std::milli>(acc.send_lag_p99).count(),
-                  duration<double, std::milli>(acc.send_lag_max).count());
-    result.generator_reason = buf;
-  }
 
   if (completion->ec) {
     result.status = test_status::failed;

@@ -76,6 +76,36 @@ struct run_result {
   };
   std::optional<memory_growth_record> memory_growth;
 
+  /** This process's part of a sharded run (`run/shard.hpp`), or of a run started at a shared
+      instant (`run_options::start_at`); empty otherwise. Its plan's origin is `started_at`. */
+  struct shard_record {
+    std::size_t index = 0;
+    std::size_t count = 1;
+    /// Where the shard came from: "--shard", "kubernetes", "open-mpi", "pmi", "slurm" (the host's).
+    std::string source;
+    /// How long before its first intended instant this process was ready to start (negative:
+    /// it came up late, and its first requests were late).
+    double lead_seconds = 0;
+  };
+  std::optional<shard_record> shard;
+
+  /** A result merged from the shards of a run (`report::merge_results`); empty otherwise. */
+  struct merge_record {
+    struct part {
+      std::size_t index = 0;
+      std::string source;
+      stress_testing::timestamp started_at{};  ///< the shard's plan origin, by its own clock
+      double lead_seconds = 0;
+      std::uint64_t intended = 0;
+    };
+    std::vector<part> parts;  ///< by shard index
+    /// Latest minus earliest `started_at` of the parts: how far apart their plans began.
+    double start_skew_seconds = 0;
+    /// Every part kept its interval histograms, so every interval's percentiles are exact.
+    bool exact_intervals = false;
+  };
+  std::optional<merge_record> merged;
+
   /** The generator, not the target, was the bottleneck (send lag); latency figures include it,
       and criteria on latency are `inconclusive` (`judge_criteria`). */
   bool generator_limited = false;

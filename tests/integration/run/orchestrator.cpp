@@ -1,4 +1,5 @@
 #include <stress_testing/config/scenario_builder.hpp>
+#include <stress_testing/report/merge.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
@@ -13,7 +14,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -72,7 +75,8 @@ struct outcome_box {
 };
 
 // Runs to completion (or fails the test at the hard timeout).
-std::pair<error_code, st::run::run_result> run(asio::io_context& io, st::test_scenario s, factory f,
+template <class Factory = factory>
+std::pair<error_code, st::run::run_result> run(asio::io_context& io, st::test_scenario s, Factory f,
                                                st::run::run_options o, asio::cancellation_signal* cancel = nullptr) {
   // These tests judge criteria, not the generator: on a busy CI machine a few late sends would
   // make their latency criteria inconclusive (criteria.hpp), so only a grossly late generator counts.
@@ -87,6 +91,22 @@ std::pair<error_code, st::run::run_result> run(asio::io_context& io, st::test_sc
   REQUIRE_MESSAGE(box.value, "the run did not finish within the hard timeout");
   return std::move(*box.value);
 }
+
+/// Every 10th request (sequence 3, 13, ...) answers 500, the rest 200, after 1 ms; records each
+/// sequence it was asked for.
+struct numbered {
+  std::shared_ptr<std::mutex> m = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::uint64_t>> seen = std::make_shared<std::vector<std::uint64_t>>();
+  auto operator()(asio::any_io_executor ex, std::size_t) const {
+    return st::target::make_function_target(ex, [m = m, seen = seen](std::uint64_t seq) {
+      {
+        std::lock_guard lock(*m);
+        seen->push_back(seq);
+      }
+      return reply_after(1ms, seq % 10 == 3 ? 500u : 200u);
+    });
+  }
+};
 
 }  // namespace orchestrator_test
 
@@ -390,5 +410,78 @@ TEST_SUITE("run") {
     CHECK(*r.criteria[1].actual == 50);
     CHECK(r.status_reason == "completed; a success criterion failed");
     CHECK_FALSE(r.passed());
+  }
+
+  TEST_CASE("four shards of a run merge into the run: every request once, counts summed, histograms bucket for bucket") {
+    auto s = sustained(400, 1.0);  // 400 arrivals, uniform: shard k takes arrivals j = k (mod 4)
+    s.success_criteria = {st::parse_criterion("error_rate < 0.2"), st::parse_criterion("p99_response_time_ms < 5000")};
+    asio::io_context io;
+    numbered target;
+    auto const at = std::chrono::system_clock::now() + 100ms;  // the shards' shared start
+    std::vector<outcome_box> boxes(4);
+    for (std::size_t k = 0; k < 4; ++k) {
+      st::run::run_options o;
+      o.pool.shard_count = 4;
+      o.pool.shard_index = k;
+      o.start_at = at;
+      o.keep_interval_histograms = true;
+      o.interval = 250ms;
+      o.pool.loop.generator.late_threshold = 250ms;
+      st::run::async_run(io.get_executor(), s, target, std::move(o),
+                         [&box = boxes[k]](error_code ec, st::run::run_result r) { box(ec, std::move(r)); });
+    }
+    io.run_for(hard_timeout);
+    std::vector<nlohmann::json> parts;
+    st::metrics::histogram summed = st::metrics::histogram_options{}.make_histogram();
+    for (std::size_t k = 0; k < 4; ++k) {
+      REQUIRE(boxes[k].value);
+      auto const& r = boxes[k].value->second;
+      REQUIRE_FALSE(boxes[k].value->first);
+      CHECK(r.accounting.intended == 100);
+      CHECK(r.accounting.balanced());
+      REQUIRE(r.shard);
+      CHECK(r.shard->index == k);
+      CHECK(r.shard->count == 4);
+      summed.add(r.histograms.response_time);
+      parts.push_back(st::report::to_json(r));
+    }
+    // The partition: every sequence of the one schedule exactly once, over the four shards.
+    auto seen = *target.seen;
+    std::sort(seen.begin(), seen.end());
+    REQUIRE(seen.size() == 400);
+    for (std::uint64_t i = 0; i < 400; ++i) CHECK(seen[i] == i);
+
+    std::reverse(parts.begin(), parts.end());  // any order
+    auto const m = st::report::merge_results(parts);
+    CHECK(m.accounting.intended == 400);
+    CHECK(m.accounting.balanced());
+    CHECK(m.accounting.count(st::outcome::ok) == 360);
+    CHECK(m.accounting.count(st::outcome::http_error) == 40);
+    CHECK(m.histograms.response_time.total_count() == 400);
+    CHECK(m.histograms.response_time.to_base64() == summed.to_base64());  // bucket for bucket
+    REQUIRE(m.merged);
+    CHECK(m.merged->parts.size() == 4);
+    CHECK(m.merged->exact_intervals);
+    CHECK(m.merged->start_skew_seconds < 1e-5);  // one start instant, microsecond timestamps
+    std::uint64_t in_intervals = 0;
+    for (auto const& i : m.intervals) in_intervals += i.counters.total();
+    CHECK(in_intervals == 400);
+    REQUIRE(m.criteria.size() == 2);
+    CHECK(m.criteria[0].actual == doctest::Approx(0.1));  // re-judged on the merged counts
+    CHECK(m.values.get(st::metrics::metric::p99_response_time_ms) ==
+          doctest::Approx(static_cast<double>(summed.value_at_percentile(99.0)) / 1e6));
+    CHECK(m.status == st::test_status::completed);
+
+    // The same run unsharded: the same outcomes, count for count.
+    target.seen->clear();
+    io.restart();
+    auto [ec, single] = run(io, s, target, {});
+    REQUIRE_FALSE(ec);
+    CHECK(single.accounting.intended == m.accounting.intended);
+    CHECK(single.accounting.outcomes == m.accounting.outcomes);
+
+    // A missing shard, or one that is not a shard, is refused by name.
+    parts.pop_back();
+    CHECK_THROWS_WITH_AS(st::report::merge_results(parts), doctest::Contains("is missing"), std::invalid_argument);
   }
 }
