@@ -6,15 +6,20 @@
 #include <stress_testing/detail/atomic_file.hpp>
 #include <stress_testing/report/compare.hpp>
 #include <stress_testing/report/junit.hpp>
+#include <stress_testing/report/merge.hpp>
 #include <stress_testing/report/prometheus.hpp>
+#include <stress_testing/report/results_json.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <vector>
 
 namespace stress_run {
 
@@ -111,12 +116,80 @@ int run_metrics(const exporter_commands& cmd) {
   return ok;
 }
 
+/// `merge`: every shard's results.json (directories expand to their shard-*/results.json, in
+/// name order), merged into one run's results.json, junit.xml and report.html.
+int run_merge(const exporter_commands& cmd) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::string out = cmd.out;
+  for (auto const& arg : cmd.shard_results) {
+    std::error_code ec;
+    if (!fs::is_directory(arg, ec)) {
+      files.push_back(arg);
+      continue;
+    }
+    if (out.empty()) out = arg;
+    std::vector<std::string> found;
+    for (auto const& e : fs::directory_iterator(arg, ec))
+      if (e.is_directory() && e.path().filename().string().starts_with("shard-") && fs::exists(e.path() / "results.json"))
+        found.push_back((e.path() / "results.json").string());
+    if (found.empty()) {
+      std::cerr << "stress-run: merge: " << arg << " has no shard-*/results.json (the shards' --out directory?)\n";
+      return bad_input;
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  if (out.empty()) out = ".";
+  std::vector<nlohmann::json> parts;
+  for (auto const& f : files) {
+    auto doc = load(f);
+    if (!doc) return bad_input;
+    parts.push_back(std::move(*doc));
+  }
+  namespace st = stress_testing;
+  st::run::run_result merged;
+  try {
+    merged = st::report::merge_results(parts);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();  // "merge: results K: ..." -> the K-th file's name
+    if (auto const k = msg.find("results "); msg.starts_with("merge: results ") && k != std::string::npos) {
+      std::size_t const i = std::strtoul(msg.c_str() + k + 8, nullptr, 10);
+      if (i >= 1 && i <= files.size()) msg = "merge: " + files[i - 1] + msg.substr(msg.find(':', k));
+    }
+    std::cerr << "stress-run: " << msg << '\n';
+    return bad_input;
+  }
+  auto const doc = st::report::to_json(merged);
+  auto const path = fs::path(out) / "results.json";
+  if (!write(path.string(), doc.dump(2) + "\n")) return write_error;
+  if (!write((fs::path(out) / "junit.xml").string(), st::report::to_junit(doc))) return write_error;
+  try {
+    st::dashboard::write_report(doc, fs::path(out) / "report.html");
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: could not write the report: " << e.what() << '\n';
+    return write_error;
+  }
+  auto const& a = merged.accounting;
+  std::printf("merged %zu shards (start skew %.3f ms%s): %llu intended, %llu ok; %s\nresults: %s\n",
+              merged.merged->parts.size(), merged.merged->start_skew_seconds * 1e3,
+              merged.merged->exact_intervals ? "" : "; interval latencies not exact: a shard kept no interval histograms",
+              static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.count(st::outcome::ok)),
+              merged.status_reason.c_str(), path.c_str());
+  switch (merged.verdict()) {
+    case st::verdict::fail: return criterion_failed;
+    case st::verdict::inconclusive: return inconclusive;
+    default: return ok;
+  }
+}
+
 }  // namespace
 
 std::optional<int> exporter_commands::run() const {
   if (compare_cmd && compare_cmd->parsed()) return run_compare(*this);
   if (junit_cmd && junit_cmd->parsed()) return run_junit(*this);
   if (metrics_cmd && metrics_cmd->parsed()) return run_metrics(*this);
+  if (merge_cmd && merge_cmd->parsed()) return run_merge(*this);
   return std::nullopt;
 }
 

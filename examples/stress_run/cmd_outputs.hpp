@@ -4,6 +4,7 @@
 //   stress-run compare BASE.json NEW.json [--threshold metric=+10%]... [--junit out.xml]
 //   stress-run junit RESULTS.json [-o out.xml]
 //   stress-run metrics RESULTS.json                     Prometheus text exposition on stdout
+//   stress-run merge OUT [-o DIR]                       one run from its shards' results
 //
 // Exit codes as elsewhere in stress-run: 0 fine, 99 compare found a regression, 2 bad input (the
 // message names the file and the field), 1 an output file could not be written.
@@ -32,15 +33,17 @@ inline CLI::App* add_report_command(CLI::App& app, app_context& ctx) {
 /// `stress-run report`.
 int run_report_command(const app_context& ctx);
 
-/// The command lines of `compare`, `junit` and `metrics`, and what they do.
+/// The command lines of `compare`, `junit`, `metrics` and `merge`, and what they do.
 struct exporter_commands {
   CLI::App* compare_cmd = nullptr;
   CLI::App* junit_cmd = nullptr;
   CLI::App* metrics_cmd = nullptr;
+  CLI::App* merge_cmd = nullptr;
   std::string base, current, results, junit_out, out;
   std::vector<std::string> thresholds;
+  std::vector<std::string> shard_results;  ///< merge: directories (their shard-*/results.json) or files
 
-  /// Adds the three subcommands to `app`.
+  /// Adds the subcommands to `app`.
   void add_to(CLI::App& app) {
     compare_cmd = app.add_subcommand("compare", "compare two results.json files; exit 99 on a regression");
     compare_cmd->add_option("base", base, "results.json of the reference run")->required();
@@ -56,6 +59,13 @@ struct exporter_commands {
 
     metrics_cmd = app.add_subcommand("metrics", "print a results.json as Prometheus text exposition (0.0.4)");
     metrics_cmd->add_option("results", results, "results.json of a run")->required();
+
+    merge_cmd = app.add_subcommand("merge", "merge the results of a sharded run (docs/sharding.md): exit as the run would");
+    merge_cmd->add_option("results", shard_results,
+                          "the --out directory of the shards (reads its shard-*/results.json), or their results.json files")
+        ->required();
+    merge_cmd->add_option("-o,--out", out, "where to write the merged results.json, junit.xml and report.html "
+                                           "(default: the first directory given)");
   }
 
   /// The exit code when one of the subcommands was given, nullopt otherwise (cmd_outputs.cpp).

@@ -55,7 +55,7 @@ int run_quick(app_context& ctx, const quick_settings& q, const http_settings& h)
     factory.base.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   factory.workers = options.pool.workers;
-  factory.connections = h.connections;
+  factory.connections = h.connections_for(options);
   if (q.rate <= 0) {
     // As fast as the connections allow (wrk's mode): one closed-loop user per connection.
     st::load::closed_workload closed;

@@ -136,7 +136,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   apply_interval_rule(h, scenario, options);
   factory.base.url = url;
   factory.workers = options.pool.workers;
-  factory.connections = h.connections;
+  factory.connections = h.connections_for(options);
   st::fraud::generator_options g;
   g.seed = scenario.load_profile.seed;
   auto fraud = std::make_shared<fraud_workload>(g);

@@ -13,7 +13,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <variant>
 
 namespace stress_run {
 
@@ -38,6 +41,7 @@ bool http_settings::apply(st::run::run_options& options, st::target::http_target
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*pace));
   options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*iv));
   options.pool.workers = std::min(threads, connections);
+  if (!apply_sharding(options)) return false;
   options.pool.loop.max_in_flight = max_in_flight;
   options.pool.loop.request_timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*t));
@@ -47,6 +51,56 @@ bool http_settings::apply(st::run::run_options& options, st::target::http_target
   base.tls.insecure_skip_verify = insecure;
   base.tls.ca_file = ca_file;
   return true;
+}
+
+bool http_settings::apply_sharding(st::run::run_options& options) const {
+  if (shard != "none") {
+    auto const found = shard.empty()
+                           ? st::run::shard_from_environment([](const char* name) { return std::getenv(name); },
+                                                             shards ? std::optional<std::size_t>(shards) : std::nullopt)
+                           : std::optional(st::run::parse_shard(shard));
+    if (found) {
+      if (auto const* e = std::get_if<st::run::shard_error>(&*found)) {
+        std::cerr << "stress-run: " << e->message << '\n';
+        return false;
+      }
+      auto const& spec = std::get<st::run::shard_spec>(*found);
+      if (spec.count > 1) {
+        options.shard = spec;
+        // Every shard must have the same number of workers (the schedule is split over all of them).
+        options.pool.workers = std::min(threads, std::max<std::size_t>(1, connections / spec.count));
+        std::fprintf(stderr, "shard %zu of %zu (from %s)\n", spec.index, spec.count, spec.source.c_str());
+      }
+    }
+  }
+  if (start_at.empty()) return true;
+  auto const now = std::chrono::system_clock::now();
+  std::optional<std::chrono::system_clock::time_point> at;
+  if (start_at.starts_with("next:")) {
+    auto const period = parse_duration(std::string_view(start_at).substr(5));
+    if (period && *period > 0)
+      at = st::run::next_boundary(now, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*period)),
+                                  std::chrono::seconds(2));
+  } else {
+    at = st::run::parse_start_at(start_at);
+  }
+  if (!at) {
+    std::cerr << "stress-run: --start-at '" << start_at
+              << "': expected an ISO 8601 time (2026-12-07T10:00:00Z), Unix seconds, or next:PERIOD (next:10s)\n";
+    return false;
+  }
+  if (*at > now + std::chrono::hours(24)) {
+    std::cerr << "stress-run: --start-at '" << start_at << "' is more than a day away\n";
+    return false;
+  }
+  options.start_at = *at;
+  return true;
+}
+
+std::size_t http_settings::connections_for(const st::run::run_options& options) const {
+  if (!options.shard || options.shard->count <= 1) return connections;
+  auto const n = options.shard->count;
+  return std::max<std::size_t>(1, connections / n + (options.shard->index < connections % n ? 1 : 0));
 }
 
 bool http_settings::add_criteria(st::test_scenario& scenario) const {

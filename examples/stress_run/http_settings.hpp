@@ -40,6 +40,9 @@ struct http_settings {
   std::string ca_file;
   std::string out_dir = "stress-results";
   std::vector<std::string> slos;
+  std::string shard;     ///< --shard I/N, "none", or "" (read the launching engine's environment)
+  std::size_t shards = 0;  ///< --shards N: the count beside Kubernetes' JOB_COMPLETION_INDEX
+  std::string start_at;  ///< --start-at: ISO 8601, Unix seconds, or next:PERIOD
 
   void add_to(CLI::App& app) {
     app.add_option("-c,--connections", connections, "keep-alive connections in all (split across threads)")
@@ -65,11 +68,25 @@ struct http_settings {
     app.add_option("--ca-file", ca_file, "https: PEM file of certificate authorities to trust")->check(CLI::ExistingFile);
     app.add_option("-o,--out", out_dir, "directory for results.json");
     app.add_option("--slo", slos, "success criterion, repeatable: \"p99_response_time_ms < 250\"");
+    app.add_option("--shard", shard,
+                   "run shard I of N of the load (0-based, e.g. 2/4), writing OUT/shard-I/results.json for "
+                   "`stress-run merge`; default: read from mpirun, srun or a Kubernetes Indexed Job; none: never");
+    app.add_option("--shards", shards, "the shard count when a Kubernetes Indexed Job gives only the index")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+    app.add_option("--start-at", start_at,
+                   "start the load at this wall-clock time, shared by every shard: 2026-12-07T10:00:00Z, Unix "
+                   "seconds, or next:10s (the next multiple of 10 s since the epoch, at least 2 s away)");
   }
+
+  /// This process's share of `--connections` (all of them unless the run is sharded).
+  std::size_t connections_for(const stress_testing::run::run_options& options) const;
 
   /// Applies the settings to `options` and `base`; prints the problem and returns false if one
   /// is invalid.
   bool apply(stress_testing::run::run_options& options, stress_testing::target::http_target_options& base) const;
+
+  /// --shard/--shards/--start-at (or the engine's environment) into `options`; false on a problem.
+  bool apply_sharding(stress_testing::run::run_options& options) const;
 
   /// Parses every --slo into `scenario.success_criteria`; prints the problem on failure.
   bool add_criteria(stress_testing::test_scenario& scenario) const;

@@ -69,7 +69,11 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
 
   std::string path;
   try {
-    auto const p = std::filesystem::path(out_dir) / "results.json";
+    // A shard writes OUT/shard-I/ (stress-run merge OUT puts the run back together).
+    auto const dir = result->shard && result->shard->count > 1
+                         ? std::filesystem::path(out_dir) / ("shard-" + std::to_string(result->shard->index))
+                         : std::filesystem::path(out_dir);
+    auto const p = dir / "results.json";
     auto const doc = results_document(ctx, *result);  // report::to_json + --presentation
     st::detail::write_file_atomically(p, doc.dump(2) + "\n");
     path = p.string();

@@ -25,6 +25,7 @@
 #include <stress_testing/run/assemble.hpp>
 #include <stress_testing/run/progress.hpp>
 #include <stress_testing/run/result.hpp>
+#include <stress_testing/run/shard.hpp>
 #include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -79,8 +80,12 @@ struct run_options {
       gets there late still runs the shared plan: its first requests are late and counted so
       (send lag). Refused when it is more than the run's duration in the past. */
   std::optional<std::chrono::system_clock::time_point> start_at;
+  /** This process's part of a run split over several (`run/shard.hpp`): sets
+      `pool.shard_index`/`shard_count`, and the result's `shard` record. Every shard must run
+      the same scenario, seed, `pool.workers` and `interval`, and should share `start_at`. */
+  std::optional<shard_spec> shard;
   /// Keep each interval's histograms, encoded, in `interval_record::histograms` (for merging
-  /// the shards of a run exactly; a few KB an interval).
+  /// the shards of a run exactly; a few KB an interval). Always on for a `shard`.
   bool keep_interval_histograms = false;
   /** The load to drive instead of the scenario's `load_profile`: any rate profile, composed ones
       (`then(...)`, `scale_load`, `scale_time`) included. Empty (the default): the scenario's.
@@ -207,6 +212,11 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   validate(scenario, problems);
   if (options.interval <= nanoseconds::zero()) problems.push_back({"interval", "must be > 0"});
   if (options.start_delay < nanoseconds::zero()) problems.push_back({"start_delay", "must be >= 0"});
+  if (options.shard) {
+    options.pool.shard_index = options.shard->index;
+    options.pool.shard_count = options.shard->count;
+    options.keep_interval_histograms = true;  // the merge re-derives every interval from them
+  }
   if (options.pool.shard_count > 1 && options.pool.shard_index >= options.pool.shard_count)
     problems.push_back({"pool.shard_index", "must be < pool.shard_count"});
   if (options.start_at) {
@@ -267,7 +277,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   result.started_at = now_timestamp() + duration_cast<microseconds>(lead);
   if (options.pool.shard_count > 1 || options.start_at)
     result.shard = run_result::shard_record{options.pool.shard_index, std::max<std::size_t>(1, options.pool.shard_count),
-                                            {}, duration<double>(lead).count()};
+                                            options.shard ? options.shard->source : std::string(),
+                                            duration<double>(lead).count()};
   auto completion = std::make_shared<pool_completion>(ex);
   *run_start = start;  // the client's failure windows and every site's are on this clock
   if (options.on_start) options.on_start(start);

@@ -7,7 +7,11 @@
     shard_index`/`shard_count`); `report::merge_results` puts the N results back together.
     Pure (std only). */
 
+#include <stress_testing/timestamp.hpp>
+
 #include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -111,6 +115,34 @@ inline std::optional<std::variant<shard_spec, shard_error>> shard_from_environme
                        "--shards N or set STRESS_TESTING_SHARDS to the Job's completions"};
   return detail::make_shard(value("JOB_COMPLETION_INDEX"), n, "kubernetes",
                             "JOB_COMPLETION_INDEX/STRESS_TESTING_SHARDS (kubernetes)");
+}
+
+/** A shared start from text: an ISO 8601 UTC time (`2026-12-07T10:00:00Z`, `parse_timestamp`)
+    or Unix seconds (`1796637600`, `1796637600.25`). Nullopt for anything else. */
+inline std::optional<std::chrono::system_clock::time_point> parse_start_at(std::string_view text) {
+  using namespace std::chrono;
+  if (auto const t = parse_timestamp(text)) return time_point_cast<system_clock::duration>(*t);
+  double seconds = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(seconds) || seconds < 0 ||
+      seconds > 1e11)
+    return std::nullopt;
+  // To the microsecond (a double holds epoch seconds to ~0.2 us): 0.25 stays 0.25.
+  return system_clock::time_point(round<microseconds>(duration<double>(seconds)));
+}
+
+/** The first multiple of `period` since the Unix epoch that is at least `min_lead` after `now`:
+    a start every shard computes alike without talking to the others (`--start-at next:10s`), as
+    long as they are launched within one period minus the lead of each other (the merge reports
+    the skew if not). */
+inline std::chrono::system_clock::time_point next_boundary(std::chrono::system_clock::time_point now,
+                                                           std::chrono::nanoseconds period,
+                                                           std::chrono::nanoseconds min_lead) {
+  using namespace std::chrono;
+  auto const earliest = duration_cast<nanoseconds>((now + min_lead).time_since_epoch());
+  auto const p = period.count() > 0 ? period : nanoseconds(1);
+  auto const k = (earliest.count() + p.count() - 1) / p.count();
+  return system_clock::time_point(duration_cast<system_clock::duration>(nanoseconds(k * p.count())));
 }
 
 }  // namespace stress_testing::run

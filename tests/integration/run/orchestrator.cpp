@@ -421,8 +421,7 @@ TEST_SUITE("run") {
     std::vector<outcome_box> boxes(4);
     for (std::size_t k = 0; k < 4; ++k) {
       st::run::run_options o;
-      o.pool.shard_count = 4;
-      o.pool.shard_index = k;
+      o.shard = st::run::shard_spec{k, 4, "test"};
       o.start_at = at;
       o.keep_interval_histograms = true;
       o.interval = 250ms;
@@ -442,6 +441,7 @@ TEST_SUITE("run") {
       REQUIRE(r.shard);
       CHECK(r.shard->index == k);
       CHECK(r.shard->count == 4);
+      CHECK(r.shard->source == "test");
       summed.add(r.histograms.response_time);
       parts.push_back(st::report::to_json(r));
     }

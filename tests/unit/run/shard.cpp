@@ -56,4 +56,23 @@ TEST_SUITE("run") {
     CHECK(error_of(*shard_from_environment(env({{"OMPI_COMM_WORLD_RANK", "x"}, {"OMPI_COMM_WORLD_SIZE", "4"}})))
               .find("OMPI_COMM_WORLD_RANK") != std::string::npos);
   }
+
+  TEST_CASE("a shared start: ISO 8601, Unix seconds, or the next boundary of a period") {
+    using namespace std::chrono;
+    auto const iso = st::run::parse_start_at("2026-12-07T10:00:00Z");
+    REQUIRE(iso);
+    CHECK(duration_cast<seconds>(iso->time_since_epoch()).count() == 1796637600);
+    auto const unix_s = st::run::parse_start_at("1796637600.25");
+    REQUIRE(unix_s);
+    CHECK(duration_cast<milliseconds>(unix_s->time_since_epoch()).count() == 1796637600250);
+    CHECK_FALSE(st::run::parse_start_at("soon"));
+    CHECK_FALSE(st::run::parse_start_at("-5"));
+    CHECK_FALSE(st::run::parse_start_at(""));
+    // now = 1000.5 s, period 10 s, lead 2 s: the first multiple of 10 at or after 1002.5 is 1010.
+    system_clock::time_point const now{duration_cast<system_clock::duration>(milliseconds(1000500))};
+    CHECK(st::run::next_boundary(now, seconds(10), seconds(2)).time_since_epoch() == seconds(1010));
+    // 1008.5 + 2 = 1010.5: the next one.
+    system_clock::time_point const later{duration_cast<system_clock::duration>(milliseconds(1008500))};
+    CHECK(st::run::next_boundary(later, seconds(10), seconds(2)).time_since_epoch() == seconds(1020));
+  }
 }
