@@ -72,4 +72,18 @@ rm -r "$dir/k8s/shard-2"
 code=$?
 [ "$code" -eq 2 ] || { cat "$dir/merge3.txt"; fail "merge with a shard missing: exit $code, expected 2"; }
 grep -q "shard 2 of 4 is missing" "$dir/merge3.txt" || { cat "$dir/merge3.txt"; fail "the missing shard is named"; }
+# 4. The deployment files: the Indexed Job's shard count agrees with itself, its scenario loads.
+root=$(cd "$(dirname "$0")/../.." && pwd)
+python3 - "$root/deploy/kubernetes/indexed-job.yaml" "$dir/k8s-scenario.json" <<'PY' || fail "the Indexed Job manifest"
+import json, sys, yaml
+docs = {d["kind"]: d for d in yaml.safe_load_all(open(sys.argv[1]))}
+job = docs["Job"]["spec"]
+assert job["completionMode"] == "Indexed"
+env = {e["name"]: e["value"] for e in job["template"]["spec"]["containers"][0]["env"]}
+assert job["completions"] == job["parallelism"] == int(env["STRESS_TESTING_SHARDS"]), (job, env)
+open(sys.argv[2], "w").write(docs["ConfigMap"]["data"]["scenario.json"])
+PY
+"$bin" scenario "$dir/k8s-scenario.json" --target sim --time-scale 0.001 --load-scale 0.01 --late-threshold 1s \
+  --quiet --shard none --out "$dir/k8s-scenario" >"$dir/scn.txt" 2>&1 || { cat "$dir/scn.txt"; fail "the manifest's scenario runs"; }
+bash -n "$root/deploy/mpi/run-shards.sh" && bash -n "$root/deploy/slurm/stress.sbatch" || fail "deploy scripts parse"
 echo "ok: sharded runs under mpirun and as an Indexed Job, merged exactly"
