@@ -54,12 +54,8 @@ expect 99 "a failed criterion fails an inconclusive run" "$bin" scenario peak_lo
   --load-scale 0.01 --late-threshold 0 --quiet --out "$dir/r98f" --slo "requests_total < 1"
 
 # Quick mode against serve-fraud's /health on a port it picks.
-"$bin" serve-fraud --listen 127.0.0.1:0 >"$dir/serve.txt" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 50); do grep -q "fraud service on" "$dir/serve.txt" && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/serve.txt" | head -1)
-[ -n "$url" ] || { cat "$dir/serve.txt"; fail "serve-fraud did not start"; }
+source "$(dirname "$0")/test_common.sh"
+start_fraud_service
 expect 0 "quick mode at a fixed rate" "$bin" "$url/health" --rate 500 --duration 2s -c 8 -t 1 --quiet \
   --out "$dir/quick" --slo "error_rate < 0.01"
 grep -q "intended 1000," "$dir/out.txt" || { cat "$dir/out.txt"; fail "2 s at 500/s is 1000 intended requests"; }

@@ -10,12 +10,8 @@ bin=$1 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$bin" serve-fraud --listen 127.0.0.1:0 >"$dir/serve.txt" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 50); do grep -q "fraud service on" "$dir/serve.txt" && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/serve.txt" | head -1)
-[ -n "$url" ] || { cat "$dir/serve.txt"; fail "serve-fraud did not start"; }
+source "$(dirname "$0")/test_common.sh"
+start_fraud_service
 
 # Checks OUT/results.json of a merged 4-shard run of 4,000 requests.
 check_merged() {

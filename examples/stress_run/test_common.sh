@@ -1,0 +1,12 @@
+# Sourced by the test_*.sh scripts (after they define $bin, $dir and fail()).
+
+# Starts `stress-run serve-fraud` on a loopback port it picks; sets $server (its pid, killed on
+# exit) and $url (http://127.0.0.1:PORT).
+start_fraud_service() {
+  "$bin" serve-fraud --listen 127.0.0.1:0 >"$dir/serve.txt" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null' EXIT
+  for _ in $(seq 50); do grep -q "fraud service on" "$dir/serve.txt" && break; sleep 0.1; done
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/serve.txt" | head -1)
+  [ -n "$url" ] || { cat "$dir/serve.txt"; fail "serve-fraud did not start"; }
+}
