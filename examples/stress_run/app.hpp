@@ -34,6 +34,9 @@ struct app_context {
   nlohmann::json presentation_document;
   /// `--dashboard HOST:PORT` ("" = no live dashboard).
   std::string dashboard_address;
+  /// `--dashboard-linger SECONDS`: keep the dashboard (and /metrics with the final counters)
+  /// serving this long after results.json is written, so that a Prometheus scrapes the end.
+  double dashboard_linger_seconds = 0;
   /// Where the dashboard's *Inject failure* goes: the embedded sample service's fault switch,
   /// set for `--target embedded`; empty otherwise. Called on the dashboard's thread.
   std::function<void(const fraud_service::service_fault&)> dashboard_fault_sink;

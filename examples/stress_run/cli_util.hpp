@@ -3,6 +3,8 @@
 #ifndef STRESS_RUN_CLI_UTIL_HPP
 #define STRESS_RUN_CLI_UTIL_HPP
 
+#include <stress_testing/detail/host_port.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -43,15 +45,7 @@ inline std::optional<std::pair<std::string, std::string>> parse_header(std::stri
 
 /// "host:port" → {host, port}; IPv6 as "[::1]:port".
 inline std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
-  auto const colon = text.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  std::string_view host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  auto const p = text.substr(colon + 1);
-  auto const [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (host.empty() || ec != std::errc{} || end != p.data() + p.size() || port > 65535) return std::nullopt;
-  return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
+  return stress_testing::detail::split_host_port(text);
 }
 
 }  // namespace stress_run

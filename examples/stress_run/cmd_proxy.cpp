@@ -10,6 +10,7 @@
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 #include <stress_testing/fault/proxy/json.hpp>
 #include <stress_testing/fault/proxy/site.hpp>
+#include <stress_testing/fault/proxy/toxiproxy_server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -24,23 +25,31 @@ namespace stress_run {
 
 int run_proxy(const proxy_settings& s) {
   namespace fault = stress_testing::fault;
-  auto const listen = parse_listen(s.listen);
-  if (!listen) {
-    std::cerr << "stress-run: --listen '" << s.listen << "': expected address:port, e.g. 127.0.0.1:9000\n";
+  using address = std::optional<std::pair<std::string, std::uint16_t>>;
+  // An address option: nullopt when not given; false (after saying why) when it is not HOST:PORT;
+  // `connect`: an address to connect to, whose port cannot be 0.
+  auto read_address = [](const std::string& text, const char* flag, const char* example, address& out,
+                         bool connect = false) {
+    if (text.empty()) return true;
+    out = parse_listen(text);
+    if (out && (!connect || out->second != 0)) return true;
+    std::cerr << "stress-run: " << flag << " '" << text << "': expected address:port, e.g. " << example << '\n';
+    return false;
+  };
+  address listen, upstream, control, toxiproxy_api;
+  if (!read_address(s.listen, "--listen", "127.0.0.1:9000", listen) ||
+      !read_address(s.upstream, "--upstream", "127.0.0.1:8080", upstream, true) ||
+      !read_address(s.control, "--control", "127.0.0.1:9001", control) ||
+      !read_address(s.toxiproxy_api, "--toxiproxy-api", "127.0.0.1:8474", toxiproxy_api))
+    return usage_error;
+  if (!listen) listen.emplace("127.0.0.1", 0);
+  if (!upstream && !toxiproxy_api) {
+    std::cerr << "stress-run: proxy: --upstream is required (or --toxiproxy-api, whose clients create proxies)\n";
     return usage_error;
   }
-  auto const upstream = parse_listen(s.upstream);
-  if (!upstream || upstream->second == 0) {
-    std::cerr << "stress-run: --upstream '" << s.upstream << "': expected address:port, e.g. 127.0.0.1:8080\n";
+  if (!upstream && (!s.faults.empty() || control)) {
+    std::cerr << "stress-run: --fault and --control need --upstream (with --toxiproxy-api, add toxics over the API)\n";
     return usage_error;
-  }
-  std::optional<std::pair<std::string, std::uint16_t>> control;
-  if (!s.control.empty()) {
-    control = parse_listen(s.control);
-    if (!control) {
-      std::cerr << "stress-run: --control '" << s.control << "': expected address:port, e.g. 127.0.0.1:9001\n";
-      return usage_error;
-    }
   }
   std::vector<fault::fault_spec> faults;
   for (auto const& text : s.faults) {
@@ -57,15 +66,26 @@ int run_proxy(const proxy_settings& s) {
   fault::proxy_options o;
   o.listen_host = listen->first;
   o.listen_port = listen->second;
-  o.upstream_host = upstream->first;
-  o.upstream_port = upstream->second;
   o.mode = s.http ? fault::proxy_mode::http : fault::proxy_mode::tcp;
   o.seed = s.seed;
   o.allow_non_loopback = s.allow_remote;
   std::optional<fault::proxy> proxy;
   std::optional<fault::control_server> control_server;
+  std::optional<fault::toxiproxy_server> toxiproxy_server;
   try {
-    proxy.emplace(io.get_executor(), o);
+    if (toxiproxy_api) {
+      fault::toxiproxy_server_options t;
+      t.listen_host = toxiproxy_api->first;
+      t.listen_port = toxiproxy_api->second;
+      t.allow_non_loopback = s.allow_remote;
+      t.proxy = o;  // mode, seed and the loopback rule of every proxy its clients create
+      toxiproxy_server.emplace(io.get_executor(), t);
+    }
+    if (upstream) {
+      o.upstream_host = upstream->first;
+      o.upstream_port = upstream->second;
+      proxy.emplace(io.get_executor(), o);
+    }
     for (auto& f : faults) proxy->add_fault(std::move(f));
     if (control) {
       fault::control_server_options c;
@@ -78,23 +98,33 @@ int run_proxy(const proxy_settings& s) {
     std::cerr << "stress-run: " << e.what() << '\n';
     return usage_error;
   }
-  auto const bound = proxy->local_endpoint();
-  std::printf("fault proxy (%s) on %s:%u -> %s:%u\n", s.http ? "http" : "tcp", bound.address().to_string().c_str(),
-              static_cast<unsigned>(bound.port()), upstream->first.c_str(), static_cast<unsigned>(upstream->second));
+  if (proxy) {
+    auto const bound = proxy->local_endpoint();
+    std::printf("fault proxy (%s) on %s:%u -> %s:%u\n", s.http ? "http" : "tcp", bound.address().to_string().c_str(),
+                static_cast<unsigned>(bound.port()), upstream->first.c_str(), static_cast<unsigned>(upstream->second));
+  }
   if (control_server) {
     auto const c = control_server->local_endpoint();
     std::printf("control API on http://%s:%u/faults\n", c.address().to_string().c_str(),
                 static_cast<unsigned>(c.port()));
   }
-  for (auto const& f : proxy->faults()) std::printf("fault %s\n", fault::to_json(f).dump().c_str());
+  if (toxiproxy_server) {
+    auto const t = toxiproxy_server->local_endpoint();
+    std::printf("Toxiproxy API on http://%s:%u/proxies\n", t.address().to_string().c_str(),
+                static_cast<unsigned>(t.port()));
+  }
+  if (proxy)
+    for (auto const& f : proxy->faults()) std::printf("fault %s\n", fault::to_json(f).dump().c_str());
   std::printf("Ctrl-C stops\n");
   std::fflush(stdout);
-  proxy->start();
+  if (proxy) proxy->start();
   if (control_server) control_server->start();
+  if (toxiproxy_server) toxiproxy_server->start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
-    proxy->stop();
+    if (proxy) proxy->stop();
     if (control_server) control_server->stop();
+    if (toxiproxy_server) toxiproxy_server->stop();
   });
   io.run();
   return passed;

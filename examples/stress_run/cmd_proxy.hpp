@@ -5,6 +5,7 @@
 //   stress-run proxy --listen 127.0.0.1:9000 --upstream 127.0.0.1:8080 [--http]
 //                    [--control 127.0.0.1:9001] [--fault latency:downstream:latency_ms=100]...
 //                    [--seed N] [--allow-remote]
+//   stress-run proxy --toxiproxy-api 127.0.0.1:8474 [--http] [--seed N]   Toxiproxy's API, proxies made by clients
 #ifndef STRESS_RUN_CMD_PROXY_HPP
 #define STRESS_RUN_CMD_PROXY_HPP
 
@@ -26,15 +27,19 @@ struct proxy_settings {
   std::string upstream;
   bool http = false;
   std::string control;
+  std::string toxiproxy_api;
   std::vector<std::string> faults;
   std::uint64_t seed = 1;
   bool allow_remote = false;
 
   void add_to(CLI::App& app) {
     app.add_option("--listen", listen, "address:port the clients connect to (port 0: any free port)");
-    app.add_option("--upstream", upstream, "address:port of the server behind the proxy")->required();
+    app.add_option("--upstream", upstream,
+                   "address:port of the server behind the proxy (required unless --toxiproxy-api is given)");
     app.add_flag("--http", http, "parse HTTP/1.1 (enables http_status, fail_first and http_delay faults)");
     app.add_option("--control", control, "address:port of the HTTP control API (docs/fault_proxy.md)");
+    app.add_option("--toxiproxy-api", toxiproxy_api,
+                   "address:port of Toxiproxy's HTTP API (its clients create the proxies; docs/fault_proxy.md)");
     app.add_option("--fault", faults,
                    "TYPE[:STREAM][:KEY=VALUE,...], repeatable, e.g. latency:downstream:latency_ms=100,jitter_ms=10");
     app.add_option("--seed", seed, "seed of toxicity, jitter, slicing and http_status decisions");

@@ -7,6 +7,7 @@
 //   stress-run config init [--dir DIR]                                               config files
 //   stress-run serve-fraud [--listen 127.0.0.1:8080]                                 sample service
 //   stress-run proxy --upstream 127.0.0.1:8080 [--control ...] [--fault TEXT]...      fault proxy
+//   stress-run proxy --toxiproxy-api 127.0.0.1:8474                                  Toxiproxy's API
 //   stress-run report|junit|metrics RESULTS.json, compare BASE.json NEW.json         outputs
 //
 // Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,

@@ -15,7 +15,9 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -83,6 +85,18 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
   }
   print_summary(*result, path);
+  if (dashboard && ctx.dashboard_linger_seconds > 0) {
+    // The final exposition stays up for a last scrape; Ctrl-C cuts the wait short.
+    std::fprintf(stderr, "dashboard: serving the final results for %g s (Ctrl-C ends)\n", ctx.dashboard_linger_seconds);
+    asio::steady_timer linger(io, std::chrono::duration_cast<asio::steady_timer::duration>(
+                                      std::chrono::duration<double>(ctx.dashboard_linger_seconds)));
+    linger.async_wait([&](boost::system::error_code) { signals.cancel(); });
+    signals.async_wait([&](boost::system::error_code ec, int) {
+      if (!ec) linger.cancel();
+    });
+    io.restart();
+    io.run();
+  }
   if (run_ec) return runtime_error;
   // A cancelled run is judged on what it measured (verdict()), like a completed one.
   switch (result->verdict()) {

@@ -106,6 +106,16 @@ inline std::uint64_t name_hash(std::string_view s) noexcept {
   return h;
 }
 
+/// Why `spec` cannot go on a proxy in `mode` (HTTP faults need HTTP mode, network faults TCP mode).
+inline std::optional<std::string> mode_problem(const fault_spec& spec, proxy_mode mode) {
+  if (spec.is_http() && mode != proxy_mode::http)
+    return "type: " + std::string(spec.type_name()) + " needs a proxy in HTTP mode";
+  if (!spec.is_http() && mode == proxy_mode::http)
+    return "type: " + std::string(spec.type_name()) +
+           " is a network fault: it needs a proxy in TCP mode (chain a TCP proxy behind this one)";
+  return std::nullopt;
+}
+
 /// A fault as added to the proxy; shared by the connections it applies to.
 struct fault_entry {
   fault_spec spec;
@@ -197,23 +207,25 @@ class proxy_state : public std::enable_shared_from_this<proxy_state> {
   }
 
   void stop() {
-    boost::asio::post(strand_, [self = shared_from_this()] {
-      self->stopped_ = true;
-      error_code ignored;
-      self->acceptor_.close(ignored);
-      auto conns = self->connections_;
-      for (auto& [i, w] : conns)
-        if (auto c = w.lock()) self->close_connection(*c, false);
-    });
+    boost::asio::post(strand_, [self = shared_from_this()] { self->stop_now(); });
+  }
+
+  /** `stop()`'s work on the calling thread: the listening port is free when it returns. Only for
+      a caller whose code is serialized with this proxy's strand (the Toxiproxy API makes its
+      proxies on a strand it runs on, so that disabling a proxy and re-enabling it on the same
+      port is one request). */
+  void stop_now() {
+    stopped_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    auto conns = connections_;
+    for (auto& [i, w] : conns)
+      if (auto c = w.lock()) close_connection(*c, false);
   }
 
   bool add_fault(fault_spec spec, std::string& error) {
     auto problems = spec.problems();
-    if (spec.is_http() && options_.mode != proxy_mode::http)
-      problems.push_back("type: " + std::string(spec.type_name()) + " needs a proxy in HTTP mode");
-    if (!spec.is_http() && options_.mode == proxy_mode::http)
-      problems.push_back("type: " + std::string(spec.type_name()) +
-                         " is a network fault: it needs a proxy in TCP mode (chain a TCP proxy behind this one)");
+    if (auto p = mode_problem(spec, options_.mode)) problems.push_back(std::move(*p));
     auto entry = std::make_shared<fault_entry>();
     {
       std::lock_guard lock(mutex_);

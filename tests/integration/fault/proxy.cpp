@@ -9,6 +9,7 @@
 #include <stress_testing/fault/proxy/control_server.hpp>
 #include <stress_testing/fault/proxy/fault_spec.hpp>
 #include <stress_testing/fault/proxy/json.hpp>
+#include <stress_testing/fault/proxy/toxiproxy_server.hpp>
 #include <stress_testing/target/http_target.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -205,11 +206,12 @@ asio::awaitable<double> connect_and_echo(std::uint16_t port, std::string message
 
 /// One HTTP exchange with a Beast client on a fresh connection.
 asio::awaitable<bh::response<bh::string_body>> http_call(std::uint16_t port, bh::verb method, std::string target_path,
-                                                         std::string body = {}) {
+                                                         std::string body = {}, std::string user_agent = {}) {
   tcp::socket s(co_await asio::this_coro::executor);
   co_await s.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), asio::use_awaitable);
   bh::request<bh::string_body> req{method, target_path, 11};
   req.set(bh::field::host, "127.0.0.1");
+  if (!user_agent.empty()) req.set(bh::field::user_agent, user_agent);
   if (!body.empty()) req.set(bh::field::content_type, "application/json");
   req.body() = std::move(body);
   req.prepare_payload();
@@ -763,6 +765,269 @@ TEST_CASE("proxy control API adds lists and removes faults while traffic flows")
   run(client, http_call(api, bh::verb::post, "/faults", R"({"type":"slow_close"})"));
   auto reset = run(client, http_call(api, bh::verb::post, "/reset"));
   CHECK(nlohmann::json::parse(reset.body())["removed"] == 1);
+}
+
+// --- Toxiproxy's API (fault/proxy/toxiproxy_server.hpp) --------------------------------------
+
+/// A Toxiproxy API call: the status and the JSON body (null when there is none).
+struct api_answer {
+  unsigned status = 0;
+  nlohmann::json body;
+};
+
+api_answer toxi(asio::io_context& client, std::uint16_t api, bh::verb method, std::string path, std::string body = {},
+                std::string user_agent = {}) {
+  auto res = run(client, http_call(api, method, std::move(path), std::move(body), std::move(user_agent)));
+  api_answer a;
+  a.status = res.result_int();
+  if (!res.body().empty()) a.body = nlohmann::json::parse(res.body());
+  return a;
+}
+
+std::uint16_t listen_port(const nlohmann::json& proxy) {
+  auto const listen = proxy.at("listen").get<std::string>();
+  return static_cast<std::uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+}
+
+/// Whether a connection to `port` on loopback is refused (the proxy is disabled or gone).
+bool refused(std::uint16_t port) {
+  asio::io_context io;
+  tcp::socket s(io);
+  error_code ec;
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  return ec == asio::error::connection_refused;
+}
+
+TEST_CASE("toxiproxy API creates lists updates and deletes proxies with Toxiproxy's codes and bodies") {
+  network net;
+  raw_server echo(net.io, behaviour::echo);
+  fault::toxiproxy_server api_server(net.io.get_executor());
+  api_server.start();
+  auto const api = api_server.local_endpoint().port();
+  std::string const upstream = "127.0.0.1:" + std::to_string(echo.port());
+  asio::io_context client;
+
+  auto version = toxi(client, api, bh::verb::get, "/version");
+  CHECK(version.status == 200);
+  CHECK(version.body["version"] == "2.12.0+stress_testing");
+
+  auto created = toxi(client, api, bh::verb::post, "/proxies",
+                      R"({"name":"echo","listen":"localhost:0","upstream":")" + upstream + R"("})");
+  REQUIRE(created.status == 201);
+  CHECK(created.body["name"] == "echo");
+  CHECK(created.body["upstream"] == upstream);
+  CHECK(created.body["enabled"] == true);
+  CHECK(created.body["toxics"] == nlohmann::json::array());
+  auto const port = listen_port(created.body);
+  CHECK(port != 0);  // port 0 became the bound one, as Toxiproxy reports it
+  tcp::socket s(client);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(run(client, echo_round_trip(s, "through")) < 1000);
+
+  auto taken = toxi(client, api, bh::verb::post, "/proxies", R"({"name":"echo","upstream":")" + upstream + R"("})");
+  CHECK(taken.status == 409);
+  CHECK(taken.body == nlohmann::json{{"error", "proxy already exists"}, {"status", 409}});
+  auto no_upstream = toxi(client, api, bh::verb::post, "/proxies", R"({"name":"x"})");
+  CHECK(no_upstream.status == 400);
+  CHECK(no_upstream.body["error"] == "missing required field: upstream");
+  auto no_name = toxi(client, api, bh::verb::post, "/proxies", R"({"upstream":")" + upstream + R"("})");
+  CHECK(no_name.body["error"] == "missing required field: name");
+  auto remote = toxi(client, api, bh::verb::post, "/proxies",
+                     R"({"name":"wide","listen":"0.0.0.0:0","upstream":")" + upstream + R"("})");
+  CHECK(remote.status == 400);
+  CHECK(remote.body["error"].get<std::string>().find("listen_host: '0.0.0.0' is 0.0.0.0, not a loopback") !=
+        std::string::npos);
+  auto not_json = toxi(client, api, bh::verb::post, "/proxies", "{nope");
+  CHECK(not_json.status == 400);
+  CHECK(not_json.body["status"] == 400);
+  auto typo = toxi(client, api, bh::verb::post, "/proxies", R"({"name":"t","upstream":"127.0.0.1:1","upsteam":"x"})");
+  CHECK(typo.status == 400);
+  CHECK(typo.body["error"] == "bad request body: upsteam: unknown field");
+  CHECK(toxi(client, api, bh::verb::get, "/proxies", {}, "Mozilla/5.0").status == 403);
+
+  auto list = toxi(client, api, bh::verb::get, "/proxies");
+  CHECK(list.status == 200);
+  REQUIRE(list.body.is_object());
+  CHECK(list.body.size() == 1);
+  CHECK(list.body["echo"]["listen"] == created.body["listen"]);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies/echo").body == created.body);
+  auto missing = toxi(client, api, bh::verb::get, "/proxies/nope");
+  CHECK(missing.status == 404);
+  CHECK(missing.body == nlohmann::json{{"error", "proxy not found"}, {"status", 404}});
+
+  // Disabled: the port refuses connections; enabled again on the same port with its toxics.
+  toxi(client, api, bh::verb::post, "/proxies/echo/toxics", R"({"type":"latency","attributes":{"latency":1}})");
+  auto off = toxi(client, api, bh::verb::post, "/proxies/echo", R"({"enabled":false})");
+  CHECK(off.status == 200);
+  CHECK(off.body["enabled"] == false);
+  CHECK(refused(port));
+  auto on = toxi(client, api, bh::verb::patch, "/proxies/echo", R"({"enabled":true})");
+  CHECK(on.status == 200);
+  CHECK(listen_port(on.body) == port);
+  CHECK(on.body["toxics"].size() == 1);
+  tcp::socket again(client);
+  again.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(run(client, echo_round_trip(again, "again")) >= 1);
+
+  // POST /reset: enabled, no toxics; 204 and no body.
+  toxi(client, api, bh::verb::post, "/proxies/echo", R"({"enabled":false})");
+  auto reset = toxi(client, api, bh::verb::post, "/reset");
+  CHECK(reset.status == 204);
+  CHECK(reset.body.is_null());
+  auto after_reset = toxi(client, api, bh::verb::get, "/proxies/echo");
+  CHECK(after_reset.body["enabled"] == true);
+  CHECK(after_reset.body["toxics"].empty());
+  CHECK_FALSE(refused(port));
+
+  // Populate: creates, keeps an identical one, refuses a bad list as a whole.
+  std::string const listed = created.body["listen"].get<std::string>();
+  auto populated = toxi(client, api, bh::verb::post, "/populate",
+                        R"([{"name":"echo","listen":")" + listed + R"(","upstream":")" + upstream +
+                            R"("},{"name":"second","listen":"127.0.0.1:0","upstream":")" + upstream + R"("}])");
+  CHECK(populated.status == 201);
+  REQUIRE(populated.body["proxies"].size() == 2);
+  CHECK(populated.body["proxies"][0]["listen"] == listed);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies").body.size() == 2);
+  auto bad_populate = toxi(client, api, bh::verb::post, "/populate", R"([{"name":"third"}])");
+  CHECK(bad_populate.status == 400);
+  CHECK(bad_populate.body["error"] == "missing required field: upstream at proxy 1");
+  CHECK(toxi(client, api, bh::verb::get, "/proxies").body.size() == 2);
+
+  auto deleted = toxi(client, api, bh::verb::delete_, "/proxies/second");
+  CHECK(deleted.status == 204);
+  CHECK(toxi(client, api, bh::verb::delete_, "/proxies/second").status == 404);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies").body.size() == 1);
+}
+
+TEST_CASE("toxiproxy API toxics speak Toxiproxy's names and codes") {
+  network net;
+  raw_server echo(net.io, behaviour::echo);
+  fault::toxiproxy_server api_server(net.io.get_executor());
+  api_server.start();
+  auto const api = api_server.local_endpoint().port();
+  asio::io_context client;
+  std::string const upstream = "127.0.0.1:" + std::to_string(echo.port());
+  REQUIRE(toxi(client, api, bh::verb::post, "/proxies", R"({"name":"p","upstream":")" + upstream + R"("})").status ==
+          201);
+
+  auto lag = toxi(client, api, bh::verb::post, "/proxies/p/toxics",
+                  R"({"type":"latency","attributes":{"latency":100,"jitter":5}})");
+  CHECK(lag.status == 200);
+  CHECK(lag.body.dump() ==
+        R"({"attributes":{"jitter":5,"latency":100},"name":"latency_downstream","stream":"downstream","toxicity":1,"type":"latency"})");
+  auto slices = toxi(client, api, bh::verb::post, "/proxies/p/toxics",
+                     R"({"name":"cut","type":"slicer","stream":"upstream","toxicity":0.5,)"
+                     R"("attributes":{"average_size":10,"size_variation":2,"delay":300}})");
+  CHECK(slices.status == 200);
+  CHECK(slices.body["attributes"] == nlohmann::json{{"average_size", 10}, {"size_variation", 2}, {"delay", 300}});
+  CHECK(slices.body["toxicity"] == 0.5);
+  auto list = toxi(client, api, bh::verb::get, "/proxies/p/toxics");
+  CHECK(list.status == 200);
+  REQUIRE(list.body.size() == 2);
+  CHECK(list.body[0] == lag.body);
+
+  auto taken = toxi(client, api, bh::verb::post, "/proxies/p/toxics", R"({"type":"latency"})");
+  CHECK(taken.status == 409);
+  CHECK(taken.body == nlohmann::json{{"error", "toxic already exists"}, {"status", 409}});
+  auto bad_type = toxi(client, api, bh::verb::post, "/proxies/p/toxics", R"({"type":"gremlins"})");
+  CHECK(bad_type.status == 400);
+  CHECK(bad_type.body["error"] == "invalid toxic type: unknown fault type 'gremlins'");
+  auto bad_value = toxi(client, api, bh::verb::post, "/proxies/p/toxics",
+                        R"({"name":"neg","type":"latency","attributes":{"latency":-1}})");
+  CHECK(bad_value.status == 400);
+  CHECK(bad_value.body["error"] == "bad request body: attributes.latency: must be >= 0 (and <= 86400000)");
+  auto our_name = toxi(client, api, bh::verb::post, "/proxies/p/toxics",
+                       R"({"name":"ours","type":"latency","attributes":{"latency_ms":5}})");
+  CHECK(our_name.status == 400);
+  CHECK(our_name.body["error"].get<std::string>().find("attributes.latency_ms: unknown attribute") != std::string::npos);
+  auto bad_stream = toxi(client, api, bh::verb::post, "/proxies/p/toxics", R"({"type":"timeout","stream":"sideways"})");
+  CHECK(bad_stream.status == 400);
+  auto http_on_tcp = toxi(client, api, bh::verb::post, "/proxies/p/toxics", R"({"type":"http_status"})");
+  CHECK(http_on_tcp.status == 400);
+  CHECK(http_on_tcp.body["error"].get<std::string>().find("needs a proxy in HTTP mode") != std::string::npos);
+  CHECK(toxi(client, api, bh::verb::post, "/proxies/nope/toxics", R"({"type":"latency"})").status == 404);
+
+  auto updated = toxi(client, api, bh::verb::post, "/proxies/p/toxics/latency_downstream",
+                      R"({"attributes":{"latency":250},"toxicity":0.75})");
+  CHECK(updated.status == 200);
+  CHECK(updated.body["attributes"] == nlohmann::json{{"latency", 250}, {"jitter", 5}});
+  CHECK(updated.body["toxicity"] == 0.75);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies/p/toxics/latency_downstream").body == updated.body);
+  auto retype = toxi(client, api, bh::verb::post, "/proxies/p/toxics/latency_downstream", R"({"type":"timeout"})");
+  CHECK(retype.status == 400);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies/p/toxics/none").body ==
+        nlohmann::json{{"error", "toxic not found"}, {"status", 404}});
+  CHECK(toxi(client, api, bh::verb::delete_, "/proxies/p/toxics/latency_downstream").status == 204);
+  CHECK(toxi(client, api, bh::verb::delete_, "/proxies/p/toxics/latency_downstream").status == 404);
+  CHECK(toxi(client, api, bh::verb::get, "/proxies/p").body["toxics"].size() == 1);
+
+  // Our HTTP faults are toxic types of a proxy made in HTTP mode.
+  http_test::server web;
+  REQUIRE(toxi(client, api, bh::verb::post, "/proxies",
+               R"({"name":"web","mode":"http","upstream":"127.0.0.1:)" + std::to_string(web.port()) + R"("})")
+              .status == 201);
+  auto down = toxi(client, api, bh::verb::post, "/proxies/web/toxics",
+                   R"({"name":"down","type":"http_status","attributes":{"status":503,"retry_after_seconds":2}})");
+  CHECK(down.status == 200);
+  auto const web_port = listen_port(toxi(client, api, bh::verb::get, "/proxies/web").body);
+  std::this_thread::sleep_for(20ms);
+  auto res = run(client, http_call(web_port, bh::verb::get, "/"));
+  CHECK(res.result_int() == 503);
+  CHECK(res[bh::field::retry_after] == "2");
+}
+
+TEST_CASE("toxiproxy API latency toxic adds its 100 ms to an echo round trip" * doctest::test_suite("fault.timing")) {
+  network net;
+  raw_server echo(net.io, behaviour::echo);
+  fault::toxiproxy_server api_server(net.io.get_executor());
+  api_server.start();
+  auto const api = api_server.local_endpoint().port();
+  asio::io_context client;
+  auto p = toxi(client, api, bh::verb::post, "/proxies",
+                R"({"name":"e","upstream":"127.0.0.1:)" + std::to_string(echo.port()) + R"("})");
+  tcp::socket s(client);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), listen_port(p.body)));
+  std::vector<double> before, during;
+  for (int i = 0; i < 5; ++i) before.push_back(run(client, echo_round_trip(s, "ping")));
+  REQUIRE(toxi(client, api, bh::verb::post, "/proxies/e/toxics", R"({"type":"latency","attributes":{"latency":100}})")
+              .status == 200);
+  std::this_thread::sleep_for(20ms);  // posted to the proxy's strand
+  for (int i = 0; i < 5; ++i) during.push_back(run(client, echo_round_trip(s, "ping")));
+  std::sort(before.begin(), before.end());
+  std::sort(during.begin(), during.end());
+  double const added = during[2] - before[2];
+  MESSAGE("echo median " << before[2] << " ms, with a 100 ms latency toxic " << during[2] << " ms");
+  CHECK(added >= 99);
+  CHECK(added <= 110);
+}
+
+TEST_CASE("toxiproxy API limit_data closes after N bytes and reset_peer resets") {
+  network net;
+  raw_server blob(net.io, behaviour::blob, 100'000);
+  http_test::server web;
+  fault::toxiproxy_server api_server(net.io.get_executor());
+  api_server.start();
+  auto const api = api_server.local_endpoint().port();
+  asio::io_context client;
+  auto capped = toxi(client, api, bh::verb::post, "/proxies",
+                     R"({"name":"blob","upstream":"127.0.0.1:)" + std::to_string(blob.port()) + R"("})");
+  REQUIRE(toxi(client, api, bh::verb::post, "/proxies/blob/toxics", R"({"type":"limit_data","attributes":{"bytes":4321}})")
+              .status == 200);
+  auto r = run(client, connect_and_read_all(listen_port(capped.body)));
+  CHECK(r.data.size() == 4321);
+  CHECK(r.end == asio::error::eof);
+
+  auto reset = toxi(client, api, bh::verb::post, "/proxies",
+                    R"({"name":"web","upstream":"127.0.0.1:)" + std::to_string(web.port()) + R"("})");
+  REQUIRE(toxi(client, api, bh::verb::post, "/proxies/web/toxics", R"({"type":"reset_peer","attributes":{"timeout":20}})")
+              .status == 200);
+  auto raw = run(client, connect_and_read_all(listen_port(reset.body), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK(raw.data.empty());
+  CHECK(raw.end == asio::error::connection_reset);
+
+  // Deleting the proxy closes its port.
+  CHECK(toxi(client, api, bh::verb::delete_, "/proxies/web").status == 204);
+  CHECK(refused(listen_port(reset.body)));
 }
 
 }  // TEST_SUITE
