@@ -669,9 +669,9 @@ capacity_result search_capacity(const capacity_options& options, StepRunner&& ru
   return search.result();
 }
 
-/** Splits a step's interval snapshots (in time order, offsets from the run's start) into the
-    measurement's halves at `middle`: an interval ending at or before it goes to the first half,
-    any other to the second. Also counts what completed before `schedule_end` for
+/** Splits a step's interval snapshots (in time order) into the measurement's halves at
+    `middle`: an interval ending at or before it (`end`, since the run's start) goes to the first
+    half, any other to the second. Also counts what completed before `schedule_end` for
     `achieved_rps`. */
 class step_halves {
  public:
@@ -679,11 +679,11 @@ class step_halves {
               const metrics::histogram_options& layout = {})
       : middle_(middle), end_(schedule_end), first_(layout), second_(layout) {}
 
-  void add(const metrics::snapshot& interval) {
-    (interval.end <= middle_ ? first_ : second_).append(interval);
-    if (interval.end <= end_ + std::chrono::milliseconds(1)) {
+  void add(const metrics::snapshot& interval, std::chrono::nanoseconds end) {
+    (end <= middle_ ? first_ : second_).append(interval);
+    if (end <= end_ + std::chrono::milliseconds(1)) {
       completed_ += interval.counters.sent();
-      counted_until_ = interval.end;
+      counted_until_ = end;
     }
   }
 
