@@ -286,8 +286,8 @@ inline estimate proportion(double k, double n, double confidence) {
   double const p = e.value, z2 = z * z;
   double const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   double const half = z / (1 + z2 / n) * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-  e.lower = std::max(0.0, centre - half);
-  e.upper = std::min(1.0, centre + half);
+  e.lower = k <= 0 ? 0.0 : std::max(0.0, centre - half);  // exact at the ends (no rounding residue)
+  e.upper = k >= n ? 1.0 : std::min(1.0, centre + half);
   return e;
 }
 
