@@ -12,9 +12,6 @@
 #include "simulated_scorer.hpp"
 
 #include <stress_testing/config.hpp>
-#include <stress_testing/target/function_target.hpp>
-
-#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -31,26 +28,6 @@ namespace asio = boost::asio;
 namespace st = stress_testing;
 
 namespace {
-
-// ---- the in-process simulated service (no sockets), kept for quick what-if runs ---------------
-
-struct scorer_call {
-  std::shared_ptr<simulated_scorer> scorer;
-  asio::awaitable<st::target::request_result> operator()(std::uint64_t sequence) const {
-    return scorer->score(sequence);
-  }
-};
-
-struct scorer_factory {
-  scorer_options options;
-  std::size_t workers = 1;
-  std::uint64_t seed = 1;
-  std::shared_ptr<sim_faults> faults = std::make_shared<sim_faults>();
-  auto operator()(asio::any_io_executor ex, std::size_t index) const {
-    auto s = std::make_shared<simulated_scorer>(options, 1.0 / static_cast<double>(workers), seed + index, faults);
-    return st::target::make_function_target(std::move(ex), scorer_call{std::move(s)});
-  }
-};
 
 // Without --interval, sample finely enough to see the scenario's shortest failure, burst or
 // window (scenario_builder.hpp's sampling_interval_seconds: the one rule).

@@ -20,10 +20,10 @@ namespace stress_run {
 class embedded_service {
  public:
   /// `max_concurrency` 0 keeps the service's default.
-  embedded_service(std::size_t max_concurrency, std::uint64_t seed) {
-    fraud_service::service_options o;
-    if (max_concurrency != 0) o.max_concurrency = max_concurrency;
-    o.seed = seed;
+  embedded_service(std::size_t max_concurrency, std::uint64_t seed)
+      : embedded_service(options(max_concurrency, seed)) {}
+  /// Any configuration (a known-capacity service: one agent of constant latency).
+  explicit embedded_service(const fraud_service::service_options& o) {
     server_.emplace(io_, o);
     endpoint_ = server_->start();
     thread_ = std::thread([this] { io_.run(); });
@@ -41,6 +41,14 @@ class embedded_service {
     return "http://127.0.0.1:" + std::to_string(endpoint_.port()) + "/v1/transactions/score";
   }
   fraud_service::server& server() { return *server_; }
+
+  /// The service's defaults with `max_concurrency` slots (0: the default) and `seed`.
+  static fraud_service::service_options options(std::size_t max_concurrency, std::uint64_t seed) {
+    fraud_service::service_options o;
+    if (max_concurrency != 0) o.max_concurrency = max_concurrency;
+    o.seed = seed;
+    return o;
+  }
 
  private:
   boost::asio::io_context io_{1};

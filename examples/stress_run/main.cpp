@@ -4,6 +4,7 @@
 //   stress-run URL [--rate N] [--duration 30s] [--connections C] [--threads T] ...   quick mode
 //   stress-run scenario NAME|FILE [--target URL|embedded|sim] [--time-scale F] ...   scenarios
 //   stress-run scenarios                                                             list them
+//   stress-run capacity URL|embedded|sim --slo "p99_response_time_ms < 50" ...        capacity search
 //   stress-run config init [--dir DIR]                                               config files
 //   stress-run serve-fraud [--listen 127.0.0.1:8080]                                 sample service
 //   stress-run proxy --upstream 127.0.0.1:8080 [--control ...] [--fault TEXT]...      fault proxy
@@ -21,6 +22,7 @@
 // Asio or Beast, so editing a flag recompiles one light file.
 
 #include "app.hpp"
+#include "cmd_capacity.hpp"
 #include "cmd_config.hpp"
 #include "cmd_outputs.hpp"
 #include "cmd_proxy.hpp"
@@ -92,6 +94,13 @@ int main(int argc, char** argv) {
   std::size_t legacy_workers = 0;
   run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
 
+  capacity_settings cap;
+  http_settings cap_http;
+  auto* capacity_cmd = app.add_subcommand(
+      "capacity", "search the highest rate that meets every --slo; writes OUT/capacity.json (docs/capacity.md)");
+  cap.add_to(*capacity_cmd);
+  cap_http.add_to(*capacity_cmd);
+
   auto* config_cmd = app.add_subcommand("config", "configuration files");
   auto* init_cmd = config_cmd->add_subcommand("init", "write a default configuration and the five scenarios");
   std::string config_dir = "stress_testing/configs";
@@ -131,6 +140,7 @@ int main(int argc, char** argv) {
       return run_scenario_mode(ctx, sc, sc_http);
     }
     if (report_cmd->parsed()) return run_report_command(ctx);
+    if (capacity_cmd->parsed()) return run_capacity(ctx, cap, cap_http);
     if (quick.url.empty()) {
       std::cerr << app.help() << "\nstress-run: give a URL, or a subcommand\n";
       return usage_error;

@@ -10,6 +10,7 @@
 #include <stress_testing/detail/atomic_file.hpp>
 #include <stress_testing/report/junit.hpp>
 #include <stress_testing/report/results_json.hpp>
+#include <stress_testing/run/capacity_search.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -24,6 +25,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 namespace stress_run {
@@ -31,18 +33,40 @@ namespace stress_run {
 namespace asio = boost::asio;
 namespace st = stress_testing;
 
-int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_factory_fn factory,
-                   st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
-  asio::io_context io;
-  asio::cancellation_signal stop;
+namespace {
+
+struct run_outcome {
+  boost::system::error_code ec;
+  std::optional<st::run::run_result> result;
+};
+
+/** The one call of st::run::async_run: runs on `io` until the run completes; SIGINT and SIGTERM
+    emit `stop` (stop issuing, drain, still complete with what was measured). */
+run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop, st::test_scenario scenario,
+                          target_factory_fn factory, st::run::run_options options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     std::fprintf(stderr, "\nstopping: draining requests in flight...\n");
     stop.emit(asio::cancellation_type::terminal);
   });
-  std::optional<st::run::run_result> result;
-  boost::system::error_code run_ec;
+  run_outcome out;
+  st::run::async_run(io.get_executor(), std::move(scenario), std::move(factory), std::move(options),
+                     asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
+                       out.ec = ec;
+                       out.result = std::move(r);
+                       signals.cancel();
+                     }));
+  io.run();
+  return out;
+}
+
+}  // namespace
+
+int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_factory_fn factory,
+                   st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
+  asio::io_context io;
+  asio::cancellation_signal stop;
   live_dashboard_ptr dashboard;
   try {
     dashboard = start_dashboard(ctx, io, stop, scenario, options);  // --dashboard (dashboard.cpp)
@@ -50,18 +74,15 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     std::cerr << "stress-run: " << e.what() << '\n';
     return usage_error;
   }
-  st::run::async_run(io.get_executor(), scenario, std::move(factory), options,
-                     asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
-                       run_ec = ec;
-                       result = std::move(r);
-                       signals.cancel();
-                     }));
+  run_outcome outcome;
   try {
-    io.run();
+    outcome = run_stoppable(io, stop, scenario, std::move(factory), options);
   } catch (const std::exception& e) {
     std::cerr << "stress-run: " << e.what() << '\n';
     return runtime_error;
   }
+  auto& result = outcome.result;
+  auto const run_ec = outcome.ec;
   if (!result) return runtime_error;
   if (run_ec == boost::system::errc::invalid_argument) {
     std::cerr << "stress-run: " << result->status_reason << '\n';
@@ -104,6 +125,17 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     case st::verdict::inconclusive: return inconclusive;
     default: return passed;
   }
+}
+
+st::run::step_measurement run_capacity_step(const st::test_scenario& base, target_factory_fn factory,
+                                            st::run::run_options options, const st::run::step_plan& plan) {
+  auto step = st::run::prepare_step(base, std::move(options), plan);
+  asio::io_context io;
+  asio::cancellation_signal stop;
+  auto out = run_stoppable(io, stop, std::move(step.scenario), std::move(factory), std::move(step.options));
+  if (!out.result || out.ec)
+    throw std::invalid_argument(out.result ? out.result->status_reason : std::string("the step did not run"));
+  return st::run::finish_step(std::move(*out.result), *step.halves);
 }
 
 }  // namespace stress_run

@@ -7,6 +7,7 @@
 #include "app.hpp"
 
 #include <stress_testing/models.hpp>
+#include <stress_testing/run/capacity.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/target/any_target.hpp>
@@ -33,6 +34,15 @@ using result_finisher = std::function<void(stress_testing::run::run_result&)>;
 int run_and_report(app_context& ctx, const stress_testing::test_scenario& scenario, target_factory_fn factory,
                    stress_testing::run::run_options options, const std::string& out_dir,
                    const result_finisher& finish);
+
+/** Holds one step of a capacity search (`stress-run capacity`, cmd_capacity.cpp) with the same
+    orchestrator instantiation as `run_and_report`: `base` at `plan.rate` for `plan.duration`
+    (st::run::prepare_step). Ctrl-C stops the step and marks the measurement `cancelled`. Throws
+    `std::invalid_argument` with the reasons when the run cannot start. */
+stress_testing::run::step_measurement run_capacity_step(const stress_testing::test_scenario& base,
+                                                        target_factory_fn factory,
+                                                        stress_testing::run::run_options options,
+                                                        const stress_testing::run::step_plan& plan);
 
 }  // namespace stress_run
 

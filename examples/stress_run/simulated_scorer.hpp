@@ -15,6 +15,7 @@
 #include <stress_testing/fault/failure_model.hpp>
 #include <stress_testing/fault/site.hpp>
 #include <stress_testing/models.hpp>
+#include <stress_testing/target/function_target.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -111,6 +112,26 @@ class simulated_scorer {
   std::lognormal_distribution<double> service_;
   std::shared_ptr<sim_faults> faults_;
   std::priority_queue<clock::time_point, std::vector<clock::time_point>, std::greater<>> free_at_;
+};
+
+/// The simulated service as a worker pool's target factory (scenario and capacity modes): one
+/// function target per worker, each worker's scorer holding its share of the capacity.
+struct scorer_call {
+  std::shared_ptr<simulated_scorer> scorer;
+  boost::asio::awaitable<stress_testing::target::request_result> operator()(std::uint64_t sequence) const {
+    return scorer->score(sequence);
+  }
+};
+
+struct scorer_factory {
+  scorer_options options;
+  std::size_t workers = 1;
+  std::uint64_t seed = 1;
+  std::shared_ptr<sim_faults> faults = std::make_shared<sim_faults>();
+  auto operator()(boost::asio::any_io_executor ex, std::size_t index) const {
+    auto s = std::make_shared<simulated_scorer>(options, 1.0 / static_cast<double>(workers), seed + index, faults);
+    return stress_testing::target::make_function_target(std::move(ex), scorer_call{std::move(s)});
+  }
 };
 
 }  // namespace stress_run

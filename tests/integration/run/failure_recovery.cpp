@@ -10,15 +10,18 @@
 #include <stress_run/service_site.hpp>
 
 #include <stress_testing/report/results_json.hpp>
+#include <stress_testing/run/capacity_search.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace st = stress_testing;
@@ -149,5 +152,68 @@ TEST_SUITE("run") {
     REQUIRE(r.criteria[2].actual);
     CHECK(*r.criteria[2].actual >= 0.95);
     CHECK(r.criteria[2].failed());
+  }
+
+  // Here rather than in a TU of its own: this one already instantiates the orchestrator over
+  // stress-run's HTTP factory, which is what the search runs (a new TU would compile it again).
+  TEST_CASE("capacity search finds a known-capacity HTTP service within 10% below its capacity, never above" *
+            doctest::test_suite("run.timing")) {
+    // The sample service with 4 slots and one agent of constant 10 ms latency: an exact FIFO
+    // queue of 4 x 10 ms, 400 requests/s, with a waiting room larger than any step's backlog.
+    fraud_service::service_options so;
+    so.max_concurrency = 4;
+    so.max_queue = 100'000;
+    so.agents = {{"rules", 1.0, 10.0, 10.0, 50.0, 0.0}};
+    so.orchestrator_ms = 0;
+    so.seed = 3;
+    stress_run::embedded_service service(so);
+    double const truth = service.server().nominal_capacity_tps();
+    REQUIRE(truth == doctest::Approx(400));
+
+    stress_run::http_factory factory;
+    factory.base.url = service.url();
+    factory.base.method = boost::beast::http::verb::post;
+    factory.workers = 1;
+    factory.connections = 64;
+    st::fraud::generator_options g;
+    g.seed = 3;
+    auto fraud = std::make_shared<stress_run::fraud_workload>(g);
+    factory.customize = [fraud](std::size_t i, st::target::http_target_options& t) { fraud->customize(i, t); };
+
+    st::run::capacity_options o;
+    o.slos = {st::parse_criterion("p99_response_time_ms < 60"), st::parse_criterion("error_rate < 0.01")};
+    // Short: 250/s (enough samples in 2 s to bound a p99), 500/s fails, then about four bisections.
+    o.min_rate = 250;
+    o.max_rate = 800;
+    o.precision = 0.05;
+    o.step_duration = std::chrono::seconds(2);
+    o.drain = std::chrono::milliseconds(300);
+    o.max_extensions = 1;
+    st::run::run_options ro;
+    ro.pool.workers = 1;
+    ro.pool.loop.request_timeout = std::chrono::seconds(5);
+    ro.pool.loop.drain_grace = std::chrono::seconds(5);
+    // This shared machine's stalls of a few ms must not make every step the generator's.
+    ro.pool.loop.generator.late_threshold = std::chrono::milliseconds(20);
+    st::test_scenario base;
+    base.scenario_id = "capacity_known_answer";
+    std::string log;
+    auto const r = st::run::find_capacity(factory, o, base, ro, [&](const st::run::capacity_step& s) {
+      char line[200];
+      std::snprintf(line, sizeof line, "%.1f/s for %.0f s: %s (p99 %.2f ms, achieved %.1f/s)\n", s.plan.rate, s.seconds,
+                    std::string(st::run::to_string(s.verdict)).c_str(),
+                    s.percentiles.size() > 2 ? s.percentiles[2].ms.value : -1.0, s.achieved_rps);
+      log += line;
+    });
+    MESSAGE(log << r.summary);
+    REQUIRE(r.max_sustainable_rps);
+    CHECK(*r.max_sustainable_rps <= truth * 1.01);
+    CHECK(*r.max_sustainable_rps >= truth * 0.90);
+    CHECK(r.stop == st::run::capacity_stop::converged);
+    // Every step accounted for its requests and judged each SLO.
+    for (auto const& s : r.steps) {
+      CHECK(s.slos.size() == 2);
+      CHECK(std::abs(static_cast<double>(s.intended) - s.plan.rate * s.seconds) <= 1.0);
+    }
   }
 }
