@@ -41,6 +41,8 @@ struct app_context {
   /// set for `--target embedded`; empty otherwise. Called on the dashboard's thread.
   std::function<void(const fraud_service::service_fault&)> dashboard_fault_sink;
   report_settings report_args;
+  /// `--hdr-log FILE` ("" = none): the run's interval log, in HdrHistogram's format.
+  std::string hdr_log_file;
 };
 
 }  // namespace stress_run

@@ -1,4 +1,4 @@
-// stress-run's output subcommands (cmd_outputs.hpp): report, compare, junit, metrics.
+// stress-run's output subcommands (cmd_outputs.hpp): report, compare, junit, metrics, percentiles.
 
 #include "cmd_outputs.hpp"
 
@@ -7,6 +7,10 @@
 #include <stress_testing/report/compare.hpp>
 #include <stress_testing/report/junit.hpp>
 #include <stress_testing/report/merge.hpp>
+#include <stress_testing/metrics/hdr_codec.hpp>
+#include <stress_testing/metrics/hdr_log.hpp>
+#include <stress_testing/metrics/percentile_output.hpp>
+#include <stress_testing/report/histogram_json.hpp>
 #include <stress_testing/report/prometheus.hpp>
 #include <stress_testing/report/results_json.hpp>
 
@@ -20,6 +24,9 @@
 #include <fstream>
 #include <iostream>
 #include <vector>
+#include <optional>
+#include <sstream>
+#include <string>
 
 namespace stress_run {
 
@@ -183,6 +190,57 @@ int run_merge(const exporter_commands& cmd) {
   }
 }
 
+/** The histogram of an HdrHistogram interval log (every interval merged: its first line that is
+    not blank starts with `#`, `"`, a digit or `Tag=`) or of one base64 HdrHistogram (any other
+    text). Throws with the reason. */
+stress_testing::metrics::histogram read_log_or_histogram(const std::string& content, std::size_t first) {
+  namespace m = stress_testing::metrics;
+  char const c = content[first];
+  if (c == '#' || c == '"' || (c >= '0' && c <= '9') || content.compare(first, 4, "Tag=") == 0) {
+    std::istringstream lines(content);
+    m::hdr_log_reader reader(lines);
+    std::optional<m::histogram> merged;
+    while (auto interval = reader.next()) {
+      if (!merged) merged.emplace(std::move(interval->h));
+      else merged->add(interval->h);
+    }
+    if (!merged) throw std::invalid_argument("interval log without intervals");
+    return std::move(*merged);
+  }
+  auto const last = content.find_last_not_of(" \t\r\n");
+  return m::hdr_codec::from_base64_any(std::string_view(content).substr(first, last - first + 1));
+}
+
+/// `stress-run percentiles FILE`: a results document's histogram (`--histogram`), an interval
+/// log or one base64 histogram, printed as HdrHistogram's percentile distribution.
+int run_percentiles(const exporter_commands& cmd) {
+  std::ifstream in(cmd.results, std::ios::binary);
+  if (!in) {
+    std::cerr << "stress-run: " << cmd.results << ": cannot open\n";
+    return bad_input;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string const content = text.str();
+  auto const first = content.find_first_not_of(" \t\r\n");
+  try {
+    if (first == std::string::npos) throw std::invalid_argument("empty file");
+    std::optional<stress_testing::metrics::histogram> h;
+    if (content[first] == '{') {
+      auto const doc = load(cmd.results);
+      if (!doc) return bad_input;
+      h.emplace(stress_testing::report::read_histogram(*doc, cmd.histogram_name));
+    } else {
+      h.emplace(read_log_or_histogram(content, first));
+    }
+    std::fputs(stress_testing::metrics::percentile_distribution_text(*h, cmd.ticks, cmd.scale).c_str(), stdout);
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << cmd.results << ": " << e.what() << '\n';
+    return bad_input;
+  }
+  return ok;
+}
+
 }  // namespace
 
 std::optional<int> exporter_commands::run() const {
@@ -190,6 +248,7 @@ std::optional<int> exporter_commands::run() const {
   if (junit_cmd && junit_cmd->parsed()) return run_junit(*this);
   if (metrics_cmd && metrics_cmd->parsed()) return run_metrics(*this);
   if (merge_cmd && merge_cmd->parsed()) return run_merge(*this);
+  if (percentiles_cmd && percentiles_cmd->parsed()) return run_percentiles(*this);
   return std::nullopt;
 }
 

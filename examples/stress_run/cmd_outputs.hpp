@@ -5,6 +5,7 @@
 //   stress-run junit RESULTS.json [-o out.xml]
 //   stress-run metrics RESULTS.json                     Prometheus text exposition on stdout
 //   stress-run merge OUT [-o DIR]                       one run from its shards' results
+//   stress-run percentiles RESULTS.json|LOG.hlog|HIST   HdrHistogram's .hgrm percentile table on stdout
 //
 // Exit codes as elsewhere in stress-run: 0 fine, 99 compare found a regression, 2 bad input (the
 // message names the file and the field), 1 an output file could not be written.
@@ -30,18 +31,29 @@ inline CLI::App* add_report_command(CLI::App& app, app_context& ctx) {
   return cmd;
 }
 
+/// Adds `--hdr-log FILE` (a run's output) to a run subcommand (quick mode, `scenario`).
+inline void add_hdr_log_option(CLI::App& app, app_context& ctx) {
+  app.add_option("--hdr-log", ctx.hdr_log_file,
+                 "also write each interval's response-time histogram as an HdrHistogram interval log "
+                 "(format 1.3; Interval_Max in ms) for HistogramLogAnalyzer, hdr-plot, `stress-run percentiles`");
+}
+
 /// `stress-run report`.
 int run_report_command(const app_context& ctx);
 
-/// The command lines of `compare`, `junit`, `metrics` and `merge`, and what they do.
+/// The command lines of `compare`, `junit`, `metrics`, `percentiles` and `merge`, and what they do.
 struct exporter_commands {
   CLI::App* compare_cmd = nullptr;
   CLI::App* junit_cmd = nullptr;
   CLI::App* metrics_cmd = nullptr;
   CLI::App* merge_cmd = nullptr;
+  CLI::App* percentiles_cmd = nullptr;
   std::string base, current, results, junit_out, out;
   std::vector<std::string> thresholds;
   std::vector<std::string> shard_results;  ///< merge: directories (their shard-*/results.json) or files
+  std::string histogram_name = "response_time";  ///< percentiles: which histogram of a results.json
+  int ticks = 5;                                 ///< percentiles: ticks per half distance
+  double scale = 1'000'000;                      ///< percentiles: value divisor (ns -> ms)
 
   /// Adds the subcommands to `app`.
   void add_to(CLI::App& app) {
@@ -66,6 +78,18 @@ struct exporter_commands {
         ->required();
     merge_cmd->add_option("-o,--out", out, "where to write the merged results.json, junit.xml and report.html "
                                            "(default: the first directory given)");
+    percentiles_cmd = app.add_subcommand(
+        "percentiles", "print HdrHistogram's percentile distribution (.hgrm) of a results.json, of an HdrHistogram "
+                       "interval log (every interval merged) or of one base64 HdrHistogram");
+    percentiles_cmd->add_option("file", results, "results.json, an interval log (--hdr-log), or a base64 histogram")
+        ->required();
+    percentiles_cmd->add_option("--histogram", histogram_name, "of a results.json: response_time, service_time or send_lag")
+        ->check(CLI::IsMember({"response_time", "service_time", "send_lag"}));
+    percentiles_cmd->add_option("--ticks", ticks, "percentile ticks per half distance (HdrHistogram's default: 5)")
+        ->check(CLI::Range(1, 1000));
+    percentiles_cmd->add_option("--scale", scale,
+                                "divide values by this (default 1000000: our nanoseconds printed as milliseconds)")
+        ->check(CLI::PositiveNumber);
   }
 
   /// The exit code when one of the subcommands was given, nullopt otherwise (cmd_outputs.cpp).

@@ -9,7 +9,8 @@
 //   stress-run serve-fraud [--listen 127.0.0.1:8080]                                 sample service
 //   stress-run proxy --upstream 127.0.0.1:8080 [--control ...] [--fault TEXT]...      fault proxy
 //   stress-run proxy --toxiproxy-api 127.0.0.1:8474                                  Toxiproxy's API
-//   stress-run report|junit|metrics RESULTS.json, compare BASE.json NEW.json         outputs
+//   stress-run report|junit|metrics|percentiles RESULTS.json, compare BASE NEW        outputs
+//   stress-run merge OUT [-o DIR]                                                    shards -> one run
 //
 // Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,
 // results.json in --out. Exit codes (k6's convention): 0 every criterion passed, 99 a criterion
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   app.add_option("--body-file", quick.body_file, "quick mode: request body from a file")->check(CLI::ExistingFile);
   http.add_to(app);
   add_dashboard_option(app, ctx);
+  add_hdr_log_option(app, ctx);
 
   auto* list = app.add_subcommand("scenarios", "list the predefined scenarios");
   auto* report_cmd = add_report_command(app, ctx);  // stress-run report RESULTS.json -o report.html
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"client", "service", "proxy"}));
   sc_http.add_to(*run_cmd);
   add_dashboard_option(*run_cmd, ctx);
+  add_hdr_log_option(*run_cmd, ctx);
   std::size_t legacy_workers = 0;
   run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
 

@@ -8,6 +8,7 @@
 #include "live_dashboard.hpp"
 
 #include <stress_testing/detail/atomic_file.hpp>
+#include <stress_testing/metrics/hdr_log.hpp>
 #include <stress_testing/report/junit.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/capacity_search.hpp>
@@ -22,8 +23,11 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -34,6 +38,44 @@ namespace asio = boost::asio;
 namespace st = stress_testing;
 
 namespace {
+
+/** `--hdr-log FILE`: the header when the run starts (StartTime = BaseTime = the run's start, the
+    instant interval times are measured from), then one line per interval with its response-time
+    histogram, written as each interval ends. Memory stays one line; the file is flushed per line. */
+struct hdr_log_output {
+  std::ofstream file;
+  st::metrics::hdr_log_writer writer{file};
+
+  explicit hdr_log_output(const std::string& path) : file(open(path)) {}
+
+  // Creates the parent directories, as --out does for results.json.
+  static std::ofstream open(const std::string& path) {
+    std::error_code ec;
+    auto const parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    return std::ofstream(path, std::ios::binary | std::ios::trunc);
+  }
+
+  /// Chains the log's writing in front of the handlers already in `options`.
+  void attach(st::run::run_options& options) {
+    auto previous_start = std::move(options.on_start);
+    options.on_start = [this, previous_start](std::chrono::steady_clock::time_point start) {
+      auto const now_wall = std::chrono::system_clock::now();
+      auto const since_start = std::chrono::steady_clock::now() - start;
+      double const epoch = std::chrono::duration<double>((now_wall - since_start).time_since_epoch()).count();
+      writer.write_header(epoch);
+      file.flush();
+      if (previous_start) previous_start(start);
+    };
+    auto previous = std::move(options.on_interval);
+    options.on_interval = [this, previous](const st::run::interval_progress& p) {
+      writer.write_interval(p.interval.start_seconds(), p.interval.end_seconds() - p.interval.start_seconds(),
+                            p.snapshot.response_time);
+      file.flush();
+      if (previous) previous(p);
+    };
+  }
+};
 
 struct run_outcome {
   boost::system::error_code ec;
@@ -74,6 +116,15 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     std::cerr << "stress-run: " << e.what() << '\n';
     return usage_error;
   }
+  std::unique_ptr<hdr_log_output> hdr_log;
+  if (!ctx.hdr_log_file.empty()) {
+    hdr_log = std::make_unique<hdr_log_output>(ctx.hdr_log_file);
+    if (!hdr_log->file) {
+      std::cerr << "stress-run: --hdr-log " << ctx.hdr_log_file << ": cannot open for writing\n";
+      return usage_error;
+    }
+    hdr_log->attach(options);
+  }
   run_outcome outcome;
   try {
     outcome = run_stoppable(io, stop, scenario, std::move(factory), options);
@@ -105,10 +156,12 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
   }
+  if (hdr_log && !hdr_log->file) std::cerr << "stress-run: --hdr-log " << ctx.hdr_log_file << ": write failed\n";
   print_summary(*result, path);
   if (dashboard && ctx.dashboard_linger_seconds > 0) {
     // The final exposition stays up for a last scrape; Ctrl-C cuts the wait short.
     std::fprintf(stderr, "dashboard: serving the final results for %g s (Ctrl-C ends)\n", ctx.dashboard_linger_seconds);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer linger(io, std::chrono::duration_cast<asio::steady_timer::duration>(
                                       std::chrono::duration<double>(ctx.dashboard_linger_seconds)));
     linger.async_wait([&](boost::system::error_code) { signals.cancel(); });

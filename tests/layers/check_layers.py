@@ -3,7 +3,7 @@
 
 Each header is preprocessed alone (`c++ -std=c++20 -M`), which lists every file it reaches.
 Those files are sorted into third-party roots (Asio and the Boost libraries it brings, Beast,
-nlohmann_json) and project headers. A header passes when the roots it reaches are allowed by
+nlohmann_json, zlib) and project headers. A header passes when the roots it reaches are allowed by
 its layer, and every project header it reaches is of its own layer or a lighter one. The layer
 of each header comes from the one table in docs/architecture.md (the ```layers block), so the
 document and the check cannot disagree; the most specific entry (longest path) wins.
@@ -26,8 +26,9 @@ LAYERS = {
     "pure": frozenset(),
     "async": frozenset({"asio"}),
     "network": frozenset({"asio", "beast"}),
-    "files": frozenset({"json"}),
-    "network+files": frozenset({"asio", "beast", "json"}),
+    "codec": frozenset({"zlib"}),
+    "files": frozenset({"json", "zlib"}),
+    "network+files": frozenset({"asio", "beast", "json", "zlib"}),
 }
 
 
@@ -40,6 +41,8 @@ def root_of(path):
         return "asio"  # Asio and what it brings (Boost.System, Config, ...)
     if "/nlohmann/" in p:
         return "json"
+    if p.endswith("/zlib.h") or p.endswith("/zconf.h"):
+        return "zlib"
     return None
 
 

@@ -75,14 +75,6 @@ class histogram {
     std::int64_t count;
   };
 
-  /// One line of a percentile table: `value` is `value_at_percentile(percentile)` and
-  /// `cumulative_count` the number of recorded values at or below that value's slot.
-  struct percentile_point {
-    double percentile;
-    std::int64_t value;
-    std::int64_t cumulative_count;
-  };
-
   /** Builds an empty histogram tracking `[0, highest_trackable_value]` with a resolution of
       `lowest_discernible_value` (rounded down to a power of two) and `significant_digits`
       decimal digits of relative precision. All memory is allocated here.
@@ -342,7 +334,9 @@ class histogram {
 
   /** The value at or below which `percentile` percent of the recorded values lie (nearest rank:
       the slot holding the `ceil(percentile / 100 * total_count())`-th smallest value, at least
-      the first). Like HdrHistogram it answers that slot's highest equivalent value, so it never
+      the first; the percentile is lowered by one ulp first, as HdrHistogram does, so 99.9 stored
+      as 99.900000000000006 does not cost a rank: 50.00000000000001 of {1, 2} is 1, p99.9 of
+      1..41000 at 3 digits is 40959). Like HdrHistogram it answers that slot's highest equivalent value, so it never
       understates the true percentile and overstates it by less than one slot width; unlike
       HdrHistogram it is capped at the exact `max()`, so `value_at_percentile(100) == max()`. `percentile` is clamped to [0, 100] (NaN counts as 0). 0 when empty. O(slots between
       min and max), scanning from the nearer end. */
@@ -405,47 +399,74 @@ class histogram {
     return lowest_equivalent_value(value) + static_cast<std::int64_t>((std::uint64_t{1} << shift) >> 1);
   }
 
+  /// Width of `value`'s slot: `highest_equivalent_value(value) - lowest_equivalent_value(value) + 1`.
+  [[nodiscard]] std::int64_t size_of_equivalent_value_range(std::int64_t value) const noexcept {
+    return static_cast<std::int64_t>(std::uint64_t{1} << slot_shift(value));
+  }
+
+  /// The lowest value of the next slot up: `highest_equivalent_value(value) + 1`.
+  [[nodiscard]] std::int64_t next_non_equivalent_value(std::int64_t value) const noexcept {
+    return lowest_equivalent_value(value) + size_of_equivalent_value_range(value);
+  }
+
+  /// Whether `a` and `b` share a slot (the histogram cannot tell them apart).
+  [[nodiscard]] bool values_are_equivalent(std::int64_t a, std::int64_t b) const noexcept {
+    return lowest_equivalent_value(a) == lowest_equivalent_value(b);
+  }
+
+  /** Count of the values recorded in the slots from `low`'s to `high`'s, both included (so it
+      counts values equivalent to either end too), as HdrHistogram's count-between. The bounds
+      are clamped to `[0, highest_trackable_value()]`; 0 when `low > high`. O(slots between). */
+  [[nodiscard]] std::int64_t count_between(std::int64_t low, std::int64_t high) const noexcept {
+    if (counts_.empty() || high < 0 || low > high) return 0;
+    const std::size_t from = index_of(std::clamp<std::int64_t>(low, 0, highest_trackable_value_));
+    const std::size_t to = index_of(std::clamp<std::int64_t>(high, 0, highest_trackable_value_));
+    std::int64_t sum = 0;
+    for (std::size_t i = from; i <= to; ++i) sum += counts_[i];
+    return sum;
+  }
+
+  /** Index-level view, in HdrHistogram's terms: the slots are numbered `0 ..
+      counts_array_length() - 1` in value order, exactly as HdrHistogram numbers its counts array
+      for the same (lowest, highest, digits), which is what its encodings and iterators walk. */
+  [[nodiscard]] std::size_t counts_array_length() const noexcept { return counts_.size(); }
+  /// Count in slot `index` (< `counts_array_length()`).
+  [[nodiscard]] std::int64_t count_at_index(std::size_t index) const noexcept { return counts_[index]; }
+  /// Lowest value of slot `index`; pure arithmetic, also for `index == counts_array_length()`.
+  [[nodiscard]] std::int64_t value_from_index(std::size_t index) const noexcept { return lowest_at_index(index); }
+  /// Slot index of `value`, for `0 <= value <= highest_trackable_value()`.
+  [[nodiscard]] std::size_t counts_array_index(std::int64_t value) const noexcept { return index_of(value); }
+  /// HdrHistogram's bucket count: the number of slot-width doublings needed, plus one.
+  [[nodiscard]] int bucket_count() const noexcept {
+    return static_cast<int>(counts_.size() >> half_count_magnitude_) - 1;
+  }
+  /// HdrHistogram's sub-bucket count: slots per bucket (the first bucket has all of them).
+  [[nodiscard]] std::int64_t sub_bucket_count() const noexcept { return std::int64_t{2} << half_count_magnitude_; }
+
+  /** Sets the exact minimum and maximum after the counts were rebuilt from a format that does not
+      carry them (HdrHistogram's V2 encoding keeps only counts): `min` must lie in the first
+      non-empty slot and `max` in the last, so the counts stay the truth. Returns `false` and
+      changes nothing otherwise (or when empty). */
+  bool restore_extremes(std::int64_t min, std::int64_t max) noexcept {
+    if (total_count_ == 0 || min < 0 || max < min || max > highest_trackable_value_) return false;
+    if (index_of(min) != index_of(min_) || index_of(max) != index_of(max_)) return false;
+    min_ = min;
+    max_ = max;
+    return true;
+  }
+
+  /// Adds `count` (> 0) to `out_of_range_count()` without recording anything: restores that
+  /// figure after decoding a format that does not carry it.
+  void count_out_of_range(std::int64_t count) noexcept {
+    if (count > 0) note_out_of_range(count);
+  }
+
   /** Calls `f(bucket)` for every non-empty slot in increasing value order. The last slot's
       `value_to` may exceed `highest_trackable_value()`. */
   template <class F>
   void for_each_bucket(F&& f) const {
     for (std::size_t i = 0; i < counts_.size(); ++i) {
       if (counts_[i] != 0) f(bucket{lowest_at_index(i), highest_at_index(i), counts_[i]});
-    }
-  }
-
-  /** An HdrHistogram-style percentile table: levels 0, then steps that halve each time the
-      remaining distance to 100 halves (`ticks_per_half_distance` steps per halving), until every
-      recorded value is covered, then a final line at 100. Print as
-      `value  percentile/100  cumulative_count  1/(1-percentile/100)`. Empty when nothing is
-      recorded. About `ticks_per_half_distance * log2(total_count())` lines. Throws
-      `std::invalid_argument` if `ticks_per_half_distance < 1`. */
-  [[nodiscard]] std::vector<percentile_point> percentile_distribution(int ticks_per_half_distance = 5) const {
-    if (ticks_per_half_distance < 1) {
-      throw std::invalid_argument(
-          "stress_testing::metrics::histogram::percentile_distribution: "
-          "ticks_per_half_distance must be >= 1");
-    }
-    std::vector<percentile_point> points;
-    if (total_count_ == 0) return points;
-    std::size_t index = 0;
-    std::int64_t cumulative = counts_[0];
-    double level = 0.0;
-    for (;;) {
-      const std::int64_t wanted = rank_of(level);
-      while (cumulative < wanted && index + 1 < counts_.size()) cumulative += counts_[++index];
-      const std::int64_t value = std::min(highest_at_index(index), max_);
-      points.push_back({level, value, cumulative});
-      if (cumulative >= total_count_) {
-        if (level < 100.0) points.push_back({100.0, value, cumulative});
-        return points;
-      }
-      // Halvings of the remaining distance so far; the step shrinks with each of them.
-      const double halvings = std::floor(std::log2(100.0 / (100.0 - level)));
-      const double next =
-          level + 100.0 / (ticks_per_half_distance * std::ldexp(1.0, static_cast<int>(halvings) + 1));
-      // Near 100 the step can vanish below double resolution before the last rank is reached.
-      level = next > level && next < 100.0 ? next : 100.0;
     }
   }
 
@@ -632,12 +653,16 @@ class histogram {
     return std::clamp(median_at_index(index), min_, max_);
   }
 
-  // Nearest rank of `percentile` among total_count_ (> 0) values, in [1, total_count_].
+  // Nearest rank of `percentile` among total_count_ (> 0) values, in [1, total_count_], computed
+  // as HdrHistogram does so that both answer alike: the percentile is first lowered by one ulp,
+  // because a decimal percentile is often stored a hair above its value (99.9 is
+  // 99.900000000000006) and would otherwise push an exact rank (p99.9 of 41,000 values: 40,959)
+  // up by one. Lowering never costs a rank: ceil of a product that was an integer stays it.
   [[nodiscard]] std::int64_t rank_of(double percentile) const noexcept {
     if (!(percentile > 0.0)) return 1;
     if (percentile >= 100.0) return total_count_;
-    // Multiply before dividing: exact for integral percentiles and counts below 2^53.
-    const double rank = std::ceil(percentile * static_cast<double>(total_count_) / 100.0);
+    const double guarded = std::nextafter(percentile, 0.0);
+    const double rank = std::ceil(guarded / 100.0 * static_cast<double>(total_count_));
     if (rank < 1.0) return 1;
     if (rank >= static_cast<double>(total_count_)) return total_count_;
     return static_cast<std::int64_t>(rank);

@@ -13,6 +13,7 @@
 
 #include <stress_testing/config/json.hpp>
 #include <stress_testing/load/run_summary.hpp>
+#include <stress_testing/metrics/hdr_codec.hpp>
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
@@ -98,7 +99,7 @@ inline timestamp read_time(const nlohmann::json& results, const char* key, std::
 inline metrics::histogram decode(const nlohmann::json& encoded, std::size_t part, const std::string& what) {
   if (!encoded.is_string()) merge_error(part, what + " is not an encoded histogram");
   try {
-    return metrics::histogram::from_base64(encoded.get<std::string>());
+    return metrics::hdr_codec::from_base64_any(encoded.get<std::string>());
   } catch (const std::exception& e) {
     merge_error(part, what + ": " + e.what());
   }

@@ -14,6 +14,7 @@
 #include <stress_testing/metrics/outcome_counters.hpp>
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/models.hpp>
+#include <stress_testing/report/histogram_json.hpp>
 #include <stress_testing/outcome.hpp>
 
 #include <nlohmann/json.hpp>
@@ -401,16 +402,7 @@ inline std::string to_prometheus(const nlohmann::json& results) {
                        prom_count(acc, "bytes_out", "accounting.bytes_out"));
   s.intended = prom_count(acc, "intended", "accounting.intended");
 
-  auto const& hs = prom_field(results, "histograms", "histograms");
-  auto decode = [&](const char* which) {
-    auto const& v = prom_field(hs, which, (std::string("histograms.") + which).c_str());
-    if (!v.is_string()) throw std::invalid_argument(std::string("histograms.") + which + ": expected base64 text");
-    try {
-      return metrics::histogram::from_base64(v.get<std::string>());
-    } catch (const std::exception& e) {
-      throw std::invalid_argument(std::string("histograms.") + which + ": " + e.what());
-    }
-  };
+  auto decode = [&](const char* which) { return read_histogram(results, which); };
   auto const response = decode("response_time");
   auto const service = decode("service_time");
   auto const lag = decode("send_lag");

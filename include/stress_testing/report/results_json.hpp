@@ -4,7 +4,8 @@
 /** The results document (DESIGN.md §5): one JSON object per run, schema-versioned, holding the
     scenario, status, summary in the seed's `SystemMetrics` names, every metric, the accounting,
     the generator's health, criteria outcomes, the interval series, resilience figures and the
-    merged histograms (base64 of `histogram::encode`, mergeable again for distributed runs).
+    merged histograms (HdrHistogram's compressed V2 encoding in base64, with their exact extremes:
+    readable by HdrHistogram's tools, mergeable again for distributed runs; `read_histogram`).
     Keys are documented in docs/results.md. */
 
 #include <stress_testing/config/json.hpp>
@@ -12,6 +13,7 @@
 #include <stress_testing/fraud/business.hpp>
 #include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/histogram.hpp>
+#include <stress_testing/report/histogram_json.hpp>  // histograms_json, read_histogram
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/percentile_interval.hpp>
 #include <stress_testing/run/result.hpp>
@@ -30,7 +32,7 @@ namespace stress_testing::report {
 
 /// Identifies the document; bump `results_schema_version` on any incompatible change.
 inline constexpr const char* results_schema = "stress_testing.results";
-inline constexpr int results_schema_version = 2;  // 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs
+inline constexpr int results_schema_version = 3;  // 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs; 3: histograms in HdrHistogram V2
 
 namespace detail {
 
@@ -253,12 +255,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
   }
   j["target_counters"] = r.target_counters;
 
-  auto const& h = r.histograms;
-  j["histograms"] = {{"unit", "ns"},
-                     {"encoding", "stress_testing histogram v1, base64"},
-                     {"response_time", h.response_time.to_base64()},
-                     {"service_time", h.service_time.to_base64()},
-                     {"send_lag", h.send_lag.to_base64()}};
+  j["histograms"] = histograms_json(r.histograms);
   return j;
 }
 
@@ -266,15 +263,6 @@ inline nlohmann::json to_json(const run::run_result& r) {
     so a crash never leaves half a results file. Throws `std::system_error` on I/O failure. */
 inline void write_results(const run::run_result& r, const std::filesystem::path& path) {
   stress_testing::detail::write_file_atomically(path, to_json(r).dump(2) + "\n");
-}
-
-/// Reads back the merged histograms of a results document (for merging runs); throws
-/// `std::invalid_argument` when the document or an encoding is not valid.
-inline metrics::histogram read_histogram(const nlohmann::json& results, const std::string& which) {
-  auto const h = results.find("histograms");
-  if (h == results.end() || !h->is_object() || !h->contains(which) || !(*h)[which].is_string())
-    throw std::invalid_argument("results document has no histograms." + which);
-  return metrics::histogram::from_base64((*h)[which].get<std::string>());
 }
 
 }  // namespace stress_testing::report

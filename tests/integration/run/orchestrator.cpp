@@ -198,7 +198,7 @@ TEST_SUITE("run") {
     REQUIRE_FALSE(ec);
     auto j = st::report::to_json(r);
     CHECK(j["schema"] == "stress_testing.results");
-    CHECK(j["schema_version"] == 2);
+    CHECK(j["schema_version"] == 3);
     CHECK(j["status"] == "COMPLETED");
     CHECK(j["accounting"]["intended"] == 200);
     CHECK(j["accounting"]["balanced"] == true);

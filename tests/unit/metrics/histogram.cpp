@@ -1,4 +1,5 @@
 #include <stress_testing/metrics/histogram.hpp>
+#include <stress_testing/metrics/histogram_iteration.hpp>  // the percentile table of the overflow case
 
 #include <doctest/doctest.h>
 
@@ -315,7 +316,7 @@ TEST_SUITE("metrics") {
     CHECK(h.mean() == 0.0);
     CHECK(h.stddev() == 0.0);
     for (const double p : {0.0, 50.0, 99.9, 100.0}) CHECK(h.value_at_percentile(p) == 0);
-    CHECK(h.percentile_distribution().empty());
+    CHECK(stress_testing::metrics::percentile_distribution(h).empty());
     CHECK(buckets_of(h).empty());
     CHECK(histogram::decode(h.encode()) == h);
   }
@@ -372,7 +373,7 @@ TEST_SUITE("metrics") {
     CHECK(h.value_at_percentile(50.0) == 1);
     CHECK(h.value_at_percentile(100.0) == 2);
     // The percentile table terminates even where doubles cannot resolve the last rank.
-    const auto table = h.percentile_distribution();
+    const auto table = stress_testing::metrics::percentile_distribution(h);
     REQUIRE_FALSE(table.empty());
     CHECK(table.back().percentile == 100.0);
     CHECK(table.back().value == 2);
@@ -413,6 +414,98 @@ TEST_SUITE("metrics") {
       CHECK(h.value_at_percentile(250.0) == h.max());
       CHECK(h.value_at_percentile(std::nan("")) == h.value_at_percentile(0.0));
     }
+  }
+
+  TEST_CASE("percentile rank has HdrHistogram's one ulp guard") {
+    // HdrHistogram's own examples (its Java and JavaScript test suites): over {1, 2} the 50th
+    // percentile is 1, also when asked as 50.00000000000001 (one ulp above 50), and 2 from
+    // 50.0000000000001 on (a real step above); with three more 2s, p25 and p30 are 2.
+    histogram h(1, one_hour_us, 3);
+    h.record_value(1);
+    h.record_value(2);
+    CHECK(h.value_at_percentile(50.0) == 1);
+    CHECK(h.value_at_percentile(50.00000000000001) == 1);
+    CHECK(h.value_at_percentile(50.0000000000001) == 2);
+    h.record_values(2, 3);
+    CHECK(h.value_at_percentile(25.0) == 2);
+    CHECK(h.value_at_percentile(30.0) == 2);
+    // 99.9 is stored as 99.900000000000006: without the guard p99.9 of 1..41000 is the rank
+    // 40,960, whose slot (width 32 above 32,768) ends at 40,991. HdrHistogram answers 40,959.
+    histogram wide(1, one_hour_us, 3);
+    for (std::int64_t v = 1; v <= 41'000; ++v) wide.record_value(v);
+    CHECK(wide.value_at_percentile(99.9) == 40'959);
+    CHECK(wide.value_at_percentile(100.0) == 41'000);
+    // HdrHistogram's large-value example: lowest 20,000,000 (slots 2^24 wide), 5 digits. Its C
+    // port rounds the rank (83.33% of 3 -> 2); the nearest rank (Java's) steps at 66.67%.
+    histogram large(20'000'000, 100'000'000, 5);
+    large.record_value(100'000'000);
+    large.record_value(20'000'000);
+    large.record_value(30'000'000);
+    CHECK(large.values_are_equivalent(large.value_at_percentile(50.0), 20'000'000));
+    CHECK(large.values_are_equivalent(large.value_at_percentile(66.66), 30'000'000));
+    CHECK(large.values_are_equivalent(large.value_at_percentile(66.67), 100'000'000));
+    CHECK(large.values_are_equivalent(large.value_at_percentile(83.34), 100'000'000));
+    CHECK(large.values_are_equivalent(large.value_at_percentile(99.0), 100'000'000));
+  }
+
+  TEST_CASE("equivalent value helpers and count between follow the slots") {
+    histogram h(1, one_hour_us, 3);
+    // HdrHistogram's published layout for 1 .. 3.6e9 at 3 digits: 23,552 counts, 2,048 sub-buckets.
+    CHECK(h.counts_array_length() == 23'552);
+    CHECK(h.sub_bucket_count() == 2'048);
+    CHECK(h.bucket_count() == 22);
+    // Width 1 below 2,048, then doubling per power of two: 8 from 8,192 to 16,383.
+    CHECK(h.size_of_equivalent_value_range(2'047) == 1);
+    CHECK(h.size_of_equivalent_value_range(2'048) == 2);
+    CHECK(h.size_of_equivalent_value_range(10'007) == 8);
+    CHECK(h.lowest_equivalent_value(10'007) == 10'000);
+    CHECK(h.highest_equivalent_value(10'007) == 10'007);
+    CHECK(h.next_non_equivalent_value(10'007) == 10'008);
+    CHECK(h.values_are_equivalent(10'000, 10'007));
+    CHECK_FALSE(h.values_are_equivalent(10'007, 10'008));
+    CHECK(h.values_are_equivalent(1'000, 1'000));
+    CHECK_FALSE(h.values_are_equivalent(1'000, 1'001));
+    // Slot indices run in value order without gaps, as HdrHistogram's counts index does.
+    CHECK(h.counts_array_index(0) == 0);
+    CHECK(h.counts_array_index(2'047) == 2'047);
+    CHECK(h.counts_array_index(2'048) == 2'048);
+    CHECK(h.counts_array_index(4'094) == 3'071);
+    CHECK(h.counts_array_index(4'096) == 3'072);
+    CHECK(h.value_from_index(3'071) == 4'094);
+    // The last bucket is whole: it reaches past the highest trackable value (to 2^32 - 1 here).
+    CHECK(h.counts_array_index(one_hour_us) < h.counts_array_length());
+    CHECK(h.highest_equivalent_value(h.value_from_index(h.counts_array_length() - 1)) == (std::int64_t{1} << 32) - 1);
+    for (std::size_t i : {std::size_t{0}, std::size_t{1'500}, std::size_t{3'000}, std::size_t{20'000}}) {
+      CHECK(h.counts_array_index(h.value_from_index(i)) == i);
+    }
+    // count_between counts whole slots at both ends.
+    for (std::int64_t v = 1; v <= 10'000; ++v) h.record_value(v);
+    CHECK(h.count_between(1, 10'000) == 10'000);
+    CHECK(h.count_between(0, 0) == 0);
+    CHECK(h.count_between(100, 199) == 100);
+    CHECK(h.count_between(5'000, 5'000) == 4);  // the slot 5,000 .. 5,003
+    CHECK(h.count_between(-10, 2'047) == 2'047);
+    CHECK(h.count_between(9'000, int64_max) == 1'001);
+    CHECK(h.count_between(10, 5) == 0);
+    CHECK(h.count_between(-5, -1) == 0);
+  }
+
+  TEST_CASE("restore extremes accepts only values inside the end slots") {
+    histogram h(1, one_hour_us, 3);
+    h.record_value(10'000);  // slot 10,000 .. 10,007
+    h.record_value(50'000);  // slot 50,000 .. 50,015
+    CHECK_FALSE(h.restore_extremes(9'999, 50'000));
+    CHECK_FALSE(h.restore_extremes(10'000, 50'016));
+    CHECK_FALSE(h.restore_extremes(50'000, 10'000));
+    CHECK(h.min() == 10'000);
+    CHECK(h.max() == 50'000);
+    CHECK(h.restore_extremes(10'007, 50'015));
+    CHECK(h.min() == 10'007);
+    CHECK(h.max() == 50'015);
+    CHECK_FALSE(histogram(1, 1'000, 2).restore_extremes(0, 0));
+    h.count_out_of_range(3);
+    h.count_out_of_range(-1);
+    CHECK(h.out_of_range_count() == 3);
   }
 
   TEST_CASE("mean and stddev are within slot precision of the exact values") {
@@ -747,37 +840,6 @@ TEST_SUITE("metrics") {
     // 256 and 257 share a slot of width 2 at 2 digits.
     CHECK(h.count_at_value(256) == 2);
     CHECK(buckets.size() == 7);
-  }
-
-  TEST_CASE("percentile distribution walks levels up to one hundred") {
-    histogram h(1, one_hour_us, 3);
-    for (int i = 0; i < 10'000; ++i) h.record_value(1'000);
-    h.record_value(100'000'000);
-    const auto table = h.percentile_distribution(5);
-    REQUIRE(table.size() >= 3);
-    CHECK(table.front().percentile == 0.0);
-    CHECK(table.front().value == 1'000);
-    for (std::size_t i = 1; i < table.size(); ++i) {
-      CHECK(table[i - 1].percentile < table[i].percentile);
-      CHECK(table[i - 1].value <= table[i].value);
-      CHECK(table[i - 1].cumulative_count <= table[i].cumulative_count);
-      CHECK(table[i].value == h.value_at_percentile(table[i].percentile));
-    }
-    CHECK(table.back().percentile == 100.0);
-    CHECK(table.back().value == 100'000'000);
-    CHECK(table.back().cumulative_count == 10'001);
-    // Levels: 0, 10, 20, 30, 40, 50, then 55, 60, ... by halving steps; the first 1e8 line is the
-    // first level above 10,000 / 10,001 = 99.990001%.
-    CHECK(table[1].percentile == doctest::Approx(10.0));
-    CHECK(table[6].percentile == doctest::Approx(55.0));
-    const auto first_stall =
-        std::find_if(table.begin(), table.end(), [](const auto& p) { return p.value > 1'000; });
-    REQUIRE(first_stall != table.end());
-    CHECK(first_stall->percentile > 99.990001);
-    CHECK((first_stall - 1)->percentile <= 99.990001);
-    // About ticks * log2(total) lines.
-    CHECK(table.size() < 5 * 20);
-    CHECK_THROWS_AS((void)h.percentile_distribution(0), std::invalid_argument);
   }
 
   TEST_CASE("a moved from histogram stays safe to use") {
