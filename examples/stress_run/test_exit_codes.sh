@@ -124,6 +124,23 @@ grep -q " dropped 0 " "$dir/int.txt" || { cat "$dir/int.txt"; fail "a stop drops
 grep -q '"not_sent_at_stop": [1-9]' "$dir/interrupted/results.json" || fail "results.json counts the rest apart"
 echo "ok: Ctrl-C drains and writes the results"
 
+# The dashboard's Stop is a user's stop too: the plan's rest is not sent, nothing fails, exit 0.
+"$bin" "$url/health" --rate 500 --duration 60s -c 8 -t 1 --quiet --dashboard 127.0.0.1:0 --out "$dir/dash-stop" \
+  >"$dir/dash-stop.txt" 2>"$dir/dash-stop.err" &
+run=$!
+for _ in $(seq 100); do grep -qs "admin token" "$dir/dash-stop.err" && break; sleep 0.1; done
+dash=$(sed -n 's/^dashboard: \(http:[^ ]*\) .*/\1/p' "$dir/dash-stop.err" | head -1)
+token=$(sed -n 's/.*(admin token: \([0-9a-f]*\)).*/\1/p' "$dir/dash-stop.err" | head -1)
+[ -n "$dash" ] && [ -n "$token" ] || { cat "$dir/dash-stop.err"; fail "the dashboard did not announce itself"; }
+sleep 1
+curl -sf -X POST -H "Authorization: Bearer $token" "${dash%/}/api/control/stop" >/dev/null || fail "POST /api/control/stop"
+wait $run
+code=$?
+[ "$code" -eq 0 ] || { cat "$dir/dash-stop.txt" "$dir/dash-stop.err"; fail "the dashboard's Stop on a healthy target exits 0 (got $code)"; }
+grep -q "not sent at stop [1-9]" "$dir/dash-stop.txt" || { cat "$dir/dash-stop.txt"; fail "the rest is not sent at stop"; }
+grep -q " dropped 0 " "$dir/dash-stop.txt" || { cat "$dir/dash-stop.txt"; fail "the dashboard's Stop drops nothing"; }
+echo "ok: the dashboard's Stop is no failure"
+
 # A second Ctrl-C does not wait for the drain: against a server that never answers, the first
 # stop would wait the 5 s drain grace; the second ends the run at once, still with results.
 python3 -c '
