@@ -449,6 +449,19 @@ TEST_SUITE("dashboard") {
     CHECK(served);
   }
 
+  TEST_CASE("event stream clients count against max_clients") {
+    // Issue 19 saw the streams escape the limit; on the core they are connections like any other.
+    dash::server_options o;
+    o.max_clients = 2;
+    running_server s(o);
+    client a(s.endpoint());
+    client b(s.endpoint());
+    CHECK(a.events(1).size() == 1);  // the first snapshot; the stream stays open
+    CHECK(b.events(1).size() == 1);
+    client third(s.endpoint());
+    CHECK_THROWS(third.request(http::verb::get, "/api/snapshot"));
+  }
+
   TEST_CASE("GET /metrics returns the provider's text and 404 without a provider") {
     {
       dash::server_options o;
