@@ -285,7 +285,7 @@
     kv($('accounting'), [
       ['intended', 'intended', a.intended], ['issued', 'issued', a.issued],
       ...Object.entries(a.outcomes || {}).map(([o, n]) => [o, 'outcome-' + safeId(o), n]),
-      ['dropped at limit', 'dropped-at-limit', a.dropped_at_limit], ['dropped at stop', 'dropped-at-stop', a.dropped_at_stop],
+      ['dropped at limit', 'dropped-at-limit', a.dropped_at_limit], ['not sent at stop', 'not-sent-at-stop', a.not_sent_at_stop],
       ['balanced', 'balanced', typeof a.balanced === 'boolean' ? (a.balanced ? 'yes' : 'NO') : undefined],
     ]);
   }

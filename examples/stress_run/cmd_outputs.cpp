@@ -4,6 +4,7 @@
 
 #include <stress_testing/dashboard/report.hpp>
 #include <stress_testing/detail/atomic_file.hpp>
+#include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/report/compare.hpp>
 #include <stress_testing/report/junit.hpp>
 #include <stress_testing/report/merge.hpp>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -34,24 +36,31 @@ namespace {
 
 constexpr int ok = passed, write_error = runtime_error, bad_input = usage_error, regression = criterion_failed;
 
-/// Reads a results document; prints "stress-run: FILE: why" and returns nullopt on failure.
+/// Reads a results document (bounded: detail/bounded_json.hpp) and checks its identity and
+/// version; prints "stress-run: FILE: why" and returns nullopt on failure.
 std::optional<nlohmann::json> load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "stress-run: " << path << ": cannot open\n";
-    return std::nullopt;
-  }
+  namespace rp = stress_testing::report;
+  nlohmann::json doc;
   try {
-    auto doc = nlohmann::json::parse(in);
-    if (!doc.is_object() || doc.value("schema", std::string()) != "stress_testing.results") {
-      std::cerr << "stress-run: " << path << ": field \"schema\" is not \"stress_testing.results\"\n";
-      return std::nullopt;
-    }
-    return doc;
+    doc = stress_testing::detail::read_bounded_json_file(path);
   } catch (const std::exception& e) {
-    std::cerr << "stress-run: " << path << ": not valid JSON: " << e.what() << '\n';
+    std::cerr << "stress-run: " << e.what() << '\n';
     return std::nullopt;
   }
+  if (!doc.is_object() || doc.value("schema", std::string()) != rp::results_schema) {
+    std::cerr << "stress-run: " << path << ": field \"schema\" is not \"" << rp::results_schema
+              << "\": not a results document\n";
+    return std::nullopt;
+  }
+  auto const version = doc.find("schema_version");
+  if (version == doc.end() || !version->is_number_integer() || version->get<std::int64_t>() < 1 ||
+      version->get<std::int64_t>() > rp::results_schema_version) {
+    std::cerr << "stress-run: " << path << ": field \"schema_version\" must be an integer from 1 to "
+              << rp::results_schema_version << " (this stress-run's), got "
+              << (version == doc.end() ? std::string("nothing") : version->dump()) << '\n';
+    return std::nullopt;
+  }
+  return doc;
 }
 
 bool write(const std::string& path, const std::string& text) {
@@ -256,14 +265,10 @@ int run_report_command(const app_context& ctx) {
   auto const results = ctx.report_args.results;
   auto out = ctx.report_args.out;
   if (out.empty()) out = (std::filesystem::path(results).parent_path() / "report.html").string();
-  std::ifstream in(results, std::ios::binary);
-  auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    std::cerr << "stress-run: " << results << " is not a results document (JSON object)\n";
-    return usage_error;
-  }
+  auto doc = load(results);
+  if (!doc) return usage_error;
   try {
-    stress_testing::dashboard::write_report(doc, out);
+    stress_testing::dashboard::write_report(*doc, out);
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write " << out << ": " << e.what() << '\n';
     return runtime_error;

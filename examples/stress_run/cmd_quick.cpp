@@ -6,6 +6,9 @@
 #include "http_common.hpp"
 #include "run_engine.hpp"
 
+#include <stress_testing/config/validation.hpp>
+#include <stress_testing/target/http/header_field.hpp>
+
 #include <boost/beast/http/verb.hpp>
 
 #include <cstdio>
@@ -22,6 +25,10 @@ namespace st = stress_testing;
 int run_quick(app_context& ctx, const quick_settings& q, const http_settings& h) {
   auto const seconds = parse_duration(q.duration);
   if (!seconds || *seconds <= 0) return http_settings::bad("--duration", q.duration), usage_error;
+  if (*seconds < st::limits::min_duration_seconds || *seconds > st::limits::max_duration_seconds) {
+    std::cerr << "stress-run: --duration '" << q.duration << "': must be from 1ms to 7 days (the sanity limit)\n";
+    return usage_error;
+  }
   st::test_scenario scenario;
   scenario.scenario_id = "quick";
   scenario.name = "quick " + q.method + " " + q.url;
@@ -45,6 +52,10 @@ int run_quick(app_context& ctx, const quick_settings& q, const http_settings& h)
     auto hv = parse_header(line);
     if (!hv) {
       std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
+      return usage_error;
+    }
+    if (auto why = st::target::http::header_field_problem(hv->first, hv->second)) {
+      std::cerr << "stress-run: --header '" << hv->first << "': " << *why << '\n';
       return usage_error;
     }
     factory.base.headers.push_back(*hv);

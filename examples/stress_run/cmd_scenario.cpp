@@ -70,6 +70,15 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     return usage_error;
   }
   if (s.seed != 0) scenario.load_profile.seed = s.seed;
+  {  // Scaled, the scenario meets the same limits as one read from a file (docs/security.md).
+    std::vector<st::config_problem> problems;
+    st::validate(scenario, problems);
+    if (!problems.empty()) {
+      std::cerr << "stress-run: the scenario as run (after --time-scale, --load-scale and --env) is not valid:\n";
+      for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
+      return usage_error;
+    }
+  }
   if (!h.add_criteria(scenario)) return usage_error;
 
   st::run::run_options options;

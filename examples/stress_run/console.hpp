@@ -63,9 +63,12 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   std::printf("  outcomes:");
   for (auto o : st::all_outcomes)
     std::printf(" %s %llu", std::string(st::to_string(o)).c_str(), static_cast<unsigned long long>(a.outcomes.count(o)));
+  if (a.not_sent_at_stop > 0)  // no outcome: the run was stopped before they were due
+    std::printf(" + not sent at stop %llu", static_cast<unsigned long long>(a.not_sent_at_stop));
   std::printf("%s\n", a.balanced() ? "  (all accounted)" : "  (UNBALANCED)");
+  for (auto const& [kind, cause] : r.failure_causes) std::printf("  first %s: %s\n", kind.c_str(), cause.c_str());
   // The run's one uptime (load::uptime_percentage): the hero's and the resilience figure's too.
-  std::printf("  uptime %.2f%% (ok / intended)\n", st::load::uptime_percentage(a));
+  std::printf("  uptime %.2f%% (ok / requests due)\n", st::load::uptime_percentage(a));
   std::printf("  throughput %.1f ok/s   error rate %.4f   timeout rate %.4f\n", s.throughput_tps, s.error_rate,
               s.timeout_rate);
   auto pct = [&](double p) { return static_cast<double>(h.value_at_percentile(p)) / 1e6; };
@@ -86,9 +89,13 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
     std::printf("  connections: opened %llu, connect failures %llu (tls %llu), closed by server %llu, resets %llu\n",
                 get("connections_opened"), get("connect_failures"), get("tls_failures"), get("closed_by_server"),
                 get("resets"));
-    std::printf("  responses %llu, protocol errors %llu, bodies too large %llu, cancelled %llu; "
-                "transfer in %.2f MB/s, out %.2f MB/s\n",
-                get("responses"), get("protocol_errors"), get("body_too_large"), get("cancelled"),
+    if (get("tls_failures") > 0)
+      std::printf("  hint: pass --ca-file FILE to trust the server's certificate authority, or -k for a throw-away "
+                  "test server\n");
+    std::printf("  responses %llu (interim 1xx skipped %llu), protocol errors %llu, unsolicited %llu, bodies too large "
+                "%llu, cancelled %llu; transfer in %.2f MB/s, out %.2f MB/s\n",
+                get("responses"), get("interim_responses"), get("protocol_errors"), get("unsolicited"),
+                get("body_too_large"), get("cancelled"),
                 static_cast<double>(get("bytes_in")) / secs / 1e6, static_cast<double>(get("bytes_out")) / secs / 1e6);
   }
   for (auto const& ag : r.agents)

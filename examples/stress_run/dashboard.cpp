@@ -4,12 +4,15 @@
 // server's strand), and the Stop control posts the run's cancellation to the run's io_context.
 
 #include "dashboard.hpp"
+
+#include "cli_util.hpp"
 #include "live_dashboard.hpp"
 #include "service_site.hpp"
 
 #include <stress_testing/dashboard/live_feed.hpp>
 #include <stress_testing/dashboard/report.hpp>
 #include <stress_testing/dashboard/server.hpp>
+#include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/report/prometheus.hpp>
 #include <stress_testing/report/results_json.hpp>
 
@@ -25,6 +28,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -47,10 +51,14 @@ std::optional<fraud_service::service_fault> service_fault_for(st::failure_type t
 }  // namespace
 
 std::optional<std::string> load_presentation(app_context& ctx, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return path + ": cannot be read";
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return path + ": must be a JSON object";
+  // Copied into results.json and every live message: small and shallow (docs/security.md).
+  nlohmann::json j;
+  try {
+    j = st::detail::read_bounded_json_file(path, {.max_depth = 8, .max_bytes = 1u << 20});
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  if (!j.is_object()) return path + ": must be a JSON object";
   if (j.contains("competitors")) {
     auto const& c = j["competitors"];
     if (!c.is_array()) return path + ": competitors: must be a list";
@@ -83,20 +91,14 @@ class live_dashboard {
         prometheus_(scenario.scenario_id, options.pool.histograms),
         work_(io_.get_executor()) {
     auto const& address = ctx.dashboard_address;
-    auto const colon = address.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT");
+    // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
+    auto const listen = parse_listen(address);
+    if (!listen)
+      throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT with a port in 0..65535");
     st::dashboard::server_options o;
-    o.address = address.substr(0, colon);
-    if (o.address.size() > 2 && o.address.front() == '[' && o.address.back() == ']') o.address = o.address.substr(1, o.address.size() - 2);
+    o.address = listen->first;
     if (o.address == "localhost") o.address = "127.0.0.1";
-    unsigned long port = 0;
-    try {
-      port = std::stoul(address.substr(colon + 1));
-    } catch (const std::exception&) {
-      port = 65536;
-    }
-    if (port > 65535) throw std::invalid_argument("--dashboard '" + address + "': bad port");
-    o.port = static_cast<unsigned short>(port);
+    o.port = listen->second;
     o.page = st::dashboard::live_page();
     // Stop: the run's cancellation, posted to the run's own thread (the signal is not thread-safe).
     o.on_stop = [&run_io, &stop](const nlohmann::json&) {
@@ -184,8 +186,19 @@ class live_dashboard {
     if (!body.contains("failure_type") || !body["failure_type"].is_string()) return {400, "failure_type: expected a name"};
     auto const type = st::enum_from_string<st::failure_type>(body["failure_type"].get<std::string>());
     if (!type) return {400, "failure_type: unknown failure type"};
-    double const severity = body.value("severity", 0.5);
-    double const seconds = body.value("duration_seconds", 5.0);
+    // A field of the wrong type is the client's mistake (400 naming it), not a server error.
+    auto number = [&body](const char* field, double fallback) -> std::optional<double> {
+      auto const it = body.find(field);
+      if (it == body.end()) return fallback;
+      if (!it->is_number()) return std::nullopt;
+      return it->get<double>();
+    };
+    auto const severity_field = number("severity", 0.5);
+    if (!severity_field) return {400, "severity: expected a number from 0 to 1"};
+    auto const seconds_field = number("duration_seconds", 5.0);
+    if (!seconds_field) return {400, "duration_seconds: expected a number of seconds"};
+    double const severity = *severity_field;
+    double const seconds = *seconds_field;
     if (!(severity >= 0 && severity <= 1)) return {400, "severity: expected 0 to 1"};
     if (!(seconds > 0 && seconds <= 3600)) return {400, "duration_seconds: expected more than 0, at most 3600"};
     auto const fault = service_fault_for(*type, severity);

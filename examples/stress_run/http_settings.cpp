@@ -23,11 +23,25 @@ namespace stress_run {
 namespace asio = boost::asio;
 namespace st = stress_testing;
 
+namespace {
+constexpr double min_interval_seconds = 0.001, max_interval_seconds = 3600, max_timeout_seconds = 3600;
+}  // namespace
+
 bool http_settings::apply(st::run::run_options& options, st::target::http_target_options& base) const {
   auto const t = parse_duration(timeout);
   auto const iv = interval.empty() ? std::optional<double>(1.0) : parse_duration(interval);
   if (!t || *t <= 0) return bad("--timeout", timeout);
   if (!iv || *iv <= 0) return bad("--interval", interval);
+  // Sanity limits (docs/security.md): a finer interval costs a sample, a series point and a
+  // live message each, and a coarser one hides everything a run shows.
+  if (*iv < min_interval_seconds || *iv > max_interval_seconds) {
+    std::cerr << "stress-run: --interval '" << interval << "': must be from 1ms to 1h\n";
+    return false;
+  }
+  if (*t > max_timeout_seconds) {
+    std::cerr << "stress-run: --timeout '" << timeout << "': must be at most 1h\n";
+    return false;
+  }
   auto const late = parse_duration(late_threshold);
   if (!late) {
     std::cerr << "stress-run: --late-threshold '" << late_threshold << "': expected a duration like 1ms, 500us, 0\n";
@@ -47,6 +61,7 @@ bool http_settings::apply(st::run::run_options& options, st::target::http_target
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*t));
   options.pool.process = poisson ? st::profile::arrival_process::poisson : st::profile::arrival_process::uniform;
   if (!quiet) options.on_interval = print_live;
+  options.require_success = !allow_no_success;
   base.allow_non_loopback = allow_remote;
   base.tls.insecure_skip_verify = insecure;
   base.tls.ca_file = ca_file;
@@ -126,6 +141,7 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
   return [registry, fraud](st::run::run_result& r) {
     auto stats = registry->merged();
     r.target_counters = stats.counters();
+    for (auto const& [kind, cause] : stats.first_failures) r.failure_causes.try_emplace(kind, cause);
     if (fraud) {
       stats.agents.merge(fraud->agent_failures());
       auto const tally = fraud->tally();

@@ -37,6 +37,7 @@ struct http_settings {
   bool quiet = false;
   bool allow_remote = false;
   bool insecure = false;
+  bool allow_no_success = false;
   std::string ca_file;
   std::string out_dir = "stress-results";
   std::vector<std::string> slos;
@@ -51,8 +52,8 @@ struct http_settings {
         ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
     app.add_option("--timeout", timeout, "per-request timeout (30s, 500ms, ...)");
     app.add_option("--interval", interval,
-                   "time per live line and per series point (default 1s; scenarios: a quarter of the shortest "
-                   "failure, burst or criterion window, 10ms..1s)");
+                   "time per live line and per series point, 1ms..1h (default 1s; scenarios: a quarter of the "
+                   "shortest failure, burst or criterion window, 10ms..1s)");
     app.add_option("--late-threshold", late_threshold,
                    "a request sent more than this after its intended time is late; over 1% late makes the run "
                    "generator-limited and its latency criteria inconclusive (default 1ms)");
@@ -66,7 +67,9 @@ struct http_settings {
     app.add_flag("--allow-remote", allow_remote, "allow a URL that is not on loopback (127.0.0.0/8, ::1)");
     app.add_flag("-k,--insecure", insecure, "https: accept any certificate (test servers only)");
     app.add_option("--ca-file", ca_file, "https: PEM file of certificate authorities to trust")->check(CLI::ExistingFile);
-    app.add_option("-o,--out", out_dir, "directory for results.json");
+    app.add_option("-o,--out", out_dir, "directory for results.json (checked before the run: unwritable is exit 1)");
+    app.add_flag("--allow-no-success", allow_no_success,
+                 "judge a run in which no request succeeded on its criteria alone (default: such a run fails)");
     app.add_option("--slo", slos, "success criterion, repeatable: \"p99_response_time_ms < 250\"");
     app.add_option("--shard", shard,
                    "run shard I of N of the load (0-based, e.g. 2/4), writing OUT/shard-I/results.json for "

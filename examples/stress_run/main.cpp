@@ -33,6 +33,8 @@
 #include "dashboard.hpp"
 #include "http_settings.hpp"
 
+#include <stress_testing/config/validation.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
@@ -52,8 +54,9 @@ int main(int argc, char** argv) {
   quick_settings quick;
   http_settings http;
   app.add_option("url", quick.url, "quick mode: the URL to load (http:// or https://)");
-  app.add_option("-r,--rate", quick.rate, "quick mode: requests/s (omit: as fast as the connections allow)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("-r,--rate", quick.rate,
+                 "quick mode: requests/s, at most 1e6 (omit: as fast as the connections allow)")
+      ->check(CLI::Range(0.0, stress_testing::limits::max_rate_tps));
   app.add_option("-d,--duration", quick.duration, "quick mode: 30s, 2m, ...");
   app.add_option("-m,--method", quick.method, "quick mode: HTTP method");
   app.add_option("-H,--header", quick.headers, "quick mode: \"Name: value\", repeatable");
@@ -75,12 +78,18 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--target", sc.target,
                       "embedded (the sample fraud service, started in-process on loopback), a URL of a "
                       "fraud-scoring endpoint, or sim (simulated, no sockets)");
-  run_cmd->add_option("--time-scale", sc.time_scale, "multiply every duration (0.1: a 10 min scenario in 1 min)")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--load-scale", sc.load_scale, "multiply every rate")->check(CLI::PositiveNumber);
+  // Ranges: the scaled scenario is validated again (rates, durations), these catch typing slips.
+  run_cmd->add_option("--time-scale", sc.time_scale, "multiply every duration (0.1: a 10 min scenario in 1 min), 1e-6..1e6")
+      ->check(CLI::Range(1e-6, 1e6));
+  run_cmd->add_option("--load-scale", sc.load_scale, "multiply every rate, 1e-6..1e6")->check(CLI::Range(1e-6, 1e6));
   run_cmd->add_option("--env", sc.env, "dev (10% load), staging (80%), production")
       ->check(CLI::IsMember({"dev", "staging", "production"}));
-  run_cmd->add_option("--seed", sc.seed, "seed of the arrivals and the transactions (0: the scenario's)");
+  run_cmd->add_option("--seed", sc.seed, "seed of the arrivals and the transactions (0: the scenario's)")
+      ->check(CLI::Validator(
+          [](const std::string& text) {  // CLI11 reads "-1" into an unsigned as 2^64 - 1
+            return text.find('-') == std::string::npos ? std::string() : std::string("must not be negative");
+          },
+          "0..2^64-1"));
   run_cmd->add_option("--sim-capacity", sc.sim_capacity, "sim: the simulated service's capacity in TPS")
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--service-concurrency", sc.service_concurrency,

@@ -21,9 +21,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -77,27 +77,62 @@ struct hdr_log_output {
   }
 };
 
+// How long a second Ctrl-C leaves the run to write what it has before the process exits.
+constexpr auto second_stop_grace = std::chrono::seconds(2);
+
+/** Ctrl-C (SIGINT, SIGTERM). The first stops issuing and drains; the second cuts the drain (the
+    engine's second stop) and, if the run has not completed `second_stop_grace` later (a target
+    that ignores cancellation), exits at once with 130; a third exits at once. */
+struct stop_on_signals {
+  asio::signal_set& signals;
+  asio::cancellation_signal& stop;
+  asio::steady_timer& force_exit;
+  int& seen;
+
+  void operator()(boost::system::error_code ec, int) const {
+    if (ec) return;
+    ++seen;
+    if (seen == 1) {
+      std::fprintf(stderr, "\nstopping: draining requests in flight... (Ctrl-C again to stop at once)\n");
+    } else if (seen == 2) {
+      std::fprintf(stderr, "\nstopping now: cancelling what is in flight, writing the results...\n");
+      force_exit.expires_after(second_stop_grace);
+      force_exit.async_wait([](boost::system::error_code timer_ec) {
+        if (timer_ec) return;
+        std::fprintf(stderr, "stress-run: the run did not end %lld s after the second stop; exiting without results\n",
+                     static_cast<long long>(second_stop_grace.count()));
+        std::_Exit(130);
+      });
+    } else {
+      std::fprintf(stderr, "\nstress-run: stopped at once\n");
+      std::_Exit(130);
+    }
+    stop.emit(asio::cancellation_type::terminal);
+    signals.async_wait(*this);
+  }
+};
+
 struct run_outcome {
   boost::system::error_code ec;
   std::optional<st::run::run_result> result;
 };
 
-/** The one call of st::run::async_run: runs on `io` until the run completes; SIGINT and SIGTERM
-    emit `stop` (stop issuing, drain, still complete with what was measured). */
+/** The one call of st::run::async_run: runs on `io` until the run completes; Ctrl-C emits `stop`
+    (`stop_on_signals`: stop issuing and drain, then cut the drain; the run still completes with
+    what was measured). */
 run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop, st::test_scenario scenario,
                           target_factory_fn factory, st::run::run_options options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    std::fprintf(stderr, "\nstopping: draining requests in flight...\n");
-    stop.emit(asio::cancellation_type::terminal);
-  });
+  asio::steady_timer force_exit(io);
+  int signals_seen = 0;
+  signals.async_wait(stop_on_signals{signals, stop, force_exit, signals_seen});
   run_outcome out;
   st::run::async_run(io.get_executor(), std::move(scenario), std::move(factory), std::move(options),
                      asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
                        out.ec = ec;
                        out.result = std::move(r);
                        signals.cancel();
+                       force_exit.cancel();
                      }));
   io.run();
   return out;
@@ -107,6 +142,11 @@ run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop,
 
 int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_factory_fn factory,
                    st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
+  // Before the run: a run whose results cannot be written is a failure, not a pass with no artefacts.
+  if (auto why = st::detail::unwritable_directory_reason(out_dir); !why.empty()) {
+    std::cerr << "stress-run: --out '" << out_dir << "': " << why << "; nothing was run\n";
+    return runtime_error;
+  }
   asio::io_context io;
   asio::cancellation_signal stop;
   live_dashboard_ptr dashboard;
@@ -142,6 +182,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   if (finish) finish(*result);
 
   std::string path;
+  bool written = false;
   try {
     // A shard writes OUT/shard-I/ (stress-run merge OUT puts the run back together).
     auto const dir = result->shard && result->shard->count > 1
@@ -153,6 +194,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     path = p.string();
     st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(doc));
     finish_dashboard(ctx, dashboard.get(), *result, p);  // report.html next to it
+    written = true;
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
   }
@@ -171,7 +213,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     io.restart();
     io.run();
   }
-  if (run_ec) return runtime_error;
+  if (run_ec || !written) return runtime_error;  // no artefacts is no pass
   // A cancelled run is judged on what it measured (verdict()), like a completed one.
   switch (result->verdict()) {
     case st::verdict::fail: return criterion_failed;

@@ -110,6 +110,12 @@ class configuration_manager {
       problems.push_back({"", exists ? "cannot read " + path.string() : "no such file: " + path.string()});
       return std::nullopt;
     }
+    std::error_code size_ec;
+    if (auto const size = std::filesystem::file_size(path, size_ec); !size_ec && size > config_json_limits.max_bytes) {
+      problems.push_back({"", path.string() + " is larger than " + std::to_string(config_json_limits.max_bytes) +
+                                  " bytes: not a configuration"});
+      return std::nullopt;
+    }
     std::ostringstream text;
     text << in.rdbuf();
     auto j = parse_json_text(text.str(), problems);

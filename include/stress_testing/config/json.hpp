@@ -16,6 +16,7 @@
 #include <stress_testing/config/seed_criteria.hpp>
 #include <stress_testing/config/validation.hpp>
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/models.hpp>
 #include <stress_testing/timestamp.hpp>
 
@@ -605,18 +606,17 @@ T read_json(const nlohmann::json& j) {
   return *std::move(v);
 }
 
+/// Bounds of a configuration or scenario document: a few levels deep, a few KiB in practice.
+inline constexpr detail::json_limits config_json_limits{.max_depth = 32, .max_bytes = 4u << 20};
+
 /** Parses JSON text; a syntax error becomes a problem naming line and column (NaN and Infinity
-    are not JSON and are reported here). */
+    are not JSON and are reported here), as does text nested deeper or larger than
+    `config_json_limits`. */
 inline std::optional<nlohmann::json> parse_json_text(std::string_view text, std::vector<config_problem>& problems) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (nlohmann::json::parse_error const& e) {
-    std::string what = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] " prefix: users need the position.
-    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-    problems.push_back({"", "invalid JSON: " + what});
-    return std::nullopt;
-  }
+  std::string why;
+  auto j = detail::try_parse_bounded_json(text, why, config_json_limits);
+  if (!j) problems.push_back({"", "invalid JSON: " + why});
+  return j;
 }
 
 #define STRESS_TESTING_JSON_MODEL(T)                                                         \

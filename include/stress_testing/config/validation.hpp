@@ -17,6 +17,19 @@
 #include <vector>
 
 namespace stress_testing {
+
+/** Sanity limits on what a configuration may ask for (docs/security.md). Beyond them a value is a
+    typing mistake or hostile input: a run that tried to honour it could not finish, or be
+    stopped, in reasonable time, and its figures would mean nothing. */
+namespace limits {
+/// Requests/s of any rate field: 100× what one generator machine sends (docs/build.md benchmarks).
+inline constexpr double max_rate_tps = 1'000'000;
+/// A run's `duration_seconds`: a week-long soak.
+inline constexpr double max_duration_seconds = 7 * 24 * 3600.0;
+/// A run's `duration_seconds`, also after scaling: shorter runs send nothing measurable.
+inline constexpr double min_duration_seconds = 0.001;
+}  // namespace limits
+
 namespace validation_detail {
 
 inline std::string join(std::string const& base, std::string const& key) {
@@ -58,6 +71,19 @@ struct checker {
   void positive(std::string const& field, double v) {
     if (finite(field, v) && v <= 0) fail(field, "must be > 0, got " + num(v));
   }
+  void rate(std::string const& field, double v, bool must_be_positive = false) {
+    if (!finite(field, v)) return;
+    if (must_be_positive ? v <= 0 : v < 0) fail(field, std::string(must_be_positive ? "must be > 0" : "must be >= 0") + ", got " + num(v));
+    else if (v > limits::max_rate_tps)
+      fail(field, "must be <= " + num(limits::max_rate_tps) + " requests/s (the sanity limit), got " + num(v));
+  }
+  void run_duration(std::string const& field, double v) {
+    if (!finite(field, v)) return;
+    if (v < limits::min_duration_seconds)
+      fail(field, "must be >= " + num(limits::min_duration_seconds) + " s, got " + num(v));
+    else if (v > limits::max_duration_seconds)
+      fail(field, "must be <= " + num(limits::max_duration_seconds) + " s (a week, the sanity limit), got " + num(v));
+  }
   void fraction(std::string const& field, double v) {
     if (finite(field, v) && (v < 0 || v > 1)) fail(field, "must be between 0 and 1, got " + num(v));
   }
@@ -73,8 +99,8 @@ inline void validate(const stress_test_config& c, std::vector<config_problem>& p
   validation_detail::checker k{problems, path};
   k.not_empty("test_id", c.test_id);
   k.not_empty("test_name", c.test_name);
-  k.positive("target_tps", c.target_tps);
-  k.positive("duration_seconds", c.duration_seconds);
+  k.rate("target_tps", c.target_tps, true);
+  k.run_duration("duration_seconds", c.duration_seconds);
   k.non_negative("ramp_up_seconds", c.ramp_up_seconds);
   k.non_negative("ramp_down_seconds", c.ramp_down_seconds);
   if (std::isfinite(c.duration_seconds) && c.ramp_up_seconds >= 0 && c.ramp_down_seconds >= 0 &&
@@ -100,11 +126,11 @@ inline void validate(const load_profile& p, std::vector<config_problem>& problem
   using validation_detail::num;
   validation_detail::checker k{problems, path};
   switch (p.profile_type) {
-    case load_profile_type::sustained: k.non_negative("sustained_tps", p.sustained_tps); break;
+    case load_profile_type::sustained: k.rate("sustained_tps", p.sustained_tps); break;
     case load_profile_type::ramp_up: {
-      k.non_negative("start_tps", p.start_tps);
-      k.non_negative("peak_tps", p.peak_tps);
-      k.non_negative("sustained_tps", p.sustained_tps);
+      k.rate("start_tps", p.start_tps);
+      k.rate("peak_tps", p.peak_tps);
+      k.rate("sustained_tps", p.sustained_tps);
       k.non_negative("ramp_up_seconds", p.ramp_up_seconds);
       k.non_negative("ramp_down_seconds", p.ramp_down_seconds);
       if (p.peak_hold_seconds) k.non_negative("peak_hold_seconds", *p.peak_hold_seconds);
@@ -115,21 +141,21 @@ inline void validate(const load_profile& p, std::vector<config_problem>& problem
       break;
     }
     case load_profile_type::burst:
-      k.non_negative("sustained_tps", p.sustained_tps);
-      k.non_negative("burst_tps", p.burst_tps);
+      k.rate("sustained_tps", p.sustained_tps);
+      k.rate("burst_tps", p.burst_tps);
       k.positive("burst_duration_seconds", p.burst_duration_seconds);
       k.positive("burst_interval_seconds", p.burst_interval_seconds);
       if (p.burst_duration_seconds > p.burst_interval_seconds)
         k.fail("burst_duration_seconds", "must not exceed burst_interval_seconds (" + num(p.burst_interval_seconds) + ")");
       break;
     case load_profile_type::wave:  // an amplitude above the mean is clamped at 0 (profile::wave)
-      k.non_negative("sustained_tps", p.sustained_tps);
-      k.non_negative("wave_amplitude", p.wave_amplitude);
+      k.rate("sustained_tps", p.sustained_tps);
+      k.rate("wave_amplitude", p.wave_amplitude);
       k.positive("wave_period_seconds", p.wave_period_seconds);
       break;
     case load_profile_type::chaos:
-      k.non_negative("chaos_min_tps", p.chaos_min_tps);
-      k.non_negative("chaos_max_tps", p.chaos_max_tps);
+      k.rate("chaos_min_tps", p.chaos_min_tps);
+      k.rate("chaos_max_tps", p.chaos_max_tps);
       k.positive("chaos_change_interval_seconds", p.chaos_change_interval_seconds);
       if (p.chaos_min_tps > p.chaos_max_tps)
         k.fail("chaos_min_tps", "must not exceed chaos_max_tps (" + num(p.chaos_max_tps) + ")");
@@ -163,7 +189,7 @@ inline void validate(const failure_scenario& f, std::vector<config_problem>& pro
 inline void validate(const test_scenario& s, std::vector<config_problem>& problems, std::string const& path = {}) {
   validation_detail::checker k{problems, path};
   k.not_empty("scenario_id", s.scenario_id);
-  k.positive("duration_seconds", s.duration_seconds);
+  k.run_duration("duration_seconds", s.duration_seconds);
   double const d = std::isfinite(s.duration_seconds) && s.duration_seconds > 0 ? s.duration_seconds : 0.0;
   validate(s.load_profile, problems, validation_detail::join(path, "load_profile"), d);
   for (std::size_t i = 0; i < s.failure_scenarios.size(); ++i)

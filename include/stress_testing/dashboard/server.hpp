@@ -37,6 +37,7 @@
     be destroyed). */
 
 #include <stress_testing/dashboard/detail/script_json.hpp>
+#include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/detail/http_server.hpp>
 #include <stress_testing/detail/loopback.hpp>
 
@@ -277,12 +278,20 @@ inline response control(server_state& s, const http::request<http::string_body>&
   if (!handler) return json_reply(req, http::status::not_implemented, "this host has no such control");
   nlohmann::json body = nlohmann::json::object();
   if (!req.body().empty()) {
-    body = nlohmann::json::parse(req.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return json_reply(req, http::status::bad_request, "the body must be a JSON object");
+    std::string invalid;
+    auto parsed = stress_testing::detail::try_parse_bounded_json(req.body(), invalid, {.max_depth = 16, .max_bytes = 64u << 10});
+    if (!parsed || !parsed->is_object())
+      return json_reply(req, http::status::bad_request,
+                        "the body must be a JSON object" + (invalid.empty() ? std::string() : ": " + invalid));
+    body = std::move(*parsed);
   }
   control_reply reply;
   try {
     reply = handler(body);
+  } catch (const std::invalid_argument& e) {
+    reply = {400, e.what()};  // the handler's word on a field it could not use (it names it)
+  } catch (const nlohmann::json::exception& e) {
+    reply = {400, std::string("a field of the body has the wrong type: ") + e.what()};  // a handler that did not check
   } catch (const std::exception& e) {
     reply = {500, e.what()};
   }

@@ -211,7 +211,7 @@ struct business_accounting {
 inline business_accounting reconcile(const load::run_summary& run, std::uint64_t answered,
                                      std::uint64_t unanswered) noexcept {
   business_accounting a;
-  a.intended = run.intended;
+  a.intended = run.due();  // a stopped run's unsent rest was never due (run_summary::not_sent_at_stop)
   a.ok = run.count(outcome::ok);
   a.dropped = run.count(outcome::dropped);
   a.answered = answered;

@@ -17,7 +17,8 @@ namespace stress_testing::load {
 
 /** A source of intended send times: `s.next()` returns the next one as an offset from the run's
     start (non-decreasing), or nullopt when there are no more. `profile::arrival_schedule`
-    models it; so can a test's hand-written list. */
+    models it; so can a test's hand-written list. Optionally `s.skip_remaining()` ends the source
+    and returns how many arrivals it still held, so that a stop costs O(1), not O(the rest). */
 template <class S>
 concept arrival_source = std::move_constructible<S> && requires(S& s) {
   { s.next() } -> std::same_as<std::optional<std::chrono::nanoseconds>>;
@@ -77,15 +78,21 @@ struct open_loop_options {
     - the target's (`request_result::kind`), where an error code with `kind == ok` is `io_error`
       (a target may itself say `dropped`: its own queue was full and nothing was sent);
     - `dropped` when `max_in_flight` operations are outstanding at its intended time (timed-out
-      operations count until they return), or when the run was stopped before that time;
+      operations count until they return);
     - `timeout` when it has not completed `request_timeout` after it was sent, or is still in
       flight when the drain grace ends: recorded at that instant with the durations elapsed so
       far (it was at least that slow); its operation is cancelled (`terminal`) and whatever it
       reports later is ignored.
 
+    An arrival the run was stopped before is no outcome: it is counted in
+    `run_summary::not_sent_at_stop` (the target did nothing wrong), and `intended` =
+    `outcomes.total()` + `not_sent_at_stop`.
+
     Ending: when the schedule ends or the run is stopped, no arrival is sent any more; those not
-    reached are counted `dropped` (`run_summary::dropped_at_stop`, ~15 ns each, in slices that
-    let completions run), so `intended` is what the schedule would have produced. Requests in
+    reached are counted `not_sent_at_stop` in O(1) when the schedule has `skip_remaining()`
+    (`profile::arrival_schedule`: exact for uniform arrivals, the expected count for Poisson),
+    else by walking it (~15 ns each, in slices that let completions run), so `intended` is what
+    the schedule would have produced. Requests in
     flight get `drain_grace` (their timeouts still apply); those left are recorded `timeout` and
     cancelled, and the run waits up to `cancel_grace` for their operations to return.
 

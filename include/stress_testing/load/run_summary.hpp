@@ -25,22 +25,23 @@ struct generator_limits {
 /** The accounting of one run: what the worker intended, what it did, and whether it kept up.
     The latency histograms are in the `interval_recorder`; this is what the engine itself knows.
 
-    Invariant (DESIGN.md §3): `intended == outcomes.total()` for every run that completed without
-    an error code, cancelled or not. */
+    Invariant (DESIGN.md §3): `intended == outcomes.total() + not_sent_at_stop` for every run that
+    completed without an error code, cancelled or not. */
 struct run_summary {
   /// Arrivals of the schedule, including those never issued because the run was stopped.
   std::uint64_t intended = 0;
+  /** Arrivals the run was stopped before (a user's stop, a criterion's abort): never sent, and
+      not an outcome — the target did nothing wrong. Criteria and uptime are judged on the
+      `due()` rest; stopping at a healthy target is no failure. */
+  std::uint64_t not_sent_at_stop = 0;
   /// Requests started on the target (`async_request` called).
   std::uint64_t issued = 0;
   /** Outcome of every intended request, and the bytes moved (same counts as the recorder's).
-      `count(dropped)` is `dropped_at_limit + dropped_at_stop` plus any the target itself
-      reported dropped. */
+      `count(dropped)` is `dropped_at_limit` plus any the target itself reported dropped. */
   metrics::outcome_counters outcomes;
 
   /// `dropped` because `max_in_flight` operations were outstanding at the arrival.
   std::uint64_t dropped_at_limit = 0;
-  /// `dropped` because the run was stopped before their intended time.
-  std::uint64_t dropped_at_stop = 0;
   /// `timeout` because they were still in flight when the drain grace ended.
   std::uint64_t timed_out_at_stop = 0;
   /** Operations that had not returned when the run completed, even after cancellation and
@@ -74,8 +75,11 @@ struct run_summary {
 
   /// Requests that ended in `o`.
   std::uint64_t count(outcome o) const noexcept { return outcomes.count(o); }
-  /// `intended == outcomes.total()`: every intended request ended in exactly one outcome.
-  bool balanced() const noexcept { return intended == outcomes.total(); }
+  /// Requests that were due before the run ended or was stopped: `intended − not_sent_at_stop`.
+  std::uint64_t due() const noexcept { return intended > not_sent_at_stop ? intended - not_sent_at_stop : 0; }
+  /// `intended == outcomes.total() + not_sent_at_stop`: every intended request ended in exactly
+  /// one outcome, or was never due.
+  bool balanced() const noexcept { return intended == outcomes.total() + not_sent_at_stop; }
 };
 
 /** Uptime, the one definition every figure uses (hero and resilience `uptime_percentage`, the
@@ -84,9 +88,10 @@ struct run_summary {
 
         uptime_percentage = 100 × ok / intended
 
-    where `intended` counts every request of the schedule whatever became of it: ok, failed at
-    any site (an error injected at the client, a connection or I/O error, a timeout, an HTTP
-    error or throttling) or dropped (never sent). It is not 100 − the share of time spent
+    where `intended` counts every request of the schedule that was due, whatever became of it:
+    ok, failed at any site (an error injected at the client, a connection or I/O error, a
+    timeout, an HTTP error or throttling) or dropped (never sent); a stopped run's rest
+    (`run_summary::not_sent_at_stop`) was never due and is not counted. It is not 100 − the share of time spent
     CRITICAL (`downtime_seconds` is that, a separate figure): a run that fails 5% of its requests
     spread over its whole length has 95% uptime and no downtime.
 
@@ -97,9 +102,10 @@ constexpr double uptime_percentage(std::uint64_t ok, std::uint64_t intended) noe
   return 100.0 * static_cast<double>(std::min(ok, intended)) / static_cast<double>(intended);
 }
 
-/// `uptime_percentage` of a run's accounting: `count(ok)` over `intended`.
+/// `uptime_percentage` of a run's accounting: `count(ok)` over the requests that were due
+/// (`due()`: a stopped run's unsent rest is not counted against the target).
 inline double uptime_percentage(const run_summary& a) noexcept {
-  return uptime_percentage(a.count(outcome::ok), a.intended);
+  return uptime_percentage(a.count(outcome::ok), a.due());
 }
 
 /** Adds the accounting of another worker's run to `into` (the pool's merged summary): counts
@@ -111,7 +117,7 @@ inline void merge(run_summary& into, const run_summary& other) noexcept {
   into.issued += other.issued;
   into.outcomes += other.outcomes;
   into.dropped_at_limit += other.dropped_at_limit;
-  into.dropped_at_stop += other.dropped_at_stop;
+  into.not_sent_at_stop += other.not_sent_at_stop;
   into.timed_out_at_stop += other.timed_out_at_stop;
   into.abandoned += other.abandoned;
   into.backfilled += other.backfilled;

@@ -125,6 +125,7 @@ class strided_target {
 struct pool_schedule {
   std::unique_ptr<profile::arrival_schedule<profile::any_profile>> schedule;
   std::optional<std::chrono::nanoseconds> next() noexcept { return schedule->next(); }
+  std::uint64_t skip_remaining() noexcept { return schedule->skip_remaining(); }
 };
 
 }  // namespace detail
@@ -284,7 +285,7 @@ class worker_pool {
   }
 
   /** Thread-safe: posts the run's cancellation (`terminal`) to each worker's executor, where the
-      open loop's stop protocol runs (stop issuing, count the unsent as dropped, drain, cancel).
+      open loop's stop protocol runs (stop issuing, count the unsent as not sent, drain, cancel).
       A second call cuts the grace periods short. Before `start`: the run starts stopped. */
   void stop() {
     std::lock_guard lock(mutex_);

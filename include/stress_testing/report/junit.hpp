@@ -211,6 +211,8 @@ inline junit_suite junit_suite_of(const nlohmann::json& results) {
     accounted.type = "accounting";
     accounted.message = "intended " + acc.value("intended", nlohmann::json(0)).dump() + " != sum of outcomes " +
                         std::to_string(sum);
+    if (auto const not_sent = acc.value("not_sent_at_stop", nlohmann::json(0)); not_sent != 0)
+      accounted.message += " + not sent at stop " + not_sent.dump();
     accounted.detail = accounted.message;
   }
   s.cases.push_back(std::move(accounted));

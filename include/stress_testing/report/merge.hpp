@@ -75,7 +75,7 @@ inline load::run_summary read_accounting(const nlohmann::json& results, std::siz
   s.outcomes = read_outcomes(member(a, "outcomes", part, "accounting."), part, "accounting.outcomes.");
   s.outcomes.add_bytes(count_of(a, "bytes_in", part, "accounting."), count_of(a, "bytes_out", part, "accounting."));
   s.dropped_at_limit = count_of(a, "dropped_at_limit", part, "accounting.");
-  s.dropped_at_stop = count_of(a, "dropped_at_stop", part, "accounting.");
+  s.not_sent_at_stop = count_of(a, "not_sent_at_stop", part, "accounting.");
   s.timed_out_at_stop = count_of(a, "timed_out_at_stop", part, "accounting.");
   s.abandoned = count_of(a, "abandoned", part, "accounting.");
   s.backfilled = count_of(a, "backfilled", part, "accounting.");

@@ -281,7 +281,7 @@ prometheus_state prometheus_state_of(const RunResult& r) {
   prometheus_state s;
   s.scenario = r.scenario.scenario_id.empty() ? r.scenario.name : r.scenario.scenario_id;
   s.outcomes = r.accounting.outcomes;
-  s.intended = r.accounting.intended;
+  s.intended = r.accounting.due();
   s.response_time = &r.histograms.response_time;
   s.service_time = &r.histograms.service_time;
   s.send_lag = &r.histograms.send_lag;
@@ -401,6 +401,11 @@ inline std::string to_prometheus(const nlohmann::json& results) {
   s.outcomes.add_bytes(prom_count(acc, "bytes_in", "accounting.bytes_in"),
                        prom_count(acc, "bytes_out", "accounting.bytes_out"));
   s.intended = prom_count(acc, "intended", "accounting.intended");
+  // What was due: a stopped run's unsent rest is no outcome (schema 3; absent before).
+  if (acc.contains("not_sent_at_stop")) {
+    auto const not_sent = prom_count(acc, "not_sent_at_stop", "accounting.not_sent_at_stop");
+    *s.intended = *s.intended > not_sent ? *s.intended - not_sent : 0;
+  }
 
   auto decode = [&](const char* which) { return read_histogram(results, which); };
   auto const response = decode("response_time");

@@ -32,7 +32,10 @@ namespace stress_testing::report {
 
 /// Identifies the document; bump `results_schema_version` on any incompatible change.
 inline constexpr const char* results_schema = "stress_testing.results";
-inline constexpr int results_schema_version = 3;  // 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs; 3: histograms in HdrHistogram V2
+// 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs;
+// 3: accounting.not_sent_at_stop (a stopped run's unsent rest, no outcome) replaces dropped_at_stop;
+//    histograms in HdrHistogram V2.
+inline constexpr int results_schema_version = 3;
 
 namespace detail {
 
@@ -186,7 +189,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
       {"issued", a.issued},
       {"outcomes", detail::outcomes_json(a.outcomes)},
       {"dropped_at_limit", a.dropped_at_limit},
-      {"dropped_at_stop", a.dropped_at_stop},
+      {"not_sent_at_stop", a.not_sent_at_stop},
       {"timed_out_at_stop", a.timed_out_at_stop},
       {"abandoned", a.abandoned},
       {"backfilled", a.backfilled},
@@ -254,6 +257,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
     j["business_accounting"] = nullptr;
   }
   j["target_counters"] = r.target_counters;
+  j["failure_causes"] = r.failure_causes.empty() ? nlohmann::json::object() : nlohmann::json(r.failure_causes);
 
   j["histograms"] = histograms_json(r.histograms);
   return j;

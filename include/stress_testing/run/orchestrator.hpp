@@ -95,6 +95,12 @@ struct run_options {
       at `default_failure_component` when it has none, on the run's own clock. Off: the failures
       are only analysed as windows (the host injects them some other way). */
   bool inject_failures = true;
+  /** A run in which no request succeeded (no `ok`, counting also a run that sent nothing) ends
+      FAILED, with the first cause of each failure class in its reason, whatever its criteria
+      say: an unreachable target (a certificate the client does not trust, a wrong port) must not
+      read as a pass. A run the caller stopped before anything was due is exempt. Off: judged on
+      its criteria alone (a test of a target that is meant to fail everything). */
+  bool require_success = false;
   /// "client" (a decorator in front of every worker's target; fault/inject.hpp), or a component
   /// of one of `failure_sites`.
   std::string default_failure_component = "client";
@@ -316,6 +322,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
         stopped_by_caller = true;
         result.status = test_status::stopping;
         pool.stop();
+      } else {
+        pool.stop();  // a later stop cuts the drain and cancel graces short (worker_pool::stop)
       }
     }
     if (completion->done) break;
@@ -349,6 +357,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if constexpr (target::reporting_target<std::decay_t<decltype(injected.inner())>>) report_into(injected.inner(), report);
   });
   result.target_counters = std::move(report.counters);
+  result.failure_causes = std::move(report.first_failures);
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
   if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
@@ -367,6 +376,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   pool.tally_into(requests);  // the workers have finished
   assemble_figures(result, windows, options.recovery, &requests, windowed, run_derive);
   auto const& acc = result.accounting;
+  add_engine_failure_causes(result, options.pool.loop.request_timeout, options.pool.loop.max_in_flight);
 
   if (completion->ec) {
     result.status = test_status::failed;
@@ -376,10 +386,14 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     result.status_reason = "aborted: criterion " + to_string(aborted_by->criterion) + " failed at " +
                            seconds_text(duration<double>(aborted_at).count()) + " (actual " +
                            (aborted_by->actual ? std::to_string(*aborted_by->actual) : std::string("n/a")) + ")";
+  } else if (options.require_success && acc.count(outcome::ok) == 0 && (acc.due() > 0 || !stopped_by_caller)) {
+    result.status = test_status::failed;
+    result.status_reason = nothing_succeeded_reason(result);
   } else if (stopped_by_caller) {
     result.status = test_status::cancelled;
     result.status_reason = "cancelled at " + seconds_text(duration<double>(end).count()) + "; " +
-                           std::to_string(acc.dropped_at_stop) + " requests not yet due were counted dropped";
+                           std::to_string(acc.not_sent_at_stop) + " requests not yet due were not sent (judged on the " +
+                           std::to_string(acc.due()) + " that were due)";
   } else {
     result.status = test_status::completed;
     result.status_reason = completed_reason(result.criteria);
@@ -398,9 +412,10 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     - Lifetimes: the scenario, factory and options are moved into the operation. Targets are
       created and destroyed by the pool. The callback in `options.on_interval` is called on `ex`.
     - Cancellation: any cancellation type on the token's slot stops the run gracefully: stop
-      issuing (requests not yet due are counted `dropped`), drain in-flight requests for
-      `pool.loop.drain_grace`, then cancel the rest. The operation still completes with the
-      result gathered so far (status CANCELLED, no error), so Ctrl-C can write results.
+      issuing (requests not yet due are counted `not_sent_at_stop`, no outcome), drain in-flight requests for
+      `pool.loop.drain_grace`, then cancel the rest; a second emission cuts those graces short.
+      The operation still completes with the result gathered so far (status CANCELLED, no
+      error), so Ctrl-C can write results.
     - Thread safety: the operation runs on `ex`; emit the cancellation signal on `ex`. */
 template <load::target_factory TargetFactory, class CompletionToken>
 auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory factory, run_options options,

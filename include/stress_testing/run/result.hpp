@@ -10,8 +10,11 @@
 #include <stress_testing/metrics/snapshot.hpp>
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/models.hpp>
+#include <stress_testing/outcome.hpp>
 #include <stress_testing/run/analysis.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -60,6 +63,11 @@ struct run_result {
   /** Counters a target keeps beyond the outcomes (the HTTP target's `connections_opened`,
       `resets`, `protocol_errors`, ...), by name; filled by the harness. */
   std::map<std::string, std::uint64_t> target_counters;
+  /** The first cause of each failure class, by outcome name: what the target saw first
+      ("connect_error": "TLS handshake: certificate verify failed: self-signed certificate ...",
+      "http_error": "HTTP 500") and what the engine knows (`timeout`, `dropped`); see
+      `add_engine_failure_causes`. Empty when nothing failed. */
+  std::map<std::string, std::string> failure_causes;
 
   /** How `values[memory_growth_percent]` was measured; empty when it could not be (no memory
       figure, or the run ended before its first interval). Resident memory grows from the end of
@@ -184,6 +192,46 @@ inline void update_reported_metrics(run_result& r) {
   set_reported_values(r);
   r.criteria = judge_criteria(r);
   if (r.status == test_status::completed) r.status_reason = completed_reason(r.criteria);
+}
+
+/** Adds the causes of the failure classes the engine itself decides (`failure_causes`), when
+    requests ended so and the target named no cause: `timeout` (no response within
+    `request_timeout`, or still in flight when the drain grace ended) and `dropped` (the in-flight
+    bound `max_in_flight` per worker was reached). */
+inline void add_engine_failure_causes(run_result& r, std::chrono::nanoseconds request_timeout,
+                                      std::size_t max_in_flight) {
+  auto const& a = r.accounting;
+  char text[160];
+  if (a.count(outcome::timeout) > a.timed_out_at_stop) {
+    std::snprintf(text, sizeof text, "no response within the request timeout (%g s)",
+                  std::chrono::duration<double>(request_timeout).count());
+    r.failure_causes.try_emplace("timeout", text);
+  } else if (a.timed_out_at_stop > 0) {
+    r.failure_causes.try_emplace("timeout", "still in flight when the run's drain grace ended");
+  }
+  if (a.dropped_at_limit > 0) {
+    std::snprintf(text, sizeof text, "%zu requests in flight (the per-worker bound) when they were due: not sent",
+                  max_in_flight);
+    r.failure_causes.try_emplace("dropped", text);
+  }
+}
+
+/** The reason of a run in which no request succeeded (`run_options::require_success`): how many
+    ended how, with the first cause of each class. */
+inline std::string nothing_succeeded_reason(const run_result& r) {
+  auto const& a = r.accounting;
+  if (a.due() == 0) return "no request was sent: the load profile asked for none";
+  std::string out = "no request succeeded:";
+  bool first = true;
+  for (auto o : all_outcomes) {
+    auto const n = a.count(o);
+    if (n == 0) continue;
+    out += (first ? " " : "; ") + std::to_string(n) + " " + std::string(to_string(o));
+    if (auto it = r.failure_causes.find(std::string(to_string(o))); it != r.failure_causes.end())
+      out += " (first: " + it->second + ")";
+    first = false;
+  }
+  return out;
 }
 
 /** The run in a few lines, for a failed test's message or a log: status, verdict and reason, the

@@ -3,6 +3,7 @@
 
 #include <stress_testing/target/async_target.hpp>
 #include <stress_testing/target/request_result.hpp>
+#include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -53,6 +54,10 @@ class any_target {
   }
 
   /// The wrapped target if it is a `Target`, else nullptr (like `std::function::target`).
+  /** The wrapped target's report (`target/target_report.hpp`), when its type has one: so a run of
+      type-erased targets still gets their counters, agents and first failure causes. */
+  friend void report_into(const any_target& t, target_report& r) { t.impl_->report(r); }
+
   template <class Target>
   Target* target() noexcept {
     auto* m = dynamic_cast<model<Target>*>(impl_.get());
@@ -70,6 +75,7 @@ class any_target {
     virtual executor_type executor() const noexcept = 0;
     // `self` is the shared state itself: the operation holds it until it completes.
     virtual void start(std::uint64_t sequence, handler_type handler, std::shared_ptr<concept_base> self) = 0;
+    virtual void report(target_report& r) const = 0;
   };
 
   template <class Target>
@@ -81,6 +87,10 @@ class any_target {
 
     void start(std::uint64_t sequence, handler_type handler, std::shared_ptr<concept_base> self) override {
       target.async_request(sequence, boost::asio::consign(std::move(handler), std::move(self)));
+    }
+
+    void report(target_report& r) const override {
+      if constexpr (reporting_target<Target>) report_into(target, r);
     }
 
     Target target;

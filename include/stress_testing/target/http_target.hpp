@@ -9,6 +9,7 @@
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/target/async_target.hpp>
 #include <stress_testing/target/detail/inline_completion.hpp>
+#include <stress_testing/target/http/header_field.hpp>
 #include <stress_testing/target/http/response_sink.hpp>
 #include <stress_testing/target/http/server_timing.hpp>
 #include <stress_testing/target/http/url.hpp>
@@ -119,6 +120,9 @@ struct http_target_options {
     if (max_response_body == 0) out.push_back("max_response_body: must be > 0");
     if (max_response_header < 64) out.push_back("max_response_header: must be >= 64");
     if (keep_body > max_response_body) out.push_back("keep_body: must be <= max_response_body");
+    for (std::size_t i = 0; i < headers.size(); ++i)
+      if (auto problem = http::header_field_problem(headers[i].first, headers[i].second))
+        out.push_back("headers[" + std::to_string(i) + "]: " + *problem);
     return out;
   }
 };
@@ -132,7 +136,11 @@ struct http_target_stats {
   std::uint64_t tls_failures = 0;        ///< of which the TLS handshake failed (e.g. verification)
   std::uint64_t closed_by_server = 0;    ///< `Connection: close`, or end of stream mid-exchange
   std::uint64_t resets = 0;              ///< connection reset or broken pipe mid-exchange
-  std::uint64_t protocol_errors = 0;     ///< unparsable response (garbage, header too large)
+  std::uint64_t protocol_errors = 0;     ///< unparsable response (garbage, header too large, 101)
+  /// Bytes the server sent when no request was outstanding (after a complete response, or on an
+  /// idle connection): the connection is closed, and they are never credited to a later request.
+  std::uint64_t unsolicited = 0;
+  std::uint64_t interim_responses = 0;   ///< 1xx responses (100, 103, ...) skipped before the final one
   std::uint64_t body_too_large = 0;      ///< response body over `max_response_body`
   std::uint64_t cancelled = 0;           ///< requests cancelled (engine timeout, end of run)
   std::uint64_t stale_retries = 0;       ///< idempotent requests re-sent once (stale keep-alive)
@@ -140,6 +148,10 @@ struct http_target_stats {
   std::uint64_t bytes_in = 0;            ///< bytes read, headers included
   std::uint64_t bytes_out = 0;           ///< bytes written, headers included
   metrics::agent_timings agents;         ///< from `Server-Timing`
+  /** The first cause of each failure class, by outcome name (`connect_error`, `io_error`,
+      `http_error`, `throttled`): "TLS handshake: certificate verify failed: self-signed
+      certificate", "HTTP 500", ... so that a run that failed wholesale says why. */
+  std::map<std::string, std::string> first_failures;
 
   /// Adds `other`'s counts and agents (for merging workers).
   void merge(const http_target_stats& other) {
@@ -149,6 +161,8 @@ struct http_target_stats {
     closed_by_server += other.closed_by_server;
     resets += other.resets;
     protocol_errors += other.protocol_errors;
+    unsolicited += other.unsolicited;
+    interim_responses += other.interim_responses;
     body_too_large += other.body_too_large;
     cancelled += other.cancelled;
     stale_retries += other.stale_retries;
@@ -156,6 +170,7 @@ struct http_target_stats {
     bytes_in += other.bytes_in;
     bytes_out += other.bytes_out;
     agents.merge(other.agents);
+    for (auto const& [kind, cause] : other.first_failures) first_failures.try_emplace(kind, cause);
   }
 
   /// The counters by name, as `run::run_result::target_counters` holds them.
@@ -166,6 +181,8 @@ struct http_target_stats {
             {"closed_by_server", closed_by_server},
             {"resets", resets},
             {"protocol_errors", protocol_errors},
+            {"unsolicited", unsolicited},
+            {"interim_responses", interim_responses},
             {"body_too_large", body_too_large},
             {"cancelled", cancelled},
             {"stale_retries", stale_retries},
@@ -418,6 +435,15 @@ class http_pool {
       c->head += "\r\n";
     }
     c->head += "\r\n";
+    if (c->open && !tls_ctx_) {
+      // Bytes waiting on an idle plain connection were sent while no request was outstanding
+      // (TLS is not checked this way: TLS 1.3 session tickets arrive unasked and are legitimate).
+      error_code aec;
+      if (c->socket.available(aec) > 0 || aec) {
+        if (!aec) ++stats_->unsolicited;
+        close(*c);
+      }
+    }
     if (c->open) write(c);
     else connect(c);
   }
@@ -446,11 +472,26 @@ class http_pool {
       SSL_set_tlsext_host_name(c->tls->native_handle(), url_.host.c_str());
     c->tls->async_handshake(boost::asio::ssl::stream_base::client, [c](error_code hec) {
       if (hec) {
-        if (hec != boost::asio::error::operation_aborted) ++c->owner->stats_->tls_failures;
+        if (hec != boost::asio::error::operation_aborted) {
+          ++c->owner->stats_->tls_failures;
+          c->owner->note_tls_failure(*c, hec);
+        }
         return c->owner->fail(c, hec, outcome::connect_error);
       }
       c->owner->on_open(c);
     });
+  }
+
+  // The first TLS failure's cause, with OpenSSL's verdict on the certificate when it has one.
+  void note_tls_failure(connection& c, error_code ec) {
+    if (stats_->first_failures.contains("connect_error")) return;
+    std::string cause = "TLS handshake: " + ec.message();
+    long const verify = SSL_get_verify_result(c.tls->native_handle());
+    if (verify != X509_V_OK) {
+      cause += std::string(": ") + X509_verify_cert_error_string(verify);
+      cause += " (trust its authority with tls.ca_file, or skip verification for a throw-away test server)";
+    }
+    stats_->first_failures.emplace("connect_error", std::move(cause));
   }
 
   void on_open(connection* c) {
@@ -471,12 +512,15 @@ class http_pool {
   void on_write(connection* c, error_code ec, std::size_t n) {
     c->bytes_out += n;
     if (ec) return fail(c, ec, outcome::io_error);
-    c->parser.emplace(c->kept_body, options_.on_response ? options_.keep_body : 0, c->server_timing);
-    c->parser->eager(true);
-    c->parser->header_limit(options_.max_response_header);
-    c->parser->body_limit(options_.max_response_body);
-    if (c->buffer.size() > 0) parse(c);  // bytes that arrived with an earlier response
-    else read(c);
+    begin_response(*c);
+    read(c);  // the buffer is empty: leftovers of an earlier response closed its connection (finish)
+  }
+
+  void begin_response(connection& c) {
+    c.parser.emplace(c.kept_body, options_.on_response ? options_.keep_body : 0, c.server_timing);
+    c.parser->eager(true);
+    c.parser->header_limit(options_.max_response_header);
+    c.parser->body_limit(options_.max_response_body);
   }
 
   void read(connection* c) {
@@ -513,7 +557,20 @@ class http_pool {
         else ++stats_->protocol_errors;
         return fail(c, pec, outcome::io_error);
       }
-      if (c->parser->is_done()) return finish(c, c->parser->keep_alive());
+      if (c->parser->is_done()) {
+        auto const status = c->parser->status();
+        if (status / 100 != 1) return finish(c, c->parser->keep_alive());
+        // An interim response (RFC 9110 §15.2): 100 Continue, 103 Early Hints... has no body and
+        // is followed by the final response on the same exchange. 101 would switch protocols,
+        // which a request of ours never asks for.
+        if (status == 101) {
+          ++stats_->protocol_errors;
+          return fail(c, boost::beast::http::error::bad_status, outcome::io_error);
+        }
+        ++stats_->interim_responses;
+        begin_response(*c);
+        continue;
+      }
       if (used == 0) break;
     }
     read(c);
@@ -536,8 +593,14 @@ class http_pool {
       options_.on_response(http_response_view{n->sequence, status, c->kept_body, c->parser->body_bytes(),
                                               c->server_timing});
     auto const result = request_result::from_http_status(status, c->bytes_in, c->bytes_out);
+    if (result.kind != outcome::ok) stats_->first_failures.try_emplace(std::string(to_string(result.kind)), "HTTP " + std::to_string(status));
     c->parser.reset();
-    if (keep_alive) {
+    if (c->buffer.size() > 0) {
+      // Bytes after the response we asked for: we never pipeline, so nothing else was asked.
+      // They must not be read as the next request's response: close the connection.
+      ++stats_->unsolicited;
+      close(*c);
+    } else if (keep_alive) {
       c->reused = true;
     } else {
       ++stats_->closed_by_server;
@@ -565,6 +628,7 @@ class http_pool {
       assign(c, n);
       return;
     }
+    if (!aborted) stats_->first_failures.try_emplace(std::string(to_string(kind)), ec.message());
     auto const in = c->bytes_in, out = c->bytes_out;
     release(c);
     if (options_.on_failure) options_.on_failure(n->sequence, aborted ? outcome::timeout : kind);
@@ -710,6 +774,7 @@ inline void report_into(const http_target& t, target_report& r) {
   auto const& stats = *t.stats();
   for (auto const& [name, value] : stats.counters()) r.add(name, value);
   r.agents.merge(stats.agents);
+  for (auto const& [kind, cause] : stats.first_failures) r.first_failures.try_emplace(kind, cause);
 }
 
 }  // namespace stress_testing::target

@@ -24,6 +24,9 @@ namespace stress_testing::target {
 struct target_report {
   std::map<std::string, std::uint64_t> counters;
   metrics::agent_timings agents;
+  /// The first cause the target saw of each failure class, by outcome name ("connect_error":
+  /// "Connection refused"); of several targets the first reported is kept.
+  std::map<std::string, std::string> first_failures;
 
   /// Adds `name`'s count (targets of several workers add up).
   void add(const std::string& name, std::uint64_t value) { counters[name] += value; }

@@ -379,6 +379,30 @@ TEST_SUITE("dashboard") {
     CHECK(c.request(http::verb::get, "/api/control/stop", "", "Bearer " + token).status == 405);
   }
 
+  TEST_CASE("a control body of the wrong shape is a 400 naming the problem never a 500") {
+    dash::server_options o;
+    o.on_inject = [](const json& body) {
+      if (body.contains("named")) throw std::invalid_argument("severity: expected a number from 0 to 1");
+      (void)body.at("severity").get<double>();  // a host that did not check the type
+      return dash::control_reply{202, "injected"};
+    };
+    running_server s(o);
+    client c(s.endpoint());
+    auto const bearer = "Bearer " + s.server().token();
+    auto const named = c.request(http::verb::post, "/api/control/inject", R"({"named": 1})", bearer);
+    CHECK(named.status == 400);
+    CHECK(json::parse(named.body)["message"] == "severity: expected a number from 0 to 1");
+    auto const typed = c.request(http::verb::post, "/api/control/inject", R"({"severity": "high"})", bearer);
+    CHECK(typed.status == 400);
+    CHECK(json::parse(typed.body)["message"].get<std::string>().find("wrong type") != std::string::npos);
+    // Nested 1,000 levels (within the body limit): refused while parsing, the server unharmed.
+    auto const deep = c.request(http::verb::post, "/api/control/inject", std::string(1000, '[') + std::string(1000, ']'),
+                                bearer);
+    CHECK(deep.status == 400);
+    CHECK(json::parse(deep.body)["message"].get<std::string>().find("nested deeper than 16 levels") != std::string::npos);
+    CHECK(c.request(http::verb::post, "/api/control/inject", R"({"severity": 0.5})", bearer).status == 202);
+  }
+
   TEST_CASE("a control the host did not provide answers 501 after authentication") {
     running_server s;
     client c(s.endpoint());
@@ -423,6 +447,19 @@ TEST_SUITE("dashboard") {
       }
     }
     CHECK(served);
+  }
+
+  TEST_CASE("event stream clients count against max_clients") {
+    // Issue 19 saw the streams escape the limit; on the core they are connections like any other.
+    dash::server_options o;
+    o.max_clients = 2;
+    running_server s(o);
+    client a(s.endpoint());
+    client b(s.endpoint());
+    CHECK(a.events(1).size() == 1);  // the first snapshot; the stream stays open
+    CHECK(b.events(1).size() == 1);
+    client third(s.endpoint());
+    CHECK_THROWS(third.request(http::verb::get, "/api/snapshot"));
   }
 
   TEST_CASE("GET /metrics returns the provider's text and 404 without a provider") {

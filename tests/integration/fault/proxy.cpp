@@ -744,6 +744,9 @@ TEST_CASE("proxy control API adds lists and removes faults while traffic flows")
   CHECK(bad.body().find("attributes.latency_ms") != std::string::npos);
   auto bad_json = run(client, http_call(api, bh::verb::post, "/faults", "{not json"));
   CHECK(bad_json.result_int() == 400);
+  auto deep = run(client, http_call(api, bh::verb::post, "/faults", std::string(5000, '[') + std::string(5000, ']')));
+  CHECK(deep.result_int() == 400);  // refused while parsing (detail/bounded_json.hpp)
+  CHECK(deep.body().find("nested deeper than 16 levels") != std::string::npos);
   auto bad_type = run(client, http_call(api, bh::verb::post, "/faults", R"({"type":"gremlins"})"));
   CHECK(bad_type.result_int() == 400);
   CHECK(bad_type.body().find("type") != std::string::npos);

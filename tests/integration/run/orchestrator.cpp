@@ -225,7 +225,7 @@ TEST_SUITE("run") {
     CHECK(r.status_reason.find("aborted: criterion error_rate < 0.5 failed at 1.0 s") == 0);
     CHECK(std::chrono::steady_clock::now() - t0 < 10s);
     CHECK(r.accounting.balanced());
-    CHECK(r.accounting.dropped_at_stop > 0);  // the rest of the 20 s were never sent
+    CHECK(r.accounting.not_sent_at_stop > 0);  // the rest of the 20 s were never sent
     CHECK_FALSE(r.passed());
   }
 
@@ -240,8 +240,52 @@ TEST_SUITE("run") {
     CHECK(r.accounting.cancelled);
     CHECK(r.accounting.intended == 2000);  // the whole schedule is accounted, sent or not
     CHECK(r.accounting.balanced());
-    CHECK(r.accounting.dropped_at_stop > 1000);
+    CHECK(r.accounting.not_sent_at_stop > 1000);
+    CHECK(r.accounting.count(st::outcome::dropped) == 0);  // a stop is not the target's failure
+    CHECK(r.values.get(st::metrics::metric::error_rate).value_or(1.0) == 0.0);  // judged on what was due
     CHECK(r.elapsed_seconds < 3.0);
+  }
+
+  TEST_CASE("a second stop cuts the drain short") {
+    // Replies take 1 h, the drain grace is 20 s: the first stop at 0.3 s would wait it out; the
+    // second, at 0.6 s, records what is in flight as timeout and ends the run.
+    asio::io_context io;
+    asio::cancellation_signal cancel;
+    asio::steady_timer first(io, 300ms), second(io, 600ms);
+    first.async_wait([&](error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    second.async_wait([&](error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    factory f;
+    f.script.delay = std::chrono::hours(1);
+    st::run::run_options o;
+    o.pool.loop.drain_grace = 20s;
+    auto const t0 = std::chrono::steady_clock::now();
+    auto [ec, r] = run(io, sustained(100, 10), f, o, &cancel);
+    REQUIRE_FALSE(ec);
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    CHECK(r.status == st::test_status::cancelled);
+    CHECK(r.accounting.balanced());
+    CHECK(r.accounting.timed_out_at_stop == r.accounting.issued);
+    CHECK(r.accounting.not_sent_at_stop == 1000 - r.accounting.issued);
+    CHECK(r.failure_causes.at("timeout") == "still in flight when the run's drain grace ended");
+  }
+
+  TEST_CASE("a run in which nothing succeeded fails naming the first cause when required") {
+    auto s = sustained(200, 0.5);
+    s.success_criteria = {st::parse_criterion("requests_total > 0")};  // a criterion that passes
+    factory f;
+    f.script.status = 503;
+    st::run::run_options o;
+    o.require_success = true;
+    asio::io_context io;
+    auto [ec, r] = run(io, s, f, o);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::failed);
+    CHECK(r.status_reason == "no request succeeded: 100 throttled");  // a function target names no cause
+    CHECK_FALSE(r.passed());
+    o.require_success = false;  // opted out: judged on its criteria
+    asio::io_context io2;
+    auto [ec2, r2] = run(io2, s, f, o);
+    CHECK(r2.status == st::test_status::completed);
   }
 
   TEST_CASE("an invalid scenario fails to start with every reason") {

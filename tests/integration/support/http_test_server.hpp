@@ -190,6 +190,30 @@ class server {
       co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       keep_going = false;
       co_return;
+    } else if (target == "/interim") {  // 100 and 103 before the final answer, a 500
+      co_await asio::async_write(stream, asio::buffer(std::string_view(
+                                             "HTTP/1.1 100 Continue\r\n\r\n"
+                                             "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                                             "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\nno")),
+                                 asio::use_awaitable);
+      co_return;
+    } else if (target == "/switching") {  // 101: a protocol the client never asked for
+      co_await asio::async_write(
+          stream, asio::buffer(std::string_view("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")),
+          asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    } else if (target == "/extra" || target == "/late-extra") {  // a 500, then an unsolicited 200
+      co_await asio::async_write(
+          stream, asio::buffer(std::string_view("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\nno")),
+          asio::use_awaitable);
+      if (target == "/late-extra") {  // once the client is idle
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      co_await asio::async_write(stream, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+                                 asio::use_awaitable);
+      co_return;
     } else if (target == "/echo") {
       res.body() = req.body();
     }

@@ -155,6 +155,13 @@ TEST_SUITE("target.http") {
     CHECK(x.ec == asio::error::connection_refused);
     CHECK(x.result.kind == outcome::connect_error);
     CHECK(t.stats()->connect_failures == 1);
+    // The first cause of each failure class is kept, and reported with the counters.
+    send_one(io, t);
+    REQUIRE(t.stats()->first_failures.size() == 1);
+    CHECK(t.stats()->first_failures.at("connect_error") == x.ec.message());
+    target::target_report r;
+    report_into(t, r);
+    CHECK(r.first_failures == t.stats()->first_failures);
   }
 
   TEST_CASE("broken exchanges are io_errors each counted by cause and the target recovers") {
@@ -179,6 +186,58 @@ TEST_SUITE("target.http") {
     CHECK(send_one(io, t).result.kind == outcome::io_error);
     CHECK(send_one(io, t).result.kind == outcome::io_error);
     CHECK(server.connections() >= 6);
+  }
+
+  TEST_CASE("interim 1xx responses are skipped and the final response answers the request") {
+    // Each exchange: 100 Continue, 103 Early Hints, then 500. Both requests read 500 on one
+    // keep-alive connection; a client that took 100 as the answer would read 50% ok.
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/interim")));
+    for (int i = 0; i < 2; ++i) {
+      auto const x = send_one(io, t, static_cast<std::uint64_t>(i));
+      CHECK_FALSE(x.ec);
+      CHECK(x.result.http_status == 500);
+      CHECK(x.result.kind == outcome::http_error);
+    }
+    CHECK(t.stats()->interim_responses == 4);
+    CHECK(t.stats()->responses == 2);
+    CHECK(t.stats()->connections_opened == 1);
+    CHECK(t.stats()->first_failures.at("http_error") == "HTTP 500");
+  }
+
+  TEST_CASE("a 101 response is a protocol error") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/switching")));
+    auto const x = send_one(io, t);
+    CHECK(x.ec == boost::beast::http::error::bad_status);
+    CHECK(x.result.kind == outcome::io_error);
+    CHECK(t.stats()->protocol_errors == 1);
+  }
+
+  TEST_CASE("unsolicited bytes close the connection and are never credited to the next request") {
+    // The server answers 500 and then sends a 200 nobody asked for: in the same write, or 50 ms
+    // later on the idle connection. Every request must read its own 500 (a client that credited
+    // the 200 to the next request would read 2 of 3 ok). The extra bytes are found after the
+    // response, or before the next request is written; the last request's extra is found only
+    // when it comes with the response (nothing is written after it).
+    http_test::server server;
+    asio::io_context io;
+    for (std::string const path : {"/extra", "/late-extra"}) {
+      CAPTURE(path);
+      target::http_target t(io.get_executor(), options_for(server.url(path)));
+      for (int i = 0; i < 3; ++i) {
+        auto const x = send_one(io, t, static_cast<std::uint64_t>(i));
+        CHECK(x.result.http_status == 500);
+        CHECK(x.result.kind == outcome::http_error);
+        std::this_thread::sleep_for(200ms);  // the late 200 arrives while the connection is idle
+      }
+      CHECK(t.stats()->unsolicited >= 2);
+      CHECK(t.stats()->unsolicited <= (path == "/extra" ? 3u : 2u));
+      CHECK(t.stats()->connections_opened == 3);
+      CHECK(t.stats()->responses == 3);
+    }
   }
 
   TEST_CASE("a cancelled request closes its connection and the next one reconnects") {
@@ -298,6 +357,10 @@ TEST_SUITE("target.http") {
     CHECK(problems[0].find("url: unsupported scheme") == 0);
     CHECK(problems[1] == "connections: must be >= 1");
     CHECK_THROWS_AS(target::http_target(io.get_executor(), o), std::invalid_argument);
+    auto injected = options_for("http://127.0.0.1:9/");
+    injected.headers = {{"X-Ok", "1"}, {"X-Evil", "1\r\nHost: elsewhere"}};
+    REQUIRE(injected.problems().size() == 1);
+    CHECK(injected.problems()[0] == "headers[1]: the value contains a CR, LF or NUL character (header injection)");
     try {
       target::http_target remote(io.get_executor(), options_for("http://10.1.2.3:8080/"));
       FAIL("a non-loopback address must be refused");
@@ -323,6 +386,10 @@ TEST_SUITE("target.http") {
     auto const y = send_one(io, untrusted);
     CHECK(y.result.kind == outcome::connect_error);
     CHECK(untrusted.stats()->tls_failures == 1);
+    // The first cause says why, in OpenSSL's words: a run that failed wholesale is explained.
+    auto const& why = untrusted.stats()->first_failures.at("connect_error");
+    CHECK(why.find("TLS handshake: certificate verify failed") == 0);
+    CHECK(why.find("self-signed certificate") != std::string::npos);
 
     auto skip = options_for(server.url("/"));
     skip.tls.insecure_skip_verify = true;

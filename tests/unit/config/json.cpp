@@ -370,6 +370,56 @@ TEST_SUITE("config") {
     CHECK(has_problem(ps, "target_tps", "finite"));
   }
 
+  TEST_CASE("JSON nested too deep or too large is refused before it is built") {
+    // 100,000 levels overflowed the stack in the readers that walk a document recursively.
+    std::vector<config_problem> ps;
+    std::string const deep = std::string(100'000, '[') + std::string(100'000, ']');
+    CHECK_FALSE(parse_json_text(deep, ps));
+    REQUIRE(ps.size() == 1);
+    CHECK(ps[0].reason == "invalid JSON: JSON nested deeper than 32 levels");
+    // The limit is exact: 32 levels parse, 33 do not.
+    ps.clear();
+    CHECK(parse_json_text(std::string(32, '[') + std::string(32, ']'), ps));
+    CHECK_FALSE(parse_json_text(std::string(33, '[') + std::string(33, ']'), ps));
+    std::string why;
+    CHECK(detail::try_parse_bounded_json(R"({"a": {"b": [1]}})", why, {.max_depth = 3, .max_bytes = 100}));
+    CHECK_FALSE(detail::try_parse_bounded_json(R"({"a": {"b": [1]}})", why, {.max_depth = 2, .max_bytes = 100}));
+    CHECK(why == "JSON nested deeper than 2 levels");
+    CHECK_FALSE(detail::try_parse_bounded_json(std::string(101, ' ') + "1", why, {.max_depth = 2, .max_bytes = 100}));
+    CHECK(why == "JSON text larger than 100 bytes (102)");
+    CHECK_FALSE(detail::try_parse_bounded_json("{\"a\": tru}", why));
+    CHECK(why.find("syntax error") != std::string::npos);
+  }
+
+  TEST_CASE("sanity limits on rates and durations name the field") {
+    // A rate of 1e9 or 1e308, or a 10^9 s duration, would make a run that cannot end or stop.
+    auto j = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 1e9,
+      "load_profile": {"profile_type": "SUSTAINED", "sustained_tps": 1e308}})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(j, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "duration_seconds", "must be <= 604800 s (a week, the sanity limit), got 1000000000"));
+    CHECK(has_problem(ps, "load_profile.sustained_tps", "must be <= 1000000 requests/s (the sanity limit)"));
+    // 1e999 is out of double's range: the parser refuses it, and the problem names the field
+    // (it used to escape as an exception: exit 1 with no field).
+    ps.clear();
+    CHECK_FALSE(parse_json_text(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "BURST", "burst_tps": 1e999}})", ps));
+    REQUIRE(ps.size() == 1);
+    CHECK(ps[0].reason == "invalid JSON: number overflow parsing '1e999' (at load_profile.burst_tps)");
+    ps.clear();
+    CHECK_FALSE(parse_json_text(R"({"a": [1, {"b": [2, 3, -1e400]}]})", ps));
+    REQUIRE(ps.size() == 1);
+    CHECK(ps[0].reason == "invalid JSON: number overflow parsing '-1e400' (at a[1].b[2])");
+    // A scenario scaled too short is refused too (--time-scale 1e-300).
+    test_scenario tiny;
+    tiny.scenario_id = "t";
+    tiny.duration_seconds = 1e-300;
+    ps.clear();
+    validate(tiny, ps);
+    CHECK(has_problem(ps, "duration_seconds", "must be >= 0.001 s"));
+  }
+
   TEST_CASE("integers are checked for type and range") {
     std::vector<config_problem> ps;
     json j = {{"test_id", "t"}, {"test_name", "n"}, {"num_workers", 10.0}};

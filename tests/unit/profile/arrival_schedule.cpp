@@ -191,6 +191,50 @@ TEST_SUITE("profile") {
     for (std::size_t k = 0; k < mine.size(); ++k) CHECK(mine[k] == all[2 + 3 * k]);
   }
 
+  TEST_CASE("skip remaining counts the uniform rest exactly without walking it") {
+    // Known answer: walking the rest with next() gives the same count, at every stop point,
+    // for a ramp, a sequence with a zero-rate gap and a partitioned schedule.
+    auto check_all_stops = [](auto profile, sp::arrival_options o) {
+      sp::arrival_schedule whole(profile, o);
+      auto const total = drain(whole).size();
+      for (std::size_t stop : {std::size_t{0}, std::size_t{1}, total / 3, total / 2, total - 1, total}) {
+        sp::arrival_schedule walked(profile, o);
+        sp::arrival_schedule skipped(profile, o);
+        take(walked, stop);
+        take(skipped, stop);
+        auto const rest = drain(walked).size();
+        CAPTURE(stop);
+        CHECK(skipped.skip_remaining() == rest);
+        CHECK_FALSE(skipped.next().has_value());  // ended
+        CHECK(skipped.skip_remaining() == 0);
+      }
+    };
+    check_all_stops(sp::linear_ramp(100, 900, 10), {});  // 5,000 arrivals
+    check_all_stops(sp::then(sp::constant_rate(100, 1), sp::constant_rate(0, 1), sp::constant_rate(37, 2)), {});
+    check_all_stops(sp::linear_ramp(100, 900, 10), {sp::arrival_process::uniform, 0, 3, 2});
+    check_all_stops(sp::constant_rate(1'000, 0.5), {sp::arrival_process::uniform, 0, 7, 0});
+  }
+
+  TEST_CASE("skip remaining of a plan of ten billion arrivals is immediate") {
+    // 1,000/s for 10^7 s: 10^10 arrivals; after 5 the rest is 10^10 - 5, without a walk that
+    // would take minutes (the stop is O(1), docs/results.md).
+    sp::arrival_schedule s(sp::constant_rate(1'000, 1e7));
+    take(s, 5);
+    CHECK(s.skip_remaining() == 10'000'000'000ULL - 5);
+  }
+
+  TEST_CASE("skip remaining of a poisson schedule is the expected rest") {
+    // 200/s for 10 s on 2 workers: each expects 1,000; after the arrivals up to cumulative c
+    // the expected rest is (2,000 - c) / 2, whatever the draws.
+    sp::arrival_schedule s(sp::constant_rate(200, 10), {sp::arrival_process::poisson, 7, 2, 1});
+    std::int64_t last = 0;
+    for (int i = 0; i < 300; ++i) last = s.next()->count();
+    double const c = 200.0 * static_cast<double>(last) / 1e9;  // the last arrival's cumulative
+    auto const rest = static_cast<double>(s.skip_remaining());
+    CHECK(rest == doctest::Approx((2'000.0 - c) / 2).epsilon(0.001));
+    CHECK_FALSE(s.next().has_value());
+  }
+
   TEST_CASE("arrival schedule rejects invalid worker options") {
     auto const p = sp::constant_rate(1, 1);
     CHECK_THROWS_AS(sp::arrival_schedule(p, {sp::arrival_process::uniform, 0, 0, 0}), std::invalid_argument);

@@ -172,6 +172,7 @@ TEST_SUITE("report") {
     struct fake_accounting {
       st::metrics::outcome_counters outcomes;
       std::uint64_t intended = 0;
+      std::uint64_t due() const { return intended; }  // nothing not sent at stop
     };
     struct fake_result {
       st::test_scenario scenario;

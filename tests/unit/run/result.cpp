@@ -121,4 +121,35 @@ TEST_SUITE("run") {
     CHECK(text.find("generator limited: 300 of 1000 requests were sent late") != std::string::npos);
     CHECK(st::run::describe(judged_run({"error_rate < 0.01"}, false)).find("COMPLETED, PASSED: ") == 0);
   }
+
+  TEST_CASE("the engine names the cause of its timeouts and drops and a run with no success says why") {
+    using st::outcome;
+    st::run::run_result r;
+    auto& a = r.accounting;
+    a.intended = 1000;
+    a.not_sent_at_stop = 400;
+    a.outcomes.record(outcome::timeout, 50);
+    a.timed_out_at_stop = 20;  // 30 timed out by the request timeout, 20 at the end of the drain
+    a.outcomes.record(outcome::dropped, 500);
+    a.dropped_at_limit = 500;
+    a.outcomes.record(outcome::connect_error, 50);
+    r.failure_causes["connect_error"] = "Connection refused";  // what the target saw
+    st::run::add_engine_failure_causes(r, std::chrono::milliseconds(2500), 64);
+    CHECK(r.failure_causes.at("timeout") == "no response within the request timeout (2.5 s)");
+    CHECK(r.failure_causes.at("dropped") == "64 requests in flight (the per-worker bound) when they were due: not sent");
+    CHECK(a.balanced());
+    CHECK(st::run::nothing_succeeded_reason(r) ==
+          "no request succeeded: 50 timeout (first: no response within the request timeout (2.5 s)); 50 connect_error "
+          "(first: Connection refused); 500 dropped (first: 64 requests in flight (the per-worker bound) when they were "
+          "due: not sent)");
+    // Only timeouts at the end of the drain: that is their cause.
+    st::run::run_result stopped;
+    stopped.accounting.intended = 10;
+    stopped.accounting.outcomes.record(outcome::timeout, 10);
+    stopped.accounting.timed_out_at_stop = 10;
+    st::run::add_engine_failure_causes(stopped, std::chrono::seconds(30), 64);
+    CHECK(stopped.failure_causes.at("timeout") == "still in flight when the run's drain grace ended");
+    st::run::run_result empty;
+    CHECK(st::run::nothing_succeeded_reason(empty) == "no request was sent: the load profile asked for none");
+  }
 }

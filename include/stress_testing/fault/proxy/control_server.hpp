@@ -12,6 +12,7 @@
       POST   /reset         200 {"removed": N}: removes every fault
       GET    /stats         200, the proxy's `proxy_stats` */
 
+#include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/detail/http_server.hpp>
 #include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/fault/proxy.hpp>
@@ -135,10 +136,11 @@ class control_state : public std::enable_shared_from_this<control_state> {
 
   response_type add(const request_type& req) {
     namespace bh = boost::beast::http;
-    auto const body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) return error(bh::status::bad_request, "body: not valid JSON", req);
+    std::string invalid;
+    auto const body = stress_testing::detail::try_parse_bounded_json(req.body(), invalid, {.max_depth = 16, .max_bytes = 64u << 10});
+    if (!body) return error(bh::status::bad_request, "body: not valid JSON: " + invalid, req);
     std::vector<std::string> problems;
-    auto spec = parse_fault_spec(body, problems);
+    auto spec = parse_fault_spec(*body, problems);
     if (!spec) return error(bh::status::bad_request, problems, req);
     for (auto const& f : proxy_->faults())
       if (f.name == spec->name)

@@ -154,7 +154,10 @@ inline std::optional<fault_spec> parse_fault_spec(const nlohmann::json& j, std::
         problems.push_back("attributes: must be an object");
         continue;
       }
-      for (auto const& [akey, avalue] : value.items()) {
+      for (auto const& attribute : value.items()) {
+        // Named, not a structured binding: clang 14 (the fuzzing build) cannot capture bindings.
+        std::string const& akey = attribute.key();
+        auto const& avalue = attribute.value();
         bool known = false;
         std::visit(
             [&](auto& a) {

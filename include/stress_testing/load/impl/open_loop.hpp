@@ -25,6 +25,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -38,7 +39,7 @@ namespace detail {
 // Consecutive arrivals issued without waiting (the generator is behind) before yielding once to
 // let completions run: a long catch-up burst must not delay the completions it measures.
 inline constexpr unsigned catch_up_batch = 16;
-// Arrivals counted as dropped at stop between two yields.
+// Arrivals of a hand-written source counted as not sent at stop between two yields.
 inline constexpr unsigned drop_batch = 65'536;
 
 template <class State>
@@ -96,11 +97,22 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
   timer_type& arrival_timer() noexcept { return arrival_timer_; }
   std::chrono::nanoseconds spin_before_deadline() const noexcept { return options_.spin_before_deadline; }
 
-  /// The arrival found the run stopped: it is never sent.
-  void drop_at_stop() noexcept {
-    recorder_.record_dropped();
-    summary_.outcomes.record(outcome::dropped);
-    ++summary_.dropped_at_stop;
+  /// The arrival found the run stopped: it is never sent, and is no outcome (not the target's doing).
+  void not_sent_at_stop(std::uint64_t n = 1) noexcept { summary_.not_sent_at_stop += n; }
+
+  /// After a stop: the arrivals never reached, counted in O(1) when the schedule can
+  /// (`skip_remaining`, as `profile::arrival_schedule`); false when it must be walked.
+  bool skip_unsent() noexcept {
+    if constexpr (requires(Schedule& sc) {
+                    { sc.skip_remaining() } -> std::convertible_to<std::uint64_t>;
+                  }) {
+      auto const n = static_cast<std::uint64_t>(schedule_.skip_remaining());
+      summary_.intended += n;
+      summary_.not_sent_at_stop += n;
+      return true;
+    } else {
+      return false;
+    }
   }
 
   /// An arrival at its intended time: send it, or drop it if the in-flight bound is reached.
@@ -252,18 +264,20 @@ boost::asio::awaitable<void> issue_arrivals(std::shared_ptr<State> s) {
       co_await boost::asio::post(s->get_executor(), boost::asio::use_awaitable);
     }
     if (s->stop_requested()) {
-      s->drop_at_stop();
+      s->not_sent_at_stop();
       co_return;
     }
     s->arrive(sequence, intended);
   }
 }
 
+// A schedule that cannot count its rest (a hand-written source) is walked, in slices that let
+// completions run.
 template <class State>
-boost::asio::awaitable<void> drop_unsent(std::shared_ptr<State> s) {
+boost::asio::awaitable<void> walk_unsent(std::shared_ptr<State> s) {
   unsigned batch = 0;
   while (s->next_arrival()) {
-    s->drop_at_stop();
+    s->not_sent_at_stop();
     if (++batch == drop_batch) {
       batch = 0;
       co_await boost::asio::post(s->get_executor(), boost::asio::use_awaitable);
@@ -276,7 +290,7 @@ boost::asio::awaitable<void> drop_unsent(std::shared_ptr<State> s) {
 template <class State>
 boost::asio::awaitable<void> issue_schedule(std::shared_ptr<State> s) {
   co_await issue_arrivals(s);
-  if (s->stop_requested()) co_await drop_unsent(s);
+  if (s->stop_requested() && !s->skip_unsent()) co_await walk_unsent(s);
 }
 
 struct initiate_open_loop {
