@@ -24,6 +24,7 @@
 #include <stress_testing/run/analysis.hpp>
 #include <stress_testing/run/progress.hpp>
 #include <stress_testing/run/result.hpp>
+#include <stress_testing/target/service_stats.hpp>
 #include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -95,6 +96,19 @@ struct run_options {
       the first interval and at the end of the run, for `memory_growth_percent`. Unset, or
       nullopt: the generator's own process is measured, and the result says so. */
   std::function<std::optional<std::uint64_t>()> target_resident_bytes;
+  /// What `target_resident_bytes` reads (e.g. "/proc/1234/statm"), for results.json
+  /// `memory_growth.source`.
+  std::string target_resident_source;
+  /** The service's report of itself, or nullopt when it could not be read: e.g. its `GET /stats`
+      through `target::http::stats_probe`. Called on the run's executor before the first request,
+      after each interval and at the end of the run (so it delays sampling while it runs, not
+      the load when `pool.workers` >= 1; the probe's timeout bounds it). Gives the agents'
+      `current_load` (`target::agent_load` between the first and the last reading), the
+      target's memory for `memory_growth_percent` when `target_resident_bytes` is unset (its
+      `resident_bytes`), and `run_result::target_stats`. Unset: none of these. */
+  std::function<std::optional<target::service_stats>(std::string& error)> target_stats;
+  /// Where `target_stats` reads (e.g. its URL), written in results.json `target_stats.source`.
+  std::string target_stats_source;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -140,8 +154,11 @@ class window_tracker {
 
   bool empty() const noexcept { return entries_.empty(); }
 
-  /// Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
-  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d) {
+  /** Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
+      `generator_limited` (this interval's, `interval_generator_limited`): a latency criterion's
+      window is still recorded but cannot abort the run. */
+  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d,
+                                      bool generator_limited = false) {
     std::optional<criterion_result> abort;
     if (entries_.empty()) return abort;
     ring_.push_back(snap);
@@ -152,7 +169,9 @@ class window_tracker {
       if (!v) continue;
       e.worst = e.worst ? worse_value(e.c, *e.worst, *v) : *v;
       ++e.windows;
-      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort) abort = judge(e.c, *v);
+      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort &&
+          !(generator_limited && judges_latency(e.c)))
+        abort = judge(e.c, *v);
     }
     return abort;
   }
@@ -192,6 +211,22 @@ class window_tracker {
   std::deque<metrics::snapshot> ring_;
 };
 
+/** Whether the load generator fell behind during one interval: the generator's own rule
+    (`load::exceeds_late_fraction`) over the interval's send lags, a lag being late when its
+    histogram bucket lies wholly above `late_threshold + pacing_granularity` (the engine's
+    tolerance). Then the interval's latencies describe the generator as much as the target, so
+    its latency criteria are `inconclusive` live, as they are in the final verdict, and cannot
+    abort the run. */
+inline bool interval_generator_limited(const metrics::histogram& send_lag, const load::open_loop_options& loop) {
+  std::int64_t const tolerance = (loop.generator.late_threshold + loop.pacing_granularity).count();
+  std::uint64_t late = 0;
+  send_lag.for_each_bucket([&](const metrics::histogram::bucket& b) {
+    if (b.value_from > tolerance) late += static_cast<std::uint64_t>(b.count);
+  });
+  return load::exceeds_late_fraction(late, static_cast<std::uint64_t>(send_lag.total_count()),
+                                     loop.generator.late_fraction);
+}
+
 /// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
 /// it, reports it. Returns the failed abort-on-fail criterion, if any.
 template <class Pool>
@@ -212,8 +247,10 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   rec.degradation = classify_degradation(rec.values, options.degradation);
   result.intervals.push_back(rec);
 
-  auto const judged = evaluate(result.scenario.success_criteria, rec.values);
-  std::optional<criterion_result> abort = windowed.add(snap, d);
+  auto judged = evaluate(result.scenario.success_criteria, rec.values);
+  bool const limited = interval_generator_limited(snap.send_lag, options.pool.loop);
+  if (limited) mark_latency_inconclusive(judged);
+  std::optional<criterion_result> abort = windowed.add(snap, d, limited);
   for (auto const& r : judged)
     if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
 
@@ -306,11 +343,43 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     std::optional<std::uint64_t> target, generator;
   };
   std::optional<memory_mark> settled_memory;
-  auto mark_memory = [&options](double at) {
-    memory_mark m{at, options.target_resident_bytes ? options.target_resident_bytes() : std::nullopt, std::nullopt};
+  // The service's own report, when the host can read it: polled before the load, after every
+  // interval and at the end. `fresh` is the latest poll's reading (nothing if it failed).
+  std::optional<target::service_stats> fresh;
+  if (options.target_stats) result.target_stats.emplace().source = options.target_stats_source;
+  auto poll_stats = [&options, &result, &fresh] {
+    if (!options.target_stats) return;
+    auto& rec = *result.target_stats;
+    ++rec.polls;
+    std::string error;
+    fresh = options.target_stats(error);
+    if (!fresh) {
+      ++rec.failed_polls;
+      rec.last_error = error.empty() ? "no reading" : error;
+      return;
+    }
+    if (!rec.first) rec.first = fresh;
+    rec.last = fresh;
+    auto peak = [](std::optional<std::uint64_t>& p, std::optional<std::uint64_t> v) {
+      if (v) p = std::max(p.value_or(0), *v);
+    };
+    peak(rec.peak_in_flight, fresh->in_flight);
+    peak(rec.peak_queued, fresh->queued);
+  };
+  auto const target_memory_source =
+      options.target_resident_bytes
+          ? (options.target_resident_source.empty() ? std::string("run_options::target_resident_bytes")
+                                                    : options.target_resident_source)
+          : "resident_bytes of " + (options.target_stats_source.empty() ? std::string("run_options::target_stats")
+                                                                        : options.target_stats_source);
+  auto mark_memory = [&options, &fresh](double at) {
+    memory_mark m{at, std::nullopt, std::nullopt};
+    if (options.target_resident_bytes) m.target = options.target_resident_bytes();
+    else if (fresh) m.target = fresh->resident_bytes;  // polled just before
     if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
     return m;
   };
+  poll_stats();  // before any request: where the agents' busy time starts
   auto const start = steady_clock::now() + options.start_delay;
   result.started_at = now_timestamp() + duration_cast<microseconds>(options.start_delay);
   auto completion = std::make_shared<pool_completion>(ex);
@@ -358,6 +427,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                windowed, result);
     previous = tick * options.interval;
     ++tick;
+    poll_stats();
     if (!settled_memory) settled_memory = mark_memory(duration<double>(previous).count());
     if (abort && !aborted_by && !stopped_by_caller) {
       aborted_by = std::move(abort);
@@ -374,6 +444,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     timeline->clear(duration<double>(end).count());
   }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
+  poll_stats();  // the last reading: every request has been answered
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;
@@ -386,6 +457,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
   if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
+  apply_agent_loads(result);  // an agent's load is known only to its service: from its own report
 
   metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
   result.values = metrics::derive_metric_values(result.histograms, run_derive);
@@ -395,8 +467,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     auto const from = on_target ? settled_memory->target : settled_memory->generator;
     auto const to = on_target ? last.target : last.generator;
     if (auto const g = from && to ? metrics::memory_growth_percent(*from, *to) : std::nullopt) {
-      result.memory_growth = run_result::memory_growth_record{*g, on_target ? "target" : "generator",
-                                                             settled_memory->at_seconds, *from, *to};
+      result.memory_growth = run_result::memory_growth_record{
+          *g,    on_target ? "target" : "generator", settled_memory->at_seconds, *from, *to,
+          on_target ? target_memory_source : std::string("/proc/self/statm")};
       result.values.set(metrics::metric::memory_growth_percent, *g);
     }
   }
