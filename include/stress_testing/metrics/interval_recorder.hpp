@@ -50,11 +50,11 @@ class interval_recorder {
   /** A recorder whose first interval starts at `start` (an offset from the run's start on the
       engine's steady clock, like every time in a `snapshot`). Allocates all its memory. */
   explicit interval_recorder(const histogram_options& options = {}, std::chrono::nanoseconds start = {},
-                             std::vector<double> tally_cuts = {})
+                             std::vector<double> tally_cuts = {}, double tally_bin_seconds = 0)
       : options_(options),
         highest_(options.highest_trackable_value),
         buffers_{snapshot(options), snapshot(options)},
-        tally_(tally_cuts.empty() ? segment_tally() : segment_tally(std::move(tally_cuts))),
+        tally_(tally_cuts.empty() ? segment_tally() : segment_tally(std::move(tally_cuts), tally_bin_seconds)),
         cumulative_(options),
         interval_start_(start) {
     cumulative_.start = cumulative_.end = start;

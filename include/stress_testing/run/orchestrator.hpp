@@ -327,6 +327,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // Each worker tallies its requests by intended time, cut at the windows: their figures at
   // request resolution (`analyse`). No window, no tally.
   options.pool.tally_cuts = tally_cuts(windows);
+  // Bins of intended time as wide as the sampling interval: where each failure's aftermath went
+  // quiet (recovery; a stray bad request later does not extend it).
+  options.pool.tally_bin_seconds = duration<double>(options.interval).count();
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
