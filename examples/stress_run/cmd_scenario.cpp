@@ -83,6 +83,10 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
 
   st::run::run_options options;
   if (s.target == "sim") {
+    if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty()) {
+      std::cerr << "stress-run: --target-pid and --stats-url need an HTTP target (the simulation runs in this process)\n";
+      return usage_error;
+    }
     st::target::http_target_options ignored;
     if (!h.apply(options, ignored)) return usage_error;
     apply_interval_rule(h, scenario, options);
@@ -128,6 +132,9 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   auto fraud = std::make_shared<fraud_workload>(g);
   factory.customize = [fraud](std::size_t i, st::target::http_target_options& o) { fraud->customize(i, o); };
   if (!validate_target(factory)) return usage_error;
+  // What the target knows about itself: its memory (--target-pid) and its GET /stats.
+  if (!add_target_stats(s.target_stats, url, service != nullptr, factory.base.allow_non_loopback, options))
+    return usage_error;
   std::fprintf(stderr, "%s: %s, %.0f s, %zu connection(s) on %zu thread(s), target %s%s\n",
                scenario.scenario_id.c_str(), std::string(st::to_string(scenario.load_profile.profile_type)).c_str(),
                scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),

@@ -6,6 +6,7 @@
 
 #include "app.hpp"
 #include "http_settings.hpp"
+#include "target_stats.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,7 @@ struct scenario_settings {
   std::size_t service_concurrency = 0;
   bool no_faults = false;
   std::string inject_at = "client";
+  target_stats_settings target_stats;  ///< --target-pid, --stats-url
 };
 
 /// Runs scenario mode (cmd_scenario.cpp); the process exit code.

@@ -153,6 +153,7 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;
     }
     r.agents = stats.agents.to_agent_metrics(r.ended_at, r.elapsed_seconds);
+    st::run::apply_agent_loads(r);  // from the service's GET /stats, when the run polled it
     st::run::update_reported_metrics(r);
   };
 }

@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
                       "where failures without a target_component go: client (in front of the HTTP target), service "
                       "(inside the embedded sample service) or proxy (a fault proxy between the two)")
       ->check(CLI::IsMember({"client", "service", "proxy"}));
+  run_cmd->add_option("--target-pid", sc.target_stats.pid,
+                      "the target's process id: memory_growth_percent on its resident memory (/proc/PID/statm)");
+  run_cmd->add_option("--stats-url", sc.target_stats.stats_url,
+                      "the target's GET /stats (its load, queue, agents' busy time, memory), polled every "
+                      "interval; default: the embedded service's, or /stats at the target's origin if it answers; "
+                      "none: do not poll");
   sc_http.add_to(*run_cmd);
   add_dashboard_option(*run_cmd, ctx);
   add_hdr_log_option(*run_cmd, ctx);

@@ -281,8 +281,11 @@ struct system_metrics {
   double error_rate = 0;
   double timeout_rate = 0;
 
-  double cpu_utilization = 0;     ///< 0..1 of the machine's CPU capacity (load generator process)
-  double memory_utilization = 0;  ///< 0..1: resident set / physical memory (load generator process)
+  /// 0..1 of the machine's CPU capacity (load generator process); nullopt (JSON `null`) when the
+  /// host cannot tell (no /proc), never a 0 that means "unknown".
+  std::optional<double> cpu_utilization;
+  /// 0..1: resident set / physical memory (load generator process); nullopt as `cpu_utilization`.
+  std::optional<double> memory_utilization;
   double network_throughput_mbps = 0;
 
   std::int64_t queue_depth = 0;   ///< requests in flight at the snapshot

@@ -10,6 +10,7 @@
 #include <stress_testing/config/problem.hpp>
 #include <stress_testing/detail/http_server.hpp>
 #include <stress_testing/detail/loopback.hpp>
+#include <stress_testing/metrics/process_usage.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -123,6 +124,10 @@ struct state {
     std::lock_guard lock(mutex);
     if (capacity.full(now)) return std::nullopt;
     core.evaluate(tx, ev);
+    if (ev.fraud_score) {  // GET /stats: the service's own confidence in its decisions
+      ++scored;
+      confidence_sum += std::max(*ev.fraud_score, 1 - *ev.fraud_score);
+    }
     auto const processing = std::chrono::duration_cast<capacity_model::clock::duration>(
         std::chrono::duration<double, std::milli>(ev.processing_ms));
     auto const start = capacity.admit(now, processing);
@@ -138,6 +143,7 @@ struct state {
   service_options const options;
   std::string const too_large;  // the whole 413 response, made once
   std::atomic<bool> started{false};
+  capacity_model::time_point const born = capacity_model::clock::now();  // GET /stats' uptime
 
   mutable std::mutex mutex;  // guards the members below
   orchestrator core;
@@ -146,6 +152,8 @@ struct state {
   double capacity_tps = 0;
   service_fault fault;
   std::uint64_t fault_arrivals = 0;
+  std::uint64_t scored = 0;     // decisions with a fraud score, and their confidence: GET /stats
+  double confidence_sum = 0;
 
   /// The service fault's decision for the next scoring request: the status to fail it with (0:
   /// serve it), and the latency to add when served.
@@ -159,12 +167,40 @@ struct state {
   }
 };
 
-enum class path_route { score, health, not_found, score_wrong_method, health_wrong_method };
+/// The counters under the state's lock, with `connections` from the server core: one snapshot
+/// for `server::stats()` and `GET /stats`.
+inline service_stats snapshot_of(state& st, std::size_t connections) {
+  service_stats s;
+  auto const now = capacity_model::clock::now();
+  {
+    std::lock_guard lock(st.mutex);
+    s.responses = st.responses;
+    auto const& d = st.core.decisions();
+    s.approved = d[0];
+    s.reviewed = d[1];
+    s.declined = d[2];
+    s.in_processing = st.capacity.in_processing(now);
+    s.queued = st.capacity.queued(now);
+    s.peak_queue = st.capacity.peak_queue();
+    s.agents = st.core.stats();
+    s.scored = st.scored;
+    s.confidence_sum = st.confidence_sum;
+  }
+  s.uptime_seconds = std::chrono::duration<double>(now - st.born).count();
+  s.max_concurrency = st.options.max_concurrency;
+  s.max_queue = st.options.max_queue;
+  s.connections = connections;
+  s.resident_bytes = stress_testing::metrics::read_resident_bytes("/proc/self/statm");
+  return s;
+}
+
+enum class path_route { score, health, stats, not_found, score_wrong_method, health_wrong_method, stats_wrong_method };
 
 inline path_route route_of(http::verb method, std::string_view target) noexcept {
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
   if (target == "/v1/transactions/score") return method == http::verb::post ? path_route::score : path_route::score_wrong_method;
   if (target == "/health") return method == http::verb::get ? path_route::health : path_route::health_wrong_method;
+  if (target == "/stats") return method == http::verb::get ? path_route::stats : path_route::stats_wrong_method;
   return path_route::not_found;
 }
 
@@ -352,9 +388,10 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
       break;
     }
     case path_route::health: health_body(*st, body); break;
+    case path_route::stats: write_stats_json(snapshot_of(*st, c.server_connections()), body); break;
     case path_route::not_found:
       status = 404;
-      error_body(body, "no such path (POST /v1/transactions/score, GET /health)");
+      error_body(body, "no such path (POST /v1/transactions/score, GET /health, GET /stats)");
       break;
     case path_route::score_wrong_method:
       status = 405;
@@ -362,6 +399,7 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
       extra_headers = "Allow: POST\r\n";
       break;
     case path_route::health_wrong_method:
+    case path_route::stats_wrong_method:
       status = 405;
       error_body(body, "method not allowed: use GET");
       extra_headers = "Allow: GET\r\n";
@@ -445,25 +483,7 @@ boost::asio::ip::tcp::endpoint server::start() {
 
 void server::stop() { http_->stop(); }
 
-service_stats server::stats() const {
-  auto& st = *state_;
-  service_stats s;
-  auto const now = capacity_model::clock::now();
-  {
-    std::lock_guard lock(st.mutex);
-    s.responses = st.responses;
-    auto const& d = st.core.decisions();
-    s.approved = d[0];
-    s.reviewed = d[1];
-    s.declined = d[2];
-    s.in_processing = st.capacity.in_processing(now);
-    s.queued = st.capacity.queued(now);
-    s.peak_queue = st.capacity.peak_queue();
-    s.agents = st.core.stats();
-  }
-  s.connections = http_->connections();
-  return s;
-}
+service_stats server::stats() const { return detail::snapshot_of(*state_, http_->connections()); }
 
 bool server::set_agent_fault(std::string_view agent, const agent_fault& fault) {
   auto& st = *state_;

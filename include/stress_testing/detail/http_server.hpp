@@ -106,6 +106,8 @@ class http_connection {
   const http_server_options& options() const noexcept;
   /// The server is stopping: answer with `Connection: close`.
   bool stopping() const noexcept;
+  /// The server's open connections now (this one included), as `http_server::connections()`.
+  std::size_t server_connections() const;
 
   /// Marks the connection as waiting for the peer: the sweeper and `stop()` may close it.
   void begin_read() noexcept { reading_.store(true, std::memory_order_relaxed); }
@@ -268,6 +270,7 @@ concept answers_too_large = requires(Handler& h) {
 
 inline const http_server_options& http_connection::options() const noexcept { return server_->options; }
 inline bool http_connection::stopping() const noexcept { return server_->stopping.load(std::memory_order_relaxed); }
+inline std::size_t http_connection::server_connections() const { return server_->count(); }
 
 /** A request handler: `co_await handler(request, keep_alive)` writes the response on the stream
     it was made with and returns whether to read another request. `keep_alive` is false when the

@@ -22,6 +22,13 @@ struct generator_limits {
   double late_fraction = 0.01;
 };
 
+/** The `generator_limited` rule, in one place: more than `late_fraction` of `issued` requests
+    were `late`. Used for the run (`finalize_summary`) and live for each sampled interval
+    (`run::async_run`, which then does not let a latency criterion abort the run). */
+constexpr bool exceeds_late_fraction(std::uint64_t late, std::uint64_t issued, double late_fraction) noexcept {
+  return issued > 0 && static_cast<double>(late) > late_fraction * static_cast<double>(issued);
+}
+
 /** The accounting of one run: what the worker intended, what it did, and whether it kept up.
     The latency histograms are in the `interval_recorder`; this is what the engine itself knows.
 

@@ -71,6 +71,9 @@ struct worker_pool_options {
       of requests by intended time (`metrics::segment_tally`; read with `tally_into` after the
       run). Empty (the default): no tally. The orchestrator cuts at its failure windows. */
   std::vector<double> tally_cuts;
+  /// With `tally_cuts`: the width of the tally's bins of intended time after each cut
+  /// (`metrics::segment_tally`; 0: none). The orchestrator uses its sampling interval.
+  double tally_bin_seconds = 0;
   /** When set, the workers run this closed model (`async_run_closed_loop`, with `loop`'s
       timeout, grace periods and generator limits) instead of the profile's open arrivals. */
   std::optional<closed_workload> closed;
@@ -167,7 +170,7 @@ class worker_pool {
     std::size_t const n = options_.workers == 0 ? 1 : options_.workers;
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
-      workers_.push_back(std::make_unique<worker>(i, options_.histograms, options_.tally_cuts));
+      workers_.push_back(std::make_unique<worker>(i, options_.histograms, options_.tally_cuts, options_.tally_bin_seconds));
   }
 
   worker_pool(const worker_pool&) = delete;
@@ -323,8 +326,9 @@ class worker_pool {
   using handler_type = boost::asio::any_completion_handler<run_signature>;
 
   struct worker {
-    worker(std::size_t i, const metrics::histogram_options& histograms, const std::vector<double>& cuts)
-        : index(i), recorder(histograms, {}, cuts) {}
+    worker(std::size_t i, const metrics::histogram_options& histograms, const std::vector<double>& cuts,
+           double bin_seconds)
+        : index(i), recorder(histograms, {}, cuts, bin_seconds) {}
 
     std::size_t index;
     metrics::interval_recorder recorder;

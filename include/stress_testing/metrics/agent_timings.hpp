@@ -96,8 +96,9 @@ class agent_timings {
       - `concurrent_requests`: the mean number of requests the agent was working on, by Little's
         law from what the service reported: the sum of its durations / `elapsed_seconds`;
         nullopt without durations or without `elapsed_seconds` (> 0);
-      - `current_load` (0..1) needs the agent's capacity, which the sample service does not
-        report: nullopt (docs/results.md). */
+      - `current_load` (0..1) needs the agent's capacity, which only the service knows: nullopt
+        here; the orchestrator sets it from the service's own report when the host polls one
+        (`run_options::target_stats`, `target::agent_load`; docs/results.md). */
   std::vector<agent_metrics> to_agent_metrics(stress_testing::timestamp at = {}, double elapsed_seconds = 0) const {
     std::vector<agent_metrics> out;
     out.reserve(entries_.size());

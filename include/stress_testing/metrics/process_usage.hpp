@@ -179,6 +179,18 @@ inline unsigned usable_cpu_count() noexcept {
   return h > 0 ? h : 1;
 }
 
+/** The resident memory in bytes of the process whose `statm` is `statm_path` (`/proc/self/statm`,
+    `/proc/<pid>/statm`: resident pages × the page size), or nullopt when it cannot be read (no
+    such process, not Linux). Never throws, never allocates. */
+inline std::optional<std::uint64_t> read_resident_bytes([[maybe_unused]] const char* statm_path) noexcept {
+#if defined(__linux__)
+  std::array<char, 256> buf;
+  if (auto const pages = parse_statm_resident_pages(detail::read_small_file(statm_path, buf)))
+    return *pages * static_cast<std::uint64_t>(detail::sysconf_or(_SC_PAGESIZE, 4096));
+#endif
+  return std::nullopt;
+}
+
 /** Reads `/proc/self/stat`, `/proc/self/statm` (falling back to `VmRSS` of `/proc/self/status`)
     and `/proc/meminfo`. Never throws, never allocates; a few microseconds, so call it from the
     collector, not per request. Thread-safe (no shared state). */
@@ -196,11 +208,9 @@ inline process_reading read_process_usage(std::chrono::steady_clock::time_point 
                                                                     t % hz * 1'000'000'000u / hz));
     r.cpu_available = true;
   }
-  std::optional<std::uint64_t> rss;
-  if (auto const pages = parse_statm_resident_pages(detail::read_small_file("/proc/self/statm", buf)))
-    rss = *pages * static_cast<std::uint64_t>(detail::sysconf_or(_SC_PAGESIZE, 4096));
-  else if (auto const kib = parse_kib_field(detail::read_small_file("/proc/self/status", buf), "VmRSS"))
-    rss = *kib * 1024;
+  std::optional<std::uint64_t> rss = read_resident_bytes("/proc/self/statm");
+  if (!rss)
+    if (auto const kib = parse_kib_field(detail::read_small_file("/proc/self/status", buf), "VmRSS")) rss = *kib * 1024;
   auto const total = parse_kib_field(detail::read_small_file("/proc/meminfo", buf), "MemTotal");
   if (rss && total && *total > 0) {
     r.rss_bytes = *rss;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -32,6 +33,14 @@ namespace stress_testing::metrics {
     the run (the analysis's "slow") then gives exact counts and first/last intended times, at the
     bucket's resolution. Nothing grows with the number of requests: a segment is about 29 KiB.
 
+    With a bin width, every segment after the first is also split into *bins* of intended time
+    (`bin_seconds` wide from the segment's start, at most `max_bins_per_segment` of them; later
+    requests of a longer segment are in no bin): per bin, the requests not ended `ok` and the
+    `ok` ones by response time in coarse buckets (four of the buckets above: at most 12.5% wide),
+    4 bytes each, about 1.2 KiB per bin. They let the analysis find when a failure's aftermath
+    went quiet (`run::analyse`: recovery ends at the first run of quiet bins), so one stray bad
+    request later does not extend its recovery.
+
     Thread safety: none; one writer (a worker) at a time. Merge the workers' tallies with `add`
     once they have stopped. */
 class segment_tally {
@@ -41,6 +50,9 @@ class segment_tally {
   static constexpr int highest_power = 42;                     ///< values from 2^42 ns (73 min) share the last bucket
   static constexpr std::size_t bucket_count =
       linear_below + (highest_power - 6) * (std::size_t{1} << sub_bucket_bits);
+  static constexpr int coarse_shift = 2;  ///< a bin's response-time bucket = 4 of the fine ones
+  static constexpr std::size_t coarse_count = (bucket_count + (1u << coarse_shift) - 1) >> coarse_shift;
+  static constexpr std::size_t max_bins_per_segment = 128;
   static constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();  ///< "first" of an empty set
   static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();   ///< "last" of an empty set
 
@@ -61,23 +73,43 @@ class segment_tally {
     std::int64_t last_failed = none;
     std::int64_t last_failed_done = none;    ///< intended + response time of the failed ones, largest
     std::vector<bucket> ok_by_response;      ///< `bucket_count` buckets, by `bucket_of(response)`
+    /// Bins (none without a bin width, or for segment 0): `bins` rows of `1 + coarse_count`
+    /// counts, the failed requests first, then the ok ones by `coarse_of(bucket_of(response))`.
+    std::size_t bins = 0;
+    std::vector<std::uint32_t> bin_counts;
 
     std::uint64_t total() const noexcept { return ok + failed; }
+    std::uint32_t bin_failed(std::size_t k) const noexcept { return bin_counts[k * (1 + coarse_count)]; }
+    std::uint32_t bin_ok(std::size_t k, std::size_t coarse) const noexcept {
+      return bin_counts[k * (1 + coarse_count) + 1 + coarse];
+    }
   };
 
   /// A tally that records nothing (no segment).
   segment_tally() = default;
 
-  /// Segments cut at `cuts` (seconds since the run's start; sorted and deduplicated here).
-  /// Allocates every segment now. Throws `std::invalid_argument` for a non-finite cut.
-  explicit segment_tally(std::vector<double> cuts) : cuts_(std::move(cuts)) {
+  /** Segments cut at `cuts` (seconds since the run's start; sorted and deduplicated here), and
+      with `bin_seconds` > 0 the bins of every segment after the first (see above). Allocates
+      every segment and bin now. Throws `std::invalid_argument` for a non-finite cut or a bin
+      width that is negative or not finite. */
+  explicit segment_tally(std::vector<double> cuts, double bin_seconds = 0) : cuts_(std::move(cuts)), bin_seconds_(bin_seconds) {
     for (double c : cuts_)
       if (!(c > -std::numeric_limits<double>::infinity() && c < std::numeric_limits<double>::infinity()))
         throw std::invalid_argument("segment_tally: a cut is not finite");
+    if (!(bin_seconds >= 0 && bin_seconds < std::numeric_limits<double>::infinity()))
+      throw std::invalid_argument("segment_tally: bin_seconds must be finite and >= 0");
     std::sort(cuts_.begin(), cuts_.end());
     cuts_.erase(std::unique(cuts_.begin(), cuts_.end()), cuts_.end());
     segments_.resize(cuts_.size() + 1);
     for (auto& s : segments_) s.ok_by_response.resize(bucket_count);
+    if (bin_seconds_ > 0)
+      for (std::size_t i = 1; i < segments_.size(); ++i) {
+        double const span = i < cuts_.size() ? cuts_[i] - cuts_[i - 1] : std::numeric_limits<double>::infinity();
+        double const wanted = std::ceil(span / bin_seconds_);
+        segments_[i].bins = wanted < static_cast<double>(max_bins_per_segment) ? static_cast<std::size_t>(wanted)
+                                                                                : max_bins_per_segment;
+        segments_[i].bin_counts.resize(segments_[i].bins * (1 + coarse_count));
+      }
   }
 
   /// False for a tally built without cuts: `record` does nothing.
@@ -88,13 +120,20 @@ class segment_tally {
   void record(outcome o, std::chrono::nanoseconds intended, std::chrono::nanoseconds response) noexcept {
     if (segments_.empty()) return;
     std::int64_t const at = intended.count();
-    segment& s = segments_[segment_of(intended)];
+    std::size_t const index = segment_of(intended);
+    segment& s = segments_[index];
     s.first_intended = std::min(s.first_intended, at);
     s.last_intended = std::max(s.last_intended, at);
     std::int64_t const r = std::max<std::int64_t>(0, response.count());
+    std::size_t const fine = o == outcome::ok ? bucket_of(r) : 0;
+    if (s.bins > 0) {  // the same double arithmetic as segment_of: seconds since the segment's cut
+      double const k = std::floor((std::chrono::duration<double>(intended).count() - cuts_[index - 1]) / bin_seconds_);
+      if (k >= 0 && k < static_cast<double>(s.bins))
+        ++s.bin_counts[static_cast<std::size_t>(k) * (1 + coarse_count) + (o == outcome::ok ? 1 + coarse_of(fine) : 0)];
+    }
     if (o == outcome::ok) {
       ++s.ok;
-      bucket& b = s.ok_by_response[bucket_of(r)];
+      bucket& b = s.ok_by_response[fine];
       ++b.count;
       b.first_intended = std::min(b.first_intended, at);
       b.last_intended = std::max(b.last_intended, at);
@@ -114,7 +153,8 @@ class segment_tally {
       *this = other;
       return;
     }
-    if (cuts_ != other.cuts_) throw std::invalid_argument("segment_tally::add: different cuts");
+    if (cuts_ != other.cuts_ || bin_seconds_ != other.bin_seconds_)
+      throw std::invalid_argument("segment_tally::add: different cuts or bins");
     for (std::size_t i = 0; i < segments_.size(); ++i) {
       segment& s = segments_[i];
       segment const& o = other.segments_[i];
@@ -125,6 +165,7 @@ class segment_tally {
       s.first_failed = std::min(s.first_failed, o.first_failed);
       s.last_failed = std::max(s.last_failed, o.last_failed);
       s.last_failed_done = std::max(s.last_failed_done, o.last_failed_done);
+      for (std::size_t b = 0; b < s.bin_counts.size(); ++b) s.bin_counts[b] += o.bin_counts[b];
       for (std::size_t b = 0; b < bucket_count; ++b) {
         s.ok_by_response[b].count += o.ok_by_response[b].count;
         s.ok_by_response[b].first_intended =
@@ -139,13 +180,20 @@ class segment_tally {
   void reset() noexcept {
     for (auto& s : segments_) {
       auto buckets = std::move(s.ok_by_response);
+      auto bin_counts = std::move(s.bin_counts);
+      auto const bins = s.bins;
       std::fill(buckets.begin(), buckets.end(), bucket{});
+      std::fill(bin_counts.begin(), bin_counts.end(), 0u);
       s = segment{};
       s.ok_by_response = std::move(buckets);
+      s.bin_counts = std::move(bin_counts);
+      s.bins = bins;
     }
   }
 
   const std::vector<double>& cuts() const noexcept { return cuts_; }
+  /// The bins' width in seconds (0: no bins).
+  double bin_seconds() const noexcept { return bin_seconds_; }
   std::size_t size() const noexcept { return segments_.size(); }
   const segment& operator[](std::size_t i) const noexcept { return segments_[i]; }
 
@@ -173,6 +221,11 @@ class segment_tally {
            static_cast<std::size_t>(power - 6) * (std::size_t{1} << sub_bucket_bits) + sub;
   }
 
+  /// The coarse bucket (of a bin) that fine bucket `b` falls in.
+  static constexpr std::size_t coarse_of(std::size_t b) noexcept { return b >> coarse_shift; }
+  /// The smallest response time (ns) in coarse bucket `c`.
+  static constexpr std::int64_t coarse_lower(std::size_t c) noexcept { return bucket_lower(c << coarse_shift); }
+
   /// The smallest response time (ns) in bucket `b`.
   static constexpr std::int64_t bucket_lower(std::size_t b) noexcept {
     if (b < static_cast<std::size_t>(linear_below)) return static_cast<std::int64_t>(b);
@@ -190,6 +243,7 @@ class segment_tally {
 
  private:
   std::vector<double> cuts_;
+  double bin_seconds_ = 0;
   std::vector<segment> segments_;
 };
 

@@ -23,9 +23,10 @@
       `process_sample` passed in `derive_options`.
 
     No value is ever NaN or infinite. Where a figure is undefined (a rate with no request, a
-    latency with no sent request, a per-second figure over a zero-length range, CPU when /proc
-    was unreadable), `derive_system_metrics` writes 0 and `metric_values` answers nullopt, so a
-    criterion reports "no data" instead of judging a made-up 0. Pure layer: std only. */
+    latency with no sent request, a per-second figure over a zero-length range),
+    `derive_system_metrics` writes 0 and `metric_values` answers nullopt, so a criterion reports
+    "no data" instead of judging a made-up 0. CPU and memory when /proc was unreadable are
+    nullopt in `system_metrics` too (results.json `summary`: `null`). Pure layer: std only. */
 
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/process_usage.hpp>
@@ -46,7 +47,7 @@ namespace stress_testing::metrics {
 /// What a snapshot does not know and the derivation needs.
 struct derive_options {
   /// The generator's CPU and memory over the snapshot's range (`process_sampler::sample()`);
-  /// the default has no data, giving 0 and "no data".
+  /// the default has no data, giving nullopt and "no data".
   process_sample process{};
   /// Copied into `system_metrics::timestamp` (wall-clock time of the range's end, typically).
   stress_testing::timestamp timestamp{};
@@ -190,8 +191,8 @@ inline stress_testing::system_metrics to_system_metrics(const metric_values& v, 
   m.max_response_time_ms = v.value(metric::max_response_time_ms);
   m.error_rate = v.value(metric::error_rate);
   m.timeout_rate = v.value(metric::timeout_rate);
-  m.cpu_utilization = v.value(metric::cpu_utilization);
-  m.memory_utilization = v.value(metric::memory_utilization);
+  m.cpu_utilization = v.get(metric::cpu_utilization);  // nullopt without /proc: null, not 0
+  m.memory_utilization = v.get(metric::memory_utilization);
   m.network_throughput_mbps = v.value(metric::network_throughput_mbps);
   m.queue_depth = s.in_flight;
   m.queue_latency_ms = v.value(metric::queue_latency_ms);

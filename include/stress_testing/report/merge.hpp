@@ -192,7 +192,8 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
       if (!r.memory_growth || percent > r.memory_growth->percent)
         r.memory_growth = run::run_result::memory_growth_record{
             percent, mg->value("measured_on", std::string()) + " (largest of the shards')", mg->value("from_seconds", 0.0),
-            mg->value("from_bytes", std::uint64_t{0}), mg->value("to_bytes", std::uint64_t{0})};
+            mg->value("from_bytes", std::uint64_t{0}), mg->value("to_bytes", std::uint64_t{0}),
+            mg->value("source", std::string())};
     }
 
     // Intervals: shard p's interval i lands in slot i + its start shift in whole intervals.

@@ -17,6 +17,7 @@
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/percentile_interval.hpp>
 #include <stress_testing/run/result.hpp>
+#include <stress_testing/target/service_stats_json.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -211,9 +212,25 @@ inline nlohmann::json to_json(const run::run_result& r) {
   if (auto const& m = r.memory_growth)
     j["memory_growth"] = {{"percent", m->percent},         {"measured_on", m->measured_on},
                           {"from_seconds", m->from_seconds}, {"from_bytes", m->from_bytes},
-                          {"to_bytes", m->to_bytes}};
+                          {"to_bytes", m->to_bytes},         {"source", m->source}};
   else
     j["memory_growth"] = nullptr;
+  // What the service reported about itself (GET /stats), when the host polled it.
+  if (auto const& t = r.target_stats) {
+    auto reading = [](const std::optional<target::service_stats>& s) {
+      return s ? target::to_stats_json(*s) : nlohmann::json();
+    };
+    j["target_stats"] = {{"source", t->source},
+                         {"polls", t->polls},
+                         {"failed_polls", t->failed_polls},
+                         {"last_error", t->last_error.empty() ? nlohmann::json() : nlohmann::json(t->last_error)},
+                         {"first", reading(t->first)},
+                         {"last", reading(t->last)},
+                         {"peak_in_flight", t->peak_in_flight ? nlohmann::json(*t->peak_in_flight) : nlohmann::json()},
+                         {"peak_queued", t->peak_queued ? nlohmann::json(*t->peak_queued) : nlohmann::json()}};
+  } else {
+    j["target_stats"] = nullptr;
+  }
 
   // The part of a sharded run this is, or the shards it was merged from (docs/sharding.md).
   if (auto const& sh = r.shard)

@@ -109,7 +109,8 @@ struct recovery_thresholds {
   double p99_factor = 1.5;
   double p99_margin_ms = 10;
   /// Recovered = this many consecutive intervals at baseline (or fewer, if the run ends while
-  /// still at baseline): one good interval between two bad ones is not a recovery.
+  /// still at baseline): one good interval between two bad ones is not a recovery. At request
+  /// resolution the same number of consecutive quiet bins of intended time (`detail::find_quiet`).
   int stable_intervals = 3;
   /// The error budget's rate: the run may fail this fraction of its requests (a 99.9% SLO).
   /// The orchestrator takes it from the scenario's `error_rate < X` criterion when there is one.
@@ -275,6 +276,10 @@ struct slow_rule {
   bool slow(std::size_t bucket) const noexcept {
     return threshold_ns && metrics::segment_tally::bucket_lower(bucket) > *threshold_ns;
   }
+  /// The same for a bin's coarse bucket (`segment_tally::coarse_of`): wholly above the threshold.
+  bool slow_coarse(std::size_t coarse) const noexcept {
+    return threshold_ns && metrics::segment_tally::coarse_lower(coarse) > *threshold_ns;
+  }
 };
 
 /// The instants at which a run tallies its requests for `analyse`: every window's start and end.
@@ -294,8 +299,68 @@ namespace detail {
 /** The figures of window `w` from the requests intended in its accounting, [w's start,
     `until`): see `window_result`. Returns until when the grid's peaks run (seconds), or nullopt
     when `t` was not cut at the window's bounds (then nothing is set). */
+/** Where a window's aftermath went quiet, from the tally's bins (`segment_tally` with a bin
+    width): the start of the first run of `need` consecutive quiet bins of intended time from the
+    window's end (segments `from` .. `to` − 1), a bin being quiet when its bad requests (failed,
+    or slow by `rule`) are at most (the baseline's bad share + `margin`) of its requests. An empty
+    bin neither counts nor breaks a run; a run cut short by the accounting's end counts.
+    `recovered` = that start; `unrecovered` when the bins cover the accounting and never went
+    quiet; nothing when the bins do not cover it (then the caller keeps its rule). */
+struct quiet_search {
+  bool decided = false;
+  std::optional<double> at_seconds;  ///< the quiet run's start (nullopt: unrecovered)
+};
+
+inline quiet_search find_quiet(const metrics::segment_tally& t, std::size_t from, std::size_t to, const slow_rule& rule,
+                               double margin, int need) {
+  using tally = metrics::segment_tally;
+  quiet_search q;
+  if (t.bin_seconds() <= 0 || t.size() == 0 || from == 0 || from >= to) return q;
+  // The baseline's bad share: the requests intended before the first window, by the same rule.
+  auto const& before = t[0];
+  std::uint64_t bad0 = before.failed;
+  for (std::size_t b = 0; b < tally::bucket_count; ++b)
+    if (rule.slow(b)) bad0 += before.ok_by_response[b].count;
+  double const limit = (before.total() > 0 ? static_cast<double>(bad0) / static_cast<double>(before.total()) : 0.0) + margin;
+  int run = 0;
+  double run_start = 0;
+  bool seen = false;  // any request after the window at all
+  for (std::size_t i = from; i < to; ++i) {
+    auto const& s = t[i];
+    double const cut = t.cuts()[i - 1];
+    double const span = i < t.cuts().size() ? t.cuts()[i] - cut : std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < s.bins; ++k) {
+      std::uint64_t total = s.bin_failed(k), bad = s.bin_failed(k);
+      for (std::size_t c = 0; c < tally::coarse_count; ++c) {
+        total += s.bin_ok(k, c);
+        if (rule.slow_coarse(c)) bad += s.bin_ok(k, c);
+      }
+      if (total == 0) continue;
+      seen = true;
+      if (static_cast<double>(bad) <= limit * static_cast<double>(total)) {
+        if (run++ == 0) run_start = cut + static_cast<double>(k) * t.bin_seconds();
+        if (run >= need) {
+          q.decided = true;
+          q.at_seconds = run_start;
+          return q;
+        }
+      } else {
+        run = 0;
+      }
+    }
+    // Requests of this segment past its last bin are in no bin: the bins cannot decide.
+    if (static_cast<double>(s.bins) * t.bin_seconds() < span && s.last_intended != tally::none &&
+        static_cast<double>(s.last_intended) / 1e9 >= cut + static_cast<double>(s.bins) * t.bin_seconds())
+      return q;
+  }
+  if (!seen) return q;  // no request after the window: nothing to judge the aftermath on
+  q.decided = true;
+  if (run > 0) q.at_seconds = run_start;  // quiet until the accounting's end, if shorter than `need`
+  return q;
+}
+
 inline std::optional<double> request_figures(const metrics::segment_tally& t, const disturbance_window& w, double until,
-                                             const slow_rule& rule, window_result& wr) {
+                                             const slow_rule& rule, window_result& wr, const recovery_thresholds& rt = {}) {
   using tally = metrics::segment_tally;
   std::size_t const first = t.segment_starting_at(w.start_seconds);
   double const in_end = std::min(w.end_seconds, until);
@@ -336,6 +401,13 @@ inline std::optional<double> request_figures(const metrics::segment_tally& t, co
     return w.end_seconds;
   }
   wr.detected_after_seconds = std::max(0.0, ns_to_seconds(first_bad) - w.start_seconds);
+  // Recovery: where the aftermath went quiet (the bins), so that a stray bad request later does
+  // not extend it; without bins (or beyond them), the last bad request's intended time.
+  if (auto const q = find_quiet(t, in_last, last, rule, rt.error_rate_margin, std::max(1, rt.stable_intervals)); q.decided) {
+    if (!q.at_seconds) return until;  // never quiet again before the accounting's end: unrecovered
+    wr.recovered_after_seconds = std::max(0.0, *q.at_seconds - w.end_seconds);
+    return std::max(w.end_seconds, std::min(ns_to_seconds(last_done), *q.at_seconds));
+  }
   if (last_any <= last_bad) return until;  // bad until the accounting's last request: unrecovered
   wr.recovered_after_seconds = std::max(0.0, ns_to_seconds(last_bad) - w.end_seconds);
   return std::max(w.end_seconds, ns_to_seconds(last_done));
@@ -379,8 +451,11 @@ inline std::vector<disturbance_window> disturbance_windows(const test_scenario& 
       time, cut at `tally_cuts(windows)`): the window's accounting is the requests intended from
       its start until the next window's start (the run's end for the last); bad = not ended ok,
       or slow (`slow_rule`); detected = first bad request's intended time − the window's start;
-      recovered = last bad request's intended time − the window's end (≥ 0; 0 with no bad
-      request), unrecovered when the accounting's last request was bad; requests in / failed in
+      recovered = start of the first quiet period after the window's end (`detail::find_quiet`:
+      `stable_intervals` consecutive bins of the tally at most at the baseline's bad share +
+      `error_rate_margin`) − the window's end, unrecovered if never quiet again; without bins,
+      the last bad request's intended time − the window's end (≥ 0; 0 with no bad request),
+      unrecovered when the accounting's last request was bad; requests in / failed in
       / slow in the window = those intended in [start, end) (cut at the next start); requests
       affected = bad requests in the accounting; budget burned = its failed ones / budget. Peak
       figures: the worst intervals (completion time) from the window's start until the last bad
@@ -493,7 +568,7 @@ inline run_analysis analyse(const std::vector<interval_record>& series, const st
     wr.accounted_until_seconds = std::isinf(next_start) ? std::max(run_end, w.end_seconds) : next_start;
 
     std::optional<double> peak_until;
-    if (requests) peak_until = detail::request_figures(*requests, w, next_start, rule, wr);
+    if (requests) peak_until = detail::request_figures(*requests, w, next_start, rule, wr, rt);
     if (!peak_until) {  // on the grid
       for (auto const& r : series) {
         if (!detail::overlaps(r, w)) continue;

@@ -43,8 +43,11 @@ class window_tracker {
 
   bool empty() const noexcept { return entries_.empty(); }
 
-  /// Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
-  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d) {
+  /** Adds one interval's snapshot; returns an abort-on-fail criterion whose window just failed.
+      `generator_limited` (this interval's, `interval_generator_limited`): a latency criterion's
+      window is still recorded but cannot abort the run. */
+  std::optional<criterion_result> add(const metrics::snapshot& snap, const metrics::derive_options& d,
+                                      bool generator_limited = false) {
     std::optional<criterion_result> abort;
     if (entries_.empty()) return abort;
     ring_.push_back(snap);
@@ -55,7 +58,9 @@ class window_tracker {
       if (!v) continue;
       e.worst = e.worst ? worse_value(e.c, *e.worst, *v) : *v;
       ++e.windows;
-      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort) abort = judge(e.c, *v);
+      if (e.c.abort_on_fail && !compare(*v, e.c.op, e.c.threshold) && !abort &&
+          !(generator_limited && judges_latency(e.c)))
+        abort = judge(e.c, *v);
     }
     return abort;
   }

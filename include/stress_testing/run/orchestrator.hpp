@@ -26,6 +26,7 @@
 #include <stress_testing/run/progress.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/run/shard.hpp>
+#include <stress_testing/target/service_stats.hpp>
 #include <stress_testing/target/target_report.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -115,6 +116,19 @@ struct run_options {
       the first interval and at the end of the run, for `memory_growth_percent`. Unset, or
       nullopt: the generator's own process is measured, and the result says so. */
   std::function<std::optional<std::uint64_t>()> target_resident_bytes;
+  /// What `target_resident_bytes` reads (e.g. "/proc/1234/statm"), for results.json
+  /// `memory_growth.source`.
+  std::string target_resident_source;
+  /** The service's report of itself, or nullopt when it could not be read: e.g. its `GET /stats`
+      through `target::http::stats_probe`. Called on the run's executor before the first request,
+      after each interval and at the end of the run (so it delays sampling while it runs, not
+      the load when `pool.workers` >= 1; the probe's timeout bounds it). Gives the agents'
+      `current_load` (`target::agent_load` between the first and the last reading), the
+      target's memory for `memory_growth_percent` when `target_resident_bytes` is unset (its
+      `resident_bytes`), and `run_result::target_stats`. Unset: none of these. */
+  std::function<std::optional<target::service_stats>(std::string& error)> target_stats;
+  /// Where `target_stats` reads (e.g. its URL), written in results.json `target_stats.source`.
+  std::string target_stats_source;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -141,6 +155,22 @@ struct pool_completion {
   asio::steady_timer timer;  // the interval timer: cancelled when the pool finishes
 };
 
+/** Whether the load generator fell behind during one interval: the generator's own rule
+    (`load::exceeds_late_fraction`) over the interval's send lags, a lag being late when its
+    histogram bucket lies wholly above `late_threshold + pacing_granularity` (the engine's
+    tolerance). Then the interval's latencies describe the generator as much as the target, so
+    its latency criteria are `inconclusive` live, as they are in the final verdict, and cannot
+    abort the run. */
+inline bool interval_generator_limited(const metrics::histogram& send_lag, const load::open_loop_options& loop) {
+  std::int64_t const tolerance = (loop.generator.late_threshold + loop.pacing_granularity).count();
+  std::uint64_t late = 0;
+  send_lag.for_each_bucket([&](const metrics::histogram::bucket& b) {
+    if (b.value_from > tolerance) late += static_cast<std::uint64_t>(b.count);
+  });
+  return load::exceeds_late_fraction(late, static_cast<std::uint64_t>(send_lag.total_count()),
+                                     loop.generator.late_fraction);
+}
+
 /// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
 /// it, reports it. Returns the failed abort-on-fail criterion, if any.
 template <class Pool>
@@ -164,8 +194,10 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   rec.degradation = classify_degradation(rec.values, options.degradation);
   result.intervals.push_back(rec);
 
-  auto const judged = evaluate(result.scenario.success_criteria, rec.values);
-  std::optional<criterion_result> abort = windowed.add(snap, d);
+  auto judged = evaluate(result.scenario.success_criteria, rec.values);
+  bool const limited = interval_generator_limited(snap.send_lag, options.pool.loop);
+  if (limited) mark_latency_inconclusive(judged);
+  std::optional<criterion_result> abort = windowed.add(snap, d, limited);
   for (auto const& r : judged)
     if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
 
@@ -254,6 +286,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // Each worker tallies its requests by intended time, cut at the windows: their figures at
   // request resolution (`analyse`). No window, no tally.
   options.pool.tally_cuts = tally_cuts(windows);
+  // Bins of intended time as wide as the sampling interval: where each failure's aftermath went
+  // quiet (recovery; a stray bad request later does not extend it).
+  options.pool.tally_bin_seconds = duration<double>(options.interval).count();
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
@@ -270,11 +305,43 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     std::optional<std::uint64_t> target, generator;
   };
   std::optional<memory_mark> settled_memory;
-  auto mark_memory = [&options](double at) {
-    memory_mark m{at, options.target_resident_bytes ? options.target_resident_bytes() : std::nullopt, std::nullopt};
+  // The service's own report, when the host can read it: polled before the load, after every
+  // interval and at the end. `fresh` is the latest poll's reading (nothing if it failed).
+  std::optional<target::service_stats> fresh;
+  if (options.target_stats) result.target_stats.emplace().source = options.target_stats_source;
+  auto poll_stats = [&options, &result, &fresh] {
+    if (!options.target_stats) return;
+    auto& rec = *result.target_stats;
+    ++rec.polls;
+    std::string error;
+    fresh = options.target_stats(error);
+    if (!fresh) {
+      ++rec.failed_polls;
+      rec.last_error = error.empty() ? "no reading" : error;
+      return;
+    }
+    if (!rec.first) rec.first = fresh;
+    rec.last = fresh;
+    auto peak = [](std::optional<std::uint64_t>& p, std::optional<std::uint64_t> v) {
+      if (v) p = std::max(p.value_or(0), *v);
+    };
+    peak(rec.peak_in_flight, fresh->in_flight);
+    peak(rec.peak_queued, fresh->queued);
+  };
+  auto const target_memory_source =
+      options.target_resident_bytes
+          ? (options.target_resident_source.empty() ? std::string("run_options::target_resident_bytes")
+                                                    : options.target_resident_source)
+          : "resident_bytes of " + (options.target_stats_source.empty() ? std::string("run_options::target_stats")
+                                                                        : options.target_stats_source);
+  auto mark_memory = [&options, &fresh](double at) {
+    memory_mark m{at, std::nullopt, std::nullopt};
+    if (options.target_resident_bytes) m.target = options.target_resident_bytes();
+    else if (fresh) m.target = fresh->resident_bytes;  // polled just before
     if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
     return m;
   };
+  poll_stats();  // before any request: where the agents' busy time starts
   // The plan's origin: now + start_delay, or the shared wall-clock instant of a sharded run
   // (its lead may be negative: this process came up late, and its first requests are late).
   auto const lead = options.start_at ? duration_cast<nanoseconds>(*options.start_at - system_clock::now())
@@ -332,6 +399,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                windowed, result);
     previous = tick * options.interval;
     ++tick;
+    poll_stats();
     if (!settled_memory) settled_memory = mark_memory(duration<double>(previous).count());
     if (abort && !aborted_by && !stopped_by_caller) {
       aborted_by = std::move(abort);
@@ -348,6 +416,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     timeline->clear(duration<double>(end).count());
   }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
+  poll_stats();  // the last reading: every request has been answered
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;
@@ -361,6 +430,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   pool.cumulative_into(result.histograms);
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
   if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
+  apply_agent_loads(result);  // an agent's load is known only to its service: from its own report
 
   metrics::derive_options const run_derive{run_cpu.sample(), result.ended_at};
   if (settled_memory) {
@@ -369,8 +439,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     auto const from = on_target ? settled_memory->target : settled_memory->generator;
     auto const to = on_target ? last.target : last.generator;
     if (auto const g = from && to ? metrics::memory_growth_percent(*from, *to) : std::nullopt)
-      result.memory_growth = run_result::memory_growth_record{*g, on_target ? "target" : "generator",
-                                                             settled_memory->at_seconds, *from, *to};
+      result.memory_growth = run_result::memory_growth_record{
+          *g,    on_target ? "target" : "generator", settled_memory->at_seconds, *from, *to,
+          on_target ? target_memory_source : std::string("/proc/self/statm")};
   }
   metrics::segment_tally requests;
   pool.tally_into(requests);  // the workers have finished

@@ -19,7 +19,8 @@ struct interval_progress {
   const interval_record& interval;
   /// The interval's merged snapshot, histograms included (valid during the call only).
   const metrics::snapshot& snapshot;
-  /// Every criterion judged on this interval alone (run-level metrics are `no_data` here).
+  /// Every criterion judged on this interval alone (run-level metrics are `no_data` here;
+  /// latency criteria are `inconclusive` when the generator was limited in the interval).
   const std::vector<criterion_result>& criteria;
   test_status status;
   double elapsed_seconds;   ///< end of the interval, since the first intended instant

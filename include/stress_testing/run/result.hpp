@@ -12,6 +12,7 @@
 #include <stress_testing/models.hpp>
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/run/analysis.hpp>
+#include <stress_testing/target/service_stats.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -81,6 +82,10 @@ struct run_result {
     double from_seconds = 0;  ///< when the reading it grows from was taken (end of the first interval)
     std::uint64_t from_bytes = 0;
     std::uint64_t to_bytes = 0;
+    /// What was read: the host's description of `target_resident_bytes` (`run_options::
+    /// target_resident_source`, e.g. "/proc/1234/statm"), "resident_bytes of <target_stats_source>"
+    /// (the service's own report), or "/proc/self/statm" (the generator).
+    std::string source;
   };
   std::optional<memory_growth_record> memory_growth;
 
@@ -113,6 +118,22 @@ struct run_result {
     bool exact_intervals = false;
   };
   std::optional<merge_record> merged;
+
+  /** What the service reported about itself (`run_options::target_stats`, e.g. its `GET /stats`
+      read by `target::http::stats_probe`), polled before the first request, after each interval
+      and at the end; empty when the host gave no such hook. */
+  struct target_stats_record {
+    std::string source;            ///< `run_options::target_stats_source` (e.g. the URL)
+    std::uint64_t polls = 0;       ///< readings asked for
+    std::uint64_t failed_polls = 0;  ///< of them, those that gave nothing
+    std::string last_error;        ///< why the last failed one failed
+    /// The first and the last reading that succeeded; agents' `current_load` is
+    /// `target::agent_load(first, last, name)`.
+    std::optional<target::service_stats> first, last;
+    /// The largest `in_flight` and `queued` over the readings (sampled once per interval).
+    std::optional<std::uint64_t> peak_in_flight, peak_queued;
+  };
+  std::optional<target_stats_record> target_stats;
 
   /** The generator, not the target, was the bottleneck (send lag); latency figures include it,
       and criteria on latency are `inconclusive` (`judge_criteria`). */
@@ -147,6 +168,14 @@ constexpr std::string_view verdict_word(verdict v) noexcept {
 }
 
 /// The `status_reason` of a run that completed, from its criteria's verdicts.
+/** Sets each agent's `current_load` from the service's own report, first to last reading
+    (`target::agent_load`); an agent the report lacks keeps nullopt. The orchestrator calls it;
+    a host that rebuilds `agents` after the run (stress-run's HTTP finisher) calls it again. */
+inline void apply_agent_loads(run_result& r) {
+  if (!r.target_stats || !r.target_stats->first || !r.target_stats->last) return;
+  for (auto& a : r.agents) a.current_load = target::agent_load(*r.target_stats->first, *r.target_stats->last, a.agent_name);
+}
+
 inline std::string completed_reason(const std::vector<criterion_result>& criteria) {
   switch (overall_verdict(criteria)) {
     case verdict::fail: return "completed; a success criterion failed";

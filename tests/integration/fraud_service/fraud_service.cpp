@@ -6,6 +6,7 @@
 
 #include <fraud_service/fraud_service.hpp>
 #include <stress_testing/fraud.hpp>
+#include <stress_testing/target/service_stats_json.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -488,6 +489,50 @@ TEST_SUITE("fraud_service") {
     auto const st = s.server().stats();
     CHECK(st.count(404) == 2);
     CHECK(st.count(405) == 2);
+  }
+
+  TEST_CASE("GET /stats reports load, capacity, the agents' busy time, confidence and memory") {
+    // Fixed agent times: 3 scored requests keep "rules" busy 3 x 2 ms and "ml" 3 x 5 ms.
+    running_server s(fixed_options(2, 5, 3, 4, 0.5));
+    client c(s.endpoint());
+    double confidence = 0;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+      auto const r = c.score(plain_purchase(i));
+      REQUIRE(r.status == 200);
+      double const score = r.parsed().at("fraud_score").get<double>();
+      confidence += std::max(score, 1 - score) / 3;
+    }
+    auto const r = c.request(http::verb::get, "/stats");
+    REQUIRE(r.status == 200);
+    stress_testing::target::service_stats st;
+    std::string error;
+    REQUIRE_MESSAGE(stress_testing::target::parse_service_stats(r.body, st, error), error);
+    CHECK(st.in_flight == 0u);
+    CHECK(st.queued == 0u);
+    CHECK(st.capacity == s.server().options().max_concurrency);
+    REQUIRE(st.uptime_seconds);
+    CHECK(*st.uptime_seconds > 0);
+    REQUIRE(st.resident_bytes);  // Linux: /proc/self/statm
+    CHECK(*st.resident_bytes > 0);
+    REQUIRE(st.ai_confidence);
+    CHECK(*st.ai_confidence == doctest::Approx(confidence).epsilon(1e-3));  // the body rounds to 4 decimals
+    REQUIRE(st.agents.size() == 4);
+    auto const* rules = st.agent("rules");
+    REQUIRE(rules);
+    CHECK(rules->calls == 3u);
+    CHECK(rules->busy_seconds.value_or(-1) == doctest::Approx(0.006));
+    CHECK(rules->capacity.value_or(-1) == static_cast<double>(s.server().options().max_concurrency));
+    CHECK(st.agent("ml")->busy_seconds.value_or(-1) == doctest::Approx(0.015));
+    // The service's own current_load: busy / (uptime x capacity), since it started.
+    auto const doc = r.parsed();
+    CHECK(doc.at("agents").at(0).at("current_load").get<double>() ==
+          doctest::Approx(0.006 / (*st.uptime_seconds * static_cast<double>(*st.capacity))).epsilon(1e-6));
+    CHECK(doc.at("decisions").at("approve").get<int>() + doc.at("decisions").at("review").get<int>() +
+              doc.at("decisions").at("decline").get<int>() == 3);
+    CHECK(doc.at("responses").at("200").get<int>() == 3);  // the /stats response is counted after it is written
+    auto const post = c.request(http::verb::post, "/stats", "{}");
+    CHECK(post.status == 405);
+    CHECK(post.allow == "GET");
   }
 
   TEST_CASE("keep-alive serves many requests on one connection and Connection close is honoured") {

@@ -1,11 +1,14 @@
 #include <stress_testing/config/scenario_builder.hpp>
 #include <stress_testing/report/merge.hpp>
+#include <stress_testing/detail/http_server.hpp>
+#include <stress_testing/target/http/stats_probe.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,8 +20,10 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -47,8 +52,12 @@ struct scripted {
   /// Between `slow_from` and `slow_to` the reply takes `slow_delay` instead of `delay`.
   double slow_from = -1, slow_to = -1;
   std::chrono::nanoseconds slow_delay{0};
+  /// Blocks the calling thread this long per request: with `pool.workers == 0` that is the
+  /// generator's own thread, so the generator falls behind its schedule.
+  std::chrono::nanoseconds block{0};
   std::chrono::steady_clock::time_point born = std::chrono::steady_clock::now();
   asio::awaitable<request_result> operator()(std::uint64_t) const {
+    if (block > std::chrono::nanoseconds::zero()) std::this_thread::sleep_for(block);
     double const t = std::chrono::duration<double>(std::chrono::steady_clock::now() - born).count();
     return reply_after(t >= slow_from && t < slow_to ? slow_delay : delay, t >= fail_from && t < fail_to ? 500u : status);
   }
@@ -74,13 +83,69 @@ struct outcome_box {
   void operator()(error_code ec, st::run::run_result r) { value.emplace(ec, std::move(r)); }
 };
 
+/// `scripted`, as a distinct type whose target reports one timing of the agent "rules" (so the
+/// run's `agents` has it, as the HTTP target's Server-Timing would give).
+struct rules_script : scripted {};
+template <class Ex>
+void report_into(const st::target::function_target<rules_script, Ex>&, st::target::target_report& r) {
+  r.agents.record("rules", 1ms);
+}
+struct rules_factory {
+  auto operator()(asio::any_io_executor ex, std::size_t) const { return st::target::make_function_target(ex, rules_script{}); }
+};
+
+/// A fake service's `GET /stats` on 127.0.0.1:0, on its own thread: answers the i-th request
+/// with `documents[min(i, size - 1)]`.
+class fake_stats_server {
+ public:
+  explicit fake_stats_server(std::vector<std::string> documents)
+      : documents_(std::move(documents)), server_(io_.get_executor(), {}) {
+    namespace bh = boost::beast::http;
+    error_code ec;
+    auto const ep = server_.listen(ec);
+    REQUIRE_FALSE(ec);
+    url_ = "http://127.0.0.1:" + std::to_string(ep.port()) + "/stats";
+    server_.start([this](std::shared_ptr<st::detail::http_connection> c) -> asio::awaitable<void> {
+      auto answer = [this](st::detail::http_request& req) {
+        bh::response<bh::string_body> res{bh::status::ok, req.version()};
+        std::size_t const i = std::min(served_.fetch_add(1), documents_.size() - 1);
+        res.body() = req.target() == "/stats" ? documents_[i] : std::string("no");
+        if (req.target() != "/stats") res.result(bh::status::not_found);
+        return res;
+      };
+      st::detail::sync_handler<asio::ip::tcp::socket, decltype(answer)> h(c->socket(), answer);
+      co_await st::detail::serve_requests(c->socket(), *c, h);
+    });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~fake_stats_server() {
+    server_.stop();
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  const std::string& url() const { return url_; }
+  std::size_t served() const { return served_.load(); }
+
+ private:
+  std::vector<std::string> documents_;
+  std::atomic<std::size_t> served_{0};
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
+  st::detail::http_server server_;
+  std::string url_;
+  std::thread thread_;
+};
+
 // Runs to completion (or fails the test at the hard timeout).
 template <class Factory = factory>
 std::pair<error_code, st::run::run_result> run(asio::io_context& io, st::test_scenario s, Factory f,
                                                st::run::run_options o, asio::cancellation_signal* cancel = nullptr) {
   // These tests judge criteria, not the generator: on a busy CI machine a few late sends would
-  // make their latency criteria inconclusive (criteria.hpp), so only a grossly late generator counts.
-  o.pool.loop.generator.late_threshold = 250ms;
+  // make their latency criteria inconclusive (criteria.hpp), so only a grossly late generator
+  // counts (unless the test set its own threshold).
+  if (o.pool.loop.generator.late_threshold == st::load::generator_limits{}.late_threshold)
+    o.pool.loop.generator.late_threshold = 250ms;
   outcome_box box;
   auto handler = [&box](error_code ec, st::run::run_result r) { box(ec, std::move(r)); };
   if (cancel)
@@ -192,6 +257,105 @@ TEST_SUITE("run") {
     CHECK(r2.values.get(st::metrics::metric::memory_growth_percent).has_value());
   }
 
+  TEST_CASE("the service's GET /stats gives agents' current_load and the target's memory growth in results.json") {
+    // Scripted readings: before the load (A), at the end of the first interval (B), and every
+    // later one (C, the last). The agent "rules": 2 busy seconds over 2 s of the service's own
+    // clock with 4 slots -> current_load 0.25. Memory: 1,000,000 at B -> 1,100,000 at C: +10%.
+    fake_stats_server stats({
+        R"({"uptime_seconds":100,"in_flight":1,"queued":0,"capacity":4,"resident_bytes":900000,)"
+        R"("agents":[{"name":"rules","busy_seconds":5,"capacity":4,"calls":10}]})",
+        R"({"uptime_seconds":100.1,"in_flight":7,"queued":2,"capacity":4,"resident_bytes":1000000,)"
+        R"("agents":[{"name":"rules","busy_seconds":5.2,"capacity":4,"calls":12}]})",
+        R"({"uptime_seconds":102,"in_flight":3,"queued":0,"capacity":4,"resident_bytes":1100000,"ai_confidence":0.8,)"
+        R"("agents":[{"name":"rules","busy_seconds":7,"capacity":4,"calls":30},{"name":"ml","busy_seconds":1}],)"
+        R"("autoscaler":{"replicas":2}})",  // a key the reader does not know: ignored
+    });
+    st::target::http::stats_probe probe(stats.url(), {});
+    auto s = sustained(200, 0.5);
+    s.success_criteria = {st::parse_criterion("memory_growth_percent < 10")};
+    st::run::run_options o;
+    o.interval = 100ms;
+    o.target_stats = [&probe](std::string& error) { return probe.read(error); };
+    o.target_stats_source = probe.url();
+    asio::io_context io;
+    auto [ec, r] = run(io, s, rules_factory{}, o);
+    REQUIRE_FALSE(ec);
+    CHECK(stats.served() >= 3);
+    REQUIRE(r.target_stats);
+    CHECK(r.target_stats->polls == stats.served());
+    CHECK(r.target_stats->failed_polls == 0);
+    CHECK(r.target_stats->peak_in_flight == 7u);
+    CHECK(r.target_stats->peak_queued == 2u);
+    REQUIRE(r.agents.size() == 1);
+    CHECK(r.agents[0].agent_name == "rules");
+    REQUIRE(r.agents[0].current_load.has_value());
+    CHECK(*r.agents[0].current_load == doctest::Approx(0.25));
+    REQUIRE(r.memory_growth);
+    CHECK(r.memory_growth->measured_on == "target");
+    CHECK(r.memory_growth->source == "resident_bytes of " + stats.url());
+    CHECK(r.memory_growth->from_bytes == 1'000'000);
+    CHECK(r.memory_growth->to_bytes == 1'100'000);
+    CHECK(r.memory_growth->percent == doctest::Approx(10.0));
+    REQUIRE(r.criteria.size() == 1);
+    CHECK(r.criteria[0].failed());  // 10 is not < 10
+
+    auto const j = st::report::to_json(r);
+    CHECK(j["agents"][0]["current_load"].get<double>() == doctest::Approx(0.25));
+    CHECK(j["memory_growth"]["percent"].get<double>() == doctest::Approx(10.0));
+    CHECK(j["memory_growth"]["measured_on"] == "target");
+    CHECK(j["memory_growth"]["source"] == "resident_bytes of " + stats.url());
+    CHECK(j["target_stats"]["source"] == stats.url());
+    CHECK(j["target_stats"]["peak_in_flight"] == 7);
+    CHECK(j["target_stats"]["first"]["uptime_seconds"].get<double>() == 100.0);
+    CHECK(j["target_stats"]["last"]["ai_confidence"].get<double>() == doctest::Approx(0.8));
+    CHECK(j["target_stats"]["last"]["agents"][1]["capacity"].is_null());
+    CHECK(j["target_stats"]["last_error"].is_null());
+  }
+
+  TEST_CASE("a stats probe that cannot read says why, and the run falls back to the generator's memory") {
+    std::optional<st::target::http::stats_probe> unreachable;
+    {
+      fake_stats_server gone({"{}"});
+      unreachable.emplace(gone.url(), st::target::http::stats_probe_options{200ms, 1024, false});
+    }  // nothing listens there any more
+    std::string error;
+    CHECK_FALSE(unreachable->read(error));
+    CHECK(error.find("GET http://127.0.0.1:") == 0);
+
+    fake_stats_server bad({R"({"uptime_seconds":"soon"})", R"({"agents":[{"name":"rules","busy_seconds":-1}]})",
+                           std::string(2000, ' ') + "{}", "[1]"});
+    st::target::http::stats_probe probe(bad.url(), {200ms, 1024, false});
+    CHECK_FALSE(probe.read(error));
+    CHECK(error == "GET " + bad.url() + ": uptime_seconds: must be a number in [0.000000, inf]");
+    CHECK_FALSE(probe.read(error));
+    CHECK(error.find("agents[0].busy_seconds: must be a number") != std::string::npos);
+    CHECK_FALSE(probe.read(error));
+    CHECK(error == "GET " + bad.url() + ": body larger than 1024 bytes");
+    CHECK_FALSE(probe.read(error));
+    CHECK(error == "GET " + bad.url() + ": stats: not a JSON object");
+    CHECK_THROWS_WITH_AS(st::target::http::stats_probe("http://10.1.2.3:80/stats"),
+                         "stats url: 10.1.2.3 is not a loopback address", std::invalid_argument);
+    CHECK_THROWS_AS(st::target::http::stats_probe("https://127.0.0.1:1/stats"), std::invalid_argument);
+
+    // Every poll of this run fails: no current_load, memory on the generator, and why.
+    st::run::run_options o;
+    o.interval = 100ms;
+    o.target_stats = [&probe](std::string& e) { return probe.read(e); };
+    o.target_stats_source = probe.url();
+    asio::io_context io;
+    auto [ec, r] = run(io, sustained(100, 0.3), rules_factory{}, o);
+    REQUIRE_FALSE(ec);
+    REQUIRE(r.target_stats);
+    CHECK(r.target_stats->polls >= 2);
+    CHECK(r.target_stats->failed_polls == r.target_stats->polls);
+    CHECK(r.target_stats->last_error == "GET " + bad.url() + ": stats: not a JSON object");
+    REQUIRE(r.agents.size() == 1);
+    CHECK_FALSE(r.agents[0].current_load.has_value());
+    REQUIRE(r.memory_growth);
+    CHECK(r.memory_growth->measured_on == "generator");
+    CHECK(r.memory_growth->source == "/proc/self/statm");
+  }
+
   TEST_CASE("the results document carries the summary accounting and mergeable histograms") {
     asio::io_context io;
     auto [ec, r] = run(io, sustained(200, 1), factory{}, {});
@@ -227,6 +391,51 @@ TEST_SUITE("run") {
     CHECK(r.accounting.balanced());
     CHECK(r.accounting.not_sent_at_stop > 0);  // the rest of the 20 s were never sent
     CHECK_FALSE(r.passed());
+  }
+
+  TEST_CASE("a latency criterion does not abort the run on intervals where the generator was limited") {
+    // Each request blocks the generator's thread for 20 ms at 200/s: every request after the
+    // first is sent late, so every interval is generator-limited. The abort-on-fail p99 < 1 ms
+    // would fail on every interval (response times include the lateness); it must be
+    // inconclusive live, like the final verdict, and the run must complete.
+    auto s = sustained(200, 0.5);
+    s.success_criteria = {st::parse_criterion("p99_response_time_ms < 1"), st::parse_criterion("error_rate < 0.5")};
+    s.success_criteria[0].abort_on_fail = true;
+    s.success_criteria[1].abort_on_fail = true;
+    factory f;
+    f.script.block = 20ms;
+    st::run::run_options o;
+    o.interval = 100ms;
+    o.pool.loop.generator.late_threshold = 2ms;
+    std::size_t limited_intervals = 0;
+    o.on_interval = [&](const st::run::interval_progress& p) {
+      REQUIRE(p.criteria.size() == 2);
+      if (p.criteria[0].inconclusive()) ++limited_intervals;
+      CHECK_FALSE(p.criteria[0].failed());
+      CHECK_FALSE(p.criteria[1].failed());  // errors are still judged (no_data on an empty interval)
+    };
+    asio::io_context io;
+    auto [ec, r] = run(io, s, f, o);
+    REQUIRE_FALSE(ec);
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.accounting.generator_limited);
+    CHECK(limited_intervals >= 1);
+    REQUIRE(r.criteria.size() == 2);
+    CHECK(r.criteria[0].inconclusive());
+    CHECK(r.criteria[1].passed());
+    CHECK(r.verdict() == st::verdict::inconclusive);
+
+    // The same rule, in isolation: 2 of 100 send lags above the tolerance is over 1%.
+    st::metrics::histogram lags(1'000, 3'600'000'000'000, 2);
+    lags.record_values(100'000, 98);     // 0.1 ms
+    lags.record_values(50'000'000, 2);   // 50 ms
+    st::load::open_loop_options loop;
+    CHECK(st::run::detail::interval_generator_limited(lags, loop));
+    loop.generator.late_fraction = 0.02;  // 2 is not more than 2% of 100
+    CHECK_FALSE(st::run::detail::interval_generator_limited(lags, loop));
+    loop.generator.late_fraction = 0.01;
+    loop.generator.late_threshold = 60ms;  // nothing above 60 ms
+    CHECK_FALSE(st::run::detail::interval_generator_limited(lags, loop));
   }
 
   TEST_CASE("cancelling mid run keeps intended equal to the sum of outcomes") {

@@ -1,4 +1,5 @@
 #include <stress_testing/metrics/agent_timings.hpp>
+#include <stress_testing/target/service_stats_json.hpp>
 
 #include <doctest/doctest.h>
 
@@ -56,7 +57,7 @@ TEST_SUITE("metrics.agent_timings") {
     CHECK(m[0].success_rate == doctest::Approx(1.0 - 4.0 / 11));
     CHECK(m[1].agent_id == "queue");
     CHECK_FALSE(m[1].timeout_count.has_value());
-    for (auto const& a : m) CHECK_FALSE(a.current_load.has_value());  // needs the agent's capacity
+    for (auto const& a : m) CHECK_FALSE(a.current_load.has_value());  // needs the service's report (GET /stats)
     auto const timed = t.to_agent_metrics({}, 1.0);
     CHECK(*timed[0].concurrent_requests == doctest::Approx(0.022));  // 11 x 2 ms over 1 s
     agent_timings statuses_only;
@@ -79,3 +80,49 @@ TEST_SUITE("metrics.agent_timings") {
     CHECK(many.untracked() == 5);
   }
 }
+
+TEST_SUITE("target.service_stats") {
+TEST_CASE("an agent's current_load is its busy time over the service's clock and its capacity") {
+  namespace t = stress_testing::target;
+  t::service_stats a, b;
+  a.uptime_seconds = 10;
+  b.uptime_seconds = 14;
+  a.agents = {{"ml", 1.0, 8.0, 10}};
+  b.agents = {{"ml", 9.0, 8.0, 90}};
+  // 8 busy seconds over 4 s with 8 slots: a quarter of its capacity.
+  CHECK(t::agent_load(a, b, "ml").value_or(-1) == doctest::Approx(0.25));
+  CHECK_FALSE(t::agent_load(a, b, "rules").has_value());  // not reported
+  CHECK_FALSE(t::agent_load(b, a, "ml").has_value());     // no time passed forwards
+  auto no_capacity = b;
+  no_capacity.agents[0].capacity.reset();
+  CHECK_FALSE(t::agent_load(a, no_capacity, "ml").has_value());
+  auto no_clock = b;
+  no_clock.uptime_seconds.reset();
+  CHECK_FALSE(t::agent_load(a, no_clock, "ml").has_value());
+
+  // Read from a document: known keys checked by name, unknown keys ignored, null is absent.
+  t::service_stats s;
+  std::string error;
+  REQUIRE(t::parse_service_stats(
+      R"({"uptime_seconds":2.5,"in_flight":3,"capacity":null,"extra":{"x":1},"agents":[{"name":"ml","busy_seconds":0.5}]})",
+      s, error));
+  CHECK(s.uptime_seconds == 2.5);
+  CHECK(s.in_flight == 3u);
+  CHECK_FALSE(s.capacity.has_value());
+  REQUIRE(s.agents.size() == 1);
+  CHECK(s.agents[0].busy_seconds == 0.5);
+  CHECK_FALSE(t::parse_service_stats(R"({"in_flight":-1})", s, error));
+  CHECK(error == "in_flight: must be an integer >= 0");
+  CHECK_FALSE(t::parse_service_stats(R"({"ai_confidence":1.5})", s, error));
+  CHECK(error.rfind("ai_confidence: must be a number in [0", 0) == 0);
+  CHECK_FALSE(t::parse_service_stats(R"({"agents":[{"busy_seconds":1}]})", s, error));
+  CHECK(error == "agents[0].name: must be a string");
+  CHECK_FALSE(t::parse_service_stats("not json", s, error));
+  CHECK(error == "stats: not a JSON object");
+  // Written back with the same keys.
+  auto const j = t::to_stats_json(b);
+  CHECK(j.at("uptime_seconds") == 14.0);
+  CHECK(j.at("agents").at(0).at("busy_seconds") == 9.0);
+  CHECK(j.at("resident_bytes").is_null());
+}
+}  // TEST_SUITE

@@ -1,4 +1,5 @@
 #include <stress_testing/metrics/system_metrics.hpp>
+#include <stress_testing/config/json.hpp>
 
 #include <stress_testing/criteria.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
@@ -48,8 +49,10 @@ bool is_finite(double v) { return std::isfinite(v); }
 void check_all_finite(const stress_testing::system_metrics& sm) {
   for (double v : {sm.throughput_tps, sm.avg_response_time_ms, sm.p50_response_time_ms, sm.p95_response_time_ms,
                    sm.p99_response_time_ms, sm.max_response_time_ms, sm.error_rate, sm.timeout_rate,
-                   sm.cpu_utilization, sm.memory_utilization, sm.network_throughput_mbps, sm.queue_latency_ms})
+                   sm.network_throughput_mbps, sm.queue_latency_ms})
     CHECK(is_finite(v));
+  for (auto const& v : {sm.cpu_utilization, sm.memory_utilization})
+    if (v) CHECK(is_finite(*v));
 }
 
 }  // namespace
@@ -191,10 +194,26 @@ TEST_CASE("criteria evaluate against metric values") {
 TEST_CASE("derive_system_metrics takes CPU and memory from a real process sample") {
   m::process_sampler sampler;
   auto const sm = m::derive_system_metrics(known_snapshot(), {sampler.sample(), {}});
-  CHECK(sm.cpu_utilization >= 0.0);
-  CHECK(sm.cpu_utilization <= 1.0);
-  CHECK(sm.memory_utilization >= 0.0);
-  CHECK(sm.memory_utilization <= 1.0);
+  REQUIRE(sm.cpu_utilization.has_value());  // Linux: /proc is there
+  CHECK(*sm.cpu_utilization >= 0.0);
+  CHECK(*sm.cpu_utilization <= 1.0);
+  REQUIRE(sm.memory_utilization.has_value());
+  CHECK(*sm.memory_utilization >= 0.0);
+  CHECK(*sm.memory_utilization <= 1.0);
+}
+
+TEST_CASE("without a process sample the summary's CPU and memory are null, not 0") {
+  // A host without /proc gives a sample with nothing available (process_usage.hpp).
+  auto const sm = m::derive_system_metrics(known_snapshot(), {m::process_sample{}, {}});
+  CHECK_FALSE(sm.cpu_utilization.has_value());
+  CHECK_FALSE(sm.memory_utilization.has_value());
+  nlohmann::json const j = sm;
+  CHECK(j.at("cpu_utilization").is_null());
+  CHECK(j.at("memory_utilization").is_null());
+  // And back: null reads as "unknown".
+  auto const back = j.get<stress_testing::system_metrics>();
+  CHECK_FALSE(back.cpu_utilization.has_value());
+  CHECK_FALSE(back.memory_utilization.has_value());
 }
 
 }  // TEST_SUITE

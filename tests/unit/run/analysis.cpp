@@ -305,6 +305,71 @@ TEST_SUITE("run") {
     CHECK(run::analyse(series, windows, {}, &other).windows.at(0).resolution == run::window_resolution::interval);
   }
 
+  TEST_CASE("recovery ends where the aftermath went quiet: one stray failure later does not extend it") {
+    // 100 requests a second (one every 10 ms) for 6 s, ok in 5 ms. A crash [1 s, 2 s): every
+    // request fails, and the failures go on until 2.3 s (the truth: recovered 0.3 s after the
+    // window). One stray failure at 4.005 s. Bins of 0.1 s from each cut.
+    using namespace std::chrono_literals;
+    std::vector<run::disturbance_window> windows{{"LAMBDA_CRASH", 1, 2, true}};
+    std::vector<interval_record> series;
+    for (int i = 0; i < 6; ++i) series.push_back(second(i, 100, i == 1 ? 100 : (i == 2 ? 30 : (i == 4 ? 1 : 0)), 5, 5));
+    auto script = [](metrics::segment_tally& t, bool stray) {
+      for (int k = 0; k < 600; ++k) {
+        auto const at = k * 10ms;
+        if (k >= 100 && k < 230) t.record(outcome::http_error, at, 1ms);
+        else t.record(outcome::ok, at, 5ms);
+      }
+      if (stray) t.record(outcome::timeout, 4'005ms, 1s);
+    };
+    metrics::segment_tally binned(run::tally_cuts(windows), 0.1);
+    script(binned, true);
+    CHECK(binned[2].bins == metrics::segment_tally::max_bins_per_segment);  // open-ended: capped
+    CHECK(binned[1].bins == 10);                                             // [1, 2) in 0.1 s bins
+    CHECK(binned[2].bin_failed(2) == 10);                                    // [2.2, 2.3): all failed
+    CHECK(binned[2].bin_failed(20) == 1);                                    // [4.0, 4.1): the stray
+    auto const a = run::analyse(series, windows, {}, &binned);
+    auto const& w = a.windows.at(0);
+    REQUIRE(w.recovered_after_seconds);
+    CHECK(*w.recovered_after_seconds == doctest::Approx(0.3));  // not 2.005: the stray is noise
+    CHECK(w.detected_after_seconds == 0.0);
+    CHECK(w.requests_affected_failed == 131);  // the cost still counts every bad request
+
+    // The stray alone in its bin (1 of 11 bad, over the 1% margin) does not matter either: the
+    // quiet period had begun at 2.3 s. Without bins, the old rule runs to the stray.
+    metrics::segment_tally unbinned(run::tally_cuts(windows));
+    script(unbinned, true);
+    CHECK(run::analyse(series, windows, {}, &unbinned).windows.at(0).recovered_after_seconds == doctest::Approx(2.005));
+
+    // Quiet needs stable_intervals bins in a row: bad bins at 2.0-2.3, a good one at 2.3, one bad
+    // at 2.4 -> the quiet period starts at 2.5.
+    metrics::segment_tally flicker(run::tally_cuts(windows), 0.1);
+    for (int k = 0; k < 600; ++k) {
+      bool const bad = (k >= 100 && k < 230) || (k >= 240 && k < 250);
+      flicker.record(bad ? outcome::http_error : outcome::ok, k * 10ms, bad ? 1ms : 5ms);
+    }
+    CHECK(run::analyse(series, windows, {}, &flicker).windows.at(0).recovered_after_seconds == doctest::Approx(0.5));
+
+    // Bad to the end, in every bin: unrecovered.
+    metrics::segment_tally never(run::tally_cuts(windows), 0.1);
+    for (int k = 0; k < 600; ++k)
+      never.record(k >= 100 ? outcome::http_error : outcome::ok, k * 10ms, 1ms);
+    CHECK_FALSE(run::analyse(series, windows, {}, &never).windows.at(0).recovered());
+
+    // Slow counts as bad in a bin too: ok but 200 ms until 2.3 s.
+    metrics::segment_tally slow(run::tally_cuts(windows), 0.1);
+    for (int k = 0; k < 600; ++k) slow.record(outcome::ok, k * 10ms, k >= 100 && k < 230 ? 200ms : 5ms);
+    slow.record(outcome::ok, 4'005ms, 200ms);  // a stray slow one
+    CHECK(run::analyse(series, windows, {}, &slow).windows.at(0).recovered_after_seconds == doctest::Approx(0.3));
+
+    // Workers' binned tallies add up; different bin widths are refused.
+    metrics::segment_tally merged(run::tally_cuts(windows), 0.1);
+    merged.add(binned);
+    merged.add(binned);
+    CHECK(merged[2].bin_failed(2) == 20);
+    CHECK_THROWS_AS(merged.add(metrics::segment_tally(run::tally_cuts(windows), 0.2)), std::invalid_argument);
+    CHECK_THROWS_AS(metrics::segment_tally({1.0}, -1.0), std::invalid_argument);
+  }
+
   TEST_CASE("'within T after each failure' measures when the condition held again, per failure") {
     std::vector<interval_record> series;
     for (int i = 0; i < 60; ++i) {

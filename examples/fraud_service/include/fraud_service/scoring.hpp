@@ -56,6 +56,7 @@ struct agent_stats {
   std::uint64_t errors = 0;  ///< failed calls, including while down
   double mean_ms = 0;        ///< mean simulated call time (min(latency, budget))
   agent_fault fault;         ///< the fault currently injected
+  double busy_ms = 0;        ///< the calls' simulated time, summed (counted when a request is admitted)
 };
 
 namespace detail {
@@ -218,7 +219,7 @@ class orchestrator {
     std::vector<agent_stats> out;
     for (auto const& g : agents_)
       out.push_back({g.config.name, g.calls, g.timeouts, g.errors,
-                     g.calls ? g.total_ms / static_cast<double>(g.calls) : 0.0, g.fault});
+                     g.calls ? g.total_ms / static_cast<double>(g.calls) : 0.0, g.fault, g.total_ms});
     return out;
   }
 

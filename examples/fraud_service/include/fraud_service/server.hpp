@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -34,12 +36,22 @@ struct service_stats {
   std::size_t peak_queue = 0;
   std::size_t connections = 0;  ///< open connections
   std::vector<fraud_service::agent_stats> agents;
+  double uptime_seconds = 0;         ///< since the server was made (the clock of `GET /stats`)
+  std::size_t max_concurrency = 0;   ///< processing slots: each agent can serve this many calls at once
+  std::size_t max_queue = 0;
+  std::uint64_t scored = 0;          ///< decisions that carried a fraud score
+  double confidence_sum = 0;         ///< over them, the sum of max(score, 1 − score)
+  std::optional<std::uint64_t> resident_bytes;  ///< this process's resident memory (/proc/self/statm)
 
   std::uint64_t count(unsigned status) const {
     auto it = responses.find(status);
     return it == responses.end() ? 0 : it->second;
   }
 };
+
+/** The body of `GET /stats` (src/stats_json.cpp; keys in docs/fraud_wire_format.md, read by
+    `stress_testing::target::parse_service_stats`), written into `out`. */
+void write_stats_json(const service_stats& s, std::string& out);
 
 namespace detail {
 struct state;
@@ -60,7 +72,9 @@ namespace fraud_service {
       processing slots. A request holds a slot for its processing time, max over agents of
       min(latency, budget) + `orchestrator_ms`, simulated by waiting on one timer; its response
       carries `Server-Timing` with the queue wait, every agent and the orchestrator.
-    - `GET /health`: 200 with the agents' state. Unknown paths 404, wrong methods 405. Keep-alive
+    - `GET /health`: 200 with the agents' state. `GET /stats`: 200 with the service's load,
+      queue, capacity, per-agent busy time and its own resident memory (`write_stats_json`;
+      polled by stress-run once per interval). Unknown paths 404, wrong methods 405. Keep-alive
       unless the client sends `Connection: close`; malformed HTTP closes the connection.
 
     Threads: any number may run the executor's context. Each connection lives on its own strand;

@@ -62,9 +62,7 @@ inline void finalize_summary(run_summary& summary, const metrics::histogram& sen
   summary.send_lag_p50 = std::chrono::nanoseconds(send_lag.value_at_percentile(50.0));
   summary.send_lag_p99 = std::chrono::nanoseconds(send_lag.value_at_percentile(99.0));
   summary.send_lag_max = std::chrono::nanoseconds(send_lag.max());
-  summary.generator_limited =
-      summary.issued > 0 &&
-      static_cast<double>(summary.late) > limits.late_fraction * static_cast<double>(summary.issued);
+  summary.generator_limited = exceeds_late_fraction(summary.late, summary.issued, limits.late_fraction);
 }
 
 /// The error code a run completes with when the engine itself failed (`failure`), else none.

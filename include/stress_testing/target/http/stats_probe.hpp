@@ -1,0 +1,139 @@
+#ifndef STRESS_TESTING_TARGET_HTTP_STATS_PROBE_HPP
+#define STRESS_TESTING_TARGET_HTTP_STATS_PROBE_HPP
+
+/** A small HTTP/1.1 client for a service's `GET /stats` (`target/service_stats.hpp`): one GET
+    per `read()`, bounded in time and size, on a connection of its own (never one of the load's),
+    so a host can poll the service once per sampling interval (`run::run_options::target_stats`).
+    Loopback only unless allowed. Network + files layer (Beast, nlohmann_json). */
+
+#include <stress_testing/detail/loopback.hpp>
+#include <stress_testing/target/http/url.hpp>
+#include <stress_testing/target/service_stats.hpp>
+#include <stress_testing/target/service_stats_json.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stress_testing::target::http {
+
+struct stats_probe_options {
+  /// The longest one `read()` may take (connect, request, response); then it gives up.
+  std::chrono::milliseconds timeout{500};
+  /// The largest body it reads; a longer one is an error (memory stays bounded).
+  std::size_t max_body = 64 * 1024;
+  /// Allow a host that is not 127.0.0.0/8 or ::1.
+  bool allow_non_loopback = false;
+};
+
+/** Reads a service's stats over HTTP.
+
+    - `read()` blocks the calling thread for at most `timeout` and uses an `io_context` of its
+      own, so it may be called from a run's executor (`run_options::target_stats`) as long as
+      the service is not served by that same thread.
+    - Not thread-safe: one `read()` at a time. */
+class stats_probe {
+ public:
+  /** Resolves `url` (an `http://` URL, e.g. `http://127.0.0.1:8080/stats`) once. Throws
+      `std::invalid_argument` naming the problem: not a URL, `https`, a name that does not
+      resolve, or an address that is not loopback without `allow_non_loopback`. */
+  explicit stats_probe(std::string_view url, stats_probe_options options = {}) : options_(options) {
+    std::string why;
+    auto u = stress_testing::target::http::url::parse(url, &why);
+    if (!u) throw std::invalid_argument("stats url: " + why);
+    if (u->tls()) throw std::invalid_argument("stats url: only http:// is supported");
+    url_ = *u;
+    text_ = std::string(url);
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::resolver resolver(io_);
+    auto const found = resolver.resolve(url_.host, std::to_string(url_.port), ec);
+    if (ec || found.empty()) throw std::invalid_argument("stats url: cannot resolve " + url_.host);
+    for (auto const& e : found) {
+      if (!options_.allow_non_loopback && !stress_testing::detail::is_loopback_address(e.endpoint().address()))
+        throw std::invalid_argument("stats url: " + url_.host + " is not a loopback address");
+      endpoints_.push_back(e.endpoint());
+    }
+  }
+
+  const std::string& url() const noexcept { return text_; }
+
+  /// One GET: the service's reading, or nullopt with `error` saying why (refused, timed out,
+  /// not 200, body too large, not the stats document).
+  std::optional<service_stats> read(std::string& error) {
+    namespace net = boost::asio;
+    namespace bh = boost::beast::http;
+    using tcp = net::ip::tcp;
+    io_.restart();
+    tcp::socket socket(io_);
+    boost::beast::flat_buffer buffer;
+    bh::response_parser<bh::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(options_.max_body);
+    bh::request<bh::empty_body> req{bh::verb::get, url_.target, 11};
+    req.set(bh::field::host, url_.host_header());
+    req.set(bh::field::connection, "close");
+    boost::system::error_code ec = net::error::timed_out;
+    bool done = false;
+    auto finish = [&](boost::system::error_code e) {
+      ec = e;
+      done = true;
+    };
+    net::async_connect(socket, endpoints_, [&](boost::system::error_code e, const tcp::endpoint&) {
+      if (e) return finish(e);
+      bh::async_write(socket, req, [&](boost::system::error_code e2, std::size_t) {
+        if (e2) return finish(e2);
+        bh::async_read(socket, buffer, parser, [&](boost::system::error_code e3, std::size_t) { finish(e3); });
+      });
+    });
+    io_.run_for(options_.timeout);
+    if (!done) {  // timed out: abort what is pending and let its handlers run (they see the close)
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      io_.run();
+      ec = net::error::timed_out;
+    }
+    if (ec) {
+      error = "GET " + text_ + ": " + (ec == bh::error::body_limit ? "body larger than " +
+                                                                         std::to_string(options_.max_body) + " bytes"
+                                                                   : ec.message());
+      return std::nullopt;
+    }
+    auto const& res = parser.get();
+    if (res.result_int() != 200) {
+      error = "GET " + text_ + ": answered " + std::to_string(res.result_int());
+      return std::nullopt;
+    }
+    service_stats out;
+    std::string why;
+    if (!parse_service_stats(res.body(), out, why)) {
+      error = "GET " + text_ + ": " + why;
+      return std::nullopt;
+    }
+    return out;
+  }
+
+ private:
+  stats_probe_options options_;
+  stress_testing::target::http::url url_;
+  std::string text_;
+  boost::asio::io_context io_{1};
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+};
+
+}  // namespace stress_testing::target::http
+
+#endif

@@ -1,0 +1,70 @@
+#ifndef STRESS_TESTING_TARGET_SERVICE_STATS_HPP
+#define STRESS_TESTING_TARGET_SERVICE_STATS_HPP
+
+/** What a service under test says about itself, read while the run goes on: the document of its
+    `GET /stats` (the sample service's keys are in docs/fraud_wire_format.md; the reader is
+    `target/service_stats_json.hpp`, the probe `target/http/stats_probe.hpp`). Only the service
+    knows its own load, queue, capacity and memory; the load generator cannot measure them from
+    the outside. Every field is optional: a service reports what it can. Pure: std only. */
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stress_testing::target {
+
+/// One agent (component) of the service and the work it has done since the service started.
+struct agent_work {
+  std::string name;
+  /// Seconds of work the agent has been given since the service started (the sum of its calls'
+  /// durations). Non-decreasing while the service runs.
+  std::optional<double> busy_seconds;
+  /// How many calls the agent can work on at once. With `busy_seconds`, gives its load.
+  std::optional<double> capacity;
+  /// Calls made to the agent since the service started.
+  std::optional<std::uint64_t> calls;
+};
+
+/** One reading of a service's `GET /stats`. `uptime_seconds` is the service's own clock (seconds
+    since it started): differences of `busy_seconds` are divided by differences of it, so a
+    slow poll does not distort a load. */
+struct service_stats {
+  std::optional<double> uptime_seconds;
+  std::optional<std::uint64_t> in_flight;   ///< requests admitted and not yet answered
+  std::optional<std::uint64_t> queued;      ///< of them, waiting for a processing slot
+  std::optional<std::uint64_t> capacity;    ///< processing slots (requests served at once)
+  std::optional<std::uint64_t> resident_bytes;  ///< the service process's resident memory
+  /// The service's own mean confidence in its decisions (0.5..1), over the decisions it took.
+  std::optional<double> ai_confidence;
+  std::vector<agent_work> agents;
+
+  const agent_work* agent(std::string_view name) const noexcept {
+    for (auto const& a : agents)
+      if (a.name == name) return &a;
+    return nullptr;
+  }
+};
+
+/** An agent's load between two readings, the figure results.json writes as `current_load`:
+
+        current_load = Δ busy_seconds / (Δ uptime_seconds × capacity)
+
+    the mean share of the agent's capacity in use over the span (0 idle, 1 every slot busy the
+    whole time; it may exceed 1 briefly when work is counted on admission, as the sample service
+    does, and the span ends before it is done). nullopt when either reading lacks the agent, its
+    busy time, the uptimes, or a capacity > 0 in `to`, or the span is not > 0. */
+inline std::optional<double> agent_load(const service_stats& from, const service_stats& to, std::string_view name) {
+  auto const* a = from.agent(name);
+  auto const* b = to.agent(name);
+  if (!a || !b || !a->busy_seconds || !b->busy_seconds || !b->capacity || !(*b->capacity > 0)) return std::nullopt;
+  if (!from.uptime_seconds || !to.uptime_seconds) return std::nullopt;
+  double const span = *to.uptime_seconds - *from.uptime_seconds;
+  if (!(span > 0)) return std::nullopt;
+  return (*b->busy_seconds - *a->busy_seconds) / (span * *b->capacity);
+}
+
+}  // namespace stress_testing::target
+
+#endif
