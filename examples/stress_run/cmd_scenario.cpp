@@ -114,10 +114,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections;
-  st::fraud::generator_options g;
-  g.seed = scenario.load_profile.seed;
-  auto fraud = std::make_shared<fraud_workload>(g);
-  factory.customize = [fraud](std::size_t i, st::target::http_target_options& o) { fraud->customize(i, o); };
+  auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
   if (!validate_target(factory)) return usage_error;
   std::fprintf(stderr, "%s: %s, %.0f s, %zu connection(s) on %zu thread(s), target %s%s\n",
                scenario.scenario_id.c_str(), std::string(st::to_string(scenario.load_profile.profile_type)).c_str(),

@@ -12,6 +12,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <boost/beast/http/verb.hpp>
+
 #include <chrono>
 #include <iostream>
 
@@ -85,6 +87,24 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
     r.agents = stats.agents.to_agent_metrics(r.ended_at, r.elapsed_seconds);
     st::run::update_reported_metrics(r);
   };
+}
+
+bool apply_request(const std::string& method, const std::vector<std::string>& headers,
+                   st::target::http_target_options& base) {
+  base.method = boost::beast::http::string_to_verb(method);
+  if (base.method == boost::beast::http::verb::unknown) {
+    std::cerr << "stress-run: --method '" << method << "': not an HTTP method\n";
+    return false;
+  }
+  for (auto const& line : headers) {
+    auto hv = parse_header(line);
+    if (!hv) {
+      std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
+      return false;
+    }
+    base.headers.push_back(*hv);
+  }
+  return true;
 }
 
 bool validate_target(const http_factory& factory) {
