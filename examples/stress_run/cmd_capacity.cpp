@@ -13,8 +13,6 @@
 #include <stress_testing/report/capacity_json.hpp>
 #include <stress_testing/run/capacity.hpp>
 
-#include <boost/beast/http/verb.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -108,26 +106,10 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
         return runtime_error;
       }
       url = service->url();
-      f.base.method = boost::beast::http::verb::post;
-      st::fraud::generator_options g;
-      g.seed = c.seed;
-      auto fraud = std::make_shared<fraud_workload>(g);
-      f.customize = [fraud](std::size_t i, st::target::http_target_options& t) { fraud->customize(i, t); };
+      send_fraud_workload(f, c.seed);
       target["nominal_capacity_tps"] = service->server().nominal_capacity_tps();
     } else {
-      f.base.method = boost::beast::http::string_to_verb(c.method);
-      if (f.base.method == boost::beast::http::verb::unknown) {
-        std::cerr << "stress-run: --method '" << c.method << "': not an HTTP method\n";
-        return usage_error;
-      }
-      for (auto const& line : c.headers) {
-        auto hv = parse_header(line);
-        if (!hv) {
-          std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
-          return usage_error;
-        }
-        f.base.headers.push_back(*hv);
-      }
+      if (!apply_request(c.method, c.headers, f.base)) return usage_error;
       f.base.body = c.body;
     }
     f.base.url = url;

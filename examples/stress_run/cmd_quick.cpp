@@ -7,9 +7,6 @@
 #include "run_engine.hpp"
 
 #include <stress_testing/config/validation.hpp>
-#include <stress_testing/target/http/header_field.hpp>
-
-#include <boost/beast/http/verb.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -42,24 +39,7 @@ int run_quick(app_context& ctx, const quick_settings& q, const http_settings& h)
   http_factory factory;
   if (!h.apply(options, factory.base)) return usage_error;
   factory.base.url = q.url;
-  auto const verb = boost::beast::http::string_to_verb(q.method);
-  if (verb == boost::beast::http::verb::unknown) {
-    std::cerr << "stress-run: --method '" << q.method << "': not an HTTP method\n";
-    return usage_error;
-  }
-  factory.base.method = verb;
-  for (auto const& line : q.headers) {
-    auto hv = parse_header(line);
-    if (!hv) {
-      std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
-      return usage_error;
-    }
-    if (auto why = st::target::http::header_field_problem(hv->first, hv->second)) {
-      std::cerr << "stress-run: --header '" << hv->first << "': " << *why << '\n';
-      return usage_error;
-    }
-    factory.base.headers.push_back(*hv);
-  }
+  if (!apply_request(q.method, q.headers, factory.base)) return usage_error;
   factory.base.body = q.body;
   if (!q.body_file.empty()) {
     std::ifstream in(q.body_file, std::ios::binary);

@@ -127,10 +127,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections_for(options);
-  st::fraud::generator_options g;
-  g.seed = scenario.load_profile.seed;
-  auto fraud = std::make_shared<fraud_workload>(g);
-  factory.customize = [fraud](std::size_t i, st::target::http_target_options& o) { fraud->customize(i, o); };
+  auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.
   if (!add_target_stats(s.target_stats, url, service != nullptr, factory.base.allow_non_loopback, options))

@@ -7,8 +7,11 @@
 
 #include <stress_testing/run/result.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace stress_run {
 
@@ -16,6 +19,22 @@ namespace stress_run {
 /// workload's business figures when there is one).
 std::function<void(stress_testing::run::run_result&)> http_finisher(std::shared_ptr<stats_registry> registry,
                                                                     std::shared_ptr<fraud_workload> fraud);
+
+/** Makes `factory` send the fraud workload, seeded with `seed`, to a scoring endpoint: each
+    worker's POST bodies and response observer from one `fraud_workload`, which it returns (its tally
+    holds the business figures). */
+inline std::shared_ptr<fraud_workload> send_fraud_workload(http_factory& factory, std::uint64_t seed) {
+  stress_testing::fraud::generator_options g;
+  g.seed = seed;
+  auto fraud = std::make_shared<fraud_workload>(g);
+  factory.customize = [fraud](std::size_t i, stress_testing::target::http_target_options& o) { fraud->customize(i, o); };
+  return fraud;
+}
+
+/// Sets `base`'s method and headers from `--method` and `--header` lines; prints the problem,
+/// naming the option, and returns false when one is invalid.
+bool apply_request(const std::string& method, const std::vector<std::string>& headers,
+                   stress_testing::target::http_target_options& base);
 
 /// Builds one throw-away target to validate the options and the address before the run starts;
 /// prints the problem and returns false when it cannot be built.

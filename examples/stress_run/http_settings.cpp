@@ -8,9 +8,12 @@
 #include "http_common.hpp"
 
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/target/http/header_field.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 
 #include <boost/asio/io_context.hpp>
+
+#include <boost/beast/http/verb.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -156,6 +159,28 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
     st::run::apply_agent_loads(r);  // from the service's GET /stats, when the run polled it
     st::run::update_reported_metrics(r);
   };
+}
+
+bool apply_request(const std::string& method, const std::vector<std::string>& headers,
+                   st::target::http_target_options& base) {
+  base.method = boost::beast::http::string_to_verb(method);
+  if (base.method == boost::beast::http::verb::unknown) {
+    std::cerr << "stress-run: --method '" << method << "': not an HTTP method\n";
+    return false;
+  }
+  for (auto const& line : headers) {
+    auto hv = parse_header(line);
+    if (!hv) {
+      std::cerr << "stress-run: --header '" << line << "': expected \"Name: value\"\n";
+      return false;
+    }
+    if (auto why = st::target::http::header_field_problem(hv->first, hv->second)) {
+      std::cerr << "stress-run: --header '" << hv->first << "': " << *why << '\n';
+      return false;
+    }
+    base.headers.push_back(*hv);
+  }
+  return true;
 }
 
 bool validate_target(const http_factory& factory) {

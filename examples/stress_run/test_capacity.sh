@@ -7,14 +7,7 @@
 set -uo pipefail
 bin=$1 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
-expect() {  # expect CODE description command...
-  local want=$1 what=$2; shift 2
-  "$@" >"$dir/out.txt" 2>"$dir/err.txt"
-  local got=$?
-  [ "$got" -eq "$want" ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $got, expected $want"; }
-  echo "ok: $what (exit $got)"
-}
+source "$(dirname "$0")/test_common.sh"  # fail, expect
 
 # --late-threshold 20ms: a shared CI machine's stalls of a few ms must not make every step the
 # generator's (they would be repeated, then bound the search as the generator's limit).

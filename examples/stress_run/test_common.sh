@@ -1,4 +1,14 @@
-# Sourced by the test_*.sh scripts (after they define $bin, $dir and fail()).
+# Sourced by stress-run's test scripts (after they set $bin and $dir): `fail MESSAGE`,
+# `expect CODE DESCRIPTION COMMAND...` and `start_fraud_service`.
+# expect runs COMMAND with its output in $dir/out.txt and $dir/err.txt, fails unless it exits CODE.
+fail() { echo "FAIL: $*"; exit 1; }
+expect() {
+  local want=$1 what=$2; shift 2
+  "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+  local got=$?
+  [ "$got" -eq "$want" ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $got, expected $want"; }
+  echo "ok: $what (exit $got)"
+}
 
 # Starts `stress-run serve-fraud` on a loopback port it picks; sets $server (its pid, killed on
 # exit) and $url (http://127.0.0.1:PORT).

@@ -4,14 +4,7 @@
 set -uo pipefail
 bin=$1 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
-expect() {  # expect CODE description command...
-  local want=$1 what=$2; shift 2
-  "$@" >"$dir/out.txt" 2>"$dir/err.txt"
-  local got=$?
-  [ "$got" -eq "$want" ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $got, expected $want"; }
-  echo "ok: $what (exit $got)"
-}
+source "$(dirname "$0")/test_common.sh"  # fail, expect
 
 expect 2 "unknown scenario name" "$bin" scenario no_such_scenario
 grep -q "unknown scenario 'no_such_scenario'" "$dir/err.txt" || fail "message for an unknown scenario"

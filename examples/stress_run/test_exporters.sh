@@ -10,14 +10,7 @@ for tool in promtool xmllint; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps installs it)"; exit 77; }
 done
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
-expect() {  # expect CODE description command...
-  local want=$1 what=$2; shift 2
-  "$@" >"$dir/out.txt" 2>"$dir/err.txt"
-  local got=$?
-  [ "$got" -eq "$want" ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $got, expected $want"; }
-  echo "ok: $what (exit $got)"
-}
+source "$(dirname "$0")/test_common.sh"  # fail, expect
 
 # A short run (the investor scenario 100x faster at 5% load, embedded service over loopback).
 "$bin" scenario investor_presentation --time-scale 0.01 --load-scale 0.05 --threads 1 --connections 64 --quiet \

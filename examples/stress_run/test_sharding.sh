@@ -8,9 +8,7 @@
 set -uo pipefail
 bin=$1 dir=$2
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
-
-source "$(dirname "$0")/test_common.sh"
+source "$(dirname "$0")/test_common.sh"  # fail, start_fraud_service
 start_fraud_service
 
 # Checks OUT/results.json of a merged 4-shard run of 4,000 requests.

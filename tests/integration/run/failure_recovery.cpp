@@ -5,8 +5,7 @@
 // is back at baseline 3 s after the crash ends. The analysis measures both from the requests'
 // intended times: the service is switched by the run's timer, on time to a few ms.
 #include <stress_run/embedded_service.hpp>
-#include <stress_run/fraud_workload.hpp>
-#include <stress_run/http_load.hpp>
+#include <stress_run/http_common.hpp>
 #include <stress_run/service_site.hpp>
 
 #include <stress_testing/report/results_json.hpp>
@@ -84,13 +83,9 @@ TEST_SUITE("run") {
     o.pool.loop.generator.late_threshold = std::chrono::milliseconds(250);
     stress_run::http_factory factory;
     factory.base.url = service.url();
-    factory.base.method = boost::beast::http::verb::post;
     factory.workers = 1;
     factory.connections = 64;
-    st::fraud::generator_options g;
-    g.seed = 7;
-    auto fraud = std::make_shared<stress_run::fraud_workload>(g);
-    factory.customize = [fraud](std::size_t i, st::target::http_target_options& t) { fraud->customize(i, t); };
+    stress_run::send_fraud_workload(factory, 7);
 
     // The run injects the crash into the service itself, on its own clock.
     auto site = std::make_shared<recording_service_site>(service.server());
@@ -172,13 +167,9 @@ TEST_SUITE("run") {
 
     stress_run::http_factory factory;
     factory.base.url = service.url();
-    factory.base.method = boost::beast::http::verb::post;
     factory.workers = 1;
     factory.connections = 64;
-    st::fraud::generator_options g;
-    g.seed = 3;
-    auto fraud = std::make_shared<stress_run::fraud_workload>(g);
-    factory.customize = [fraud](std::size_t i, st::target::http_target_options& t) { fraud->customize(i, t); };
+    stress_run::send_fraud_workload(factory, 3);
 
     st::run::capacity_options o;
     o.slos = {st::parse_criterion("p99_response_time_ms < 60"), st::parse_criterion("error_rate < 0.01")};
