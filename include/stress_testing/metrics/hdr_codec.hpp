@@ -169,7 +169,12 @@ inline const char* decode_counts(std::span<const std::uint8_t> payload, histogra
       continue;
     }
     if (index >= length) return "count beyond the counts array";
-    if (item > 0 && !out.record_values(out.value_from_index(index), item)) return "counts overflow";
+    if (item > 0) {
+      // HdrHistogram's last bucket reaches past the highest trackable value, and some of its
+      // ports count values there; ours does not.
+      if (out.value_from_index(index) > out.highest_trackable_value()) return "count above the highest trackable value";
+      if (!out.record_values(out.value_from_index(index), item)) return "counts overflow";
+    }
     ++index;
   }
   if (out.total_count() > 0) {

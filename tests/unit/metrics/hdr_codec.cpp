@@ -153,6 +153,14 @@ TEST_SUITE("metrics") {
     edited[12] ^= 0xFF;
     CHECK_FALSE(hdr_codec::try_decode(edited).has_value());
     CHECK(contains(failure_reason([] { (void)hdr_codec::from_base64("not base64!"); }), "base64"));
+    // A count in the last bucket's part above the highest trackable value (1 .. 1,000 at 2 digits:
+    // 512 slots up to 1,023), which HdrHistogram's Java port can write.
+    auto beyond = hdr_codec::encode(histogram(1, 1'000, 2));
+    for (const unsigned b : {0xfdu, 0x07u, 0x02u}) beyond.push_back(static_cast<std::uint8_t>(b));  // -511 empty, then 1
+    beyond[7] = 3;
+    CHECK(contains(reason(beyond), "above the highest trackable value"));
+    beyond[40] = 0xfb;  // -510 empty: the count lands on slot 510 (1,020 .. 1,021), still above 1,000
+    CHECK(contains(reason(beyond), "above the highest trackable value"));
     for (std::size_t n = 0; n < compressed.size(); ++n) {
       CAPTURE(n);
       CHECK_FALSE(hdr_codec::try_decode(std::span(compressed).first(n)).has_value());
