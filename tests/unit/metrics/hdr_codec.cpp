@@ -1,3 +1,4 @@
+#include "../../support/failure_reason.hpp"
 #include <stress_testing/metrics/hdr_codec.hpp>
 
 #include <doctest/doctest.h>
@@ -16,15 +17,7 @@ namespace {
 
 constexpr std::int64_t one_hour_us = 3'600'000'000;
 
-template <class F>
-std::string failure_reason(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using test_support::failure_reason;
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 

@@ -1,3 +1,4 @@
+#include "../../support/failure_reason.hpp"
 #include <stress_testing/metrics/hdr_log.hpp>
 
 #include <doctest/doctest.h>
@@ -14,15 +15,7 @@ namespace hdr_codec = stress_testing::metrics::hdr_codec;
 
 namespace {
 
-template <class F>
-std::string failure_reason(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using test_support::failure_reason;
 
 }  // namespace
 

@@ -1,3 +1,4 @@
+#include "../../support/failure_reason.hpp"
 #include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/histogram_iteration.hpp>  // the percentile table of the overflow case
 
@@ -57,15 +58,7 @@ std::vector<std::int64_t> latencies(std::uint64_t seed, std::size_t n, double me
   return out;
 }
 
-template <class F>
-std::string failure_reason(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using test_support::failure_reason;
 
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
