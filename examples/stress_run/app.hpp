@@ -5,6 +5,8 @@
 #ifndef STRESS_RUN_APP_HPP
 #define STRESS_RUN_APP_HPP
 
+#include <stress_testing/criteria.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -20,6 +22,16 @@ namespace stress_run {
     `inconclusive` (98): no criterion failed, but a latency criterion could not be judged because
     the load generator fell behind its schedule (`run_result::inconclusive()`). */
 enum exit_code : int { passed = 0, runtime_error = 1, usage_error = 2, inconclusive = 98, criterion_failed = 99 };
+
+/// The exit code of a run judged `v` (`run_result::verdict()`: a cancelled run is judged on
+/// what it measured, like a completed one).
+inline exit_code exit_code_for(stress_testing::verdict v) noexcept {
+  switch (v) {
+    case stress_testing::verdict::fail: return criterion_failed;
+    case stress_testing::verdict::inconclusive: return inconclusive;
+    default: return passed;
+  }
+}
 
 /// `stress-run report RESULTS.json [-o report.html]`.
 struct report_settings {

@@ -192,11 +192,7 @@ int run_merge(const exporter_commands& cmd) {
               merged.merged->exact_intervals ? "" : "; interval latencies not exact: a shard kept no interval histograms",
               static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.count(st::outcome::ok)),
               merged.status_reason.c_str(), path.c_str());
-  switch (merged.verdict()) {
-    case st::verdict::fail: return criterion_failed;
-    case st::verdict::inconclusive: return inconclusive;
-    default: return ok;
-  }
+  return exit_code_for(merged.verdict());
 }
 
 /** The histogram of an HdrHistogram interval log (every interval merged: its first line that is

@@ -30,6 +30,7 @@
 #include "cmd_quick.hpp"
 #include "cmd_scenario.hpp"
 #include "cmd_serve.hpp"
+#include "cmd_follow.hpp"
 #include "dashboard.hpp"
 #include "http_settings.hpp"
 
@@ -132,6 +133,11 @@ int main(int argc, char** argv) {
   proxy_settings proxy_opts;
   proxy_opts.add_to(*proxy_cmd);
 
+  auto* dashboard_cmd = app.add_subcommand(
+      "dashboard", "one live dashboard for a sharded run: --follow every shard's --dashboard (docs/sharding.md)");
+  follow_settings follow;
+  follow.add_to(*dashboard_cmd);
+
   auto* serve_cmd = app.add_subcommand("serve-fraud", "run the sample fraud-detection service until Ctrl-C");
   serve_settings serve;
   serve.add_to(*serve_cmd);
@@ -151,6 +157,7 @@ int main(int argc, char** argv) {
         return usage_error;
       }
     if (serve_cmd->parsed()) return run_serve(serve);
+    if (dashboard_cmd->parsed()) return run_follow(follow);
     if (auto code = exporters.run()) return *code;
     if (proxy_cmd->parsed()) return run_proxy(proxy_opts);
     if (run_cmd->parsed()) {

@@ -214,12 +214,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     io.run();
   }
   if (run_ec || !written) return runtime_error;  // no artefacts is no pass
-  // A cancelled run is judged on what it measured (verdict()), like a completed one.
-  switch (result->verdict()) {
-    case st::verdict::fail: return criterion_failed;
-    case st::verdict::inconclusive: return inconclusive;
-    default: return passed;
-  }
+  return exit_code_for(result->verdict());
 }
 
 st::run::step_measurement run_capacity_step(const st::test_scenario& base, target_factory_fn factory,

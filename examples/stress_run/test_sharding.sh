@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sharded runs (docs/sharding.md), against serve-fraud on a loopback port:
 #  1. four shards under `mpirun --oversubscribe` (Open MPI gives each its rank), then merged;
-#  2. the Kubernetes path: four processes with JOB_COMPLETION_INDEX set, as an Indexed Job's pods;
+#  2. the Kubernetes path: four processes with JOB_COMPLETION_INDEX set, as an Indexed Job's pods,
+#     followed live by `stress-run dashboard --follow` (one merged live page and results);
 #  3. a merge refused by name when a shard is missing.
 # Known answers: 2,000/s in all for 2 s is 4,000 intended, 1,000 per shard exactly (the uniform
 # schedule is split by arrival index), the accounting balances, start skew under 50 ms.
@@ -48,17 +49,33 @@ else
 fi
 
 # 2. Kubernetes Indexed Job: each pod gets JOB_COMPLETION_INDEX; the count comes from the manifest.
+#    Each shard serves its live page; `stress-run dashboard --follow` merges the four live and
+#    writes the merged results when they end (they linger 3 s so it reads their final documents).
 start=$(python3 -c 'import time; print("%.3f" % (time.time() + 1.5))')
 pids=()
 for i in 0 1 2 3; do
   JOB_COMPLETION_INDEX=$i STRESS_TESTING_SHARDS=4 "$bin" "${common[@]}" --start-at "$start" --out "$dir/k8s" \
-    >"$dir/k8s-$i.txt" 2>&1 &
+    --dashboard 127.0.0.1:0 --dashboard-linger 3 >"$dir/k8s-$i.txt" 2>&1 &
   pids+=($!)
 done
+follow=()
+for i in 0 1 2 3; do
+  for _ in $(seq 100); do grep -q "^dashboard: http" "$dir/k8s-$i.txt" && break; sleep 0.05; done
+  follow+=("$(grep -o "^dashboard: http://[0-9.:]*" "$dir/k8s-$i.txt" | cut -d' ' -f2)")
+done
+"$bin" dashboard --follow "${follow[@]}" --listen 127.0.0.1:0 --poll 0.2 --give-up 30 --out "$dir/followed" \
+  >"$dir/follow.txt" 2>&1 &
+follower=$!
 for p in "${pids[@]}"; do wait "$p" || fail "a Kubernetes-style shard failed: $(cat "$dir"/k8s-*.txt)"; done
+wait "$follower" || { cat "$dir/follow.txt"; fail "the follower of the four shards"; }
+grep -q "4 shards merged" "$dir/follow.txt" || { cat "$dir/follow.txt"; fail "the follower merged the shards"; }
 grep -q '"source": "kubernetes"' "$dir/k8s/shard-3/results.json" || fail "the shard says it came from Kubernetes"
 "$bin" merge "$dir/k8s" -o "$dir/k8s-merged" >"$dir/merge2.txt" 2>&1 || { cat "$dir/merge2.txt"; fail "merge of the k8s shards"; }
 check_merged "$dir/k8s-merged"
+[ -f "$dir/followed/results.json" ] && [ -f "$dir/followed/report.html" ] || fail "the follower writes its results"
+cmp <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accounting"])' "$dir/followed/results.json") \
+    <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accounting"])' "$dir/k8s-merged/results.json") ||
+  fail "the follower's merged accounting is the merge's"
 
 # 3. A shard missing: refused, naming it; exit 2.
 rm -r "$dir/k8s/shard-2"

@@ -105,6 +105,72 @@ inline metrics::histogram decode(const nlohmann::json& encoded, std::size_t part
   }
 }
 
+/** Interval `i` of document `part` (`intervals[i]` as results.json and the live page write it)
+    as a snapshot placed `shift` seconds later on the shared clock. Clears `exact` when it has
+    no histograms (a run that did not keep them: its latency figures cannot be merged). */
+inline metrics::snapshot read_interval(const nlohmann::json& iv, double shift, std::size_t part, std::size_t i,
+                                       bool& exact) {
+  using namespace std::chrono;
+  std::string const where = "intervals[" + std::to_string(i) + "].";
+  if (!iv.is_object()) merge_error(part, where + " is not an object");
+  auto seconds_of = [&](const char* key) {
+    auto const& v = member(iv, key, part, where);
+    if (!v.is_number()) merge_error(part, where + key + " is not a number");
+    return duration_cast<nanoseconds>(duration<double>(v.get<double>() + shift));
+  };
+  metrics::snapshot s;
+  s.start = seconds_of("start_seconds");
+  s.end = seconds_of("end_seconds");
+  s.counters = read_outcomes(member(iv, "outcomes", part, where), part, where + "outcomes.");
+  s.in_flight = iv.value("in_flight", std::int64_t{0});
+  if (auto const h = iv.find("histograms"); h != iv.end() && h->is_object()) {
+    s.response_time = decode(member(*h, "response_time", part, where + "histograms."), part, where + "histograms.response_time");
+    s.service_time = decode(member(*h, "service_time", part, where + "histograms."), part, where + "histograms.service_time");
+    s.send_lag = decode(member(*h, "send_lag", part, where + "histograms."), part, where + "histograms.send_lag");
+  } else {
+    exact = false;
+  }
+  return s;
+}
+
+/** Adds interval snapshot `s` to the slot of the merged series that covers its start, the
+    interval length being the first interval's (`interval`, set on first use). */
+inline void add_interval(std::vector<std::optional<metrics::snapshot>>& series, std::chrono::nanoseconds& interval,
+                         metrics::snapshot s, std::size_t part) {
+  using namespace std::chrono;
+  if (interval == nanoseconds{0}) interval = s.end - s.start;
+  if (interval <= nanoseconds{0}) merge_error(part, "intervals[0] is empty");
+  auto const slot = static_cast<std::size_t>(std::max<long long>(0, std::llround(duration<double>(s.start) / duration<double>(interval))));
+  if (series.size() <= slot) series.resize(slot + 1);
+  if (series[slot]) series[slot]->merge(s);
+  else series[slot] = std::move(s);
+}
+
+/** The interval record of a merged slot, every figure derived from its summed counters and
+    merged histograms like a whole run's; without every part's histograms (`exact` false) its
+    latency figures are left out (no data), never averaged. */
+inline run::interval_record merged_interval(const metrics::snapshot& slot, bool exact, const metrics::derive_options& at) {
+  run::interval_record rec;
+  rec.start = slot.start;
+  rec.end = slot.end;
+  rec.counters = slot.counters;
+  rec.values = metrics::derive_metric_values(slot, at);
+  if (!exact) {  // latency figures of an interval need every shard's histogram
+    for (auto m : {metrics::metric::avg_response_time_ms, metrics::metric::p50_response_time_ms,
+                   metrics::metric::p95_response_time_ms, metrics::metric::p99_response_time_ms,
+                   metrics::metric::p999_response_time_ms, metrics::metric::max_response_time_ms,
+                   metrics::metric::min_response_time_ms, metrics::metric::p99_service_time_ms,
+                   metrics::metric::queue_latency_ms, metrics::metric::p99_send_lag_ms,
+                   metrics::metric::max_send_lag_ms})
+      rec.values.clear(m);
+  }
+  rec.in_flight = slot.in_flight;
+  double const seconds = std::chrono::duration<double>(rec.end - rec.start).count();
+  rec.completed_tps = seconds > 0 ? static_cast<double>(slot.counters.total()) / seconds : 0.0;
+  rec.degradation = run::classify_degradation(rec.values);
+  return rec;
+}
+
 }  // namespace detail
 
 /** The result of a run from the results.json documents of all its shards, in any order.
@@ -199,30 +265,8 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
     // Intervals: shard p's interval i lands in slot i + its start shift in whole intervals.
     auto const& intervals = detail::member(j, "intervals", p, "");
     if (!intervals.is_array()) detail::merge_error(p, "intervals is not an array");
-    for (std::size_t i = 0; i < intervals.size(); ++i) {
-      auto const& iv = intervals[i];
-      auto const start = duration_cast<nanoseconds>(duration<double>(iv.at("start_seconds").get<double>() + shift));
-      auto const end = duration_cast<nanoseconds>(duration<double>(iv.at("end_seconds").get<double>() + shift));
-      if (interval == nanoseconds{0}) interval = end - start;
-      if (interval <= nanoseconds{0}) detail::merge_error(p, "intervals[0] is empty");
-      auto const slot = static_cast<std::size_t>(std::llround(duration<double>(start) / duration<double>(interval)));
-      if (series.size() <= slot) series.resize(slot + 1);
-      metrics::snapshot s;
-      s.start = start;
-      s.end = end;
-      s.counters = detail::read_outcomes(iv.at("outcomes"), p, "intervals[" + std::to_string(i) + "].outcomes.");
-      s.in_flight = iv.value("in_flight", std::int64_t{0});
-      if (auto const h = iv.find("histograms"); h != iv.end() && h->is_object()) {
-        std::string const where = "intervals[" + std::to_string(i) + "].histograms.";
-        s.response_time = detail::decode(h->at("response_time"), p, where + "response_time");
-        s.service_time = detail::decode(h->at("service_time"), p, where + "service_time");
-        s.send_lag = detail::decode(h->at("send_lag"), p, where + "send_lag");
-      } else {
-        record.exact_intervals = false;
-      }
-      if (series[slot]) series[slot]->merge(s);
-      else series[slot] = std::move(s);
-    }
+    for (std::size_t i = 0; i < intervals.size(); ++i)
+      detail::add_interval(series, interval, detail::read_interval(intervals[i], shift, p, i, record.exact_intervals), p);
   }
   r.histograms.counters = r.accounting.outcomes;
   r.histograms.start = nanoseconds{0};
@@ -234,24 +278,7 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
   metrics::derive_options const at_end{{}, r.ended_at};
   for (auto& slot : series) {
     if (!slot) continue;  // a gap: no shard was running then
-    run::interval_record rec;
-    rec.start = slot->start;
-    rec.end = slot->end;
-    rec.counters = slot->counters;
-    rec.values = metrics::derive_metric_values(*slot, at_end);
-    if (!record.exact_intervals) {  // latency figures of an interval need every shard's histogram
-      for (auto m : {metrics::metric::avg_response_time_ms, metrics::metric::p50_response_time_ms,
-                     metrics::metric::p95_response_time_ms, metrics::metric::p99_response_time_ms,
-                     metrics::metric::p999_response_time_ms, metrics::metric::max_response_time_ms,
-                     metrics::metric::min_response_time_ms, metrics::metric::p99_service_time_ms,
-                     metrics::metric::queue_latency_ms, metrics::metric::p99_send_lag_ms,
-                     metrics::metric::max_send_lag_ms})
-        rec.values.clear(m);
-    }
-    rec.in_flight = slot->in_flight;
-    double const seconds = duration<double>(rec.end - rec.start).count();
-    rec.completed_tps = seconds > 0 ? static_cast<double>(slot->counters.total()) / seconds : 0.0;
-    rec.degradation = run::classify_degradation(rec.values);
+    auto rec = detail::merged_interval(*slot, record.exact_intervals, at_end);
     if (record.exact_intervals) (void)windowed.add(*slot, at_end);
     r.intervals.push_back(std::move(rec));
   }

@@ -1,4 +1,5 @@
 #include <stress_testing/config/scenario_builder.hpp>
+#include <stress_testing/dashboard/follow.hpp>
 #include <stress_testing/report/merge.hpp>
 #include <stress_testing/detail/http_server.hpp>
 #include <stress_testing/target/http/stats_probe.hpp>
@@ -732,6 +733,52 @@ TEST_SUITE("run") {
     REQUIRE_FALSE(ec);
     CHECK(single.accounting.intended == m.accounting.intended);
     CHECK(single.accounting.outcomes == m.accounting.outcomes);
+
+    // Followed live (stress-run dashboard --follow): a slot is published once every shard has
+    // published it; its counts are the sum and its p99 the merged histogram's; the end is the merge.
+    st::dashboard::shard_follower follow(4);
+    auto live = [](nlohmann::json d, std::size_t intervals) {
+      d.erase("accounting");
+      d["status"] = "RUNNING";
+      auto& list = d["intervals"];
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(std::min(intervals, list.size())), list.end());
+      return d;
+    };
+    std::size_t slots = 0;  // the merged run's: the longest shard's
+    for (auto const& part : parts) slots = std::max(slots, part["intervals"].size());
+    REQUIRE(slots >= 3);
+    for (std::size_t k = 0; k < 4; ++k) follow.set(k, live(parts[k], k == 2 ? 1 : slots));
+    auto messages = follow.poll();
+    REQUIRE(messages.size() == 1);  // shard 2 has published one interval: one slot is complete
+    auto total = [](const nlohmann::json& outcomes) {
+      std::uint64_t t = 0;
+      for (auto const& [name, count] : outcomes.items()) t += count.get<std::uint64_t>();
+      return t;
+    };
+    std::uint64_t slot0 = 0;
+    auto slot0_histogram = st::metrics::histogram_options{}.make_histogram();
+    for (auto const& part : parts) {
+      slot0 += total(part["intervals"][0]["outcomes"]);
+      slot0_histogram.add(st::metrics::hdr_codec::from_base64_any(
+          part["intervals"][0]["histograms"]["response_time"].get<std::string>()));
+    }
+    CHECK(messages[0]["type"] == "interval");
+    CHECK(total(messages[0]["interval"]["outcomes"]) == slot0);
+    CHECK(slot0 > 0);
+    CHECK(messages[0]["interval"]["p99_response_time_ms"].get<double>() ==
+          doctest::Approx(static_cast<double>(slot0_histogram.value_at_percentile(99.0)) / 1e6));
+    CHECK(messages[0]["summary"].is_object());
+    CHECK(follow.poll().empty());  // nothing new
+    for (std::size_t k = 0; k < 4; ++k) follow.set(k, parts[k]);  // every shard finished
+    messages = follow.poll();
+    REQUIRE(messages.size() == slots);  // the other slots, then the merged results
+    CHECK(messages.back()["type"] == "document");
+    CHECK(messages.back()["document"]["accounting"]["intended"] == 400);
+    REQUIRE(follow.result());
+    CHECK(follow.result()->histograms.response_time.to_base64() == summed.to_base64());
+    auto other = parts[1];
+    other["scenario"]["name"] = "another run";
+    CHECK_THROWS_WITH_AS(follow.set(1, other), doctest::Contains("shard 1: its scenario differs"), std::invalid_argument);
 
     // A missing shard, or one that is not a shard, is refused by name.
     parts.pop_back();

@@ -4,6 +4,7 @@
 /** A small HTTP/1.1 client for a service's `GET /stats` (`target/service_stats.hpp`): one GET
     per `read()`, bounded in time and size, on a connection of its own (never one of the load's),
     so a host can poll the service once per sampling interval (`run::run_options::target_stats`).
+    Its transport, `bounded_get`, also polls other loopback JSON endpoints.
     Loopback only unless allowed. Network + files layer (Beast, nlohmann_json). */
 
 #include <stress_testing/detail/loopback.hpp>
@@ -40,40 +41,44 @@ struct stats_probe_options {
   bool allow_non_loopback = false;
 };
 
-/** Reads a service's stats over HTTP.
+/** One bounded `GET` of a URL at a time: a small HTTP/1.1 client on a connection of its own,
+    for polling a service's `/stats` (`stats_probe`) or a dashboard's `/api/snapshot`
+    (`stress-run dashboard --follow`).
 
-    - `read()` blocks the calling thread for at most `timeout` and uses an `io_context` of its
-      own, so it may be called from a run's executor (`run_options::target_stats`) as long as
-      the service is not served by that same thread.
-    - Not thread-safe: one `read()` at a time. */
-class stats_probe {
+    - `get()` blocks the calling thread for at most `timeout` and uses an `io_context` of its
+      own, so it may be called from a run's executor as long as the server is not served by
+      that same thread.
+    - Not thread-safe: one `get()` at a time. */
+class bounded_get {
  public:
-  /** Resolves `url` (an `http://` URL, e.g. `http://127.0.0.1:8080/stats`) once. Throws
-      `std::invalid_argument` naming the problem: not a URL, `https`, a name that does not
-      resolve, or an address that is not loopback without `allow_non_loopback`. */
-  explicit stats_probe(std::string_view url, stats_probe_options options = {}) : options_(options) {
+  /** Resolves `url` (an `http://` URL) once. Throws `std::invalid_argument` naming the problem
+      (prefixed by `what`): not a URL, `https`, a name that does not resolve, or an address that
+      is not loopback without `allow_non_loopback`. */
+  explicit bounded_get(std::string_view url, stats_probe_options options = {}, std::string_view what = "url")
+      : options_(options) {
+    std::string const prefix = std::string(what) + ": ";
     std::string why;
     auto u = stress_testing::target::http::url::parse(url, &why);
-    if (!u) throw std::invalid_argument("stats url: " + why);
-    if (u->tls()) throw std::invalid_argument("stats url: only http:// is supported");
+    if (!u) throw std::invalid_argument(prefix + why);
+    if (u->tls()) throw std::invalid_argument(prefix + "only http:// is supported");
     url_ = *u;
     text_ = std::string(url);
     boost::system::error_code ec;
     boost::asio::ip::tcp::resolver resolver(io_);
     auto const found = resolver.resolve(url_.host, std::to_string(url_.port), ec);
-    if (ec || found.empty()) throw std::invalid_argument("stats url: cannot resolve " + url_.host);
+    if (ec || found.empty()) throw std::invalid_argument(prefix + "cannot resolve " + url_.host);
     for (auto const& e : found) {
       if (!options_.allow_non_loopback && !stress_testing::detail::is_loopback_address(e.endpoint().address()))
-        throw std::invalid_argument("stats url: " + url_.host + " is not a loopback address");
+        throw std::invalid_argument(prefix + url_.host + " is not a loopback address");
       endpoints_.push_back(e.endpoint());
     }
   }
 
   const std::string& url() const noexcept { return text_; }
 
-  /// One GET: the service's reading, or nullopt with `error` saying why (refused, timed out,
-  /// not 200, body too large, not the stats document).
-  std::optional<service_stats> read(std::string& error) {
+  /// One GET: the body of a 200 answer, or nullopt with `error` saying why (refused, timed out,
+  /// not 200, body too large).
+  std::optional<std::string> get(std::string& error) {
     namespace net = boost::asio;
     namespace bh = boost::beast::http;
     using tcp = net::ip::tcp;
@@ -112,18 +117,12 @@ class stats_probe {
                                                                    : ec.message());
       return std::nullopt;
     }
-    auto const& res = parser.get();
+    auto& res = parser.get();
     if (res.result_int() != 200) {
       error = "GET " + text_ + ": answered " + std::to_string(res.result_int());
       return std::nullopt;
     }
-    service_stats out;
-    std::string why;
-    if (!parse_service_stats(res.body(), out, why)) {
-      error = "GET " + text_ + ": " + why;
-      return std::nullopt;
-    }
-    return out;
+    return std::move(res.body());
   }
 
  private:
@@ -132,6 +131,33 @@ class stats_probe {
   std::string text_;
   boost::asio::io_context io_{1};
   std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+};
+
+/** Reads a service's stats over HTTP: a `bounded_get` of its `/stats` and the stats document's
+    parser (`target/service_stats_json.hpp`). Same blocking and threading rules. */
+class stats_probe {
+ public:
+  /** Throws `std::invalid_argument` like `bounded_get`, prefixed "stats url: ". */
+  explicit stats_probe(std::string_view url, stats_probe_options options = {}) : get_(url, options, "stats url") {}
+
+  const std::string& url() const noexcept { return get_.url(); }
+
+  /// One GET: the service's reading, or nullopt with `error` saying why (refused, timed out,
+  /// not 200, body too large, not the stats document).
+  std::optional<service_stats> read(std::string& error) {
+    auto const body = get_.get(error);
+    if (!body) return std::nullopt;
+    service_stats out;
+    std::string why;
+    if (!parse_service_stats(*body, out, why)) {
+      error = "GET " + get_.url() + ": " + why;
+      return std::nullopt;
+    }
+    return out;
+  }
+
+ private:
+  bounded_get get_;
 };
 
 }  // namespace stress_testing::target::http
