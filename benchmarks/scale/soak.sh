@@ -5,8 +5,8 @@
 # Starts `stress-run serve-fraud` on an ephemeral 127.0.0.1 port, runs `stress-run URL --rate RATE`
 # for SECONDS (64 connections, 1 thread) and writes every sample (seconds, stress-run's RSS and
 # the service's, in kB) to build/soak/rss.csv (SOAK_OUT=dir to change). Then prints the
-# least-squares slope of stress-run's RSS and its range from the 60th second on (the first
-# minute is warm-up: histograms and pools reach their size). Exit 1 when that range is over
+# least-squares slope of stress-run's RSS and its range from the 60th second to the planned end
+# (the first minute is warm-up: histograms and pools reach their size). Exit 1 when that range is over
 # 2 MB (the issue-19 bar) or the run failed. STRESS_RUN=path picks the binary.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +44,9 @@ done
 wait "$pid" && code=0 || code=$?
 grep -E "accounted|throughput|^ *(intended|sent)" "$out/summary.txt" || true
 # Least-squares slope and range of stress-run's RSS after the warm-up minute.
-read -r slope range first last n < <(awk -F, 'NR > 1 && $1 >= 60 && $2 > 0 {
+# Samples at or after the planned end are left out: the run is then writing its results and
+# freeing what it held.
+read -r slope range first last n < <(awk -F, -v end="$seconds" 'NR > 1 && $1 >= 60 && $1 < end && $2 > 0 {
     n++; x = $1 / 60; y = $2 / 1024; sx += x; sy += y; sxx += x * x; sxy += x * y
     if (n == 1 || y < lo) lo = y; if (n == 1 || y > hi) hi = y; if (n == 1) f = y; l = y }
   END { s = (n > 1 && n * sxx - sx * sx != 0) ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0
