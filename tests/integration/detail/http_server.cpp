@@ -258,6 +258,26 @@ TEST_SUITE("http_server") {
     CHECK(s.requests() == 0);
   }
 
+  TEST_CASE("a request header over header_limit or bytes that are not HTTP close the connection unanswered") {
+    auto o = small_limits();
+    o.header_limit = 1024;
+    o.max_connections = 8;  // a closed connection may still be counted when the next arrives
+    running_core s(o);
+    client big(s.endpoint());
+    big.send_raw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + std::string(4096, 'a') + "\r\n\r\n");
+    CHECK(big.closed_by_peer());
+    client garbage(s.endpoint());
+    constexpr char tls_record[] = "\x16\x03\x01\x00\x05hello not http\r\n\r\n";  // holds a NUL
+    garbage.send_raw(std::string_view(tls_record, sizeof tls_record - 1));
+    CHECK(garbage.closed_by_peer());
+    CHECK(s.requests() == 0);
+    // The server is unharmed: the next client is served.
+    client next(s.endpoint());
+    auto res = next.get("/after");
+    REQUIRE(res);
+    CHECK(res->body() == "hello /after");
+  }
+
   TEST_CASE("a client that pipelines requests and never reads is closed after idle_timeout") {
     // Without it, the server's write would wait for ever and hold a max_connections slot; stop()
     // could not end that connection either. A handler that is working (nothing queued) stays.
