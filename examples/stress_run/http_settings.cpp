@@ -15,6 +15,8 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -68,7 +70,28 @@ bool http_settings::apply(st::run::run_options& options, st::target::http_target
   base.allow_non_loopback = allow_remote;
   base.tls.insecure_skip_verify = insecure;
   base.tls.ca_file = ca_file;
+  ensure_descriptors(connections_for(options));
   return true;
+}
+
+// Every connection holds a descriptor, and shells often start with a soft limit of 1024 whatever
+// the hard one: raise the soft limit as far as the connections need (up to the hard limit), and
+// say so when that is not enough, instead of letting the connections beyond it fail one by one
+// as connect errors (EMFILE).
+void http_settings::ensure_descriptors(std::size_t connections) {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return;
+  rlim_t const need = static_cast<rlim_t>(connections) + descriptor_reserve;
+  if (r.rlim_cur >= need) return;
+  rlimit raised = r;
+  raised.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max >= need ? need : r.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
+  if (r.rlim_cur >= need) return;
+  std::fprintf(stderr,
+               "stress-run: %zu connection(s) need about %llu file descriptors, but the limit is %llu (hard limit "
+               "%llu): the connections beyond it will fail as connect errors; raise the hard limit (ulimit -Hn, as root)\n",
+               connections, static_cast<unsigned long long>(need), static_cast<unsigned long long>(r.rlim_cur),
+               static_cast<unsigned long long>(r.rlim_max));
 }
 
 bool http_settings::apply_sharding(st::run::run_options& options) const {

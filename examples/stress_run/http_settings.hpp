@@ -96,6 +96,13 @@ struct http_settings {
 
   /// Prints that `value` of `option` is not a duration; returns false.
   static bool bad(const char* option, const std::string& value);
+
+  /// Descriptors kept beyond the connections: results and log files, the dashboard and its
+  /// clients, a fault proxy's sockets, /proc reads.
+  static constexpr std::size_t descriptor_reserve = 256;
+  /// Raises the soft RLIMIT_NOFILE to `connections` + `descriptor_reserve` (at most the hard
+  /// limit); prints a warning naming both limits when that is not enough.
+  static void ensure_descriptors(std::size_t connections);
 };
 
 }  // namespace stress_run

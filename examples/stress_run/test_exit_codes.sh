@@ -96,6 +96,19 @@ grep -q "(all accounted)" "$dir/out.txt" || fail "every request accounted for"
 expect 0 "quick mode as fast as possible" "$bin" "$url/health" --duration 1s -c 4 -t 1 --quiet --out "$dir/max"
 grep -q "ok [1-9][0-9]*" "$dir/out.txt" || fail "closed-loop requests completed"
 
+# The descriptor limit: a soft limit below what --connections needs is raised up to the hard one
+# (200 connections under a soft limit of 128 all open) ...
+( ulimit -Sn 128; "$bin" "$url/health" --duration 1s -c 200 -t 1 --quiet --out "$dir/fds" ) >"$dir/fds.txt" 2>&1 ||
+  { cat "$dir/fds.txt"; fail "200 connections under a soft descriptor limit of 128"; }
+grep -q '"connections_opened": 200' "$dir/fds/results.json" || { cat "$dir/fds.txt"; fail "all 200 connections opened"; }
+grep -q "file descriptors" "$dir/fds.txt" && { cat "$dir/fds.txt"; fail "no warning when the limit could be raised"; }
+# ... and a hard limit too low is named, and the connections beyond it are counted, not fatal.
+( ulimit -n 128; "$bin" "$url/health" --duration 1s -c 200 -t 1 --quiet --out "$dir/fds-low" ) >"$dir/fds-low.txt" 2>&1
+grep -q "200 connection(s) need about 456 file descriptors, but the limit is 128 (hard limit 128)" "$dir/fds-low.txt" ||
+  { cat "$dir/fds-low.txt"; fail "a hard descriptor limit below the connections is named"; }
+grep -q "(all accounted)" "$dir/fds-low.txt" || { cat "$dir/fds-low.txt"; fail "every request accounted for out of descriptors"; }
+echo "ok: the descriptor limit is raised for --connections, or named when it cannot be"
+
 # Ctrl-C: a 60 s run interrupted after ~1.5 s drains, writes its results and exits normally.
 "$bin" "$url/health" --rate 1000 --duration 60s -c 8 -t 1 --quiet --out "$dir/interrupted" \
   >"$dir/int.txt" 2>&1 &

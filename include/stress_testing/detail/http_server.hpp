@@ -11,7 +11,10 @@
       connection closed after draining what the peer still sends, so it reads the 413);
     - keep-alive, with one timeout: a connection that completes no request for `idle_timeout`
       (idle between requests, or a request trickling in) is closed by a sweeper — one timer for
-      the whole server, so nothing is armed per request;
+      the whole server, so nothing is armed per request; so is one whose response has sat in its
+      send queue for `idle_timeout` without the peer taking a byte (a client that pipelines
+      requests and never reads would otherwise hold its connection, and a `max_connections`
+      slot, for ever; Linux, where the queue can be read);
     - `stop()` is graceful: the listener and every idle or reading connection close at once;
       a connection whose handler is busy finishes that response (a handler that waits asks
       `connection.stopping()` before writing, to answer `Connection: close`) and then closes.
@@ -45,6 +48,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/system/error_code.hpp>
+
+#if defined(__linux__)
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -118,21 +126,45 @@ class http_connection {
   }
   void touch() noexcept { last_active_ns_.store(http_server_impl::now_ns(), std::memory_order_relaxed); }
 
-  /// On the connection's strand: closes it when it waits for the peer and has been quiet longer than `timeout_ns`.
+  /** On the connection's strand: closes it when it waits for the peer and has been quiet longer
+      than `timeout_ns`, or (`timeout_ns` >= 0) when a handler's response has stayed in the send
+      queue, not one byte taken by the peer, that long. A handler that is still working (nothing
+      queued) is left alone. */
   void close_if_idle(std::int64_t timeout_ns) noexcept {
-    if (reading_.load(std::memory_order_relaxed) &&
-        http_server_impl::now_ns() - last_active_ns_.load(std::memory_order_relaxed) > timeout_ns) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);
+    auto const now = http_server_impl::now_ns();
+    boost::system::error_code ignored;
+    if (reading_.load(std::memory_order_relaxed)) {
+      stalled_unsent_ = 0;
+      if (now - last_active_ns_.load(std::memory_order_relaxed) > timeout_ns) socket_.close(ignored);
+      return;
     }
+    std::size_t const unsent = unsent_bytes();
+    if (unsent == 0 || unsent != stalled_unsent_) {  // nothing waits, or the peer took some
+      stalled_unsent_ = unsent;
+      stalled_since_ns_ = now;
+      return;
+    }
+    if (timeout_ns >= 0 && now - stalled_since_ns_ > timeout_ns) socket_.close(ignored);
   }
 
  private:
+  /// Bytes written but not yet acknowledged by the peer (0 where the platform does not say).
+  std::size_t unsent_bytes() noexcept {
+#if defined(__linux__)
+    int n = 0;
+    if (::ioctl(socket_.native_handle(), SIOCOUTQ, &n) == 0 && n > 0) return static_cast<std::size_t>(n);
+#endif
+    return 0;
+  }
+
   tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<http_server_impl::state> server_;
   std::atomic<bool> reading_{false};
   std::atomic<std::int64_t> last_active_ns_{http_server_impl::now_ns()};
+  // The sweeper's view of a busy connection's send queue (touched on its strand only).
+  std::size_t stalled_unsent_ = 0;
+  std::int64_t stalled_since_ns_ = 0;
 };
 
 /// Called once per accepted connection, on the connection's strand.
@@ -199,6 +231,8 @@ struct connection_guard {
     c->socket().shutdown(tcp::socket::shutdown_send, ignored);
     c->socket().close(ignored);
     st->remove(c.get());
+    // The sweeper outlives stop() only while connections remain: wake it to end with the last.
+    if (st->stopping.load() && st->count() == 0) net::post(st->strand, [st = st, keep = c] { st->sweep_timer.cancel(); });
   }
 };
 
@@ -234,16 +268,18 @@ inline net::awaitable<void> accept_loop(std::shared_ptr<state> st) {
   }
 }
 
-/// Closes connections that have not completed a request for `idle_timeout` (slow or silent peers).
+/// Closes connections that have not completed a request for `idle_timeout` (slow or silent peers)
+/// or whose peer has not read for that long. After `stop()` it goes on until the last connection
+/// is gone, so that a response nobody reads cannot keep a stopped server alive.
 inline net::awaitable<void> sweep_loop(std::shared_ptr<state> st) {
   auto const timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(st->options.idle_timeout).count();
   auto const period = std::clamp<std::chrono::milliseconds>(st->options.idle_timeout / 4, std::chrono::milliseconds(10),
                                                             std::chrono::milliseconds(1000));
   boost::system::error_code ec;
-  while (!st->stopping.load()) {
+  for (;;) {
     st->sweep_timer.expires_after(period);
     co_await st->sweep_timer.async_wait(net::redirect_error(net::use_awaitable, ec));
-    if (ec || st->stopping.load()) co_return;
+    if (st->stopping.load() ? st->count() == 0 : bool(ec)) co_return;
     // Re-checked on each connection's strand: it may have received a request since.
     st->for_each_connection([timeout_ns](http_connection& c) { c.close_if_idle(timeout_ns); });
   }

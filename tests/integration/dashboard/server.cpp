@@ -401,6 +401,9 @@ TEST_SUITE("dashboard") {
                                 bearer);
     CHECK(deep.status == 400);
     CHECK(json::parse(deep.body)["message"].get<std::string>().find("nested deeper than 16 levels") != std::string::npos);
+    // Not JSON at all, or cut short: a 400 too.
+    CHECK(c.request(http::verb::post, "/api/control/inject", "{not json", bearer).status == 400);
+    CHECK(c.request(http::verb::post, "/api/control/inject", R"({"severity": 0.)", bearer).status == 400);
     CHECK(c.request(http::verb::post, "/api/control/inject", R"({"severity": 0.5})", bearer).status == 202);
   }
 

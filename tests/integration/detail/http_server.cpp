@@ -41,7 +41,7 @@ using namespace std::chrono_literals;
 
 constexpr auto io_timeout = 5s;
 
-/// Answers "hello <target>" (or waits `/slow` for 300 ms first); counts requests.
+/// Answers "hello <target>" (or waits `/slow` for 300 ms first, or 1 MiB for `/large`); counts requests.
 struct hello_handler {
   st::http_connection& c;
   std::atomic<int>& requests;
@@ -54,6 +54,7 @@ struct hello_handler {
     }
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.body() = "hello " + std::string(req.target());
+    if (req.target() == "/large") res.body().assign(1 << 20, 'x');  // more than the socket buffers hold
     res.keep_alive(keep_alive && !c.stopping());  // asked again: a stop() may have come during the wait
     res.prepare_payload();
     boost::system::error_code ec;
@@ -255,6 +256,60 @@ TEST_SUITE("http_server") {
     CHECK(c.closed_by_peer(3s));
     CHECK(std::chrono::steady_clock::now() - t0 < 2s);
     CHECK(s.requests() == 0);
+  }
+
+  TEST_CASE("a request header over header_limit or bytes that are not HTTP close the connection unanswered") {
+    auto o = small_limits();
+    o.header_limit = 1024;
+    o.max_connections = 8;  // a closed connection may still be counted when the next arrives
+    running_core s(o);
+    client big(s.endpoint());
+    big.send_raw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + std::string(4096, 'a') + "\r\n\r\n");
+    CHECK(big.closed_by_peer());
+    client garbage(s.endpoint());
+    constexpr char tls_record[] = "\x16\x03\x01\x00\x05hello not http\r\n\r\n";  // holds a NUL
+    garbage.send_raw(std::string_view(tls_record, sizeof tls_record - 1));
+    CHECK(garbage.closed_by_peer());
+    CHECK(s.requests() == 0);
+    // The server is unharmed: the next client is served.
+    client next(s.endpoint());
+    auto res = next.get("/after");
+    REQUIRE(res);
+    CHECK(res->body() == "hello /after");
+  }
+
+  TEST_CASE("a client that pipelines requests and never reads is closed after idle_timeout") {
+    // Without it, the server's write would wait for ever and hold a max_connections slot; stop()
+    // could not end that connection either. A handler that is working (nothing queued) stays.
+    auto o = small_limits();
+    o.idle_timeout = 200ms;
+    running_core s(o);
+    client working(s.endpoint());
+    auto const slow = working.get("/slow");  // 300 ms in the handler, over idle_timeout
+    REQUIRE(slow);
+    CHECK(slow->result_int() == 200);
+
+    client stalled(s.endpoint());
+    std::string pipelined;
+    for (int i = 0; i < 8; ++i) pipelined += "GET /large HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    stalled.send_raw(pipelined);  // and never reads the 8 MiB of answers
+    auto const t0 = std::chrono::steady_clock::now();
+    auto const deadline = t0 + 5s;
+    // working's connection is idle now, so it closes too: wait for both to go.
+    while (s.server().connections() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    CHECK(s.server().connections() == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 >= 150ms);
+    CHECK(s.requests() >= 2);
+
+    // The same after stop(): the stalled connection still closes, so the server can end.
+    client after(s.endpoint());
+    after.send_raw(pipelined);
+    std::this_thread::sleep_for(50ms);
+    s.server().stop();
+    auto const stop_deadline = std::chrono::steady_clock::now() + 5s;
+    while (s.server().connections() > 0 && std::chrono::steady_clock::now() < stop_deadline)
+      std::this_thread::sleep_for(10ms);
+    CHECK(s.server().connections() == 0);
   }
 
   TEST_CASE("stop answers the busy request with Connection close and closes idle connections") {

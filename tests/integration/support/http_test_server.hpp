@@ -15,6 +15,14 @@
 //   /hang       never answers (a black hole)
 //   /idle-close 200 keep-alive, then closes the connection 50 ms later while it is idle
 //   /echo       200 with the request body
+// Hostile servers (issue 19), each bounded so that it ends by itself:
+//   /trickle         a complete 200 "ok", one byte every 5 ms (about 200 ms in all)
+//   /endless-headers a status line, then header lines without end (at most 64 MiB)
+//   /endless-chunked a chunked 200, then 4 KiB chunks without end (at most 64 MiB)
+//   /huge-length     headers announcing 8,000,000 bytes, then nothing (holds the connection)
+//   /reset-mid-body  headers announcing 100 bytes, 3 of them, then a reset (RST)
+//   /half-close      reads the request, shuts down its sending side, waits for the peer to close
+//   /malformed/N     malformed_responses()[N], then closes
 //   anything else: 200 "ok"
 
 #include <stress_testing/detail/http_server.hpp>
@@ -45,7 +53,9 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace http_test {
 
@@ -100,6 +110,23 @@ struct test_certificate {
     return out;
   }
 };
+
+/// Responses that are not HTTP/1.1, each with a complete header block so that the parser, not
+/// the end of the stream, rejects them.
+inline const std::vector<std::string>& malformed_responses() {
+  static const std::vector<std::string> all{
+      "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",                        // four-digit status
+      "HTTP/1.1 abc Bad\r\nContent-Length: 0\r\n\r\n",                        // status not a number
+      "HTTX/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",                         // not HTTP
+      "SSH-2.0-OpenSSH_9.2\r\n\r\n",                                          // another protocol's banner
+      "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",                       // length not a number
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",   // length overflows
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",  // two lengths
+      "HTTP/1.1 200 OK\r\nno colon in this line\r\n\r\n",                     // not a header field
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n",     // chunk size not hex
+  };
+  return all;
+}
 
 class server {
  public:
@@ -216,6 +243,55 @@ class server {
       co_return;
     } else if (target == "/echo") {
       res.body() = req.body();
+    } else if (target == "/trickle") {
+      std::string_view const whole = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      for (char const ch : whole) {
+        t.expires_after(std::chrono::milliseconds(5));
+        co_await t.async_wait(asio::use_awaitable);
+        co_await asio::async_write(stream, asio::buffer(&ch, 1), asio::use_awaitable);
+      }
+      co_return;
+    } else if (target == "/endless-headers" || target == "/endless-chunked") {
+      bool const headers = target == "/endless-headers";
+      co_await asio::async_write(stream, asio::buffer(std::string_view(
+                                             headers ? "HTTP/1.1 200 OK\r\n"
+                                                     : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")),
+                                 asio::use_awaitable);
+      std::string const piece = headers ? "X-Filler: " + std::string(88, 'a') + "\r\n"
+                                        : "1000\r\n" + std::string(4096, 'b') + "\r\n";
+      // Until the client gives up (the write then throws) or 64 MiB: never without end.
+      for (std::size_t sent = 0; sent < (std::size_t{64} << 20); sent += piece.size())
+        co_await asio::async_write(stream, asio::buffer(piece), asio::use_awaitable);
+      keep_going = false;
+      co_return;
+    } else if (target == "/huge-length") {
+      co_await asio::async_write(stream, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 8000000\r\n\r\n")),
+                                 asio::use_awaitable);
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      keep_going = false;
+      co_return;
+    } else if (target == "/reset-mid-body") {
+      co_await asio::async_write(stream, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")),
+                                 asio::use_awaitable);
+      socket.set_option(asio::socket_base::linger(true, 0));
+      socket.close();
+      keep_going = false;
+      co_return;
+    } else if (target == "/half-close") {
+      socket.shutdown(tcp::socket::shutdown_send);
+      char sink[512];
+      boost::system::error_code ec;
+      while (!ec) co_await socket.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      keep_going = false;
+      co_return;
+    } else if (target.rfind("/malformed/", 0) == 0) {
+      auto const& bad = malformed_responses().at(std::stoul(target.substr(11)));
+      co_await asio::async_write(stream, asio::buffer(bad), asio::use_awaitable);
+      keep_going = false;
+      co_return;
     }
     if (!keep_alive) res.keep_alive(false);
     res.prepare_payload();

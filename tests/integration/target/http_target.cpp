@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 // Counts allocations made by the thread that sets `counting` (the client's), to prove the steady
@@ -238,6 +239,141 @@ TEST_SUITE("target.http") {
       CHECK(t.stats()->connections_opened == 3);
       CHECK(t.stats()->responses == 3);
     }
+  }
+
+  // --- hostile servers (issue 19, docs/security.md): each is classified and counted, reads a
+  // bounded amount, and ends by its deadline or its limit.
+
+  TEST_CASE("malformed status lines and header blocks are protocol errors counted once each") {
+    http_test::server server;
+    asio::io_context io;
+    auto const& bad = http_test::malformed_responses();
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+      CAPTURE(bad[i]);
+      target::http_target t(io.get_executor(), options_for(server.url("/malformed/" + std::to_string(i))));
+      auto const x = send_one(io, t);
+      CHECK(x.ec);
+      CHECK(x.result.kind == outcome::io_error);
+      CHECK(t.stats()->protocol_errors == 1);
+      CHECK(t.stats()->closed_by_server == 0);
+      CHECK(t.stats()->responses == 0);
+      CHECK(t.stats()->connections_opened == 1);
+    }
+  }
+
+  TEST_CASE("a response trickled a byte at a time is read whole or ends at the request deadline") {
+    // The server sends its 40-byte response one byte per 5 ms: at least 200 ms in all.
+    http_test::server server;
+    asio::io_context io;
+    target::http_target whole(io.get_executor(), options_for(server.url("/trickle")));
+    auto const x = send_one(io, whole);
+    CHECK_FALSE(x.ec);
+    CHECK(x.result.kind == outcome::ok);
+    CHECK(x.result.http_status == 200);
+    CHECK(whole.stats()->responses == 1);
+
+    // A deadline of 50 ms ends it (the engine counts a cancelled request as a timeout).
+    target::http_target cut(io.get_executor(), options_for(server.url("/trickle")));
+    auto const started = std::chrono::steady_clock::now();
+    auto const y = send_one(io, cut, 0, 50ms);
+    CHECK(y.ec == asio::error::operation_aborted);
+    CHECK(cut.stats()->cancelled == 1);
+    CHECK(cut.stats()->responses == 0);
+    CHECK(std::chrono::steady_clock::now() - started < 2s);
+  }
+
+  TEST_CASE("endless headers and an endless chunked body end at their limits after a bounded read") {
+    // The server would send 64 MiB of either: the target stops at its limit, having read at most
+    // the limit plus one 16 KiB read, and keeps none of the body.
+    http_test::server server;
+    asio::io_context io;
+    auto headers = options_for(server.url("/endless-headers"));
+    headers.max_response_header = 4096;
+    target::http_target h(io.get_executor(), headers);
+    auto const x = send_one(io, h);
+    CHECK(x.ec == boost::beast::http::error::header_limit);
+    CHECK(x.result.kind == outcome::io_error);
+    CHECK(h.stats()->protocol_errors == 1);
+    CHECK(h.stats()->bytes_in >= 4096);
+    CHECK(h.stats()->bytes_in <= 4096 + 2 * 16 * 1024);
+
+    auto chunked = options_for(server.url("/endless-chunked"));
+    chunked.max_response_body = 256 * 1024;
+    target::http_target b(io.get_executor(), chunked);
+    auto const y = send_one(io, b);
+    CHECK(y.ec == boost::beast::http::error::body_limit);
+    CHECK(y.result.kind == outcome::io_error);
+    CHECK(b.stats()->body_too_large == 1);
+    CHECK(b.stats()->bytes_in >= 256 * 1024);
+    CHECK(b.stats()->bytes_in <= 256 * 1024 + 2 * 16 * 1024);
+  }
+
+  TEST_CASE("a huge Content-Length with no body holds one connection until the deadline") {
+    // 8,000,000 announced (under the 8 MiB limit), nothing sent: the parser keeps no body, so the
+    // wait costs nothing but the connection, and the deadline ends it.
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/huge-length")));
+    auto const x = send_one(io, t, 0, 100ms);
+    CHECK(x.ec == asio::error::operation_aborted);
+    CHECK(t.stats()->cancelled == 1);
+    CHECK(t.stats()->responses == 0);
+    CHECK(t.stats()->bytes_in == std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 8000000\r\n\r\n").size());
+  }
+
+  TEST_CASE("a reset in the middle of a response is an io_error counted as a reset") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/reset-mid-body")));
+    auto const x = send_one(io, t);
+    CHECK(x.ec == asio::error::connection_reset);
+    CHECK(x.result.kind == outcome::io_error);
+    CHECK(t.stats()->resets == 1);
+    CHECK(t.stats()->stale_retries == 0);  // a first exchange on a new connection is never re-sent
+    CHECK(t.stats()->responses == 0);
+  }
+
+  TEST_CASE("a server that half-closes before answering is closed_by_server") {
+    http_test::server server;
+    asio::io_context io;
+    target::http_target t(io.get_executor(), options_for(server.url("/half-close")));
+    auto const x = send_one(io, t);
+    CHECK(x.ec == asio::error::eof);
+    CHECK(x.result.kind == outcome::io_error);
+    CHECK(t.stats()->closed_by_server == 1);
+    CHECK(t.stats()->connections_opened == 1);
+    CHECK(t.stats()->responses == 0);
+  }
+
+  TEST_CASE("a server that never reads ends the request at its deadline") {
+    // A listener that never accepts: the kernel completes the handshake and queues what fits,
+    // then the 16 MiB body's write blocks on a full send buffer until the deadline.
+    asio::io_context io;
+    asio::ip::tcp::acceptor never(io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto o = options_for("http://127.0.0.1:" + std::to_string(never.local_endpoint().port()) + "/");
+    o.method = boost::beast::http::verb::post;
+    o.body.assign(16u << 20, 'x');
+    target::http_target t(io.get_executor(), o);
+    auto const x = send_one(io, t, 0, 200ms);
+    CHECK(x.ec == asio::error::operation_aborted);
+    CHECK(t.stats()->cancelled == 1);
+    CHECK(t.stats()->connections_opened == 1);
+    CHECK(t.stats()->bytes_out < (16u << 20));
+  }
+
+  TEST_CASE("https to a port that does not speak TLS is a connect_error counted as a TLS failure") {
+    http_test::server plain;
+    asio::io_context io;
+    auto o = options_for("https://127.0.0.1:" + std::to_string(plain.port()) + "/");
+    o.tls.insecure_skip_verify = true;
+    target::http_target t(io.get_executor(), o);
+    auto const x = send_one(io, t);
+    CHECK(x.ec);
+    CHECK(x.result.kind == outcome::connect_error);
+    CHECK(t.stats()->tls_failures == 1);
+    CHECK(t.stats()->connect_failures == 1);
+    CHECK(t.stats()->connections_opened == 0);
+    CHECK(t.stats()->first_failures.at("connect_error").rfind("TLS handshake: ", 0) == 0);
   }
 
   TEST_CASE("a cancelled request closes its connection and the next one reconnects") {
