@@ -620,9 +620,8 @@ class capacity_search {
         break;
       case capacity_stop::max_steps: out += "; out of steps before the bracket was within --precision"; break;
       case capacity_stop::cancelled:
-        out += detail::format("; interrupted after %zu step%s, before the search converged: the answer is the "
-                              "highest rate passed so far",
-                              r.steps.size(), r.steps.size() == 1 ? "" : "s");
+        out += "; interrupted after " + std::to_string(r.steps.size()) + (r.steps.size() == 1 ? " step" : " steps") +
+               ", before the search converged: the answer is the highest rate passed so far";
         break;
     }
     if (r.hold) {
