@@ -12,7 +12,7 @@ source "$(dirname "$0")/test_common.sh"  # fail, expect
 # Starts a search with a long drain (or long steps) in the background; $pid, output in $dir/$1.*.
 start_search() {
   local name=$1; shift
-  "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 100 --max-rate 400 --threads 1 \
+  "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 4000 --threads 1 \
     --out "$dir/$name" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   pid=$!
 }
@@ -36,7 +36,7 @@ assert len(d["steps"]) == int(sys.argv[2]), len(d["steps"])
 n = len(d["steps"])
 assert f"interrupted after {n} step" in d["summary"], d["summary"]
 if n:
-    assert d["max_sustainable_rps"] == 100 and d["steps"][0]["verdict"] == "pass"
+    assert d["max_sustainable_rps"] == 1000 and d["steps"][0]["verdict"] == "pass"
 PY
   grep -q "^capacity: .*interrupted after $steps step" "$dir/$name.out" || fail "$name: the summary line"
   [ -s "$dir/$name/capacity.html" ] || fail "$name: capacity.html"
@@ -62,18 +62,19 @@ sleep 1
 check_interrupted during INT 0
 
 # --interval: 250 ms in 1 s steps gives halves of 2 intervals each (the default: a tenth of the
-# step, 5 each); half a step at most.
-expect 0 "--interval 250ms" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 100 --max-rate 200 \
+# step, 5 each); half a step at most. (1,000 responses bound a p99: the first step is decided.)
+expect 0 "--interval 250ms" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
   --step-duration 1s --drain 0 --threads 1 --interval 250ms --quiet --out "$dir/iv"
-expect 0 "the default interval" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 100 --max-rate 200 \
+expect 0 "the default interval" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
   --step-duration 1s --drain 0 --threads 1 --quiet --out "$dir/default"
 python3 - "$dir/iv/capacity.json" "$dir/default/capacity.json" <<'PY' || fail "the intervals of the steps"
 import json, sys
 iv, default = (json.load(open(p)) for p in sys.argv[1:])
 assert iv["options"]["interval_seconds"] == 0.25 and default["options"]["interval_seconds"] is None
-for s in iv["steps"]:
-    print("--interval 250ms:", s["drift"]["intervals"])
-    assert s["drift"]["intervals"][0] == 2 and s["drift"]["intervals"][1] >= 2, s["drift"]
+for s in iv["steps"]:  # an extended step is longer: its halves hold more intervals
+    half = round(s["seconds"] / 2 / 0.25)
+    print("--interval 250ms:", s["seconds"], "s:", s["drift"]["intervals"])
+    assert s["drift"]["intervals"][0] == half and s["drift"]["intervals"][1] >= half, s["drift"]
 for s in default["steps"]:
     print("default:", s["drift"]["intervals"])
     assert s["drift"]["intervals"][0] == 5 and s["drift"]["intervals"][1] >= 5, s["drift"]
