@@ -36,7 +36,16 @@ config alone.json test_id='"cfg-alone"' test_name='"config alone"' target_tps=40
   ramp_up_seconds=0.5 ramp_down_seconds=0.5 num_workers=2 enable_real_time_metrics=false \
   test_environment='"production"' max_error_rate=0.05 max_p99_latency_ms=500 min_success_rate=0.9 \
   tags='{"team": "risk"}'
-expect 0 "the config alone" "$bin" scenario --config "$dir/alone.json" --target sim --out "$dir/alone"
+# The run is what is checked, not its verdict: 98 (a generator late on a busy machine) or 99 (a
+# scenario's own criteria under its failures) are accepted where they can happen.
+run() {  # run DESCRIPTION CODES ARGS...: stress-run ARGS exits with one of CODES ("0 98")
+  local what=$1 codes=$2; shift 2
+  "$bin" "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+  local rc=$?
+  [[ " $codes " == *" $rc "* ]] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $rc, expected one of $codes"; }
+  echo "ok: $what (exit $rc)"
+}
+run "the config alone" "0 98" scenario --config "$dir/alone.json" --target sim --out "$dir/alone"
 grep -q "2 worker(s)" "$dir/err.txt" || fail "num_workers: 2 threads"
 grep -q "\] plan " "$dir/err.txt" && fail "enable_real_time_metrics false: no live lines"
 python3 - "$dir/alone/results.json" <<'PY' || fail "the config alone: results.json"
@@ -57,10 +66,8 @@ PY
 # peak of 300/s x staging's 80% for 2.7 s, failures at 0.3, 0.6, 0.9, 1.2 s, injected; live lines.
 config sized.json target_tps=300 duration_seconds=2.7 ramp_up_seconds=0 ramp_down_seconds=0 num_workers=1 \
   enable_failure_injection=true enable_real_time_metrics=true test_environment='"staging"'
-# The scenario's own criteria may fail under its failures (exit 99): the run is what is checked.
-"$bin" scenario failure_recovery --config "$dir/sized.json" --target sim --out "$dir/sized" >"$dir/out.txt" 2>"$dir/err.txt"
-rc=$?
-[ "$rc" -eq 0 ] || [ "$rc" -eq 99 ] || { cat "$dir/err.txt"; fail "failure_recovery sized: exit $rc"; }
+run "failure_recovery sized by the config" "0 98 99" scenario failure_recovery --config "$dir/sized.json" \
+  --target sim --out "$dir/sized"
 grep -q "1 worker(s)" "$dir/err.txt" || fail "num_workers: 1 thread"
 grep -q "\] plan " "$dir/err.txt" || fail "enable_real_time_metrics true: live lines"
 grep -q "failures injected" "$dir/err.txt" || fail "the config line says the failures are injected"
@@ -79,7 +86,8 @@ assert failed > 0, "enable_failure_injection true: the failures fail requests"
 PY
 config calm.json target_tps=300 duration_seconds=2.7 ramp_up_seconds=0 ramp_down_seconds=0 num_workers=1 \
   enable_failure_injection=false test_environment='"production"'
-"$bin" scenario failure_recovery --config "$dir/calm.json" --target sim --quiet --out "$dir/calm" >"$dir/out.txt" 2>"$dir/err.txt"
+run "failure_recovery calm" "0 98 99" scenario failure_recovery --config "$dir/calm.json" --target sim --quiet \
+  --out "$dir/calm"
 grep -q "failures not injected" "$dir/err.txt" || { cat "$dir/err.txt"; fail "the config line says the failures are not injected"; }
 python3 - "$dir/calm/results.json" <<'PY' || fail "enable_failure_injection false: no request failed"
 import json, sys
