@@ -13,7 +13,7 @@ source "$(dirname "$0")/test_common.sh"  # fail, expect
 start_search() {
   local name=$1; shift
   "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 4000 --threads 1 \
-    --out "$dir/$name" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+    --late-threshold 20ms --out "$dir/$name" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   pid=$!
 }
 wait_for() {  # wait_for FILE PATTERN: up to 20 s
@@ -35,8 +35,8 @@ assert d["stop"] == "cancelled", d["stop"]
 assert len(d["steps"]) == int(sys.argv[2]), len(d["steps"])
 n = len(d["steps"])
 assert f"interrupted after {n} step" in d["summary"], d["summary"]
-if n:
-    assert d["max_sustainable_rps"] == 1000 and d["steps"][0]["verdict"] == "pass"
+if n and d["steps"][0]["verdict"] == "pass":  # (a busy machine may make it the generator's)
+    assert d["max_sustainable_rps"] == 1000
 PY
   grep -q "^capacity: .*interrupted after $steps step" "$dir/$name.out" || fail "$name: the summary line"
   [ -s "$dir/$name/capacity.html" ] || fail "$name: capacity.html"
@@ -61,12 +61,19 @@ wait_for "$dir/during.err" "^capacity of "
 sleep 1
 check_interrupted during INT 0
 
+run_search() {  # run_search DESCRIPTION ARGS...: exit 0, or 98 when a busy machine made a step the generator's
+  local what=$1; shift
+  "$bin" "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+  local rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 98 ] || { cat "$dir/out.txt" "$dir/err.txt"; fail "$what: exit $rc"; }
+  echo "ok: $what (exit $rc)"
+}
 # --interval: 250 ms in 1 s steps gives halves of 2 intervals each (the default: a tenth of the
 # step, 5 each); half a step at most. (1,000 responses bound a p99: the first step is decided.)
-expect 0 "--interval 250ms" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
-  --step-duration 1s --drain 0 --threads 1 --interval 250ms --quiet --out "$dir/iv"
-expect 0 "the default interval" "$bin" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
-  --step-duration 1s --drain 0 --threads 1 --quiet --out "$dir/default"
+run_search "--interval 250ms" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
+  --step-duration 1s --drain 0 --threads 1 --late-threshold 20ms --interval 250ms --quiet --out "$dir/iv"
+run_search "the default interval" capacity sim --slo "p99_response_time_ms < 100" --min-rate 1000 --max-rate 2000 \
+  --step-duration 1s --drain 0 --threads 1 --late-threshold 20ms --quiet --out "$dir/default"
 python3 - "$dir/iv/capacity.json" "$dir/default/capacity.json" <<'PY' || fail "the intervals of the steps"
 import json, sys
 iv, default = (json.load(open(p)) for p in sys.argv[1:])
