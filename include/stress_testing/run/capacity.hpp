@@ -602,6 +602,8 @@ class capacity_search {
                (r.upper_bound_is_generator ? " because the generator could not drive it: the target may take more"
                                            : "") +
                ")";
+    } else if (r.stop == capacity_stop::cancelled) {
+      out = "no rate passed " + slos + " before the search was stopped";
     } else {
       out = "no rate met " + slos;
     }
@@ -621,7 +623,8 @@ class capacity_search {
       case capacity_stop::max_steps: out += "; out of steps before the bracket was within --precision"; break;
       case capacity_stop::cancelled:
         out += "; interrupted after " + std::to_string(r.steps.size()) + (r.steps.size() == 1 ? " step" : " steps") +
-               ", before the search converged: the answer is the highest rate passed so far";
+               " before the search converged" +
+               (r.max_sustainable_rps ? ": the answer is the highest rate passed so far" : "");
         break;
     }
     if (r.hold) {
