@@ -148,9 +148,10 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     result = st::run::search_capacity(
         o,
         [&](const st::run::step_plan& plan) {
-          auto m = session.run_step(base, factory, options, plan, o.interval);
-          if (!m.cancelled) session.drain(o.drain);
-          return m;
+          // The drain comes before each step but the first, so a step's line is printed as soon
+          // as it is judged, and the search does not idle after its last step.
+          if (plan.index > 0) session.drain(o.drain);
+          return session.run_step(base, factory, options, plan, o.interval);
         },
         [&](const st::run::capacity_step& s) {
           if (!h.quiet) print_step(s);
