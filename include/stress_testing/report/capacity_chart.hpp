@@ -73,10 +73,10 @@ inline std::optional<double> number_at(const nlohmann::json& j, const char* key)
   return j[key].get<double>();
 }
 
-/// A tick label: up to three significant digits, no trailing zeros.
+/// A tick label: whole numbers as they are (4000), others to three significant digits (0.25).
 inline std::string tick_label(double v) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.3g", v);
+  std::snprintf(b, sizeof b, v == std::round(v) && std::abs(v) < 1e15 ? "%.0f" : "%.3g", v);
   return b;
 }
 
@@ -183,8 +183,8 @@ inline std::string capacity_chart_svg(const nlohmann::json& doc, double width = 
            "/s offered</text>\n";
     }
   }
-  // Legend.
-  s += "<g transform=\"translate(" + num(x.from + 8) + " " + num(y.to + 8) + ")\">"
+  // Legend, above the plot.
+  s += "<g transform=\"translate(" + num(x.from + 8) + " " + num(y.to - 12) + ")\">"
        "<circle cx=\"0\" cy=\"0\" r=\"4\" fill=\"#1f77b4\"/><text x=\"8\" y=\"4\">p50</text>"
        "<circle cx=\"44\" cy=\"0\" r=\"4\" fill=\"#d62728\"/><text x=\"52\" y=\"4\">p99</text>"
        "<text x=\"88\" y=\"4\">filled: passed every SLO; bars: confidence intervals</text></g>\n";

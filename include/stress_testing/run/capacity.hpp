@@ -491,8 +491,9 @@ inline std::vector<curve_point> latency_curve(const std::vector<capacity_step>& 
 
 /** The knee of the latency–throughput curve (`latency_curve`, its p99 points): both axes scaled
     to [0, 1], the point farthest below the chord from the first to the last point (the Kneedle
-    rule for an increasing convex curve). Needs three points with a p99 and a curve that rises;
-    otherwise empty.
+    rule for an increasing convex curve). Needs three points with a p99 and a curve that rises
+    with confidence (its highest p99's lower bound above its lowest p99's upper bound; a missing
+    bound counts as the value): a flat curve's wobble has no knee. Otherwise empty.
 
     Known answer: latencies 1, 1, 1.1, 10 ms at 100, 200, 300, 400 requests/s → knee at 300. */
 inline std::optional<knee_point> find_knee(const std::vector<capacity_step>& steps) {
@@ -502,11 +503,16 @@ inline std::optional<knee_point> find_knee(const std::vector<capacity_step>& ste
   if (pts.size() < 3) return std::nullopt;
   double const x0 = pts.front().rate, x1 = pts.back().rate;
   double y0 = pts.front().p99_ms->value, y1 = y0;
+  const estimate* lowest = &*pts.front().p99_ms;
+  const estimate* highest = lowest;
   for (auto const& p : pts) {
     y0 = std::min(y0, p.p99_ms->value);
     y1 = std::max(y1, p.p99_ms->value);
+    if (p.p99_ms->value < lowest->value) lowest = &*p.p99_ms;
+    if (p.p99_ms->value > highest->value) highest = &*p.p99_ms;
   }
-  if (!(x1 > x0) || !(y1 > y0)) return std::nullopt;
+  if (!(x1 > x0) || !(highest->lower.value_or(highest->value) > lowest->upper.value_or(lowest->value)))
+    return std::nullopt;
   double best = 0;
   std::optional<knee_point> knee;
   for (auto const& p : pts) {

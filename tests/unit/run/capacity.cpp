@@ -218,6 +218,15 @@ TEST_SUITE("run") {
     REQUIRE(k);
     CHECK(k->rate == 300);
     CHECK(k->latency_ms == doctest::Approx(1.1));
+    // A flat curve whose p99s overlap within their intervals (47.4 [44, 52], 46.8 [43, 49],
+    // 47.6 [45, 50] ms, as measured below capacity) has no knee: its wobble is noise.
+    std::vector<run::capacity_step> flat(3);
+    double const ms[3][3] = {{47.4, 44.3, 52.5}, {46.8, 43.4, 48.8}, {47.6, 45.4, 49.8}};
+    for (int i = 0; i < 3; ++i) {
+      flat[i].plan.rate = 1000.0 * (1 << i);
+      flat[i].percentiles.push_back({99, {ms[i][0], ms[i][1], ms[i][2]}});
+    }
+    CHECK_FALSE(run::find_knee(flat));
     steps.pop_back();
     steps.pop_back();
     CHECK_FALSE(run::find_knee(steps));  // two points have no knee
