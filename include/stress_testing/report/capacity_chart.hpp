@@ -178,8 +178,10 @@ inline std::string capacity_chart_svg(const nlohmann::json& doc, double width = 
       double const px = x.pixel(*rate), py = y.pixel(*ms);
       s += "<line class=\"knee\" x1=\"" + num(px) + "\" y1=\"" + num(y.from) + "\" x2=\"" + num(px) + "\" y2=\"" +
            num(y.to) + "\" stroke=\"#555\" stroke-dasharray=\"6 4\"/><circle class=\"knee\" cx=\"" + num(px) +
-           "\" cy=\"" + num(py) + "\" r=\"9\" fill=\"none\" stroke=\"#555\" stroke-width=\"2\"/><text x=\"" +
-           num(px + 6) + "\" y=\"" + num(y.to + 12) + "\">knee: " + num(detail::number_at(k, "rate").value_or(0)) +
+           "\" cy=\"" + num(py) + "\" r=\"9\" fill=\"none\" stroke=\"#555\" stroke-width=\"2\"/>" +
+           // Left of the line, at the foot of the plot: the knee is near the right edge and the
+           // steep part of the curve is above it.
+           "<text x=\"" + num(px - 6) + "\" y=\"" + num(y.from - 6) + "\" text-anchor=\"end\">knee: " + num(detail::number_at(k, "rate").value_or(0)) +
            "/s offered</text>\n";
     }
   }
