@@ -181,8 +181,8 @@ inline std::string capacity_chart_svg(const nlohmann::json& doc, double width = 
            "\" cy=\"" + num(py) + "\" r=\"9\" fill=\"none\" stroke=\"#555\" stroke-width=\"2\"/>" +
            // Left of the line, at the foot of the plot: the knee is near the right edge and the
            // steep part of the curve is above it.
-           "<text x=\"" + num(px - 6) + "\" y=\"" + num(y.from - 6) + "\" text-anchor=\"end\">knee: " + num(detail::number_at(k, "rate").value_or(0)) +
-           "/s offered</text>\n";
+           "<text x=\"" + num(px - 6) + "\" y=\"" + num(y.from - 6) + "\" text-anchor=\"end\">knee: " +
+           num(detail::number_at(k, "rate").value_or(0)) + "/s offered</text>\n";
     }
   }
   // Legend, above the plot.
