@@ -44,6 +44,8 @@ struct app_context {
   /// the presentation view compares with, copied into results.json, the report and the live page.
   std::string presentation_file;
   nlohmann::json presentation_document;
+  /// `scenario --config FILE`, as read (null = none): results.json's `config`.
+  nlohmann::json config_document;
   /// `--dashboard HOST:PORT` ("" = no live dashboard).
   std::string dashboard_address;
   /// `--dashboard-linger SECONDS`: keep the dashboard (and /metrics with the final counters)

@@ -1,5 +1,6 @@
 // Capacity mode (cmd_capacity.hpp): the target, the search's options and its report; each step is
-// held by run_engine.cpp (run_capacity_step), the decisions are st::run::capacity_search's.
+// held by run_engine.cpp (capacity_session, which also keeps Ctrl-C from ending the search
+// without its file), the decisions are st::run::capacity_search's.
 
 #include "cmd_capacity.hpp"
 
@@ -10,6 +11,7 @@
 #include "simulated_scorer.hpp"
 
 #include <stress_testing/detail/atomic_file.hpp>
+#include <stress_testing/report/capacity_chart.hpp>
 #include <stress_testing/report/capacity_json.hpp>
 #include <stress_testing/run/capacity.hpp>
 
@@ -21,7 +23,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 
 namespace stress_run {
@@ -58,6 +59,7 @@ void print_step(const st::run::capacity_step& s) {
 }  // namespace
 
 int run_capacity(app_context&, const capacity_settings& c, const http_settings& h) {
+  capacity_session session;  // from here on, Ctrl-C ends the search with the steps done written
   st::run::capacity_options o;
   o.min_rate = c.min_rate;
   o.max_rate = c.max_rate;
@@ -78,6 +80,11 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
   if (auto problems = o.problems(); !problems.empty()) {
     for (auto const& p : problems) std::cerr << "stress-run: capacity: " << p << '\n';
     return usage_error;
+  }
+  // Before the search: a search whose answer cannot be written is not worth running.
+  if (auto why = st::detail::unwritable_directory_reason(h.out_dir); !why.empty()) {
+    std::cerr << "stress-run: --out '" << h.out_dir << "': " << why << "; nothing was run\n";
+    return runtime_error;
   }
 
   st::run::run_options options;
@@ -120,6 +127,14 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     factory = std::move(f);
   }
   options.on_interval = {};  // one line per step instead (print_step)
+  if (!h.interval.empty()) {  // h.apply parsed and bounded it; a step needs two halves to compare
+    if (options.interval > o.step_duration / 2) {
+      std::cerr << "stress-run: capacity: --interval '" << h.interval << "': must be at most half of --step-duration ('"
+                << c.step_duration << "'): each step's halves are compared for drift\n";
+      return usage_error;
+    }
+    o.interval = options.interval;
+  }
   std::fprintf(stderr, "capacity of %s%s: from %.1f/s (at most %.1f/s), %.0f s steps, precision %.0f%%\n",
                target.value("url", std::string("the simulated service")).c_str(),
                target.contains("nominal_capacity_tps")
@@ -133,9 +148,10 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     result = st::run::search_capacity(
         o,
         [&](const st::run::step_plan& plan) {
-          auto m = run_capacity_step(base, factory, options, plan);
-          if (!m.cancelled) std::this_thread::sleep_for(o.drain);
-          return m;
+          // The drain comes before each step but the first, so a step's line is printed as soon
+          // as it is judged, and the search does not idle after its last step.
+          if (plan.index > 0) session.drain(o.drain);
+          return session.run_step(base, factory, options, plan, o.interval);
         },
         [&](const st::run::capacity_step& s) {
           if (!h.quiet) print_step(s);
@@ -150,8 +166,12 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
   auto const path = std::filesystem::path(h.out_dir) / "capacity.json";
   try {
     st::detail::write_file_atomically(path, doc.dump(2) + "\n");
+    // The chart is drawn from the document just written: the same figures, one definition.
+    st::detail::write_file_atomically(path.parent_path() / "capacity.html", st::report::capacity_html(doc));
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write " << path.string() << ": " << e.what() << '\n';
+    std::printf("\ncapacity: %s\n", result.summary.c_str());
+    return runtime_error;  // no file is no answer
   }
   std::printf("\ncapacity: %s\ncapacity: %s\n", result.summary.c_str(), path.string().c_str());
   // 0: an answer; 99: no rate met the SLOs; 98: bounded by the generator, out of steps or cancelled.

@@ -22,7 +22,12 @@ int run_scenarios_list() {
 
 int run_config_init(const std::string& dir) {
   st::configuration_manager manager(dir);
-  auto const path = manager.save_config(manager.create_default_config("default"));
+  auto config = manager.create_default_config("default");
+  // The seed's 100 $/h limit with auto-stop would be refused by `scenario --config` (a run has no
+  // live cost figure to hold it to, docs/configuration.md): write "no limit" instead.
+  config.max_cost_per_hour = 0;
+  config.auto_stop_on_budget_exceed = false;
+  auto const path = manager.save_config(config);
   std::printf("%s\n", path.string().c_str());
   for (auto const& s : st::scenario_builder::all()) std::printf("%s\n", manager.save_scenario(s).string().c_str());
   return passed;

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,11 +43,25 @@ void apply_interval_rule(const http_settings& h, const st::test_scenario& scenar
 
 }  // namespace
 
-int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& h) {
+int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& given_http) {
+  http_settings h = given_http;  // --config may set the threads and the live lines
+  bool no_faults = s.no_faults;
+  std::optional<st::stress_test_config> config;
+  if (!s.config_file.empty()) {
+    std::vector<st::config_problem> problems;
+    config = st::configuration_manager::load_config(s.config_file, problems);
+    if (!config) {
+      std::cerr << "stress-run: --config " << s.config_file << " is not a valid configuration:\n";
+      for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
+      return usage_error;
+    }
+  }
   st::test_scenario scenario;
   std::string file = s.file;
-  if (file.empty() && (s.name.ends_with(".json") || std::filesystem::exists(s.name))) file = s.name;
-  if (!file.empty()) {
+  if (file.empty() && !s.name.empty() && (s.name.ends_with(".json") || std::filesystem::exists(s.name))) file = s.name;
+  if (file.empty() && s.name.empty() && config) {
+    scenario = st::scenario_from_config(*config);  // the config alone describes the run
+  } else if (!file.empty()) {
     std::vector<st::config_problem> problems;
     auto loaded = st::configuration_manager::load_scenario(file, problems);
     if (!loaded) {
@@ -62,19 +77,38 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
               << "' (stress-run scenarios lists them; a JSON file works too)\n";
     return usage_error;
   }
-  try {
-    scenario = st::apply_environment(st::scale_scenario(scenario, s.time_scale, s.load_scale),
-                                     *st::parse_test_environment(s.env));
-  } catch (const std::exception& e) {
-    std::cerr << "stress-run: " << e.what() << '\n';
-    return usage_error;
+  if (config) {
+    std::vector<st::config_problem> problems;
+    auto applied = st::apply_config(*config, scenario, s.given, problems);
+    if (!applied) {
+      std::cerr << "stress-run: --config " << s.config_file << ": cannot be honoured as written:\n";
+      for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
+      return usage_error;
+    }
+    scenario = std::move(applied->scenario);
+    h.threads = applied->workers;
+    h.quiet = h.quiet || !applied->live_lines;
+    no_faults = !applied->inject_failures;
+    ctx.config_document = nlohmann::json(*config);  // results.json `config`: the run's identity as given
+    std::fprintf(stderr, "config %s: %s at a peak of %g/s (%s) for %g s, %zu thread(s), failures %s\n",
+                 s.config_file.c_str(), config->test_id.c_str(), st::profile_peak_tps(scenario.load_profile),
+                 config->test_environment.c_str(), scenario.duration_seconds, h.threads,
+                 no_faults ? "not injected" : "injected");
+  } else {
+    try {
+      scenario = st::apply_environment(st::scale_scenario(scenario, s.time_scale, s.load_scale),
+                                       *st::parse_test_environment(s.env));
+    } catch (const std::exception& e) {
+      std::cerr << "stress-run: " << e.what() << '\n';
+      return usage_error;
+    }
   }
   if (s.seed != 0) scenario.load_profile.seed = s.seed;
   {  // Scaled, the scenario meets the same limits as one read from a file (docs/security.md).
     std::vector<st::config_problem> problems;
     st::validate(scenario, problems);
     if (!problems.empty()) {
-      std::cerr << "stress-run: the scenario as run (after --time-scale, --load-scale and --env) is not valid:\n";
+      std::cerr << "stress-run: the scenario as run (after --config, --time-scale, --load-scale and --env) is not valid:\n";
       for (auto const& p : problems) std::cerr << "  " << st::to_string(p) << '\n';
       return usage_error;
     }
@@ -95,7 +129,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     factory.options.capacity_tps = s.sim_capacity * s.load_scale;
     factory.workers = options.pool.workers;
     factory.seed = scenario.load_profile.seed;
-    options.inject_failures = !s.no_faults;
+    options.inject_failures = !no_faults;
     options.default_failure_component = s.inject_at;
     options.failure_sites.push_back(std::make_shared<sim_failure_site>(factory.faults));
     std::fprintf(stderr, "%s: %s, %.0f s, %zu worker(s), simulated in-process service\n", scenario.scenario_id.c_str(),
@@ -139,7 +173,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   auto finish = http_finisher(factory.registry, fraud);
   // Failures are injected by the run itself (fault/site.hpp): at the client by default, in the
   // embedded service, or at a fault proxy put between the two when any failure goes there.
-  options.inject_failures = !s.no_faults;
+  options.inject_failures = !no_faults;
   options.default_failure_component = s.inject_at;
   proxy_chain_site proxies;  // outlives the run (its site owns the chain)
   if (service) options.failure_sites.push_back(std::make_shared<service_failure_site>(service->server()));

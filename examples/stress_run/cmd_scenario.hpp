@@ -8,6 +8,8 @@
 #include "http_settings.hpp"
 #include "target_stats.hpp"
 
+#include <stress_testing/config/run_config.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +29,9 @@ struct scenario_settings {
   bool no_faults = false;
   std::string inject_at = "client";
   target_stats_settings target_stats;  ///< --target-pid, --stats-url
+  /// --config FILE: a StressTestConfig applied field by field (st::apply_config, docs/configuration.md).
+  std::string config_file;
+  stress_testing::config_overrides given;  ///< which options the command line gave (set after parsing)
 };
 
 /// Runs scenario mode (cmd_scenario.cpp); the process exit code.

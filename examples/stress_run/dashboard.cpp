@@ -77,6 +77,7 @@ std::optional<std::string> load_presentation(app_context& ctx, const std::string
 nlohmann::json results_document(const app_context& ctx, const st::run::run_result& r) {
   auto doc = st::report::to_json(r);
   if (!ctx.presentation_document.is_null()) doc["presentation"] = ctx.presentation_document;
+  if (!ctx.config_document.is_null()) doc["config"] = ctx.config_document;
   return doc;
 }
 

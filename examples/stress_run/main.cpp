@@ -112,6 +112,11 @@ int main(int argc, char** argv) {
   add_hdr_log_option(*run_cmd, ctx);
   std::size_t legacy_workers = 0;
   run_cmd->add_option("--workers", legacy_workers, "same as --threads")->check(CLI::Range(1, 256));
+  run_cmd->add_option("--config", sc.config_file,
+                      "a StressTestConfig (stress-run config init writes one) applied field by field: its rate, "
+                      "length, ramps, threads, environment, failures, live lines and limits (docs/configuration.md); "
+                      "alone, without a scenario, it is the run")
+      ->check(CLI::ExistingFile);
 
   capacity_settings cap;
   http_settings cap_http;
@@ -162,6 +167,10 @@ int main(int argc, char** argv) {
     if (proxy_cmd->parsed()) return run_proxy(proxy_opts);
     if (run_cmd->parsed()) {
       if (legacy_workers != 0) sc_http.threads = legacy_workers;
+      // What the command line set itself: --config must not silently override it (st::config_overrides).
+      auto given = [&](const char* option) { return run_cmd->count(option) > 0; };
+      sc.given = {given("--time-scale"), given("--load-scale"),      given("--env"),
+                  given("--threads") || given("--workers"), given("--no-faults"), !ctx.dashboard_address.empty()};
       return run_scenario_mode(ctx, sc, sc_http);
     }
     if (report_cmd->parsed()) return run_report_command(ctx);

@@ -217,15 +217,69 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   return exit_code_for(result->verdict());
 }
 
-st::run::step_measurement run_capacity_step(const st::test_scenario& base, target_factory_fn factory,
-                                            st::run::run_options options, const st::run::step_plan& plan) {
-  auto step = st::run::prepare_step(base, std::move(options), plan);
+// One signal set for the whole search: while it exists, SIGINT and SIGTERM are Asio's (queued until
+// a handler waits), not the default action that would end the process without capacity.json. A
+// step's run_stoppable has its own set too; Asio delivers each signal to every set.
+struct capacity_session::impl {
+  asio::io_context io;
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  asio::steady_timer pause{io};
+  bool waiting = false, seen = false;
+
+  void wait() {
+    if (waiting) return;
+    waiting = true;
+    signals.async_wait([this](boost::system::error_code ec, int) {
+      waiting = false;
+      if (ec) return;
+      if (!seen) std::fprintf(stderr, "\nstopping the capacity search: writing the steps done...\n");
+      seen = true;
+      pause.cancel();
+    });
+  }
+  // Runs what is ready (a signal that came during a step) without blocking.
+  void poll() {
+    wait();
+    io.restart();
+    io.poll();
+  }
+};
+
+capacity_session::capacity_session() : impl_(std::make_unique<impl>()) { impl_->wait(); }
+capacity_session::~capacity_session() = default;
+
+bool capacity_session::interrupted() const {
+  impl_->poll();
+  return impl_->seen;
+}
+
+void capacity_session::drain(std::chrono::nanoseconds pause) {
+  if (interrupted() || pause <= std::chrono::nanoseconds::zero()) return;
+  impl_->pause.expires_after(pause);
+  impl_->pause.async_wait([this](boost::system::error_code) { impl_->signals.cancel(); });
+  impl_->io.restart();
+  impl_->io.run();  // until the pause ends (which cancels the wait) or a signal (which cancels the pause)
+  impl_->waiting = false;
+  impl_->poll();
+}
+
+st::run::step_measurement capacity_session::run_step(const st::test_scenario& base, target_factory_fn factory,
+                                                     st::run::run_options options, const st::run::step_plan& plan,
+                                                     std::chrono::nanoseconds interval) {
+  st::run::step_measurement m;
+  if (interrupted()) {
+    m.cancelled = true;
+    return m;
+  }
+  auto step = st::run::prepare_step(base, std::move(options), plan, interval);
   asio::io_context io;
   asio::cancellation_signal stop;
   auto out = run_stoppable(io, stop, std::move(step.scenario), std::move(factory), std::move(step.options));
   if (!out.result || out.ec)
     throw std::invalid_argument(out.result ? out.result->status_reason : std::string("the step did not run"));
-  return st::run::finish_step(std::move(*out.result), *step.halves);
+  m = st::run::finish_step(std::move(*out.result), *step.halves);
+  m.cancelled = m.cancelled || interrupted();
+  return m;
 }
 
 }  // namespace stress_run

@@ -14,8 +14,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace stress_run {
@@ -35,14 +37,35 @@ int run_and_report(app_context& ctx, const stress_testing::test_scenario& scenar
                    stress_testing::run::run_options options, const std::string& out_dir,
                    const result_finisher& finish);
 
-/** Holds one step of a capacity search (`stress-run capacity`, cmd_capacity.cpp) with the same
-    orchestrator instantiation as `run_and_report`: `base` at `plan.rate` for `plan.duration`
-    (st::run::prepare_step). Ctrl-C stops the step and marks the measurement `cancelled`. Throws
-    `std::invalid_argument` with the reasons when the run cannot start. */
-stress_testing::run::step_measurement run_capacity_step(const stress_testing::test_scenario& base,
-                                                        target_factory_fn factory,
-                                                        stress_testing::run::run_options options,
-                                                        const stress_testing::run::step_plan& plan);
+/** The steps of one capacity search (`stress-run capacity`, cmd_capacity.cpp), held with the same
+    orchestrator instantiation as `run_and_report`. Ctrl-C (SIGINT, SIGTERM) is caught from
+    construction to destruction, so it never kills the search between steps: during a step it
+    stops the step as in a run (the measurement is `cancelled`), during `drain` it ends the pause,
+    and once seen every later `run_step` returns a `cancelled` measurement at once. The search then
+    ends with the steps done, and the caller writes them. */
+class capacity_session {
+ public:
+  capacity_session();
+  ~capacity_session();
+  capacity_session(const capacity_session&) = delete;
+  capacity_session& operator=(const capacity_session&) = delete;
+
+  /** Holds `base` at `plan.rate` for `plan.duration` (st::run::prepare_step, sampled every
+      `interval`, 0: a tenth of the step). Throws `std::invalid_argument` with the reasons when
+      the run cannot start. */
+  stress_testing::run::step_measurement run_step(const stress_testing::test_scenario& base, target_factory_fn factory,
+                                                 stress_testing::run::run_options options,
+                                                 const stress_testing::run::step_plan& plan,
+                                                 std::chrono::nanoseconds interval);
+  /// Idles `pause` for the target to drain; Ctrl-C ends it early.
+  void drain(std::chrono::nanoseconds pause);
+  /// Ctrl-C was seen.
+  bool interrupted() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 }  // namespace stress_run
 

@@ -54,7 +54,8 @@ inline nlohmann::json step_json(const run::capacity_step& s) {
            {{"first_half_p50_ms", half(s.drift.first_p50_ms)},
             {"second_half_p50_ms", half(s.drift.second_p50_ms)},
             {"ratio", s.drift.ratio},
-            {"detected", s.drift.detected}}},
+            {"detected", s.drift.detected},
+            {"intervals", {s.drift.first_intervals, s.drift.second_intervals}}}},
           {"generator",
            {{"limited", s.generator_limited},
             {"late", s.late},
@@ -74,6 +75,16 @@ inline nlohmann::json to_json(const run::capacity_result& r, const run::capacity
   for (auto const& s : o.slos) slos.push_back(to_string(s));
   nlohmann::json steps = nlohmann::json::array();
   for (auto const& s : r.steps) steps.push_back(detail::step_json(s));
+  nlohmann::json curve = nlohmann::json::array();
+  for (auto const& c : run::latency_curve(r.steps)) {
+    auto ms = [](const std::optional<run::estimate>& e) { return e ? detail::estimate_json(*e) : nlohmann::json(); };
+    curve.push_back({{"rate", c.rate},
+                     {"achieved_rps", c.achieved_rps},
+                     {"p50_ms", ms(c.p50_ms)},
+                     {"p99_ms", ms(c.p99_ms)},
+                     {"verdict", std::string(to_string(c.verdict))},
+                     {"step", c.step}});
+  }
   nlohmann::json knee;
   if (r.knee)
     knee = {{"rate", r.knee->rate},
@@ -97,9 +108,12 @@ inline nlohmann::json to_json(const run::capacity_result& r, const run::capacity
             {"step_seconds", seconds(o.step_duration).count()},
             {"drain_seconds", seconds(o.drain).count()},
             {"hold_seconds", seconds(o.hold).count()},
+            {"interval_seconds", o.interval > std::chrono::nanoseconds::zero() ? nlohmann::json(seconds(o.interval).count())
+                                                                                : nlohmann::json()},
             {"confidence", o.confidence},
             {"drift_ratio", o.drift_ratio},
             {"drift_min_ms", o.drift_min_ms}}},
+          {"curve", curve},
           {"knee", knee},
           {"steps", steps},
           {"hold", r.hold ? detail::step_json(*r.hold) : nlohmann::json()},

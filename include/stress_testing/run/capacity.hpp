@@ -72,6 +72,11 @@ struct capacity_options {
   /// Hold the rate found this long at the end and report its verdict and drift (0: no hold).
   std::chrono::nanoseconds hold{0};
   std::size_t max_steps = 40;  ///< a bound on the whole search, extensions and repeats included
+  /** The sampling interval of each step: the resolution of the drift check's halves (a step's
+      intervals ending at or before its middle are its first half). 0: a tenth of the step, so
+      the middle is an interval boundary. At most half of `step_duration`, or there is no second
+      half to compare. */
+  std::chrono::nanoseconds interval{0};
 
   std::vector<std::string> problems() const {
     std::vector<std::string> out;
@@ -90,6 +95,10 @@ struct capacity_options {
     if (!(drift_min_ms >= 0) || !std::isfinite(drift_min_ms)) out.push_back("drift_min_ms: must be >= 0");
     if (hold < std::chrono::nanoseconds::zero()) out.push_back("hold: must be >= 0");
     if (max_steps == 0) out.push_back("max_steps: must be >= 1");
+    if (interval < std::chrono::nanoseconds::zero() ||
+        (step_duration > std::chrono::nanoseconds::zero() && interval > step_duration / 2))
+      out.push_back("interval: must be from 0 (a tenth of the step) to half of step_duration (the drift check "
+                    "compares the step's halves)");
     return out;
   }
 };
@@ -132,6 +141,8 @@ struct step_measurement {
   double achieved_rps = 0;
   std::string generator_reason;  ///< why the generator was limited, when `accounting.generator_limited`
   bool cancelled = false;        ///< stopped by the caller: the search ends with what it has
+  /// How many interval samples went into each half (the drift check's resolution).
+  std::size_t first_half_intervals = 0, second_half_intervals = 0;
 };
 
 /// A value and its confidence interval (all three equal for a metric measured exactly).
@@ -188,6 +199,7 @@ struct drift_check {
   std::optional<estimate> first_p50_ms, second_p50_ms;
   double ratio = 0;  ///< second / first median; 0 when either half has no samples
   bool detected = false;
+  std::size_t first_intervals = 0, second_intervals = 0;  ///< interval samples in each half
 };
 
 /// One judged step: the curve's point and the search's evidence.
@@ -389,6 +401,8 @@ inline capacity_step judge_step(const step_plan& plan, const step_measurement& m
                           : 0.0;
 
   // Drift: the median of each half, with confidence on both sides.
+  s.drift.first_intervals = m.first_half_intervals;
+  s.drift.second_intervals = m.second_half_intervals;
   if (m.first_half.response_time.total_count() > 0 && m.second_half.response_time.total_count() > 0) {
     auto const a = detail::percentile_ms(m.first_half.response_time, 50, o.confidence);
     auto const b = detail::percentile_ms(m.second_half.response_time, 50, o.confidence);
@@ -444,45 +458,68 @@ inline capacity_step judge_step(const step_plan& plan, const step_measurement& m
   return s;
 }
 
-/** The knee of the latency–throughput curve: over the steps that were not generator-limited,
-    sorted by offered rate (one point per rate: the last held), both axes scaled to [0, 1], the
-    point farthest below the chord from the first to the last point (the Kneedle rule for an
-    increasing convex curve). The latency is the `percentile` of response time. Needs three
-    points of distinct rates and a curve that rises; otherwise empty.
+/// One point of the latency–throughput curve (`latency_curve`).
+struct curve_point {
+  double rate = 0;          ///< the offered rate
+  double achieved_rps = 0;  ///< see `step_measurement::achieved_rps`
+  std::optional<estimate> p50_ms, p99_ms;  ///< empty when the step had no response times
+  step_verdict verdict = step_verdict::undecided;
+  std::size_t step = 0;  ///< index in the search's steps
+};
+
+/** The latency–throughput curve of a search, the one definition that capacity.json's `curve`,
+    its chart and the knee use: one point per offered rate (the last step held at it, so an
+    extended step replaces its shorter try), sorted by rate, leaving out generator-limited steps
+    (they measure the generator) and the hold (it repeats a rate). */
+inline std::vector<curve_point> latency_curve(const std::vector<capacity_step>& steps) {
+  std::vector<curve_point> pts;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    auto const& s = steps[i];
+    if (s.generator_limited || s.plan.kind == step_kind::hold) continue;
+    curve_point c{s.plan.rate, s.achieved_rps, std::nullopt, std::nullopt, s.verdict, i};
+    for (auto const& p : s.percentiles) {
+      if (p.percentile == 50) c.p50_ms = p.ms;
+      if (p.percentile == 99) c.p99_ms = p.ms;
+    }
+    auto same = std::find_if(pts.begin(), pts.end(), [&](const curve_point& p) { return p.rate == c.rate; });
+    if (same != pts.end()) *same = c;
+    else pts.push_back(c);
+  }
+  std::sort(pts.begin(), pts.end(), [](const curve_point& a, const curve_point& b) { return a.rate < b.rate; });
+  return pts;
+}
+
+/** The knee of the latency–throughput curve (`latency_curve`, its p99 points): both axes scaled
+    to [0, 1], the point farthest below the chord from the first to the last point (the Kneedle
+    rule for an increasing convex curve). Needs three points with a p99 and a curve that rises
+    with confidence (its highest p99's lower bound above its lowest p99's upper bound; a missing
+    bound counts as the value): a flat curve's wobble has no knee. Otherwise empty.
 
     Known answer: latencies 1, 1, 1.1, 10 ms at 100, 200, 300, 400 requests/s → knee at 300. */
-inline std::optional<knee_point> find_knee(const std::vector<capacity_step>& steps, double percentile = 99) {
-  std::vector<std::pair<double, const capacity_step*>> pts;
-  for (auto const& s : steps) {
-    if (s.generator_limited || s.plan.kind == step_kind::hold) continue;
-    auto const it = std::find_if(s.percentiles.begin(), s.percentiles.end(),
-                                 [&](const percentile_estimate& p) { return p.percentile == percentile; });
-    if (it == s.percentiles.end()) continue;
-    auto same = std::find_if(pts.begin(), pts.end(), [&](auto const& p) { return p.first == s.plan.rate; });
-    if (same != pts.end()) same->second = &s;
-    else pts.emplace_back(s.plan.rate, &s);
-  }
+inline std::optional<knee_point> find_knee(const std::vector<capacity_step>& steps) {
+  std::vector<curve_point> pts;
+  for (auto const& c : latency_curve(steps))
+    if (c.p99_ms) pts.push_back(c);
   if (pts.size() < 3) return std::nullopt;
-  std::sort(pts.begin(), pts.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
-  auto lat = [&](const capacity_step* s) {
-    for (auto const& p : s->percentiles)
-      if (p.percentile == percentile) return p.ms.value;
-    return 0.0;
-  };
-  double const x0 = pts.front().first, x1 = pts.back().first;
-  double y0 = lat(pts.front().second), y1 = y0;
+  double const x0 = pts.front().rate, x1 = pts.back().rate;
+  double y0 = pts.front().p99_ms->value, y1 = y0;
+  const estimate* lowest = &*pts.front().p99_ms;
+  const estimate* highest = lowest;
   for (auto const& p : pts) {
-    y0 = std::min(y0, lat(p.second));
-    y1 = std::max(y1, lat(p.second));
+    y0 = std::min(y0, p.p99_ms->value);
+    y1 = std::max(y1, p.p99_ms->value);
+    if (p.p99_ms->value < lowest->value) lowest = &*p.p99_ms;
+    if (p.p99_ms->value > highest->value) highest = &*p.p99_ms;
   }
-  if (!(x1 > x0) || !(y1 > y0)) return std::nullopt;
+  if (!(x1 > x0) || !(highest->lower.value_or(highest->value) > lowest->upper.value_or(lowest->value)))
+    return std::nullopt;
   double best = 0;
   std::optional<knee_point> knee;
-  for (auto const& [rate, s] : pts) {
-    double const d = (rate - x0) / (x1 - x0) - (lat(s) - y0) / (y1 - y0);
+  for (auto const& p : pts) {
+    double const d = (p.rate - x0) / (x1 - x0) - (p.p99_ms->value - y0) / (y1 - y0);
     if (d > best) {
       best = d;
-      knee = knee_point{rate, s->achieved_rps, lat(s), percentile};
+      knee = knee_point{p.rate, p.achieved_rps, p.p99_ms->value, 99};
     }
   }
   return knee;
@@ -571,6 +608,8 @@ class capacity_search {
                (r.upper_bound_is_generator ? " because the generator could not drive it: the target may take more"
                                            : "") +
                ")";
+    } else if (r.stop == capacity_stop::cancelled) {
+      out = "no rate passed " + slos + " before the search was stopped";
     } else {
       out = "no rate met " + slos;
     }
@@ -588,7 +627,11 @@ class capacity_search {
                               o.min_rate);
         break;
       case capacity_stop::max_steps: out += "; out of steps before the bracket was within --precision"; break;
-      case capacity_stop::cancelled: out += "; cancelled before the search converged"; break;
+      case capacity_stop::cancelled:
+        out += "; interrupted after " + std::to_string(r.steps.size()) + (r.steps.size() == 1 ? " step" : " steps") +
+               " before the search converged" +
+               (r.max_sustainable_rps ? ": the answer is the highest rate passed so far" : "");
+        break;
     }
     if (r.hold) {
       out += detail::format("; held %.0f s at it: ", r.hold->seconds) + std::string(to_string(r.hold->verdict));
@@ -681,6 +724,7 @@ class step_halves {
 
   void add(const metrics::snapshot& interval, std::chrono::nanoseconds end) {
     (end <= middle_ ? first_ : second_).append(interval);
+    ++(end <= middle_ ? first_count_ : second_count_);
     if (end <= end_ + std::chrono::milliseconds(1)) {
       completed_ += interval.counters.sent();
       counted_until_ = end;
@@ -693,12 +737,15 @@ class step_halves {
     m.achieved_rps = s > 0 ? static_cast<double>(completed_) / s : 0.0;
     m.first_half = std::move(first_);
     m.second_half = std::move(second_);
+    m.first_half_intervals = first_count_;
+    m.second_half_intervals = second_count_;
   }
 
  private:
   std::chrono::nanoseconds middle_, end_, counted_until_{0};
   metrics::snapshot first_, second_;
   std::uint64_t completed_ = 0;
+  std::size_t first_count_ = 0, second_count_ = 0;
 };
 
 }  // namespace stress_testing::run

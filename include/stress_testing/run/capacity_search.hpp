@@ -22,9 +22,10 @@
 namespace stress_testing::run {
 
 /** One step ready to run: the scenario (a constant rate for the step's duration, no criteria:
-    the search judges them), the run's options (the profile, an interval of a tenth of the step so
-    its middle is an interval boundary, and an `on_interval` that feeds `halves` before calling
-    the caller's), and the halves to finish the measurement with (`finish_step`). */
+    the search judges them), the run's options (the profile, the interval: `interval` when given
+    (`capacity_options::interval`), else a tenth of the step so its middle is an interval
+    boundary, and an `on_interval` that feeds `halves` before calling the caller's), and the
+    halves to finish the measurement with (`finish_step`). */
 struct prepared_step {
   test_scenario scenario;
   run_options options;
@@ -32,7 +33,8 @@ struct prepared_step {
 };
 
 /// Prepares `plan` from the caller's scenario (its name, seed, failures) and run options.
-inline prepared_step prepare_step(const test_scenario& base, run_options options, const step_plan& plan) {
+inline prepared_step prepare_step(const test_scenario& base, run_options options, const step_plan& plan,
+                                  std::chrono::nanoseconds interval = {}) {
   prepared_step p;
   p.scenario = base;
   if (p.scenario.scenario_id.empty()) p.scenario.scenario_id = "capacity";
@@ -44,7 +46,7 @@ inline prepared_step prepare_step(const test_scenario& base, run_options options
   p.scenario.load_profile.peak_tps = plan.rate;
   p.scenario.success_criteria.clear();
   options.profile = profile::constant_rate(plan.rate, seconds);
-  options.interval = plan.duration / 10;
+  options.interval = interval > std::chrono::nanoseconds::zero() ? interval : plan.duration / 10;
   p.halves = std::make_shared<step_halves>(plan.duration / 2, plan.duration, options.pool.histograms);
   options.on_interval = [halves = p.halves, user = std::move(options.on_interval)](const interval_progress& i) {
     halves->add(i.snapshot, i.interval.end);
@@ -69,8 +71,8 @@ inline step_measurement finish_step(run_result&& r, step_halves& halves) {
     pause: `find_capacity` adds it). Throws `boost::system::system_error` when the run cannot start. */
 template <load::target_factory TargetFactory>
 step_measurement measure_step(TargetFactory factory, const test_scenario& base, run_options options,
-                              const step_plan& plan) {
-  auto p = prepare_step(base, std::move(options), plan);
+                              const step_plan& plan, std::chrono::nanoseconds interval = {}) {
+  auto p = prepare_step(base, std::move(options), plan, interval);
   return finish_step(run_blocking(std::move(p.scenario), std::move(factory), std::move(p.options)), *p.halves);
 }
 
@@ -86,7 +88,7 @@ capacity_result find_capacity(const TargetFactory& factory, const capacity_optio
   return search_capacity(
       options,
       [&](const step_plan& plan) {
-        auto m = measure_step(factory, base, run, plan);
+        auto m = measure_step(factory, base, run, plan, options.interval);
         std::this_thread::sleep_for(options.drain);
         return m;
       },

@@ -79,6 +79,15 @@ TEST_SUITE("report") {
     CHECK(s["generator"]["limited"] == false);
     CHECK(s["generator"]["reason"].is_null());
     CHECK(doc["options"]["slos"][0] == "p99_response_time_ms < 5");
+    CHECK(doc["options"]["interval_seconds"].is_null());  // a tenth of each step
+    // The curve: one point per rate, the figures of its step (run::latency_curve).
+    REQUIRE(doc["curve"].size() == 2);
+    CHECK(doc["curve"][1]["rate"] == 200);
+    CHECK(doc["curve"][1]["step"] == 1);
+    CHECK(doc["curve"][1]["verdict"] == "pass");
+    CHECK(doc["curve"][1]["p99_ms"]["value"] == doc["steps"][1]["percentiles"][2]["ms"]);
+    CHECK(doc["curve"][1]["p50_ms"]["value"] == doc["steps"][1]["percentiles"][0]["ms"]);
+    CHECK(s["drift"]["intervals"] == nlohmann::json::array({0, 0}));  // a scripted step has no interval samples
 
     o.slos.push_back(st::parse_criterion("error_rate < 0.01"));
     auto const failed = st::report::to_json(st::run::search_capacity(

@@ -218,6 +218,15 @@ TEST_SUITE("run") {
     REQUIRE(k);
     CHECK(k->rate == 300);
     CHECK(k->latency_ms == doctest::Approx(1.1));
+    // A flat curve whose p99s overlap within their intervals (47.4 [44, 52], 46.8 [43, 49],
+    // 47.6 [45, 50] ms, as measured below capacity) has no knee: its wobble is noise.
+    std::vector<run::capacity_step> flat(3);
+    double const ms[3][3] = {{47.4, 44.3, 52.5}, {46.8, 43.4, 48.8}, {47.6, 45.4, 49.8}};
+    for (int i = 0; i < 3; ++i) {
+      flat[i].plan.rate = 1000.0 * (1 << i);
+      flat[i].percentiles.push_back({99, {ms[i][0], ms[i][1], ms[i][2]}});
+    }
+    CHECK_FALSE(run::find_knee(flat));
     steps.pop_back();
     steps.pop_back();
     CHECK_FALSE(run::find_knee(steps));  // two points have no knee
@@ -365,8 +374,87 @@ TEST_SUITE("run") {
     CHECK(has("slos"));
     CHECK(has("min_rate"));
     CHECK(has("precision"));
+    CHECK_FALSE(has("interval"));
+    o.step_duration = 10s;
+    o.interval = 6s;  // no second half left to compare
+    auto const too_long = o.problems();
+    CHECK(std::any_of(too_long.begin(), too_long.end(), [](auto const& x) { return x.rfind("interval", 0) == 0; }));
+    o.interval = 5s;
+    auto const q = o.problems();
+    CHECK(std::none_of(q.begin(), q.end(), [](auto const& x) { return x.rfind("interval", 0) == 0; }));
     CHECK_THROWS_AS(run::search_capacity(o, [](const run::step_plan&) { return run::step_measurement(); },
                                          [](const run::capacity_step&) {}),
                     std::invalid_argument);
+  }
+
+  TEST_CASE("capacity: the curve has one point per offered rate, sorted, without the generator's or the hold's steps") {
+    std::vector<run::capacity_step> steps;
+    auto add = [&](double rate, double achieved, double p99, run::step_kind kind, bool limited = false) {
+      run::capacity_step s;
+      s.plan.rate = rate;
+      s.plan.kind = kind;
+      s.achieved_rps = achieved;
+      s.generator_limited = limited;
+      s.verdict = p99 < 10 ? run::step_verdict::pass : run::step_verdict::fail;
+      s.percentiles = {{50, {p99 / 2, p99 / 4, p99}}, {99, {p99, std::nullopt, std::nullopt}}};
+      steps.push_back(s);
+    };
+    add(100, 99, 1, run::step_kind::probe);
+    add(400, 300, 50, run::step_kind::probe);
+    add(200, 198, 2, run::step_kind::probe);
+    add(300, 290, 9, run::step_kind::probe);
+    add(300, 295, 12, run::step_kind::extend);    // held longer: replaces the first try at 300
+    add(800, 500, 1, run::step_kind::probe, true);  // the generator's limit, not a point of the target
+    add(200, 199, 2.5, run::step_kind::hold);     // the hold repeats a rate
+    auto const c = run::latency_curve(steps);
+    REQUIRE(c.size() == 4);
+    CHECK(c[0].rate == 100);
+    CHECK(c[1].rate == 200);
+    CHECK(c[1].achieved_rps == 198);
+    CHECK(c[2].rate == 300);
+    CHECK(c[2].step == 4);
+    CHECK(c[2].p99_ms->value == 12);
+    CHECK(c[2].verdict == run::step_verdict::fail);
+    CHECK(c[2].p50_ms->lower == 3);
+    CHECK_FALSE(c[2].p99_ms->upper);
+    CHECK(c[3].rate == 400);
+    auto const k = run::find_knee(steps);  // the knee is found on the same curve
+    REQUIRE(k);
+    CHECK(k->rate == 300);
+    CHECK(k->achieved_rps == 295);
+  }
+
+  TEST_CASE("capacity: a cancelled search keeps the steps done and says it was interrupted") {
+    run::capacity_options o = options_for({"p99_response_time_ms < 50"});
+    o.min_rate = 100;
+    int calls = 0;
+    auto const r = run::search_capacity(
+        o,
+        [&](const run::step_plan&) {
+          auto m = measured(std::vector<double>(2000, 1.0));
+          m.cancelled = ++calls == 3;  // Ctrl-C during (or before) the third step
+          return m;
+        },
+        [](const run::capacity_step&) {});
+    CHECK(calls == 3);
+    CHECK(r.stop == run::capacity_stop::cancelled);
+    REQUIRE(r.steps.size() == 2);
+    CHECK(r.max_sustainable_rps == 200);
+    CHECK_FALSE(r.bracket_high);
+    CHECK(r.summary.find("interrupted after 2 steps") != std::string::npos);
+  }
+
+  TEST_CASE("capacity: the halves count their intervals") {
+    run::step_halves h(5s, 10s);
+    st::metrics::snapshot one;
+    for (int end = 1; end <= 11; ++end) h.add(one, std::chrono::seconds(end));  // the 11th: the drain
+    run::step_measurement m;
+    h.into(m);
+    CHECK(m.first_half_intervals == 5);
+    CHECK(m.second_half_intervals == 6);
+    run::capacity_options o = options_for({"p99_response_time_ms < 50"});
+    auto const s = run::judge_step({100, 10s, run::step_kind::probe, 0}, m, o);
+    CHECK(s.drift.first_intervals == 5);
+    CHECK(s.drift.second_intervals == 6);
   }
 }
