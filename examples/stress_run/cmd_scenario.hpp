@@ -8,6 +8,8 @@
 #include "http_settings.hpp"
 #include "target_stats.hpp"
 
+#include <stress_testing/models.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,7 +29,14 @@ struct scenario_settings {
   bool no_faults = false;
   std::string inject_at = "client";
   target_stats_settings target_stats;  ///< --target-pid, --stats-url
+  std::int64_t users = 0;              ///< --users: a closed population instead of the profile (0: none)
+  std::string think_time;              ///< --think-time: 100ms, exp:100ms or 50ms..150ms
+  std::string ramp_users;              ///< --ramp-users: the users join over this time
 };
+
+/** The closed population of `--users`, `--think-time` and `--ramp-users` into `scenario`
+    (replacing its user profile); false with the message on stderr when one is malformed. */
+bool apply_user_options(const scenario_settings& s, stress_testing::test_scenario& scenario);
 
 /// Runs scenario mode (cmd_scenario.cpp); the process exit code.
 int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& h);
