@@ -52,8 +52,8 @@ std::string load_text(const st::test_scenario& scenario) {
 }  // namespace
 
 bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario) {
-  if (s.users == 0 && (!s.think_time.empty() || !s.ramp_users.empty())) {
-    std::cerr << "stress-run: --think-time and --ramp-users need --users\n";
+  if (s.users == 0 && (!s.think_time.empty() || !s.ramp_users.empty() || !s.nominal_response.empty())) {
+    std::cerr << "stress-run: --think-time, --ramp-users and --nominal-response need --users\n";
     return false;
   }
   if (s.users == 0) return true;
@@ -61,8 +61,10 @@ bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario)
   u.users = s.users;
   if (scenario.user_profile) u.nominal_response_time_ms = scenario.user_profile->nominal_response_time_ms;
   std::string_view text = s.think_time;
-  auto bad = [&text](const char* option) {
-    std::cerr << "stress-run: " << option << " '" << text << "' is not a duration (100ms, exp:100ms, 50ms..150ms)\n";
+  auto bad = [&text](std::string_view option) {
+    std::cerr << "stress-run: " << option << " '" << text << "' is not "
+              << (option == "--think-time" ? "a think time (100ms, exp:100ms or 50ms..150ms)" : "a duration (10s, 5ms)")
+              << '\n';
     return false;
   };
   if (text.starts_with("exp:")) {
@@ -87,6 +89,12 @@ bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario)
     auto const ramp = parse_duration(text);
     if (!ramp) return bad("--ramp-users");
     u.ramp_up_seconds = *ramp;
+  }
+  if (!s.nominal_response.empty()) {
+    text = s.nominal_response;
+    auto const nominal = parse_duration(text);
+    if (!nominal) return bad("--nominal-response");
+    u.nominal_response_time_ms = *nominal * 1000;
   }
   scenario.user_profile = u;
   return true;

@@ -32,9 +32,10 @@ struct scenario_settings {
   std::int64_t users = 0;              ///< --users: a closed population instead of the profile (0: none)
   std::string think_time;              ///< --think-time: 100ms, exp:100ms or 50ms..150ms
   std::string ramp_users;              ///< --ramp-users: the users join over this time
+  std::string nominal_response;        ///< --nominal-response: the users' healthy response time
 };
 
-/** The closed population of `--users`, `--think-time` and `--ramp-users` into `scenario`
+/** The closed population of `--users`, `--think-time`, `--ramp-users` and `--nominal-response` into `scenario`
     (replacing its user profile); false with the message on stderr when one is malformed. */
 bool apply_user_options(const scenario_settings& s, stress_testing::test_scenario& scenario);
 
