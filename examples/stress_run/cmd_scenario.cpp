@@ -14,6 +14,7 @@
 
 #include <stress_testing/config.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -187,6 +188,14 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections_for(options);
+  if (scenario.user_profile) {  // a virtual user has its own connection, as a browser would
+    std::size_t const peak = st::run::closed_workload_of(*scenario.user_profile).peak_users();
+    if (factory.connections < peak) {
+      std::fprintf(stderr, "closed model: %zu connections, one per user (--connections gave %zu)\n", peak,
+                   factory.connections);
+      factory.connections = peak;
+    }
+  }
   auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.

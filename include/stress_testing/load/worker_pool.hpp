@@ -22,6 +22,7 @@
 #include <boost/asio/system_executor.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
@@ -56,6 +57,14 @@ struct closed_workload {
   std::chrono::nanoseconds duration{0};
   /// Coordinated-omission cadence, see `closed_loop_options::nominal_response_time`.
   std::chrono::nanoseconds nominal_response_time{0};
+
+  /// The most users ever active: `users`, or the highest target of the `stages`.
+  std::size_t peak_users() const noexcept {
+    if (stages.empty()) return users;
+    std::size_t peak = 0;
+    for (auto const& st : stages) peak = std::max(peak, st.target_users);
+    return peak;
+  }
 };
 
 /** Settings of a `worker_pool`. */

@@ -316,12 +316,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     options.pool.closed = closed_workload_of(*scenario.user_profile);
   if (options.pool.closed) {
     auto const& c = *options.pool.closed;
-    std::size_t peak = c.users;
-    if (!c.stages.empty()) {
-      peak = 0;
-      for (auto const& st : c.stages) peak = std::max(peak, st.target_users);
-    }
-    result.users = run_result::users_record{peak, c.think.mean(),
+    result.users = run_result::users_record{c.peak_users(), c.think.mean(),
                                             duration<double, std::milli>(c.nominal_response_time).count(), 0};
   }
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
