@@ -317,7 +317,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   if (options.pool.closed) {
     auto const& c = *options.pool.closed;
     result.users = run_result::users_record{c.peak_users(), c.think.mean(),
-                                            duration<double, std::milli>(c.nominal_response_time).count(), 0};
+                                            duration<double, std::milli>(c.nominal_response_time).count(), 0,
+                                            c.stages.empty() && c.ramp_up_seconds == 0};
   }
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));

@@ -66,6 +66,7 @@ struct run_result {
     double think_time_mean_seconds = 0;  ///< the think time's mean
     double nominal_response_time_ms = 0; ///< the cadence's healthy response (coordinated omission)
     std::int64_t peak_active = 0;        ///< the most users active at any interval's end
+    bool steady = true;                  ///< all users from the start to the end (no ramp, no stages)
   };
   std::optional<users_record> users;
 
@@ -74,9 +75,10 @@ struct run_result {
 
   /** Little's law for the closed population: `users / (think time mean + mean service time)`
       requests/s, the throughput N users reach when each cycles through one think and one
-      service time (completed − sent); nullopt for the open model or before any response. */
+      service time (completed − sent); nullopt for the open model, a population that ramps (its
+      size changes during the run), or before any response. */
   std::optional<double> littles_law_tps() const noexcept {
-    if (!users || histograms.service_time.total_count() == 0) return std::nullopt;
+    if (!users || !users->steady || histograms.service_time.total_count() == 0) return std::nullopt;
     double const cycle = users->think_time_mean_seconds + histograms.service_time.mean() / 1e9;
     return cycle > 0 ? std::optional<double>(static_cast<double>(users->users) / cycle) : std::nullopt;
   }
