@@ -237,7 +237,10 @@ struct injecting_factory {
   }
 };
 
-/// The engine's closed workload for a scenario's user profile (validated: see `validate`).
+}  // namespace detail
+
+/** The engine's closed workload for a scenario's user profile (validated: see `validate`); the
+    orchestrator runs it when the scenario has one. */
 inline load::closed_workload closed_workload_of(const user_profile& u) {
   load::closed_workload c;
   switch (u.think_time_distribution) {
@@ -255,6 +258,8 @@ inline load::closed_workload closed_workload_of(const user_profile& u) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(u.nominal_response_time_ms));
   return c;
 }
+
+namespace detail {
 
 template <class TargetFactory>
 asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(test_scenario scenario,
