@@ -237,10 +237,7 @@ struct injecting_factory {
   }
 };
 
-}  // namespace detail
-
-/** The engine's closed workload for a scenario's user profile (validated: see `validate`); the
-    orchestrator runs it when the scenario has one. */
+/// The engine's closed workload for a scenario's user profile (validated: see `validate`).
 inline load::closed_workload closed_workload_of(const user_profile& u) {
   load::closed_workload c;
   switch (u.think_time_distribution) {
@@ -258,8 +255,6 @@ inline load::closed_workload closed_workload_of(const user_profile& u) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(u.nominal_response_time_ms));
   return c;
 }
-
-namespace detail {
 
 template <class TargetFactory>
 asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(test_scenario scenario,
