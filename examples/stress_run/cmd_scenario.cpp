@@ -189,7 +189,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.workers = options.pool.workers;
   factory.connections = h.connections_for(options);
   if (scenario.user_profile) {  // a virtual user has its own connection, as a browser would
-    std::size_t const peak = st::run::closed_workload_of(*scenario.user_profile).peak_users();
+    std::size_t const peak = st::run::detail::closed_workload_of(*scenario.user_profile).peak_users();
     if (factory.connections < peak) {
       std::fprintf(stderr, "closed model: %zu connections, one per user (--connections gave %zu)\n", peak,
                    factory.connections);
