@@ -317,6 +317,9 @@
       ['memory', 'memory', s.memory_utilization, { percent: true, digits: 3 }],
       ['network (Mbit/s)', 'network-mbps', s.network_throughput_mbps, { digits: 2 }],
       ['in flight (last interval)', 'in-flight', li.in_flight],
+      // Closed model only (virtual users): intervals carry users {active, thinking, in_flight}.
+      ...(li.users ? [['users active (last interval)', 'users-active', li.users.active],
+        ['users thinking (last interval)', 'users-thinking', li.users.thinking]] : []),
     ]);
     const b = business();
     const elapsed = doc.elapsed_seconds;

@@ -3,6 +3,7 @@
 
 #include "cmd_scenario.hpp"
 
+#include "cli_util.hpp"
 #include "cmd_proxy.hpp"
 #include "embedded_service.hpp"
 #include "fraud_workload.hpp"
@@ -13,6 +14,7 @@
 
 #include <stress_testing/config.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -41,7 +43,64 @@ void apply_interval_rule(const http_settings& h, const st::test_scenario& scenar
                  seconds * 1000);
 }
 
+// The load the banner names: the closed population, or the profile's shape.
+std::string load_text(const st::test_scenario& scenario) {
+  if (!scenario.user_profile) return std::string(st::to_string(scenario.load_profile.profile_type));
+  auto const& u = *scenario.user_profile;
+  std::string users = u.stages.empty() ? std::to_string(u.users) : std::to_string(u.stages.size()) + " stages of";
+  return "closed model, " + users + " users thinking " + std::string(st::to_string(u.think_time_distribution));
+}
+
 }  // namespace
+
+bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario) {
+  if (s.users == 0 && (!s.think_time.empty() || !s.ramp_users.empty() || !s.nominal_response.empty())) {
+    std::cerr << "stress-run: --think-time, --ramp-users and --nominal-response need --users\n";
+    return false;
+  }
+  if (s.users == 0) return true;
+  st::user_profile u;
+  u.users = s.users;
+  if (scenario.user_profile) u.nominal_response_time_ms = scenario.user_profile->nominal_response_time_ms;
+  std::string_view text = s.think_time;
+  auto bad = [&text](std::string_view option) {
+    std::cerr << "stress-run: " << option << " '" << text << "' is not "
+              << (option == "--think-time" ? "a think time (100ms, exp:100ms or 50ms..150ms)" : "a duration (10s, 5ms)")
+              << '\n';
+    return false;
+  };
+  if (text.starts_with("exp:")) {
+    auto const mean = parse_duration(text.substr(4));
+    if (!mean) return bad("--think-time");
+    u.think_time_distribution = st::think_time_distribution::exponential;
+    u.think_time_seconds = *mean;
+  } else if (auto const dots = text.find(".."); dots != std::string_view::npos) {
+    auto const lo = parse_duration(text.substr(0, dots));
+    auto const hi = parse_duration(text.substr(dots + 2));
+    if (!lo || !hi) return bad("--think-time");
+    u.think_time_distribution = st::think_time_distribution::uniform;
+    u.think_time_min_seconds = *lo;
+    u.think_time_max_seconds = *hi;
+  } else if (!text.empty()) {
+    auto const pause = parse_duration(text);
+    if (!pause) return bad("--think-time");
+    u.think_time_seconds = *pause;
+  }
+  if (!s.ramp_users.empty()) {
+    text = s.ramp_users;
+    auto const ramp = parse_duration(text);
+    if (!ramp) return bad("--ramp-users");
+    u.ramp_up_seconds = *ramp;
+  }
+  if (!s.nominal_response.empty()) {
+    text = s.nominal_response;
+    auto const nominal = parse_duration(text);
+    if (!nominal) return bad("--nominal-response");
+    u.nominal_response_time_ms = *nominal * 1000;
+  }
+  scenario.user_profile = u;
+  return true;
+}
 
 int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& given_http) {
   http_settings h = given_http;  // --config may set the threads and the live lines
@@ -104,6 +163,8 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     }
   }
   if (s.seed != 0) scenario.load_profile.seed = s.seed;
+  // After the scaling: --users is the number of users to run, whatever --env or --load-scale.
+  if (!apply_user_options(s, scenario)) return usage_error;
   {  // Scaled, the scenario meets the same limits as one read from a file (docs/security.md).
     std::vector<st::config_problem> problems;
     st::validate(scenario, problems);
@@ -133,7 +194,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     options.default_failure_component = s.inject_at;
     options.failure_sites.push_back(std::make_shared<sim_failure_site>(factory.faults));
     std::fprintf(stderr, "%s: %s, %.0f s, %zu worker(s), simulated in-process service\n", scenario.scenario_id.c_str(),
-                 std::string(st::to_string(scenario.load_profile.profile_type)).c_str(), scenario.duration_seconds,
+                 load_text(scenario).c_str(), scenario.duration_seconds,
                  options.pool.workers);
     return run_and_report(ctx, scenario, std::move(factory), options, h.out_dir, {});
   }
@@ -161,13 +222,21 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections_for(options);
+  if (scenario.user_profile) {  // a virtual user has its own connection, as a browser would
+    std::size_t const peak = st::run::detail::closed_workload_of(*scenario.user_profile).peak_users();
+    if (factory.connections < peak) {
+      std::fprintf(stderr, "closed model: %zu connections, one per user (--connections gave %zu)\n", peak,
+                   factory.connections);
+      factory.connections = peak;
+    }
+  }
   auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.
   if (!add_target_stats(s.target_stats, url, service != nullptr, factory.base.allow_non_loopback, options))
     return usage_error;
   std::fprintf(stderr, "%s: %s, %.0f s, %zu connection(s) on %zu thread(s), target %s%s\n",
-               scenario.scenario_id.c_str(), std::string(st::to_string(scenario.load_profile.profile_type)).c_str(),
+               scenario.scenario_id.c_str(), load_text(scenario).c_str(),
                scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
   auto finish = http_finisher(factory.registry, fraud);

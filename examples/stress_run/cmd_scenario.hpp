@@ -9,6 +9,7 @@
 #include "target_stats.hpp"
 
 #include <stress_testing/config/run_config.hpp>
+#include <stress_testing/models.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +33,15 @@ struct scenario_settings {
   /// --config FILE: a StressTestConfig applied field by field (st::apply_config, docs/configuration.md).
   std::string config_file;
   stress_testing::config_overrides given;  ///< which options the command line gave (set after parsing)
+  std::int64_t users = 0;              ///< --users: a closed population instead of the profile (0: none)
+  std::string think_time;              ///< --think-time: 100ms, exp:100ms or 50ms..150ms
+  std::string ramp_users;              ///< --ramp-users: the users join over this time
+  std::string nominal_response;        ///< --nominal-response: the users' healthy response time
 };
+
+/** The closed population of `--users`, `--think-time`, `--ramp-users` and `--nominal-response` into `scenario`
+    (replacing its user profile); false with the message on stderr when one is malformed. */
+bool apply_user_options(const scenario_settings& s, stress_testing::test_scenario& scenario);
 
 /// Runs scenario mode (cmd_scenario.cpp); the process exit code.
 int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& h);

@@ -49,6 +49,10 @@ inline void print_live(const st::run::interval_progress& p) {
                          : 0.0,
                static_cast<long long>(p.interval.in_flight), v.get(metric::p99_send_lag_ms).value_or(0),
                level_text(p.interval.degradation));
+  if (auto const active = p.interval.active_users)  // closed model: who is waiting, who thinks
+    std::fprintf(stderr, "               users %lld active: %lld in flight, %lld thinking\n",
+                 static_cast<long long>(*active), static_cast<long long>(p.interval.in_flight),
+                 static_cast<long long>(std::max<std::int64_t>(*active - p.interval.in_flight, 0)));
 }
 
 inline void print_summary(const st::run::run_result& r, const std::string& results_path) {
@@ -60,6 +64,15 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   std::printf("  %s\n", r.status_reason.c_str());
   std::printf("  elapsed %.1f s, intended %llu, sent %llu\n", r.elapsed_seconds,
               static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.issued));
+  if (r.users) {  // the closed model: its population and Little's law beside what it sent
+    std::printf("  load model: closed, %zu users (peak active %lld), think %.3f s", r.users->users,
+                static_cast<long long>(r.users->peak_active), r.users->think_time_mean_seconds);
+    if (auto const l = r.littles_law_tps())
+      std::printf("; sent %.1f/s, Little's law %.1f/s (users / (think + mean service))", r.sent_tps(), *l);
+    std::printf("\n");
+  } else {
+    std::printf("  load model: open (arrival rates)\n");
+  }
   std::printf("  outcomes:");
   for (auto o : st::all_outcomes)
     std::printf(" %s %llu", std::string(st::to_string(o)).c_str(), static_cast<unsigned long long>(a.outcomes.count(o)));

@@ -107,6 +107,18 @@ int main(int argc, char** argv) {
                       "the target's GET /stats (its load, queue, agents' busy time, memory), polled every "
                       "interval; default: the embedded service's, or /stats at the target's origin if it answers; "
                       "none: do not poll");
+  run_cmd->add_option("--users", sc.users,
+                      "run a closed population of this many virtual users (send, wait, think, send again) "
+                      "instead of the scenario's arrival rates")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
+  run_cmd->add_option("--think-time", sc.think_time,
+                      "with --users: each user's pause after a response: 100ms (fixed), exp:100ms (exponential "
+                      "with that mean) or 50ms..150ms (uniform)");
+  run_cmd->add_option("--ramp-users", sc.ramp_users, "with --users: the users join evenly over this time (e.g. 10s)");
+  run_cmd->add_option("--nominal-response", sc.nominal_response,
+                      "with --users: the target's healthy response time (e.g. 5ms); each user's intended cadence "
+                      "is this plus its think time, and response times are measured against it (0: the think "
+                      "time alone, which over-states each response by one service time)");
   sc_http.add_to(*run_cmd);
   add_dashboard_option(*run_cmd, ctx);
   add_hdr_log_option(*run_cmd, ctx);

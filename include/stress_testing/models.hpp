@@ -54,6 +54,9 @@ enum class failure_type {
   cascading_failure,
 };
 
+/// (ours) How a virtual user's pause between a response and its next request is drawn.
+enum class think_time_distribution { fixed, uniform, exponential };
+
 /// How badly the system is degraded in an interval (thresholds: `degradation_thresholds`).
 enum class degradation_level { none, moderate, severe, critical };
 
@@ -90,6 +93,13 @@ struct enum_traits<failure_type> {
       "lambda_crash",      "lambda_cold_start",  "dynamodb_throttle", "network_latency",
       "network_partition", "bedrock_rate_limit", "kinesis_lag",       "agent_timeout",
       "agent_failure",     "memory_pressure",    "cascading_failure"};
+};
+
+template <>
+struct enum_traits<think_time_distribution> {
+  static constexpr std::string_view type_name = "ThinkTimeDistribution";
+  static constexpr std::array<std::string_view, 3> names{"FIXED", "UNIFORM", "EXPONENTIAL"};
+  static constexpr std::array<std::string_view, 3> values{"fixed", "uniform", "exponential"};
 };
 
 template <>
@@ -228,6 +238,36 @@ struct load_profile {
   friend bool operator==(const load_profile&, const load_profile&) = default;
 };
 
+/// (ours) One stage of a ramp of users (k6's `ramping-vus`): over `duration_seconds` the number
+/// of users moves linearly from the previous stage's target (0 before the first) to `target_users`.
+struct user_stage {
+  double duration_seconds = 0;
+  std::int64_t target_users = 0;
+
+  friend bool operator==(const user_stage&, const user_stage&) = default;
+};
+
+/** (ours) `UserProfile`: a closed population instead of an arrival rate (the seed's "500+
+    concurrent users"). Each user loops "send, wait for the response, think, send again"
+    (`load::closed_workload`, DESIGN.md §3), so throughput is the result: users / (think time +
+    response time). With `stages` the users follow that ramp; otherwise all `users` join evenly
+    over `ramp_up_seconds` and stay. Think times are seeded by the profile's `seed`. */
+struct user_profile {
+  std::int64_t users = 0;  ///< the population (ignored when `stages` is set)
+  stress_testing::think_time_distribution think_time_distribution = stress_testing::think_time_distribution::fixed;
+  double think_time_seconds = 0;      ///< FIXED: the pause; EXPONENTIAL: its mean
+  double think_time_min_seconds = 0;  ///< UNIFORM: lower bound
+  double think_time_max_seconds = 0;  ///< UNIFORM: upper bound
+  double ramp_up_seconds = 0;
+  std::vector<stress_testing::user_stage> stages;
+  /** The response time of a healthy system: with the think time it sets each user's intended
+      cadence, against which response times are measured (coordinated-omission correction;
+      `load::closed_loop_options::nominal_response_time`). 0: the cadence is the think time. */
+  double nominal_response_time_ms = 0;
+
+  friend bool operator==(const user_profile&, const user_profile&) = default;
+};
+
 /// A parameter value of a failure scenario: the seed allows any JSON scalar here.
 using parameter_value = std::variant<bool, std::int64_t, double, std::string>;
 
@@ -249,6 +289,9 @@ struct test_scenario {
   std::string name;
   std::string description;
   stress_testing::load_profile load_profile;
+  /// (ours) A closed population of virtual users; when set the run drives it instead of
+  /// `load_profile`'s rates (whose `seed` still seeds the think times).
+  std::optional<stress_testing::user_profile> user_profile;
   double duration_seconds = 0;
   /// (ours, typed) The seed's free-form dict becomes measurable criteria; the JSON form accepts
   /// both expressions (`"p95_response_time_ms < 2000"`) and the seed's dict keys.

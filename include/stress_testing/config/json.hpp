@@ -90,6 +90,24 @@ void fields(S& p, V& v) {
   v.opt("seed", p.seed);
 }
 
+template <model_of<user_stage> S, class V>
+void fields(S& st, V& v) {
+  v.req("duration_seconds", st.duration_seconds);
+  v.req("target_users", st.target_users);
+}
+
+template <model_of<user_profile> S, class V>
+void fields(S& u, V& v) {
+  v.opt("users", u.users);
+  v.opt("think_time_distribution", u.think_time_distribution);
+  v.opt("think_time_seconds", u.think_time_seconds);
+  v.opt("think_time_min_seconds", u.think_time_min_seconds);
+  v.opt("think_time_max_seconds", u.think_time_max_seconds);
+  v.opt("ramp_up_seconds", u.ramp_up_seconds);
+  v.opt("stages", u.stages);
+  v.opt("nominal_response_time_ms", u.nominal_response_time_ms);
+}
+
 template <model_of<failure_scenario> S, class V>
 void fields(S& f, V& v) {
   v.req("failure_type", f.failure_type);
@@ -106,6 +124,7 @@ void fields(S& s, V& v) {
   v.req("name", s.name);
   v.opt("description", s.description);
   v.req("load_profile", s.load_profile);
+  v.opt("user_profile", s.user_profile);
   v.req("duration_seconds", s.duration_seconds);
   v.opt("success_criteria", s.success_criteria);
   v.opt("failure_scenarios", s.failure_scenarios);
@@ -625,6 +644,8 @@ inline std::optional<nlohmann::json> parse_json_text(std::string_view text, std:
 
 STRESS_TESTING_JSON_MODEL(stress_test_config)
 STRESS_TESTING_JSON_MODEL(load_profile)
+STRESS_TESTING_JSON_MODEL(user_stage)
+STRESS_TESTING_JSON_MODEL(user_profile)
 STRESS_TESTING_JSON_MODEL(failure_scenario)
 STRESS_TESTING_JSON_MODEL(test_scenario)
 STRESS_TESTING_JSON_MODEL(system_metrics)

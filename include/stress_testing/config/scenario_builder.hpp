@@ -8,7 +8,9 @@
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/models.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,7 +29,8 @@ namespace stress_testing {
 class scenario_builder {
  public:
   /// Ramp 0 -> 10,000 TPS over 5 min, hold 20 min, ramp down over 5 min: 30 min in all.
-  /// Criteria: no data loss, P95 < 2 s, P99 < 5 s, error rate < 0.1%, all agents healthy.
+  /// Criteria: no data loss, P95 < 2 s, P99 < 5 s, error rate < 0.1%, all agents healthy, 500+
+  /// concurrent users without throttling.
   static test_scenario create_peak_load_scenario() {
     test_scenario s;
     s.scenario_id = "peak_load";
@@ -46,6 +49,10 @@ class scenario_builder {
         named("p99_response_time_ms < 5000", "p99_latency_ms"),
         named("error_rate < 0.001", "error_rate"),
         named("unhealthy_agents == 0", "all_agents_healthy"),
+        // The seed's "500+ concurrent users without throttling": judged when the run has users
+        // (`--users`, a user_profile); an open run has none, and the criterion has no data.
+        named("concurrent_users >= 500", "min_concurrent_users"),
+        named("throttle_rate == 0", "no_throttling_errors"),
     };
     s.tags = {"peak", "high-volume", "scalability"};
     s.created_at = now_timestamp();
@@ -197,11 +204,14 @@ class scenario_builder {
 /** A copy of `s` with every time × `time_scale` and every rate × `load_scale`.
 
     Time: the duration, the profile's ramps, holds, burst lengths and intervals, wave period and
-    chaos interval, each failure's start and duration, and every time-based threshold: criteria
+    chaos interval, a user profile's ramp and stages (not its think time: a user's pace is its
+    own), each failure's start and duration, and every time-based threshold: criteria
     on a metric measured in seconds (`max_recovery_seconds <= 60`, any metric whose unit in
     `metrics::metric_table` is `s`) and the spans of scoped criteria (`over any 10s`, `within 30s
     after each failure`). Load: every TPS field, and the threshold of criteria on
-    `throughput_tps` (the only criterion whose meaning depends on the offered load). Latency and
+    `throughput_tps` and `concurrent_users` (the criteria whose meaning depends on the offered
+    load); a user profile's users and stage targets (rounded; a population keeps at least one
+    user, a stage at 0 stays 0). Latency and
     rate criteria are unchanged: a scenario run 20× shorter must still meet the same SLOs
     (docs/criteria.md says which of the predefined scenarios' criteria mean something else at
     scale). Throws `std::invalid_argument` unless both factors are finite and > 0. */
@@ -230,8 +240,20 @@ inline test_scenario scale_scenario(test_scenario s, double time_scale, double l
   p.wave_amplitude *= load_scale;
   p.chaos_min_tps *= load_scale;
   p.chaos_max_tps *= load_scale;
+  if (s.user_profile) {
+    auto scaled = [load_scale](std::int64_t n) {
+      return n <= 0 ? n : std::max<std::int64_t>(1, std::llround(static_cast<double>(n) * load_scale));
+    };
+    auto& u = *s.user_profile;
+    u.users = scaled(u.users);
+    u.ramp_up_seconds *= time_scale;
+    for (auto& st : u.stages) {
+      st.duration_seconds *= time_scale;
+      st.target_users = scaled(st.target_users);
+    }
+  }
   for (auto& c : s.success_criteria) {
-    if (c.metric == "throughput_tps") c.threshold *= load_scale;
+    if (c.metric == "throughput_tps" || c.metric == "concurrent_users") c.threshold *= load_scale;
     if (auto const m = metrics::find_metric(c.metric); m && metrics::info(*m).unit == "s") c.threshold *= time_scale;
     c.span_seconds *= time_scale;  // 0 for a run-scoped criterion
   }

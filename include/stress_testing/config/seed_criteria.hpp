@@ -24,7 +24,7 @@ struct seed_criterion {
   bool takes_threshold;  ///< the dict value is the threshold (a number), not a flag
 };
 
-inline constexpr std::array<seed_criterion, 17> seed_criteria{{
+inline constexpr std::array<seed_criterion, 19> seed_criteria{{
     {"p95_latency_ms", "p95_response_time_ms", comparison::less, 0, true},
     {"p99_latency_ms", "p99_response_time_ms", comparison::less, 0, true},
     {"max_p99_latency_ms", "p99_response_time_ms", comparison::less, 0, true},
@@ -44,6 +44,10 @@ inline constexpr std::array<seed_criterion, 17> seed_criteria{{
     {"auto_scaling_triggered", "max_recovery_seconds", comparison::less_equal, 60, false},
     {"automatic_recovery", "failures_unrecovered", comparison::equal, 0, false},
     {"no_cascading_failures", "error_rate_outside_failures", comparison::less, 0.01, false},
+    // The requirement "500+ concurrent simulated users without throttling errors": a closed
+    // population of at least that many users (concurrent_users: none in an open run) and no 429/503.
+    {"min_concurrent_users", "concurrent_users", comparison::greater_equal, 0, true},
+    {"no_throttling_errors", "throttle_rate", comparison::equal, 0, false},
 }};
 
 // Two more keys of the seed's scenarios map onto the ones above; kept apart so the table above

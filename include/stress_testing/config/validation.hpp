@@ -26,6 +26,8 @@ namespace limits {
 inline constexpr double max_rate_tps = 1'000'000;
 /// A run's `duration_seconds`: a week-long soak.
 inline constexpr double max_duration_seconds = 7 * 24 * 3600.0;
+/// Virtual users of a `user_profile`: each holds a timer and a connection's worth of work.
+inline constexpr std::int64_t max_users = 100'000;
 /// A run's `duration_seconds`, also after scaling: shorter runs send nothing measurable.
 inline constexpr double min_duration_seconds = 0.001;
 }  // namespace limits
@@ -168,6 +170,55 @@ inline void validate(const load_profile& p, std::vector<config_problem>& problem
   validate(p, problems, path, 0.0);
 }
 
+/** Checks a closed population; `duration_seconds` > 0 also checks its ramp fits the run. Only
+    the think-time fields of its distribution are checked. */
+inline void validate(const user_profile& u, std::vector<config_problem>& problems, std::string const& path,
+                     double duration_seconds) {
+  using validation_detail::num;
+  validation_detail::checker k{problems, path};
+  auto users = [&k](std::string const& field, std::int64_t n, std::int64_t least) {
+    if (n < least || n > limits::max_users)
+      k.fail(field, "must be between " + std::to_string(least) + " and " + std::to_string(limits::max_users) +
+                        " (the sanity limit), got " + std::to_string(n));
+  };
+  if (u.stages.empty()) {
+    users("users", u.users, 1);
+    k.non_negative("ramp_up_seconds", u.ramp_up_seconds);
+    if (duration_seconds > 0 && u.ramp_up_seconds > duration_seconds)
+      k.fail("ramp_up_seconds", "must not exceed the scenario's duration_seconds (" + num(duration_seconds) + " s), got " +
+                                    num(u.ramp_up_seconds));
+  } else {
+    double total = 0;
+    std::int64_t peak = 0;
+    for (std::size_t i = 0; i < u.stages.size(); ++i) {
+      auto const field = "stages[" + std::to_string(i) + "]";
+      k.non_negative(field + ".duration_seconds", u.stages[i].duration_seconds);
+      users(field + ".target_users", u.stages[i].target_users, 0);
+      total += u.stages[i].duration_seconds;
+      peak = std::max(peak, u.stages[i].target_users);
+    }
+    if (peak < 1) k.fail("stages", "need a stage with target_users >= 1");
+    if (duration_seconds > 0 && std::isfinite(total) && total > duration_seconds)
+      k.fail("stages", "take " + num(total) + " s, longer than the scenario's duration_seconds (" + num(duration_seconds) + " s)");
+  }
+  switch (u.think_time_distribution) {
+    case think_time_distribution::fixed: k.non_negative("think_time_seconds", u.think_time_seconds); break;
+    case think_time_distribution::exponential: k.positive("think_time_seconds", u.think_time_seconds); break;
+    case think_time_distribution::uniform:
+      k.non_negative("think_time_min_seconds", u.think_time_min_seconds);
+      k.non_negative("think_time_max_seconds", u.think_time_max_seconds);
+      if (u.think_time_max_seconds < u.think_time_min_seconds)
+        k.fail("think_time_max_seconds", "must be >= think_time_min_seconds (" + num(u.think_time_min_seconds) + "), got " +
+                                             num(u.think_time_max_seconds));
+      break;
+  }
+  k.non_negative("nominal_response_time_ms", u.nominal_response_time_ms);
+}
+
+inline void validate(const user_profile& u, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validate(u, problems, path, 0.0);
+}
+
 /// Checks one failure injection; `duration_seconds` > 0 also checks it fits the timeline.
 inline void validate(const failure_scenario& f, std::vector<config_problem>& problems, std::string const& path,
                      double duration_seconds) {
@@ -192,6 +243,7 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
   k.run_duration("duration_seconds", s.duration_seconds);
   double const d = std::isfinite(s.duration_seconds) && s.duration_seconds > 0 ? s.duration_seconds : 0.0;
   validate(s.load_profile, problems, validation_detail::join(path, "load_profile"), d);
+  if (s.user_profile) validate(*s.user_profile, problems, validation_detail::join(path, "user_profile"), d);
   for (std::size_t i = 0; i < s.failure_scenarios.size(); ++i)
     validate(s.failure_scenarios[i], problems,
              validation_detail::join(path, "failure_scenarios[" + std::to_string(i) + "]"), d);

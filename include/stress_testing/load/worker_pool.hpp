@@ -22,6 +22,7 @@
 #include <boost/asio/system_executor.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
@@ -48,10 +49,22 @@ struct closed_workload {
   std::size_t users = 1;
   profile::think_time think{};
   double ramp_up_seconds = 0;
+  /** A ramp of users over time (k6's ramping-vus), instead of `users` and `ramp_up_seconds`:
+      user j of the whole run is active while the stages' curve is at least j + 1
+      (`profile::user_active_spans`); worker i drives the users j ≡ i (mod workers). */
+  std::vector<profile::user_stage> stages;
   /// The run's length from `start`.
   std::chrono::nanoseconds duration{0};
   /// Coordinated-omission cadence, see `closed_loop_options::nominal_response_time`.
   std::chrono::nanoseconds nominal_response_time{0};
+
+  /// The most users ever active: `users`, or the highest target of the `stages`.
+  std::size_t peak_users() const noexcept {
+    if (stages.empty()) return users;
+    std::size_t peak = 0;
+    for (auto const& st : stages) peak = std::max(peak, st.target_users);
+    return peak;
+  }
 };
 
 /** Settings of a `worker_pool`. */
@@ -379,8 +392,12 @@ class worker_pool {
       if (o.closed) {
         auto const n = pool->global_workers();
         auto const g = pool->global_index(w->index);
-        std::size_t const users = o.closed->users / n + (g < o.closed->users % n ? 1 : 0);
-        if (users == 0) {
+        // Think times are seeded per worker (+ g) without stages, per run-wide user with stages.
+        std::size_t const share = o.closed->users / n + (g < o.closed->users % n ? 1 : 0);
+        std::optional<profile::closed_model> model;
+        if (!o.closed->stages.empty()) model.emplace(o.closed->stages, o.closed->think, o.seed, n, g);
+        else if (share > 0) model.emplace(share, o.closed->ramp_up_seconds, o.closed->think, o.seed + g);
+        if (!model || model->users() == 0) {
           boost::asio::post(w->executor, boost::asio::append(worker_done{pool, w}, boost::system::error_code{}, run_summary{}));
           return;
         }
@@ -390,8 +407,7 @@ class worker_pool {
         co.drain_grace = o.loop.drain_grace;
         co.cancel_grace = o.loop.cancel_grace;
         co.generator = o.loop.generator;
-        profile::closed_model const model(users, o.closed->ramp_up_seconds, o.closed->think, o.seed + g);
-        async_run_closed_loop(*w->strided, model, o.closed->duration, w->recorder, start, co,
+        async_run_closed_loop(*w->strided, *model, o.closed->duration, w->recorder, start, co,
                               boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
       } else {
         async_run_open_loop(*w->strided, std::move(schedule), w->recorder, start, o.loop,

@@ -116,6 +116,11 @@ class interval_recorder {
       completion. Writer thread only. */
   void set_in_flight(std::int64_t n) noexcept { in_flight_.store(n, std::memory_order_relaxed); }
 
+  /** Publishes the number of active virtual users (closed model: users that have started and not
+      left, whether waiting for a response or thinking); the next `sample` reports the last value
+      set as `snapshot::active_users`. A relaxed store, like `set_in_flight`. Writer thread only. */
+  void set_active_users(std::int64_t n) noexcept { active_users_.store(n, std::memory_order_relaxed); }
+
   // ---- reader side -----------------------------------------------------------------------
 
   /** Takes the interval `[previous sample's end, end]` into `out` and adds it to the cumulative
@@ -128,6 +133,7 @@ class interval_recorder {
     done.start = interval_start_;
     done.end = std::max(end, interval_start_);
     done.in_flight = in_flight_.load(std::memory_order_relaxed);
+    done.active_users = active_users_.load(std::memory_order_relaxed);
     interval_start_ = done.end;
     out = done;
     cumulative_.append(done);
@@ -177,6 +183,7 @@ class interval_recorder {
   // Written by the writer on every record: kept together, away from the reader's state.
   detail::writer_reader_phaser phaser_;
   alignas(64) std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> active_users_{0};
 
   // Immutable after construction.
   alignas(64) histogram_options options_;

@@ -51,6 +51,7 @@ enum class metric : std::uint8_t {
   p99_service_time_ms,
   p99_send_lag_ms,
   max_send_lag_ms,
+  concurrent_users,
   // Run-level: computed over a whole run by the orchestrator, or reported by the target (agents,
   // business figures). A snapshot alone has no value for them.
   error_rate_outside_failures,
@@ -64,7 +65,7 @@ enum class metric : std::uint8_t {
 };
 
 /// Number of `metric` values.
-inline constexpr std::size_t metric_count = 34;
+inline constexpr std::size_t metric_count = 35;
 static_assert(static_cast<std::size_t>(metric::fraud_prevented_amount) + 1 == metric_count);
 
 /// One row of `metric_table`.
@@ -103,6 +104,7 @@ inline constexpr std::array<metric_info, metric_count> metric_table{{
     {metric::p99_service_time_ms, "p99_service_time_ms", "ms", "99th percentile service time (completed - sent)"},
     {metric::p99_send_lag_ms, "p99_send_lag_ms", "ms", "99th percentile send lag (sent - intended): the generator's lateness"},
     {metric::max_send_lag_ms, "max_send_lag_ms", "ms", "largest send lag"},
+    {metric::concurrent_users, "concurrent_users", "count", "virtual users active (started, not left: in flight or thinking) at the end of the range; over a run, the most at any interval's end. Closed model only: an open run has no users (no value)"},
     {metric::error_rate_outside_failures, "error_rate_outside_failures", "ratio", "error_rate over the intervals with no failure injected (run)"},
     {metric::failures_unrecovered, "failures_unrecovered", "count", "injected failures still bad when the next failure started or the run ended (run)"},
     {metric::max_recovery_seconds, "max_recovery_seconds", "s", "longest time from the end of a failure or burst to its last bad request (failed or slow) before the next one (run)"},

@@ -68,6 +68,9 @@ struct snapshot {
 
   /// Requests sent but not completed when the range ended (0 if the recorder was not told).
   std::int64_t in_flight = 0;
+  /** Virtual users active when the range ended (closed model: started and not left, in flight
+      or thinking; 0 in the open model, which has no users). A level, like `in_flight`. */
+  std::int64_t active_users = 0;
 
   /// Durations that were negative (a clock anomaly), recorded as 0 and counted here.
   std::uint64_t negative_durations = 0;
@@ -86,7 +89,7 @@ struct snapshot {
   bool empty() const noexcept {
     return counters == outcome_counters{} && response_time.total_count() == 0 && service_time.total_count() == 0 &&
            send_lag.total_count() == 0 && response_time.out_of_range_count() == 0 &&
-           service_time.out_of_range_count() == 0 && send_lag.out_of_range_count() == 0 && in_flight == 0 &&
+           service_time.out_of_range_count() == 0 && send_lag.out_of_range_count() == 0 && in_flight == 0 && active_users == 0 &&
            negative_durations == 0 && saturated_durations == 0;
   }
 
@@ -99,6 +102,7 @@ struct snapshot {
   void merge(const snapshot& other) {
     add_data(other);
     in_flight += other.in_flight;
+    active_users += other.active_users;
   }
 
   /** Adds the snapshot of a **later** time range (building the cumulative from intervals):
@@ -107,6 +111,7 @@ struct snapshot {
   void append(const snapshot& later) {
     add_data(later);
     in_flight = later.in_flight;
+    active_users = later.active_users;
   }
 
   /// Forgets everything, range included; keeps the histograms' memory. Allocation-free.
@@ -117,6 +122,7 @@ struct snapshot {
     counters.reset();
     start = end = std::chrono::nanoseconds{0};
     in_flight = 0;
+    active_users = 0;
     negative_durations = 0;
     saturated_durations = 0;
   }

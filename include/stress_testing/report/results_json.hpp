@@ -77,6 +77,10 @@ inline nlohmann::json interval_json(const run::interval_record& i) {
       {"cpu_utilization", detail::optional_number(v.get(metric::cpu_utilization))},
       {"degradation_level", std::string(to_string(i.degradation))},
   };
+  if (i.active_users)  // closed model: a user is in flight or thinking
+    j["users"] = {{"active", *i.active_users},
+                  {"thinking", std::max<std::int64_t>(*i.active_users - i.in_flight, 0)},
+                  {"in_flight", i.in_flight}};
   if (i.histograms)  // kept by a shard of a run, for the exact merge (report/merge.hpp)
     j["histograms"] = {{"response_time", i.histograms->response_time},
                        {"service_time", i.histograms->service_time},
@@ -184,6 +188,19 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["percentile_ci"] = detail::percentile_ci_json(r.histograms);
   j["metrics"] = detail::values_json(r.values);
 
+  j["load_model"] = std::string(r.load_model());
+  if (r.users)
+    j["users"] = {{"users", r.users->users},
+                  {"peak_active", r.users->peak_active},
+                  {"think_time_mean_seconds", r.users->think_time_mean_seconds},
+                  {"nominal_response_time_ms", r.users->nominal_response_time_ms},
+                  {"mean_service_time_ms", r.histograms.service_time.total_count() > 0
+                                               ? nlohmann::json(r.histograms.service_time.mean() / 1e6)
+                                               : nlohmann::json()},
+                  {"littles_law_tps", detail::optional_number(r.littles_law_tps())},
+                  {"sent_tps", r.sent_tps()}};
+  else
+    j["users"] = nullptr;
   auto const& a = r.accounting;
   j["accounting"] = {
       {"intended", a.intended},

@@ -77,6 +77,9 @@ struct interval_record {
   double completed_tps = 0;
   degradation_level degradation = degradation_level::none;
   std::int64_t in_flight = 0;
+  /// Virtual users active at the interval's end (`snapshot::active_users`); nullopt in the open
+  /// model. Users thinking = active − in flight (a closed user has at most one request out).
+  std::optional<std::int64_t> active_users;
   /** The interval's three histograms, encoded (`metrics::histogram::to_base64`), when the run
       keeps them (`run_options::keep_interval_histograms`; on for a shard of a run, so that
       `report::merge_results` re-derives every interval's percentiles exactly); else empty. A few

@@ -186,6 +186,10 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
   rec.counters = snap.counters;
   rec.values = metrics::derive_metric_values(snap, d);
   rec.in_flight = snap.in_flight;
+  if (options.pool.closed) {
+    rec.active_users = snap.active_users;
+    rec.values.set(metrics::metric::concurrent_users, static_cast<double>(snap.active_users));
+  }
   if (options.keep_interval_histograms)
     rec.histograms = interval_record::encoded_histograms{snap.response_time.to_base64(), snap.service_time.to_base64(),
                                                          snap.send_lag.to_base64()};
@@ -232,6 +236,25 @@ struct injecting_factory {
     return fault::inject(inner(ex, worker), fault::fault_plan(plan, workers, fail_first), *start);
   }
 };
+
+/// The engine's closed workload for a scenario's user profile (validated: see `validate`).
+inline load::closed_workload closed_workload_of(const user_profile& u) {
+  load::closed_workload c;
+  switch (u.think_time_distribution) {
+    case think_time_distribution::fixed: c.think = profile::think_time::constant(u.think_time_seconds); break;
+    case think_time_distribution::uniform:
+      c.think = profile::think_time::uniform(u.think_time_min_seconds, u.think_time_max_seconds);
+      break;
+    case think_time_distribution::exponential: c.think = profile::think_time::exponential(u.think_time_seconds); break;
+  }
+  c.users = static_cast<std::size_t>(std::max<std::int64_t>(u.users, 0));
+  c.ramp_up_seconds = u.ramp_up_seconds;
+  for (auto const& st : u.stages)
+    c.stages.push_back({st.duration_seconds, static_cast<std::size_t>(std::max<std::int64_t>(st.target_users, 0))});
+  c.nominal_response_time =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(u.nominal_response_time_ms));
+  return c;
+}
 
 template <class TargetFactory>
 asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(test_scenario scenario,
@@ -289,6 +312,14 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // Bins of intended time as wide as the sampling interval: where each failure's aftermath went
   // quiet (recovery; a stray bad request later does not extend it).
   options.pool.tally_bin_seconds = duration<double>(options.interval).count();
+  if (!options.pool.closed && scenario.user_profile && options.profile.empty())
+    options.pool.closed = closed_workload_of(*scenario.user_profile);
+  if (options.pool.closed) {
+    auto const& c = *options.pool.closed;
+    result.users = run_result::users_record{c.peak_users(), c.think.mean(),
+                                            duration<double, std::milli>(c.nominal_response_time).count(), 0,
+                                            c.stages.empty() && c.ramp_up_seconds == 0};
+  }
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
@@ -443,6 +474,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
           *g,    on_target ? "target" : "generator", settled_memory->at_seconds, *from, *to,
           on_target ? target_memory_source : std::string("/proc/self/statm")};
   }
+  if (result.users)
+    for (auto const& iv : result.intervals) result.users->peak_active = std::max(result.users->peak_active, iv.active_users.value_or(0));
   metrics::segment_tally requests;
   pool.tally_into(requests);  // the workers have finished
   assemble_figures(result, windows, options.recovery, &requests, windowed, run_derive);

@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace stress_testing::run {
@@ -57,6 +58,35 @@ struct run_result {
   /** Per-agent figures of the system under test, when the target reports them (the HTTP target
       reads `Server-Timing`); filled by the harness after the run, empty otherwise. */
   std::vector<stress_testing::agent_metrics> agents;
+
+  /** The closed population the run drove (`load::closed_workload`); empty when it ran the open
+      model (arrival rates). */
+  struct users_record {
+    std::size_t users = 0;               ///< the population (a ramp of stages: its peak)
+    double think_time_mean_seconds = 0;  ///< the think time's mean
+    double nominal_response_time_ms = 0; ///< the cadence's healthy response (coordinated omission)
+    std::int64_t peak_active = 0;        ///< the most users active at any interval's end
+    bool steady = true;                  ///< all users from the start to the end (no ramp, no stages)
+  };
+  std::optional<users_record> users;
+
+  /// "closed" (virtual users) or "open" (arrival rates): the load model that ran.
+  std::string_view load_model() const noexcept { return users ? "closed" : "open"; }
+
+  /** Little's law for the closed population: `users / (think time mean + mean service time)`
+      requests/s, the throughput N users reach when each cycles through one think and one
+      service time (completed − sent); nullopt for the open model, a population that ramps (its
+      size changes during the run), or before any response. */
+  std::optional<double> littles_law_tps() const noexcept {
+    if (!users || !users->steady || histograms.service_time.total_count() == 0) return std::nullopt;
+    double const cycle = users->think_time_mean_seconds + histograms.service_time.mean() / 1e9;
+    return cycle > 0 ? std::optional<double>(static_cast<double>(users->users) / cycle) : std::nullopt;
+  }
+
+  /// Requests sent per second of the run (`accounting.issued / elapsed_seconds`; 0 before any).
+  double sent_tps() const noexcept {
+    return elapsed_seconds > 0 ? static_cast<double>(accounting.issued) / elapsed_seconds : 0.0;
+  }
   /// Business figures of a workload that knows them (the fraud workload); filled by the harness.
   std::optional<stress_testing::business_metrics> business;
   /// The presentation's hero numbers of such a workload; filled by the harness.

@@ -241,6 +241,58 @@ TEST_SUITE("config") {
     CHECK(j["failure_scenarios"][0]["failure_type"] == "NETWORK_PARTITION");
   }
 
+  TEST_CASE("a scenario's user profile round-trips with the seed's naming and validates each field") {
+    test_scenario s;
+    s.scenario_id = "users";
+    s.name = "Users";
+    s.duration_seconds = 60;
+    user_profile u;
+    u.users = 500;
+    u.think_time_distribution = think_time_distribution::uniform;
+    u.think_time_min_seconds = 0.05;
+    u.think_time_max_seconds = 0.15;
+    u.stages = {{10, 500}, {40, 500}, {10, 0}};
+    u.nominal_response_time_ms = 20;
+    s.user_profile = u;
+    CHECK(round_trip(s) == s);
+    auto const j = json(s);
+    CHECK(j["user_profile"]["think_time_distribution"] == "UNIFORM");
+    CHECK(j["user_profile"]["stages"][2]["target_users"] == 0);
+    CHECK(json(test_scenario{})["user_profile"].is_null());  // absent: the open model
+
+    auto bad = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "user_profile": {"users": 0, "think_time_distribution": "EXPONENTIAL", "think_time_seconds": 0,
+                       "ramp_up_seconds": 20, "nominal_response_time_ms": -1}})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(bad, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "user_profile.users", "between 1 and 100000"));
+    CHECK(has_problem(ps, "user_profile.think_time_seconds", "must be > 0"));
+    CHECK(has_problem(ps, "user_profile.ramp_up_seconds", "must not exceed the scenario's duration_seconds"));
+    CHECK(has_problem(ps, "user_profile.nominal_response_time_ms", "must be >= 0"));
+    CHECK(ps.size() == 4);
+
+    auto staged = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "user_profile": {"think_time_distribution": "UNIFORM", "think_time_min_seconds": 2, "think_time_max_seconds": 1,
+                       "stages": [{"duration_seconds": 8, "target_users": 0}, {"duration_seconds": 4, "target_users": -3}]}})");
+    std::vector<config_problem> ps2;
+    CHECK_FALSE(read_json<test_scenario>(staged, ps2));
+    INFO(dump(ps2));
+    CHECK(has_problem(ps2, "user_profile.stages[1].target_users", "between 0 and 100000"));
+    CHECK(has_problem(ps2, "user_profile.stages", "need a stage with target_users >= 1"));
+    CHECK(has_problem(ps2, "user_profile.stages", "longer than the scenario's duration_seconds"));
+    CHECK(has_problem(ps2, "user_profile.think_time_max_seconds", "must be >= think_time_min_seconds"));
+    CHECK(ps2.size() == 4);
+
+    auto typo = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"}, "user_profile": {"users": 5, "think_time_distribution": "NORMAL"}})");
+    std::vector<config_problem> ps3;
+    CHECK_FALSE(read_json<test_scenario>(typo, ps3));
+    CHECK(has_problem(ps3, "user_profile.think_time_distribution", "FIXED, UNIFORM, EXPONENTIAL"));
+  }
+
   TEST_CASE("every problem in a bad config is reported with its path") {
     auto j = json::parse(R"({
       "test_name": 42,

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace stress_testing;
 
 namespace {
@@ -41,7 +43,32 @@ TEST_SUITE("config") {
     CHECK_FALSE(s.load_profile.peak_hold_seconds);
     CHECK(criteria_text(s) == std::vector<std::string>{"requests_lost == 0", "p95_response_time_ms < 2000",
                                                        "p99_response_time_ms < 5000", "error_rate < 0.001",
-                                                       "unhealthy_agents == 0"});
+                                                       "unhealthy_agents == 0", "concurrent_users >= 500",
+                                                       "throttle_rate == 0"});
+    CHECK_FALSE(s.user_profile);  // the open model unless --users or a user_profile says otherwise
+  }
+
+  TEST_CASE("scaling scales a user profile's users and ramp and keeps its think time") {
+    auto s = scenario_builder::create_peak_load_scenario();
+    user_profile u;
+    u.users = 500;
+    u.think_time_seconds = 0.1;
+    u.ramp_up_seconds = 60;
+    u.stages = {{30, 200}, {60, 0}};
+    s.user_profile = u;
+    auto const scaled = scale_scenario(s, 0.1, 0.01);
+    REQUIRE(scaled.user_profile);
+    CHECK(scaled.user_profile->users == 5);
+    CHECK(scaled.user_profile->think_time_seconds == 0.1);
+    CHECK(scaled.user_profile->ramp_up_seconds == doctest::Approx(6));
+    CHECK(scaled.user_profile->stages[0].duration_seconds == doctest::Approx(3));
+    CHECK(scaled.user_profile->stages[0].target_users == 2);
+    CHECK(scaled.user_profile->stages[1].target_users == 0);  // a stage at 0 stays 0
+    CHECK(scale_scenario(s, 1, 1e-6).user_profile->users == 1);  // a population keeps one user
+    auto const c = std::find_if(scaled.success_criteria.begin(), scaled.success_criteria.end(),
+                                [](const criterion& x) { return x.metric == "concurrent_users"; });
+    REQUIRE(c != scaled.success_criteria.end());
+    CHECK(c->threshold == doctest::Approx(5));  // users are load: the criterion scales with them
   }
 
   TEST_CASE("the sustained burst failure and investor scenarios have the design's numbers") {

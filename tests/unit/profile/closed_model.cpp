@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -60,5 +61,48 @@ TEST_SUITE("profile") {
     CHECK_THROWS_AS(sp::closed_model(0, 1, sp::think_time{}), std::invalid_argument);
     CHECK_THROWS_AS(sp::closed_model(1, -1, sp::think_time{}), std::invalid_argument);
     CHECK_THROWS_AS(sp::closed_model(1, 1e12, sp::think_time{}), std::invalid_argument);
+  }
+}
+
+TEST_SUITE("profile") {
+  TEST_CASE("a ramp of stages makes each user active while the curve is at least its rank") {
+    // 0 -> 4 users over 4 s, hold 2 s, 4 -> 0 over 4 s: user j (rank j + 1) joins at j + 1 s and
+    // leaves at 10 - (j + 1) s.
+    std::vector<sp::user_stage> const stages{{4, 4}, {2, 4}, {4, 0}};
+    for (std::size_t j = 0; j < 4; ++j) {
+      auto const spans = sp::user_active_spans(stages, j);
+      REQUIRE(spans.size() == 1);
+      CHECK(spans[0].first == doctest::Approx(static_cast<double>(j + 1)));
+      CHECK(spans[0].second == doctest::Approx(9.0 - static_cast<double>(j)));
+    }
+    CHECK(sp::user_active_spans(stages, 4).empty());  // above the peak: never active
+
+    // Up, down, up again: the second user has two spans; after the last stage the curve holds.
+    std::vector<sp::user_stage> const twice{{0, 2}, {1, 2}, {0, 1}, {1, 1}, {0, 2}};
+    auto const second = sp::user_active_spans(twice, 1);
+    REQUIRE(second.size() == 2);
+    CHECK(second[0].first == 0.0);
+    CHECK(second[0].second == 1.0);
+    CHECK(second[1].first == 2.0);
+    CHECK(std::isinf(second[1].second));
+    auto const first = sp::user_active_spans(twice, 0);
+    REQUIRE(first.size() == 1);  // adjacent spans join
+    CHECK(first[0].first == 0.0);
+  }
+
+  TEST_CASE("a staged model holds one worker's share of the users, by run-wide index") {
+    std::vector<sp::user_stage> const stages{{10, 5}};
+    sp::closed_model const all(stages, sp::think_time::constant(1), 7);
+    CHECK(all.users() == 5);
+    CHECK(all.start_offset(0) == 2s);  // rank 1 of 5 over 10 s
+    CHECK(all.start_offset(4) == 10s);
+    sp::closed_model const odd(stages, sp::think_time::constant(1), 7, 2, 1);  // users 1, 3
+    CHECK(odd.users() == 2);
+    CHECK(odd.start_offset(0) == all.start_offset(1));
+    CHECK(odd.start_offset(1) == all.start_offset(3));
+    sp::closed_model const spare(stages, sp::think_time::constant(1), 7, 8, 6);
+    CHECK(spare.users() == 0);
+    CHECK_THROWS_AS(sp::closed_model({{1, 0}}, sp::think_time{}, 0), std::invalid_argument);
+    CHECK_THROWS_AS(sp::closed_model({{-1, 3}}, sp::think_time{}, 0), std::invalid_argument);
   }
 }

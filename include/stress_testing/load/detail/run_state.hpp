@@ -199,6 +199,8 @@ class run_state : public std::enable_shared_from_this<Derived> {
 
   void publish_in_flight() noexcept { recorder_.set_in_flight(static_cast<std::int64_t>(occupied_)); }
 
+  metrics::interval_recorder& recorder() noexcept { return recorder_; }
+
   /// Records one intended request's outcome with its three instants.
   void record_outcome(outcome o, clock::time_point intended, clock::time_point sent, clock::time_point now,
                       std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {

@@ -35,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace stress_testing::load {
 namespace detail {
@@ -77,7 +78,11 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
         options_(options),
         interval_(std::chrono::duration_cast<clock::duration>(model.expected_interval(options.nominal_response_time))),
         nominal_(std::chrono::duration_cast<clock::duration>(options.nominal_response_time)) {
-    for (std::size_t u = 0; u < model.users(); ++u) users_.emplace_back(this->executor_, model.make_user(u));
+    for (std::size_t u = 0; u < model.users(); ++u) {
+      user& us = users_.emplace_back(this->executor_, model.make_user(u));
+      for (auto const& [from, to] : model.active_spans(u))
+        us.spans.emplace_back(at(start, from), at(start, to));
+    }
   }
 
   // ---- driver steps ----------------------------------------------------------------------
@@ -85,7 +90,11 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
   void start_users() {
     for (std::size_t u = 0; u < users_.size(); ++u) {
       user& us = users_[u];
-      us.next_slot = start_ + std::chrono::duration_cast<clock::duration>(us.think.start_offset());
+      if (us.spans.empty()) {  // a ramp that never reaches this user
+        us.state = user_state::done;
+        continue;
+      }
+      us.next_slot = us.spans.front().first;
       us.ready = us.next_slot;
       schedule(u);
     }
@@ -106,7 +115,12 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
   // The issuing phase waits on the wake timer until the end of the duration.
   void interrupt_issuing() { this->wake_timer().cancel(); }
   void cancel_timers() {
-    for (auto& us : users_) us.timer.cancel();
+    for (auto& us : users_) {
+      us.timer.cancel();
+      us.active = false;
+    }
+    active_users_ = 0;
+    this->recorder().set_active_users(0);
   }
 
   void abandon_active() {
@@ -129,7 +143,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
       if (issuing_) {
         send(u);
       } else {
-        us.state = user_state::done;
+        retire(us);
       }
     } else if (us.state == user_state::in_flight && !ec && !us.recorded) {
       record_request(us, outcome::timeout, clock::now(), 0, 0);  // the request timed out
@@ -180,6 +194,9 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     clock::time_point sent{};
     clock::time_point planned{};       // when the request was due to be sent
     clock::time_point missed_first{};  // the slots this request stands for: missed_first + i × interval
+    std::vector<std::pair<clock::time_point, clock::time_point>> spans;  // when the user is active
+    std::size_t span = 0;  // the span of the next request
+    bool active = false;   // sent in its current span, not retired
     std::uint64_t missed = 0;
     std::uint64_t round = 0;             // requests sent by this user
     std::uint64_t generation = 0;        // of the request in flight
@@ -191,15 +208,17 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
   // Arms the user's wait for its next send, or retires it.
   void schedule(std::size_t u) {
     user& us = users_[u];
-    if (!issuing_) {
-      us.state = user_state::done;
-      return;
+    if (!issuing_) return retire(us);
+    auto planned = interval_ > clock::duration::zero() ? std::max(us.next_slot, us.ready) : us.ready;
+    // Past the end of its active span the user leaves (a ramp down) until its next span, if
+    // any, where it starts a fresh cadence: the slots of its absence are not owed.
+    while (us.span < us.spans.size() && planned >= us.spans[us.span].second) {
+      if (++us.span == us.spans.size()) break;
+      set_active(us, false);
+      us.next_slot = us.ready = us.spans[us.span].first;
+      planned = std::max(planned, us.next_slot);
     }
-    auto const planned = interval_ > clock::duration::zero() ? std::max(us.next_slot, us.ready) : us.ready;
-    if (planned >= end_) {
-      us.state = user_state::done;
-      return;
-    }
+    if (us.span >= us.spans.size() || planned >= end_) return retire(us);
     us.planned = planned;
     us.state = user_state::waiting;
     us.timer.expires_at(planned);
@@ -213,7 +232,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     if (interval_ > clock::duration::zero()) {
       // The request takes the latest cadence slot due by now; the earlier due slots are the
       // requests the user could not send on time, recorded with this request's completion.
-      auto const last = std::min(now, end_ - clock::duration(1));
+      auto const last = std::min({now, end_ - clock::duration(1), us.spans[us.span].second - clock::duration(1)});
       us.intended = us.next_slot;
       if (last > us.next_slot) {
         auto const behind = static_cast<std::uint64_t>((last - us.next_slot) / interval_);
@@ -227,6 +246,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     us.sent = now;
     us.recorded = false;
     us.state = user_state::in_flight;
+    set_active(us, true);
     summary_.intended += 1 + us.missed;
     ++active_;
     // The generator's own lateness (against the planned send instant), not the user's lag
@@ -268,6 +288,24 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     us.missed = 0;
   }
 
+  static clock::time_point at(clock::time_point start, double seconds) noexcept {
+    if (!(seconds < profile::detail::max_nanosecond_seconds)) return clock::time_point::max();
+    return saturating_add(start, profile::detail::to_nanoseconds(seconds));
+  }
+
+  // Active users: sent a request in their current span and not retired (in flight or thinking).
+  void set_active(user& us, bool active) noexcept {
+    if (us.active == active) return;
+    us.active = active;
+    active ? ++active_users_ : --active_users_;
+    this->recorder().set_active_users(static_cast<std::int64_t>(active_users_));
+  }
+
+  void retire(user& us) noexcept {
+    us.state = user_state::done;
+    set_active(us, false);
+  }
+
   Target& target_;
   clock::time_point end_;
   closed_loop_options options_;
@@ -275,6 +313,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
   clock::duration nominal_;
   std::deque<user> users_;
   std::size_t active_ = 0;  // in flight, outcome not recorded
+  std::size_t active_users_ = 0;
   bool issuing_ = true;
 };
 
