@@ -47,7 +47,7 @@ std::optional<nlohmann::json> load(const std::string& path) {
     std::cerr << "stress-run: " << e.what() << '\n';
     return std::nullopt;
   }
-  if (!doc.is_object() || doc.value("schema", std::string()) != rp::results_schema) {
+  if (!rp::is_results_document(doc)) {
     std::cerr << "stress-run: " << path << ": field \"schema\" is not \"" << rp::results_schema
               << "\": not a results document\n";
     return std::nullopt;

@@ -63,7 +63,7 @@ class shard_follower {
   void set(std::size_t k, nlohmann::json document) {
     auto const where = "follow: shard " + std::to_string(k) + ": ";
     if (k >= docs_.size()) throw std::invalid_argument(where + "no such shard");
-    if (!document.is_object() || document.value("schema", std::string()) != report::results_schema)
+    if (!report::is_results_document(document))
       throw std::invalid_argument(where + "not a stress_testing results document");
     auto const it = document.find("intervals");
     if (it == document.end() || !it->is_array()) throw std::invalid_argument(where + "intervals is not an array");

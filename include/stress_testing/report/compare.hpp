@@ -8,6 +8,7 @@
 
 #include <stress_testing/criteria.hpp>
 #include <stress_testing/metrics/metric_names.hpp>
+#include <stress_testing/report/schema.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -198,7 +199,7 @@ inline bool is_regression(const compare_rule& rule, double base, double current)
 namespace detail {
 
 inline void check_results_document(const nlohmann::json& doc, const char* which) {
-  if (!doc.is_object() || doc.value("schema", std::string()) != "stress_testing.results")
+  if (!is_results_document(doc))
     throw std::invalid_argument(std::string(which) + ": not a results document (schema is not \"stress_testing.results\")");
   if (!doc.contains("metrics") || !doc["metrics"].is_object())
     throw std::invalid_argument(std::string(which) + ": field \"metrics\" missing or not an object");

@@ -9,6 +9,7 @@
 
 #include <stress_testing/criteria.hpp>
 #include <stress_testing/report/compare.hpp>
+#include <stress_testing/report/schema.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -123,7 +124,7 @@ inline const nlohmann::json& junit_field(const nlohmann::json& doc, const std::s
       run's elapsed time. */
 inline junit_suite junit_suite_of(const nlohmann::json& results) {
   using detail::junit_field;
-  if (!results.is_object() || results.value("schema", std::string()) != "stress_testing.results")
+  if (!is_results_document(results))
     throw std::invalid_argument("not a results document (schema is not \"stress_testing.results\")");
   junit_suite s;
   auto const& sc = junit_field(results, "scenario", "scenario");

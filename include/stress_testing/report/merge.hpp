@@ -199,7 +199,7 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
   std::vector<timestamp> starts;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     auto const& j = parts[p];
-    if (!j.is_object() || j.value("schema", std::string()) != results_schema)
+    if (!is_results_document(j))
       detail::merge_error(p, "not a stress_testing results document");
     auto const& sh = detail::member(j, "shard", p, "");
     if (!sh.is_object()) detail::merge_error(p, "shard is null: not the result of a shard (run it with --shard I/N)");

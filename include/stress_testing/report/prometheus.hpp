@@ -16,6 +16,7 @@
 #include <stress_testing/models.hpp>
 #include <stress_testing/report/histogram_json.hpp>
 #include <stress_testing/outcome.hpp>
+#include <stress_testing/report/schema.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -385,7 +386,7 @@ inline std::optional<degradation_level> parse_level(const nlohmann::json& v) {
 inline std::string to_prometheus(const nlohmann::json& results) {
   using detail::prom_count;
   using detail::prom_field;
-  if (!results.is_object() || results.value("schema", std::string()) != "stress_testing.results")
+  if (!is_results_document(results))
     throw std::invalid_argument("not a results document (schema is not \"stress_testing.results\")");
   prometheus_state s;
   if (auto const sc = results.find("scenario"); sc != results.end() && sc->is_object()) {

@@ -13,7 +13,8 @@
 #include <stress_testing/fraud/business.hpp>
 #include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/metrics/histogram.hpp>
-#include <stress_testing/report/histogram_json.hpp>  // histograms_json, read_histogram
+#include <stress_testing/report/histogram_json.hpp>
+#include <stress_testing/report/schema.hpp>  // results_schema, results_schema_version  // histograms_json, read_histogram
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/percentile_interval.hpp>
 #include <stress_testing/run/result.hpp>
@@ -30,13 +31,6 @@
 #include <system_error>
 
 namespace stress_testing::report {
-
-/// Identifies the document; bump `results_schema_version` on any incompatible change.
-inline constexpr const char* results_schema = "stress_testing.results";
-// 2: nulls for unknown figures, request-resolution windows, verdict, percentile CIs;
-// 3: accounting.not_sent_at_stop (a stopped run's unsent rest, no outcome) replaces dropped_at_stop;
-//    histograms in HdrHistogram V2.
-inline constexpr int results_schema_version = 3;
 
 namespace detail {
 
