@@ -237,7 +237,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     return usage_error;
   std::fprintf(stderr, "%s: %s, %.0f s, %zu connection(s) on %zu thread(s), target %s%s\n",
                scenario.scenario_id.c_str(), load_text(scenario).c_str(),
-               scenario.duration_seconds, h.connections, options.pool.workers, url.c_str(),
+               scenario.duration_seconds, factory.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
   auto finish = http_finisher(factory.registry, fraud);
   // Failures are injected by the run itself (fault/site.hpp): at the client by default, in the
