@@ -230,8 +230,7 @@
       ['money saved per hour (projection)', 'money-saved-per-hour', pr.money_saved_per_hour, { money: true, digits: 0, compact: true }],
       ['money saved per day (projection)', 'money-saved-per-day', pr.money_saved_per_day, { money: true, digits: 0, compact: true }],
     ]);
-    const rpd = document.querySelector('#business [data-metric="return-per-dollar"]');
-    if (rpd && isNum(pr.return_per_dollar)) rpd.textContent += ' saved (ROI ' + fmt(pr.return_per_dollar, { digits: 1, compact: true }) + '×)';
+
     kv($('cost'), [
       ['cost per transaction', 'cost-per-transaction', b && b.cost_per_transaction, { money: true, digits: 5 }],
       ['total cost of the run', 'total-cost', b && b.total_cost, { money: true, digits: 4 }],
@@ -615,7 +614,8 @@
     }
     lineChart('accuracy', 'chart-accuracy', [{ label: 'accuracy %', scale: '%' }, { label: 'false positives', scale: 'n' }, { label: 'achieved TPS', scale: 'tps', dash: [6, 4] }],
       [xs, acc, fp, tps], { scales: { '%': { range: [0, 100] }, n: {}, tps: {} }, yAxis: { scale: '%', label: '%' },
-        extraAxes: [{ scale: 'tps', side: 1, stroke: '#aab', grid: { show: false }, size: 60, label: 'TPS' }] });
+        extraAxes: [{ scale: 'n', side: 1, stroke: COLORS[1], grid: { show: false }, size: 50, label: 'false positives' },
+          { scale: 'tps', side: 1, stroke: COLORS[2], grid: { show: false }, size: 60, label: 'TPS' }] });
     lineChart('decisions', 'chart-decisions', [{ label: 'approve', fill: COLORS[3] + '33' }, { label: 'review', fill: COLORS[1] + '33' },
       { label: 'decline', fill: COLORS[2] + '33' }, { label: 'unanswered', stroke: COLORS[6] }],
     [xs, mix.approved, mix.reviewed, mix.declined, mix.unanswered], { scales: { y: { range: [0, 100] } } });
