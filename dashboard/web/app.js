@@ -314,7 +314,7 @@
     const lines = clear($('summary-lines'));
     if (h) {
       const line = (big, text) => lines.appendChild(el('div', { class: 'slide-line' }, el('span', { class: 'slide-big' }, big), ' ' + text));
-      line(fmt(h.total_transactions, { compact: true }), 'transactions decided at up to ' + fmt(get(doc, 'plan.peak_tps'), { digits: 0 }) + ' transactions/s');
+      line(fmt(h.total_transactions, { compact: true }), 'transactions decided, with a planned peak of ' + fmt(get(doc, 'plan.peak_tps'), { digits: 0 }) + ' transactions/s');
       line(fmt(h.money_saved, { money: true, digits: 0, compact: true }), 'saved in ' + fmt(doc.elapsed_seconds, { digits: 0 }) + ' s; ' +
         fmt(pr.money_saved_per_day, { money: true, digits: 0, compact: true }) + ' per day if this rate held (projection)');
       line(fmt(pr.return_per_dollar, { money: true }), 'saved per $1 of running cost');
