@@ -4,8 +4,10 @@
 /** Turns a run's per-interval progress into the dashboard's live messages (docs/dashboard.md):
     the interval record in the results document's shape (plus `planned_tps`), the summary of the
     run so far (from the intervals' merged histograms and counters), and the resilience figures
-    of the failure windows begun so far. What only the end of a run knows (business and hero
-    metrics, per-agent figures, final criteria) comes with the final document.
+    of the failure windows begun so far, each window's state (scheduled, active, past) and the
+    alerts raised so far. The host adds what only it can read live (stress-run: the workload's
+    business figures and the service's GET /stats); the Server-Timing figures per agent and the
+    final criteria come with the final document.
 
     Not thread-safe: call `update` from the run's `on_interval` callback (one thread), and hand
     the result to `server::publish`. */
