@@ -36,7 +36,7 @@ chrome() {  # chrome OUTPUT_FLAG... URL: one headless page load, at most 40 s
 }
 fail() { echo "FAIL: $*"; echo "--- stress-run log"; cat "$log" 2>/dev/null || true; exit 1; }
 
-# 1. The run (18 s: long enough to look at it live on a busy machine).
+# 1. The run (48 s: long enough to load every view live, in parallel, on a busy machine).
 # A bad presentation file is refused before anything runs, naming the field.
 echo '{"competitors": [{"name": "x", "throughput_tps": "fast"}]}' >"$work/bad-presentation.json"
 rc=0
@@ -50,7 +50,7 @@ grep -q 'competitors\[0\].throughput_tps: must be a number' "$work/bad-presentat
 cat >"$work/presentation.json" <<'JSON'
 {"competitors": [{"name": "Legacy rules engine <b>v2</b>", "throughput_tps": 1200, "p99_response_time_ms": 850}]}
 JSON
-"$stress_run" scenario investor_presentation --time-scale 0.03 --load-scale 0.05 --threads 1 --connections 64 \
+"$stress_run" scenario investor_presentation --time-scale 0.08 --load-scale 0.05 --threads 1 --connections 64 \
   --quiet --dashboard 127.0.0.1:0 --presentation "$work/presentation.json" --out "$out" >"$work/stdout.log" 2>"$log" &
 run_pid=$!
 
@@ -68,21 +68,7 @@ echo "live dashboard at $url"
 # 2. The live page, after a few intervals. No virtual-time budget: the event stream stays open,
 # and virtual time would not advance until the run ends. The server embeds the document so far
 # in the page, so the DOM is complete when the page has loaded.
-sleep 4
-chrome --dump-dom "${url}#presentation" >"$work/live.html" || true
-chrome --dump-dom "${url}#agents" >"$work/live-agents.html" || true
-# Every view mid-run, in parallel (one browser each) so they all show the run under way.
-shots=()
-for view in presentation system agents analytics admin; do
-  timeout -k 5 40 "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
-    --user-data-dir="$work/profile-$view" --window-size=1400,900 --hide-scrollbars \
-    --screenshot="$work/screenshots/live-$view.png" "${url}#$view" >/dev/null 2>>"$work/chromium.log" &
-  shots+=($!)
-done
-for pid in "${shots[@]}"; do wait "$pid" || true; done
-for view in presentation system agents analytics admin; do
-  [ -s "$work/screenshots/live-$view.png" ] || fail "no live screenshot of $view"
-done
+sleep 3
 kill -0 "$run_pid" 2>/dev/null || echo "note: the run had ended before the live checks completed"
 
 # The live Prometheus endpoint: valid text format (promtool), and its outcome counters add up to
@@ -125,6 +111,28 @@ status = post("api/control/inject", {"Authorization": "Bearer " + token})
 assert status == 202, f"inject with the token gave {status}"
 print("controls: 401 without or with a wrong token, 202 with it")
 EOF
+# The DOM of two views and a screenshot of every view, mid-run, in parallel (one browser each,
+# at most 40 s): all of them see the run under way.
+live_chrome() {  # NAME OUTPUT_FLAG... URL
+  local name=$1
+  shift
+  timeout -k 5 40 "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+    --user-data-dir="$work/profile-$name" --window-size=1400,900 --hide-scrollbars "$@" 2>>"$work/chromium.log"
+}
+shots=()
+live_chrome dom-presentation --dump-dom "${url}#presentation" >"$work/live.html" &
+shots+=($!)
+live_chrome dom-agents --dump-dom "${url}#agents" >"$work/live-agents.html" &
+shots+=($!)
+for view in presentation system agents analytics admin; do
+  live_chrome "$view" --screenshot="$work/screenshots/live-$view.png" "${url}#$view" >/dev/null &
+  shots+=($!)
+done
+for pid in "${shots[@]}"; do wait "$pid" || true; done
+for view in presentation system agents analytics admin; do
+  [ -s "$work/screenshots/live-$view.png" ] || fail "no live screenshot of $view"
+done
+kill -0 "$run_pid" 2>/dev/null || fail "the run had ended before the live views were loaded"
 python3 - "$work/live.html" <<'EOF' || fail "the live page shows no numbers"
 import re, sys
 dom = open(sys.argv[1], encoding="utf-8").read()
@@ -166,7 +174,7 @@ EOF
 
 # 3. The end of the run and its report.
 for _ in $(seq 1 900); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after start"
+kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after it was checked live"
 rc=0
 wait "$run_pid" || rc=$?
 run_pid=""
