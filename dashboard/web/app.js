@@ -304,9 +304,8 @@
     const gn = $('generator-note');
     gn.hidden = g.limited !== true;
     setMetric(document.querySelector('[data-metric="generator-note"]'), g.limited === true
-      ? 'It sent requests late (' + (g.reason || 'see Admin › Generator') + '). The response times include that lateness, so the ' +
-        'latency criteria were not judged either way: the service may do better than shown. More generator threads or machines ' +
-        '(stress-run --threads, sharding) give it a fair test.' : '');
+      ? (g.reason || 'It sent requests later than planned (Admin › Generator).') + ' So the latency criteria were not judged either ' +
+        'way: the service may do better than shown here. More generator threads or machines (stress-run --threads, sharding) give it a fair test.' : '');
     const h = hero();
     const pr = doc.projections || {};
     const slide = $('summary-slide');
