@@ -124,6 +124,8 @@ live_chrome dom-presentation --dump-dom "${url}#presentation" >"$work/live.html"
 shots+=($!)
 live_chrome dom-agents --dump-dom "${url}#agents" >"$work/live-agents.html" &
 shots+=($!)
+for pid in "${shots[@]}"; do wait "$pid" || true; done
+shots=()
 for view in presentation system agents analytics admin; do
   live_chrome "$view" --screenshot="$work/screenshots/live-$view.png" "${url}#$view" >/dev/null &
   shots+=($!)
