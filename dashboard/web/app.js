@@ -12,7 +12,7 @@
 
 (function () {
   const DASH = '—';
-  const VIEWS = ['presentation', 'system', 'agents', 'admin'];
+  const VIEWS = ['presentation', 'system', 'agents', 'analytics', 'admin'];
   const LEVELS = ['NONE', 'MODERATE', 'SEVERE', 'CRITICAL'];
 
   let doc = {};
@@ -95,6 +95,24 @@
   const summary = () => doc.summary || {};
   const agents = () => (Array.isArray(doc.agents) ? doc.agents : []);
   const windows = () => (doc.resilience && Array.isArray(doc.resilience.windows) ? doc.resilience.windows : []);
+  /** Agents as the service reports them live (GET /stats, docs/dashboard.md `service`). */
+  const serviceAgents = () => (doc.service && Array.isArray(doc.service.agents) ? doc.service.agents : []);
+  const finished = () => !live || (doc.status && doc.status !== 'RUNNING' && doc.status !== 'STOPPING' && doc.status !== 'INITIALIZING');
+  /** The business figures after each interval: results.json `business_series`, or live the
+      `business` point each interval message carries. */
+  function businessSeries() {
+    if (Array.isArray(doc.business_series) && doc.business_series.length) return doc.business_series;
+    return intervals().map((i) => i.business).filter((b) => b && typeof b === 'object');
+  }
+  /** Failure windows with their state: the live `schedule` (scheduled, active, past), else the
+      plan's failures before the first interval, else the finished run's windows (all past). */
+  function failureRows() {
+    const ws = windows();
+    if (Array.isArray(doc.schedule)) return doc.schedule.map((e) => ({ ...e, figures: isNum(e.window_index) ? ws[e.window_index] : undefined }));
+    if (!ws.length && live && Array.isArray(get(doc, 'plan.failures')))
+      return doc.plan.failures.map((f) => ({ name: f.name, start_seconds: f.start_seconds, end_seconds: f.end_seconds, state: 'scheduled' }));
+    return ws.map((w) => ({ name: w.name, start_seconds: w.start_seconds, end_seconds: w.end_seconds, state: 'past', figures: w }));
+  }
 
   function total(outcomes) {
     if (!outcomes) return undefined;
@@ -119,7 +137,18 @@
   function renderHeader() {
     const sc = doc.scenario || {};
     metric('scenario-name', sc.name || sc.scenario_id || DASH);
-    metric('scenario-description', sc.description || '');
+    // The plan as run (scaled), not the scenario's design text, which may quote unscaled figures.
+    const plan = doc.plan || {};
+    const parts = [];
+    if (isNum(plan.peak_tps)) parts.push('peak ' + fmt(plan.peak_tps, { digits: 0 }) + ' transactions/s');
+    if (isNum(plan.duration_seconds)) parts.push(fmt(plan.duration_seconds, { digits: 1 }) + ' s');
+    const fails = Array.isArray(plan.failures) ? plan.failures : [];
+    if (fails.length) parts.push(fails.map((f) => f.name + ' at ' + fmt(f.start_seconds, { digits: 1 }) + ' s').join(', '));
+    metric('scenario-description', parts.length ? 'Plan as run: ' + parts.join(' · ') : sc.description || '');
+    const subtitle = $('scenario-description');
+    if (sc.description) subtitle.title = 'Design: ' + sc.description;
+    const li0 = lastInterval();
+    metric('as-of', live && !finished() && li0 ? '· figures as of ' + fmt(li0.end_seconds, { digits: 1 }) + ' s' : '');
     const status = doc.status || (live ? 'RUNNING' : DASH);
     metric('status', status);
     $('run-status').className = 'badge status-' + safeId(status).toLowerCase();
@@ -179,22 +208,29 @@
       const tps = isNum(a.requests_processed) && elapsed > 0 ? a.requests_processed / elapsed : undefined;
       col.appendChild(node('agent-' + safeId(a.agent_id), 'agent', a.agent_name || a.agent_id, tps, a.avg_response_time_ms, a.status));
     }
-    if (!agents().length) col.appendChild(el('div', { class: 'note' }, 'no per-agent data'));
+    // Live: the service's own figures per agent between its last two readings (GET /stats).
+    if (!agents().length) {
+      for (const a of serviceAgents())
+        col.appendChild(node('agent-' + safeId(a.name), 'agent', a.name, a.calls_per_second, a.mean_busy_ms));
+    }
+    if (!agents().length && !serviceAgents().length) col.appendChild(el('div', { class: 'note' }, 'no per-agent data (the target reports no agents)'));
     flow.appendChild(col);
     flow.appendChild(arrow());
     flow.appendChild(node('decision', 'decision', 'Decision', live && li ? li.throughput_tps : s.throughput_tps, s.avg_response_time_ms));
 
+    const pr = doc.projections || {};
     kv($('business'), [
-      ['fraud prevented', 'fraud-prevented', b && b.fraud_prevented_amount, { money: true }],
-      ['fraud detected', 'fraud-detected', b && b.fraud_detected],
+      ['fraud prevented (USD, this run)', 'fraud-prevented', b && b.fraud_prevented_amount, { money: true }],
+      ['fraud detected (transactions)', 'fraud-detected', b && b.fraud_detected],
       ['detection rate', 'fraud-detection-rate', b && b.fraud_detection_rate, { percent: true }],
       ['detection accuracy', 'fraud-detection-accuracy', b && b.fraud_detection_accuracy, { percent: true }],
       ['customer impact score', 'customer-impact', b && b.customer_impact_score, { digits: 3 }],
       ['AI confidence', 'ai-confidence', h && h.ai_confidence, { percent: true, digits: 1 }],
-      ['ROI', 'roi', b && b.roi_percentage, { digits: 0 }],
+      ['return per $1 spent', 'return-per-dollar', pr.return_per_dollar, { money: true }],
+      ['money saved per hour (projection)', 'money-saved-per-hour', pr.money_saved_per_hour, { money: true, digits: 0, compact: true }],
+      ['money saved per day (projection)', 'money-saved-per-day', pr.money_saved_per_day, { money: true, digits: 0, compact: true }],
     ]);
-    const roi = document.querySelector('#business [data-metric="roi"]');
-    if (roi && isNum(b && b.roi_percentage)) roi.textContent += ' %';
+
     kv($('cost'), [
       ['cost per transaction', 'cost-per-transaction', b && b.cost_per_transaction, { money: true, digits: 5 }],
       ['total cost of the run', 'total-cost', b && b.total_cost, { money: true, digits: 4 }],
@@ -212,15 +248,77 @@
 
     renderCompetitors();
 
-    const ws = windows();
-    $('resilience-empty').hidden = ws.length > 0;
-    $('resilience-table').hidden = ws.length === 0;
-    table($('resilience-table'), ['failure', 'window (s)', 'detected after', 'recovered after', 'requests affected'],
-      ws.map((w, i) => [el('td', null, String(w.name)),
-        el('td', null, fmt(w.start_seconds, { digits: 1 }) + ' – ' + fmt(w.end_seconds, { digits: 1 })),
-        secCell('window-' + i + '-detected', w.detected_after_seconds),
-        secCell('window-' + i + '-recovered', w.recovered_after_seconds, w.recovered === false ? 'not recovered' : undefined),
-        metricEl('td', 'window-' + i + '-affected', w.requests_affected)]));
+    const rows = failureRows();
+    $('resilience-empty').hidden = rows.length > 0;
+    $('resilience-table').hidden = rows.length === 0;
+    table($('resilience-table'), ['failure', 'window (s)', 'state', 'detected after', 'recovered after', 'requests affected'],
+      rows.map((r, i) => {
+        const w = r.figures || {};
+        const state = metricEl('td', 'window-' + i + '-state', r.state === 'past' ? 'over' : String(r.state));
+        state.className = 'state ' + safeId(r.state);
+        // A window still running has no recovery yet: "not recovered" is said only once it is over.
+        const pending = r.state === 'scheduled' ? 'scheduled' : r.state === 'active' ? 'in progress' : undefined;
+        return [el('td', null, String(r.name)),
+          el('td', null, fmt(r.start_seconds, { digits: 1 }) + ' – ' + fmt(r.end_seconds, { digits: 1 })), state,
+          secCell('window-' + i + '-detected', w.detected_after_seconds, pending || 'not detected'),
+          secCell('window-' + i + '-recovered', r.state === 'past' ? w.recovered_after_seconds : undefined,
+            pending || (w.recovered === false ? 'not recovered' : undefined)),
+          r.figures ? metricEl('td', 'window-' + i + '-affected', w.requests_affected) : el('td', null, DASH)];
+      }));
+    renderAlerts();
+    renderNotes();
+  }
+
+  /** Alerts (results.json `alerts`, live the same list so far): SLA violations by severity. */
+  function renderAlerts() {
+    const al = doc.alerts && Array.isArray(doc.alerts.events) ? doc.alerts.events : [];
+    const th = doc.alerts && doc.alerts.thresholds;
+    $('alerts-empty').hidden = al.length > 0;
+    $('alerts-table').hidden = al.length === 0;
+    table($('alerts-table'), ['severity', 'metric', 'from (s)', 'to (s)', 'worst', 'threshold'],
+      al.map((a, i) => {
+        const sev = metricEl('td', 'alert-' + i + '-severity', String(a.severity));
+        sev.className = 'verdict ' + (a.severity === 'critical' ? 'fail' : 'inconclusive');
+        const pct = a.metric === 'error_rate';
+        return [sev, el('td', null, a.metric === 'error_rate' ? 'error rate' : 'p99 response time'),
+          el('td', null, fmt(a.start_seconds, { digits: 1 })), el('td', null, a.active ? 'ongoing' : fmt(a.end_seconds, { digits: 1 })),
+          metricEl('td', 'alert-' + i + '-worst', a.worst, pct ? { percent: true, digits: 3 } : { digits: 1 }),
+          el('td', null, (pct ? '> ' + fmt(a.threshold, { percent: true, digits: 3 }) : '> ' + fmt(a.threshold, { digits: 0 }) + ' ms'))];
+      }));
+    $('alerts-rule').textContent = th ? 'Warning: error rate > ' + fmt(th.warning_error_rate, { percent: true, digits: 3 }) + ' or p99 > ' +
+      fmt(th.warning_p99_ms, { digits: 0 }) + ' ms in an interval; critical: > ' + fmt(th.critical_error_rate, { percent: true, digits: 3 }) +
+      ' or > ' + fmt(th.critical_p99_ms, { digits: 0 }) + ' ms.' : '';
+    const banner = $('alerts-banner');
+    const active = al.filter((a) => a.active);
+    const worst = active.some((a) => a.severity === 'critical') ? 'critical' : active.length ? 'warning' : '';
+    banner.hidden = !worst || !live;
+    banner.className = 'banner ' + (worst === 'critical' ? 'bad' : 'warn');
+    banner.textContent = worst ? 'ALERT (' + worst + '): ' + active.map((a) => (a.metric === 'error_rate' ? 'error rate ' + fmt(a.worst, { percent: true, digits: 2 }) : 'p99 ' + fmt(a.worst, { digits: 0 }) + ' ms')).join(', ') : '';
+    banner.setAttribute('data-metric', 'alert-active');
+    banner.setAttribute('data-value', worst);
+  }
+
+  /** The generator's note and the final summary slide. */
+  function renderNotes() {
+    const g = doc.generator || {};
+    const gn = $('generator-note');
+    gn.hidden = g.limited !== true;
+    setMetric(document.querySelector('[data-metric="generator-note"]'), g.limited === true
+      ? (g.reason || 'It sent requests later than planned (Admin › Generator).') + ' So the latency criteria were not judged either ' +
+        'way: the service may do better than shown here. More generator threads or machines (stress-run --threads, sharding) give it a fair test.' : '');
+    const h = hero();
+    const pr = doc.projections || {};
+    const slide = $('summary-slide');
+    slide.hidden = !(finished() && h && document.body.classList.contains('presenter'));
+    const lines = clear($('summary-lines'));
+    if (h) {
+      const line = (big, text) => lines.appendChild(el('div', { class: 'slide-line' }, el('span', { class: 'slide-big' }, big), ' ' + text));
+      line(fmt(h.total_transactions, { compact: true }), 'transactions decided, with a planned peak of ' + fmt(get(doc, 'plan.peak_tps'), { digits: 0 }) + ' transactions/s');
+      line(fmt(h.money_saved, { money: true, digits: 0, compact: true }), 'saved in ' + fmt(doc.elapsed_seconds, { digits: 0 }) + ' s; ' +
+        fmt(pr.money_saved_per_day, { money: true, digits: 0, compact: true }) + ' per day if this rate held (projection)');
+      line(fmt(pr.return_per_dollar, { money: true }), 'saved per $1 of running cost');
+      line(fmt(h.uptime_percentage, { digits: 2 }) + ' %', 'of requests answered successfully' + (windows().length ? ', through ' + windows().length + ' injected failure(s)' : ''));
+    }
   }
   function secCell(name, v, absent) {
     const td = metricEl('td', name, v, { digits: 2 });
@@ -292,7 +390,19 @@
 
   function renderAgents() {
     const list = agents();
-    $('agents-empty').hidden = list.length > 0;
+    const svc = serviceAgents();
+    $('agents-empty').hidden = list.length > 0 || svc.length > 0;
+    if (!list.length && svc.length) {
+      // Live: what the service says of each agent (GET /stats), between its last two readings.
+      table($('agents-table'), ['agent (live, from the service)', 'calls', 'calls / s', 'time per call (ms)', 'load (share of capacity)', 'capacity'],
+        svc.map((a) => {
+          const id = 'agent-' + safeId(a.name);
+          return [el('td', null, String(a.name)), metricEl('td', id + '-calls', a.calls), metricEl('td', id + '-rate', a.calls_per_second, { digits: 1 }),
+            metricEl('td', id + '-busy', a.mean_busy_ms, { digits: 2 }), metricEl('td', id + '-load', a.load, { percent: true, digits: 1 }),
+            metricEl('td', id + '-capacity', a.capacity)];
+        }));
+      return;
+    }
     table($('agents-table'), ['agent', 'status', 'requests', 'load', 'concurrency (mean)', 'avg ms', 'p95 ms', 'p99 ms', 'success', 'errors', 'timeouts', 'health'],
       list.map((a) => {
         const id = 'agent-' + safeId(a.agent_id);
@@ -311,23 +421,38 @@
   function renderAdmin() {
     const s = summary();
     const li = lastInterval() || {};
-    kv($('resources'), [
-      ['CPU (this process, last interval)', 'cpu-now', li.cpu_utilization, { percent: true }],
-      ['CPU (whole run)', 'cpu-run', s.cpu_utilization, { percent: true }],
-      ['memory', 'memory', s.memory_utilization, { percent: true, digits: 3 }],
+    // A figure that cannot be measured says why, never 0 (docs/dashboard.md).
+    const svc = doc.service || null;
+    const targetBytes = svc && isNum(svc.resident_bytes) ? svc.resident_bytes : get(doc, 'target_stats.last.resident_bytes');
+    const genBytes = get(doc, 'process.rss_bytes');
+    const mb = (v) => (isNum(v) ? fmt(v / 1048576, { digits: 1 }) + ' MiB' : undefined);
+    const why = (v, reason) => (isNum(v) ? v : 'unknown: ' + reason);
+    const rows = [
+      ['CPU, generator (last interval)', 'cpu-now', why(li.cpu_utilization, 'this process\'s /proc/self/stat could not be read'), { percent: true }],
+      ['CPU, generator (whole run)', 'cpu-run', why(s.cpu_utilization, 'this process\'s /proc/self/stat could not be read'), { percent: true }],
+      ['memory, generator (resident)', 'memory-generator', isNum(genBytes) ? mb(genBytes) : isNum(s.memory_utilization) ? fmt(s.memory_utilization, { percent: true, digits: 3 }) + ' of RAM' : 'unknown: /proc/self/statm could not be read'],
+      ['memory, target (resident)', 'memory-target', isNum(targetBytes) ? mb(targetBytes) + (/embedded/.test(String((svc && svc.source) || get(doc, 'target_stats.source') || '')) ? ' (embedded: the same process as the generator)' : '')
+        : 'unknown: ' + (svc || doc.target_stats ? 'the target\'s GET /stats reports no resident_bytes' : 'no GET /stats at the target (--stats-url, or --target-pid for a local service)')],
       ['network (Mbit/s)', 'network-mbps', s.network_throughput_mbps, { digits: 2 }],
       ['in flight (last interval)', 'in-flight', li.in_flight],
       // Closed model only (virtual users): intervals carry users {active, thinking, in_flight}.
       ...(li.users ? [['users active (last interval)', 'users-active', li.users.active],
         ['users thinking (last interval)', 'users-thinking', li.users.thinking]] : []),
-    ]);
+    ];
+    if (svc && isNum(svc.in_flight)) rows.push(['in flight at the service', 'service-in-flight', svc.in_flight]);
+    if (svc && isNum(svc.queued)) rows.push(['queued at the service', 'service-queued', svc.queued]);
+    kv($('resources'), rows);
+    for (const n of ['memory-generator', 'memory-target']) {
+      const d = document.querySelector('#resources [data-metric="' + n + '"]');
+      const v = n === 'memory-target' ? targetBytes : genBytes;
+      if (d) d.setAttribute('data-value', isNum(v) ? String(v) : '');
+    }
     const b = business();
-    const elapsed = doc.elapsed_seconds;
-    const perHour = b && isNum(b.total_cost) && isNum(elapsed) && elapsed > 0 ? (b.total_cost / elapsed) * 3600 : undefined;
+    const pr = doc.projections || {};
     kv($('cost-tracking'), [
       ['cost of the run', 'cost-run', b && b.total_cost, { money: true, digits: 4 }],
-      ['cost per hour', 'cost-per-hour', perHour, { money: true }],
-      ['projected per day', 'cost-per-day', isNum(perHour) ? perHour * 24 : undefined, { money: true }],
+      ['cost per hour (projection)', 'cost-per-hour', pr.cost_per_hour, { money: true }],
+      ['cost per day (projection)', 'cost-per-day', pr.cost_per_day, { money: true }],
       ['cost per transaction', 'admin-cost-per-transaction', b && b.cost_per_transaction, { money: true, digits: 5 }],
     ]);
     kv($('target-counters'), Object.entries(doc.target_counters || {}).map(([k, v]) => [k, 'counter-' + safeId(k), v]));
@@ -376,7 +501,7 @@
       plugins: opts.bands === false ? [] : [windowsPlugin()],
       scales: { x: { time: false }, ...(opts.scales || {}) },
       axes: [{ stroke: '#aab', grid: { stroke: '#2a3040' }, label: opts.xLabel || 'seconds', ...(opts.xAxis || {}) },
-        { stroke: '#aab', grid: { stroke: '#2a3040' }, size: 60, ...(opts.yAxis || {}) }],
+        { stroke: '#aab', grid: { stroke: '#2a3040' }, size: 60, ...(opts.yAxis || {}) }, ...(opts.extraAxes || [])],
       legend: { live: true },
       series: [{ label: opts.xName || 's' }, ...seriesDefs.map((s, i) => ({ stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false, ...s }))],
     };
@@ -387,11 +512,132 @@
 
   const col = (f) => intervals().map((i) => { const v = f(i); return isNum(v) ? v : null; });
 
+  /** The story's marks: every failure window shaded and named (a scheduled one outlined only),
+      its detection (▲) and recovery (●) where the analysis found them. */
+  function storyPlugin() {
+    return {
+      hooks: {
+        draw: [(u) => {
+          const ctx = u.ctx;
+          ctx.save();
+          const px = (v) => u.valToPos(v, 'x', true);
+          const top = u.bbox.top;
+          const bottom = u.bbox.top + u.bbox.height;
+          ctx.font = Math.round(11 * devicePixelRatio) + 'px system-ui, sans-serif';
+          for (const r of failureRows()) {
+            if (!isNum(r.start_seconds) || !isNum(r.end_seconds)) continue;
+            const x0 = px(r.start_seconds);
+            const x1 = px(r.end_seconds);
+            if (r.state === 'scheduled') {
+              ctx.strokeStyle = 'rgba(229, 115, 115, 0.7)';
+              ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+              ctx.strokeRect(x0, top, Math.max(1, x1 - x0), u.bbox.height);
+              ctx.setLineDash([]);
+            } else {
+              ctx.fillStyle = r.state === 'active' ? 'rgba(229, 115, 115, 0.32)' : 'rgba(229, 115, 115, 0.2)';
+              ctx.fillRect(x0, top, Math.max(1, x1 - x0), u.bbox.height);
+            }
+            ctx.fillStyle = '#e57373';
+            ctx.fillText(r.name + (r.state === 'scheduled' ? ' (scheduled)' : r.state === 'active' ? ' (now)' : ''), x0 + 3, top + 12 * devicePixelRatio);
+            const w = r.figures || {};
+            const mark = (x, shape, color) => {
+              ctx.fillStyle = color;
+              ctx.beginPath();
+              const y = bottom - 8 * devicePixelRatio;
+              const d = 6 * devicePixelRatio;
+              if (shape === 'tri') { ctx.moveTo(x, y - d); ctx.lineTo(x - d, y + d); ctx.lineTo(x + d, y + d); } else ctx.arc(x, y, d * 0.8, 0, 2 * Math.PI);
+              ctx.fill();
+            };
+            if (isNum(w.detected_after_seconds)) mark(px(r.start_seconds + w.detected_after_seconds), 'tri', '#ffb74d');
+            if (r.state === 'past' && isNum(w.recovered_after_seconds)) mark(px(r.end_seconds + w.recovered_after_seconds), 'dot', '#81c784');
+          }
+          ctx.restore();
+        }],
+      },
+    };
+  }
+
+  /** The presentation's chart: offered and achieved TPS, p99 (ms) and money saved so far (USD),
+      each on its own axis, over the whole planned duration (the future stays empty). */
+  function storyChart() {
+    const node = $('chart-story');
+    if (!node || node.offsetParent === null || typeof uPlot === 'undefined') return;
+    const xs = col((i) => (isNum(i.start_seconds) ? (i.start_seconds + i.end_seconds) / 2 : i.end_seconds));
+    // Money saved is cumulative: drawn at each interval's end, matched by end time.
+    const series = businessSeries();
+    const money = intervals().map((i) => { const p = series.find((b) => Math.abs(b.end_seconds - i.end_seconds) < 1e-6); return p && isNum(p.money_saved) ? p.money_saved : null; });
+    const duration = Math.max(get(doc, 'plan.duration_seconds') || 0, doc.elapsed_seconds || 0, xs.length ? xs[xs.length - 1] || 0 : 0);
+    const tall = document.body.classList.contains('presenter');
+    const opts = {
+      width: Math.max(300, node.clientWidth - 8), height: tall ? Math.max(260, Math.round(window.innerHeight * 0.42)) : 280,
+      plugins: [storyPlugin()],
+      scales: { x: { time: false, range: [0, duration > 0 ? duration : 1] }, tps: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] },
+        ms: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] }, usd: { range: (u, lo, hi) => [Math.min(0, lo), Math.max(1, hi * 1.1)] } },
+      axes: [{ stroke: '#aab', grid: { stroke: '#2a3040' }, label: 'seconds' },
+        { scale: 'tps', stroke: '#aab', grid: { stroke: '#2a3040' }, size: 60, label: 'transactions / s' },
+        { scale: 'ms', side: 1, stroke: COLORS[2], grid: { show: false }, size: 60, label: 'p99 ms' },
+        { scale: 'usd', side: 1, stroke: COLORS[3], grid: { show: false }, size: 70, label: 'saved (USD)',
+          values: (u, vals) => vals.map((v) => fmt(v, { money: true, digits: 0, compact: true })) }],
+      legend: { live: true },
+      series: [{ label: 's' },
+        { label: 'offered (planned)', scale: 'tps', stroke: COLORS[6], dash: [6, 4], width: 2 },
+        { label: 'achieved (ok/s)', scale: 'tps', stroke: COLORS[0], width: 2, fill: 'rgba(79,195,247,0.08)' },
+        { label: 'p99 (ms)', scale: 'ms', stroke: COLORS[2], width: 1.5 },
+        { label: 'money saved', scale: 'usd', stroke: COLORS[3], width: 2.5, value: (u, v) => fmt(v, { money: true, digits: 0, compact: true }) }],
+    };
+    if (charts.story) { charts.story.destroy(); delete charts.story; }
+    clear(node);
+    charts.story = new uPlot(opts, [xs, col((i) => i.planned_tps), col((i) => i.throughput_tps), col((i) => i.p99_response_time_ms), money], node);
+    node.setAttribute('data-points', String(xs.length));
+  }
+
+  /** Analytics: per-interval accuracy, false positives and the decision mix, from the business
+      series' cumulative counts (differences between consecutive points). */
+  function analyticsCharts() {
+    const series = businessSeries();
+    const xs = [];
+    const acc = [];
+    const fp = [];
+    const tps = [];
+    const mix = { approved: [], reviewed: [], declined: [], unanswered: [] };
+    let prev = { transactions: 0, correct: 0, false_positives: 0, approved: 0, reviewed: 0, declined: 0, unanswered: 0, end_seconds: 0 };
+    for (const p of series) {
+      const d = (k) => (isNum(p[k]) && isNum(prev[k]) ? p[k] - prev[k] : null);
+      const n = d('transactions');
+      const correct = d('correct');  // decisions that matched the ground truth (TP + TN) in the interval
+      const i = intervals().find((x) => Math.abs(x.end_seconds - p.end_seconds) < 1e-6);
+      xs.push(p.end_seconds);
+      acc.push(n > 0 && correct !== null ? (100 * correct) / n : null);
+      fp.push(d('false_positives'));
+      tps.push(i && isNum(i.throughput_tps) ? i.throughput_tps : null);
+      const all = ['approved', 'reviewed', 'declined', 'unanswered'].reduce((a, k) => a + (d(k) || 0), 0);
+      for (const k of Object.keys(mix)) mix[k].push(all > 0 ? (100 * (d(k) || 0)) / all : null);
+      prev = p;
+    }
+    lineChart('accuracy', 'chart-accuracy', [{ label: 'accuracy %', scale: '%' }, { label: 'false positives', scale: 'n' }, { label: 'achieved TPS', scale: 'tps', dash: [6, 4] }],
+      [xs, acc, fp, tps], { scales: { '%': { range: [0, 100] }, n: {}, tps: {} }, yAxis: { scale: '%', label: '%' },
+        extraAxes: [{ scale: 'n', side: 1, stroke: COLORS[1], grid: { show: false }, size: 50, label: 'false positives' },
+          { scale: 'tps', side: 1, stroke: COLORS[2], grid: { show: false }, size: 60, label: 'TPS' }] });
+    lineChart('decisions', 'chart-decisions', [{ label: 'approve', fill: COLORS[3] + '33' }, { label: 'review', fill: COLORS[1] + '33' },
+      { label: 'decline', fill: COLORS[2] + '33' }, { label: 'unanswered', stroke: COLORS[6] }],
+    [xs, mix.approved, mix.reviewed, mix.declined, mix.unanswered], { scales: { y: { range: [0, 100] } } });
+    const list = agents();
+    table($('fallback-table'), ['agent', 'failures', 'timeouts', 'success', 'avg ms', 'p99 ms', 'p99 / avg'],
+      list.map((a) => [el('td', null, String(a.agent_name || a.agent_id)), metricEl('td', 'fallback-' + safeId(a.agent_id) + '-errors', a.error_count),
+        metricEl('td', 'fallback-' + safeId(a.agent_id) + '-timeouts', a.timeout_count), metricEl('td', 'fallback-' + safeId(a.agent_id) + '-success', a.success_rate, { percent: true }),
+        metricEl('td', null, a.avg_response_time_ms, { digits: 2 }), metricEl('td', null, a.p99_response_time_ms, { digits: 2 }),
+        metricEl('td', null, isNum(a.p99_response_time_ms) && a.avg_response_time_ms > 0 ? a.p99_response_time_ms / a.avg_response_time_ms : undefined, { digits: 1 })]));
+  }
+
   function renderCharts(view) {
     // An interval's figures describe [start, end): plot them at its middle, so a failure's
     // shaded window lines up with the intervals it touched.
     const xs = col((i) => (isNum(i.start_seconds) ? (i.start_seconds + i.end_seconds) / 2 : i.end_seconds));
-    if (view === 'system') {
+    if (view === 'presentation') {
+      storyChart();
+    } else if (view === 'analytics') {
+      analyticsCharts();
+    } else if (view === 'system') {
       const planned = col((i) => i.planned_tps);
       const defs = [];
       const data = [xs];
@@ -486,10 +732,13 @@
     }
     if (m.document) doc = m.document; // the final document at the end of a run
     for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed', 'verdict',
-      'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at']) {
+      'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at', 'projections', 'schedule',
+      'service', 'process', 'alerts', 'plan']) {
       if (k in m) doc[k] = m[k];
     }
     if (Array.isArray(m.agents) && m.agents.length && m.interval) agentHistory.push({ t: m.interval.end_seconds, agents: m.agents });
+    else if (m.service && Array.isArray(m.service.agents) && m.interval)
+      agentHistory.push({ t: m.interval.end_seconds, agents: m.service.agents.map((a) => ({ agent_id: a.name, avg_response_time_ms: a.mean_busy_ms })) });
     if (agentHistory.length > 3600) agentHistory.shift();
     scheduleRender();
   }
@@ -533,6 +782,16 @@
     live = !embedded && modeMeta && modeMeta.getAttribute('content') === 'live';
     document.body.setAttribute('data-mode', live ? 'live' : 'report');
     window.addEventListener('hashchange', showView);
+    // Presenter mode: the presentation view alone, full screen, large type; the summary slide at the end.
+    const presenter = (on) => {
+      document.body.classList.toggle('presenter', on);
+      if (on && location.hash !== '#presentation') location.hash = '#presentation';
+      if (on && document.documentElement.requestFullscreen && !document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
+      scheduleRender();
+    };
+    $('presenter').addEventListener('click', () => presenter(!document.body.classList.contains('presenter')));
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('presenter')) presenter(false); });
+    if (/(^|[?&])present(=1)?($|&)/.test(location.search)) presenter(true);
     $('fullscreen').addEventListener('click', () => {
       if (document.fullscreenElement) document.exitFullscreen();
       else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});

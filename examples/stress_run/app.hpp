@@ -6,6 +6,7 @@
 #define STRESS_RUN_APP_HPP
 
 #include <stress_testing/criteria.hpp>
+#include <stress_testing/run/alerts.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,15 @@ struct app_context {
   /// Where the dashboard's *Inject failure* goes: the embedded sample service's fault switch,
   /// set for `--target embedded`; empty otherwise. Called on the dashboard's thread.
   std::function<void(const fraud_service::service_fault&)> dashboard_fault_sink;
+  /** The fraud workload's business figures while the run goes on (live_business.hpp), on the
+      run's thread: the latest interval's {business_metrics, hero_metrics, projections} for the
+      live dashboard, and one point per interval for results.json's `business_series`. Null
+      without a fraud workload. */
+  nlohmann::json live_business;
+  nlohmann::json business_series;
+  /// `--alert-error-rate` and `--alert-p99-ms`: the thresholds of results.json's and the live
+  /// page's `alerts`.
+  stress_testing::run::alert_thresholds alerting;
   report_settings report_args;
   /// `--hdr-log FILE` ("" = none): the run's interval log, in HdrHistogram's format.
   std::string hdr_log_file;

@@ -7,6 +7,7 @@
 #include "cmd_proxy.hpp"
 #include "embedded_service.hpp"
 #include "fraud_workload.hpp"
+#include "live_business.hpp"
 #include "http_common.hpp"
 #include "run_engine.hpp"
 #include "service_site.hpp"
@@ -231,6 +232,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     }
   }
   auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
+  attach_live_business(ctx, fraud, options);  // after h.apply's on_interval, before the dashboard's
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.
   if (!add_target_stats(s.target_stats, url, service != nullptr, factory.base.allow_non_loopback, options))

@@ -78,6 +78,8 @@ nlohmann::json results_document(const app_context& ctx, const st::run::run_resul
   auto doc = st::report::to_json(r);
   if (!ctx.presentation_document.is_null()) doc["presentation"] = ctx.presentation_document;
   if (!ctx.config_document.is_null()) doc["config"] = ctx.config_document;
+  // The business figures after each interval (live_business.hpp): the presentation's story line.
+  if (ctx.business_series.is_array() && !ctx.business_series.empty()) doc["business_series"] = ctx.business_series;
   return doc;
 }
 
@@ -91,6 +93,7 @@ class live_dashboard {
         feed_(scenario, options.pool.histograms, options.recovery),
         prometheus_(scenario.scenario_id, options.pool.histograms),
         work_(io_.get_executor()) {
+    feed_.set_alert_thresholds(ctx.alerting);
     auto const& address = ctx.dashboard_address;
     // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
     auto const listen = parse_listen(address);
@@ -149,6 +152,20 @@ class live_dashboard {
       if (previous_start) previous_start(start);
       run_start_.store(start.time_since_epoch().count(), std::memory_order_release);
     };
+    // The service's GET /stats readings, as the run polls them (before the load and after each
+    // interval, on the run's thread): the live Agents view and the target's memory.
+    if (options.target_stats) {
+      stats_source_ = options.target_stats_source;
+      auto read = std::move(options.target_stats);
+      options.target_stats = [this, read](std::string& error) {
+        auto r = read(error);
+        if (r) {
+          previous_stats_ = std::move(latest_stats_);
+          latest_stats_ = r;
+        }
+        return r;
+      };
+    }
     auto previous = std::move(options.on_interval);
     options.on_interval = [this, previous](const st::run::interval_progress& p) {
       if (previous) previous(p);
@@ -157,7 +174,14 @@ class live_dashboard {
         for (auto& w : injected_) feed_.add_window(std::move(w));
         injected_.clear();
       }
-      server_->publish(feed_.update(p));
+      auto message = feed_.update(p);
+      // The business figures of this interval (live_business.hpp, chained before this callback).
+      if (ctx_.live_business.is_object())
+        for (auto const& [k, v] : ctx_.live_business.items()) message[k] = v;
+      message["service"] = service_json();
+      if (ctx_.business_series.is_array() && !ctx_.business_series.empty() && message.contains("interval"))
+        message["interval"]["business"] = ctx_.business_series.back();  // the story's money line
+      server_->publish(std::move(message));
       prometheus_.update(p);
       auto text = prometheus_.text();
       std::lock_guard lock(mutex_);
@@ -228,7 +252,44 @@ class live_dashboard {
     return {202, text};
   }
 
+  /** The live `service` object: the source of the service's own report and its latest reading
+      (resident memory, requests in flight and queued, capacity), and each agent's work between
+      the last two readings (`target::agent_figures`); null when the run polls no GET /stats.
+      The readings are taken after each interval, so they lag the interval's figures by one. */
+  nlohmann::json service_json() const {
+    if (stats_source_.empty() && !latest_stats_) return nullptr;
+    auto number = [](auto const& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    nlohmann::json j{{"source", stats_source_}};
+    if (!latest_stats_) {
+      j["reading"] = nullptr;
+      return j;
+    }
+    auto const& now = *latest_stats_;
+    j["uptime_seconds"] = number(now.uptime_seconds);
+    j["resident_bytes"] = number(now.resident_bytes);
+    j["in_flight"] = number(now.in_flight);
+    j["queued"] = number(now.queued);
+    j["capacity"] = number(now.capacity);
+    j["ai_confidence"] = number(now.ai_confidence);
+    nlohmann::json agents = nlohmann::json::array();
+    for (auto const& a : now.agents) {
+      auto const f = previous_stats_ ? st::target::agent_figures(*previous_stats_, now, a.name) : st::target::agent_span{};
+      agents.push_back({{"name", a.name},
+                        {"calls", number(a.calls)},
+                        {"busy_seconds", number(a.busy_seconds)},
+                        {"capacity", number(a.capacity)},
+                        {"calls_per_second", number(f.calls_per_second)},
+                        {"mean_busy_ms", number(f.mean_busy_ms)},
+                        {"load", number(f.load)}});
+    }
+    j["agents"] = std::move(agents);
+    return j;
+  }
+
   app_context& ctx_;  // outlives the run
+  // The service's readings (run's thread only: the probe and the interval callback both run there).
+  std::string stats_source_;
+  std::optional<st::target::service_stats> latest_stats_, previous_stats_;
   st::dashboard::live_feed feed_;
   st::report::prometheus_live prometheus_;  // on the run's thread
   std::atomic<std::chrono::steady_clock::rep> run_start_{0};  // set on the run's thread, read on the server's

@@ -180,6 +180,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
     return usage_error;
   }
   if (finish) finish(*result);
+  result->alerting = ctx.alerting;  // --alert-error-rate, --alert-p99-ms
 
   std::string path;
   bool written = false;

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Browser test of the dashboard (ctest example.stress_run.dashboard_browser):
 #   1. runs the investor scenario, compressed, with --dashboard 127.0.0.1:0 and --out;
-#   2. while it runs, loads the live page in headless Chromium and checks it shows numbers;
+#   2. while it runs, loads the live page in headless Chromium and checks it shows numbers: every
+#      hero tile has a value after the first interval, the presentation's story chart is drawn,
+#      the agents the service reports are listed, the subtitle states the scaled plan, and no
+#      resource reads a bare 0 for "unknown";
 #   3. after it, loads report.html and checks that the DOM's hero TPS, p99, transactions and every
-#      criterion verdict equal results.json's;
-#   4. keeps a screenshot of each view (live and report) in WORK/screenshots.
+#      criterion verdict equal results.json's, and the live business series ends on the final figures;
+#   4. keeps a screenshot of every view mid-run (live-VIEW.png) and at the end (VIEW.png, and
+#      presenter.png) in WORK/screenshots.
 # Usage: test_dashboard.sh STRESS_RUN WORK_DIR. Exit 77 (skipped) without chromium. Bounded in
 # time; kills what it started.
 set -euo pipefail
@@ -32,7 +36,7 @@ chrome() {  # chrome OUTPUT_FLAG... URL: one headless page load, at most 40 s
 }
 fail() { echo "FAIL: $*"; echo "--- stress-run log"; cat "$log" 2>/dev/null || true; exit 1; }
 
-# 1. The run (18 s: long enough to look at it live on a busy machine).
+# 1. The run (48 s: long enough to load every view live, in parallel, on a busy machine).
 # A bad presentation file is refused before anything runs, naming the field.
 echo '{"competitors": [{"name": "x", "throughput_tps": "fast"}]}' >"$work/bad-presentation.json"
 rc=0
@@ -46,7 +50,7 @@ grep -q 'competitors\[0\].throughput_tps: must be a number' "$work/bad-presentat
 cat >"$work/presentation.json" <<'JSON'
 {"competitors": [{"name": "Legacy rules engine <b>v2</b>", "throughput_tps": 1200, "p99_response_time_ms": 850}]}
 JSON
-"$stress_run" scenario investor_presentation --time-scale 0.03 --load-scale 0.05 --threads 1 --connections 64 \
+"$stress_run" scenario investor_presentation --time-scale 0.08 --load-scale 0.05 --threads 1 --connections 64 \
   --quiet --dashboard 127.0.0.1:0 --presentation "$work/presentation.json" --out "$out" >"$work/stdout.log" 2>"$log" &
 run_pid=$!
 
@@ -64,9 +68,7 @@ echo "live dashboard at $url"
 # 2. The live page, after a few intervals. No virtual-time budget: the event stream stays open,
 # and virtual time would not advance until the run ends. The server embeds the document so far
 # in the page, so the DOM is complete when the page has loaded.
-sleep 4
-chrome --dump-dom "${url}#presentation" >"$work/live.html" || true
-chrome --screenshot="$work/screenshots/live-system.png" "${url}#system" >/dev/null || true
+sleep 3
 kill -0 "$run_pid" 2>/dev/null || echo "note: the run had ended before the live checks completed"
 
 # The live Prometheus endpoint: valid text format (promtool), and its outcome counters add up to
@@ -109,6 +111,30 @@ status = post("api/control/inject", {"Authorization": "Bearer " + token})
 assert status == 202, f"inject with the token gave {status}"
 print("controls: 401 without or with a wrong token, 202 with it")
 EOF
+# The DOM of two views and a screenshot of every view, mid-run, in parallel (one browser each,
+# at most 40 s): all of them see the run under way.
+live_chrome() {  # NAME OUTPUT_FLAG... URL
+  local name=$1
+  shift
+  timeout -k 5 40 "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+    --user-data-dir="$work/profile-$name" --window-size=1400,900 --hide-scrollbars "$@" 2>>"$work/chromium.log"
+}
+shots=()
+live_chrome dom-presentation --dump-dom "${url}#presentation" >"$work/live.html" &
+shots+=($!)
+live_chrome dom-agents --dump-dom "${url}#agents" >"$work/live-agents.html" &
+shots+=($!)
+for pid in "${shots[@]}"; do wait "$pid" || true; done
+shots=()
+for view in presentation system agents analytics admin; do
+  live_chrome "$view" --screenshot="$work/screenshots/live-$view.png" "${url}#$view" >/dev/null &
+  shots+=($!)
+done
+for pid in "${shots[@]}"; do wait "$pid" || true; done
+for view in presentation system agents analytics admin; do
+  [ -s "$work/screenshots/live-$view.png" ] || fail "no live screenshot of $view"
+done
+kill -0 "$run_pid" 2>/dev/null || fail "the run had ended before the live views were loaded"
 python3 - "$work/live.html" <<'EOF' || fail "the live page shows no numbers"
 import re, sys
 dom = open(sys.argv[1], encoding="utf-8").read()
@@ -120,12 +146,37 @@ tps = re.search(r'data-metric="hero-tps" data-value="([^"]*)"', dom)
 assert tps and float(tps.group(1)) > 0, "no current TPS"
 p99 = re.search(r'data-metric="p99" data-value="([^"]*)"', dom)
 assert p99 and float(p99.group(1)) > 0, "no p99"
-print(f"live: {rendered.group(1)} interval(s), current TPS {tps.group(1)}, p99 {p99.group(1)} ms")
+# After the first interval no hero tile reads "—": each has a raw value.
+for name in ("hero-transactions", "hero-fraud-blocked", "hero-money-saved", "hero-uptime", "hero-tps", "hero-accuracy"):
+    m = re.search(r'data-metric="%s" data-value="([^"]*)"' % name, dom)
+    assert m and m.group(1) != "", f"hero tile {name} has no value mid-run"
+    print(f"  live {name} = {m.group(1)}")
+# The story chart is drawn (uPlot's canvas) with the intervals so far.
+story = re.search(r'id="chart-story"[^>]*data-points="(\d+)"', dom)
+assert story and int(story.group(1)) >= 1 and "<canvas" in dom.split('id="chart-story"', 1)[1][:4000], "no story chart"
+# The subtitle states the scaled plan (8,000/s x --load-scale 0.05 = 400/s), not the design's 8,000.
+sub = re.search(r'data-metric="scenario-description" data-value="([^"]*)"', dom)
+assert sub and "peak 400 transactions/s" in sub.group(1) and "8,000" not in sub.group(1), f"subtitle: {sub and sub.group(1)}"
+# The scheduled failure is shown (scheduled, active or over), never "no failure".
+assert re.search(r'data-metric="window-0-state" data-value="(scheduled|active|over)"', dom), "the failure is not shown"
+# Resources: a number or "unknown: why", never an invented 0.
+for name in ("cpu-run", "memory-generator", "memory-target"):
+    m = re.search(r'data-metric="%s" data-value="([^"]*)"' % name, dom)
+    assert m and (m.group(1).startswith("unknown: ") or float(m.group(1)) > 0), f"{name}: {m and m.group(1)!r}"
+print(f"live: {rendered.group(1)} interval(s), current TPS {tps.group(1)}, p99 {p99.group(1)} ms, story {story.group(1)} point(s)")
+EOF
+python3 - "$work/live-agents.html" <<'EOF' || fail "the live Agents view does not list the service's agents"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+calls = re.findall(r'data-metric="agent-([A-Za-z0-9_-]+)-calls" data-value="(\d+)"', dom)
+assert len(calls) >= 4, f"agents listed live: {calls}"
+assert re.search(r'id="agents-empty"[^>]*hidden', dom), "'no agents' shown"
+print("live agents: " + ", ".join(f"{a} ({n} calls)" for a, n in calls))
 EOF
 
 # 3. The end of the run and its report.
 for _ in $(seq 1 900); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after start"
+kill -0 "$run_pid" 2>/dev/null && fail "stress-run still running 90 s after it was checked live"
 rc=0
 wait "$run_pid" || rc=$?
 run_pid=""
@@ -180,6 +231,19 @@ for i, c in enumerate(results["criteria"]):
     same(f"criterion-{i}-verdict", c["verdict"])
 for i, w in enumerate(results["resilience"]["windows"]):
     same(f"window-{i}-affected", w["requests_affected"])
+# The investor figures: return per $1 and projections come from results.json, computed once in C++.
+same("return-per-dollar", results["projections"]["return_per_dollar"])
+same("money-saved-per-day", results["projections"]["money_saved_per_day"])
+same("cost-per-day", results["projections"]["cost_per_day"])
+# The live business series ends on the final figures (the same functions over the same counts).
+last = results["business_series"][-1]
+assert last["transactions"] == hero["total_transactions"], (last, hero)
+assert abs(last["money_saved"] - hero["money_saved"]) <= 1e-6 * max(1, abs(hero["money_saved"])), (last, hero)
+assert last["fraud_blocked"] == hero["fraud_blocked"], (last, hero)
+# Alerts: in results.json and listed in the report (SLA violations), one row per alert.
+for i, a in enumerate(results["alerts"]["events"]):
+    same(f"alert-{i}-severity", a["severity"])
+assert "<canvas" in dom.split('id="chart-story"', 1)[1][:4000], "no story chart in the report"
 competitor = results["presentation"]["competitors"][0]
 same("competitor-0-throughput_tps", competitor["throughput_tps"])
 same("competitor-0-p99_response_time_ms", competitor["p99_response_time_ms"])
@@ -191,10 +255,22 @@ assert not re.search(r'<script[^>]+src=|<link[^>]+href=', page), "the report loa
 print("report matches results.json")
 EOF
 
-for view in presentation system agents admin; do
+for view in presentation system agents analytics admin; do
   chrome --virtual-time-budget=3000 --screenshot="$work/screenshots/$view.png" "${report}#$view" >/dev/null ||
     fail "screenshot of $view"
   [ -s "$work/screenshots/$view.png" ] || fail "empty screenshot of $view"
 done
+# Presenter mode (?present): large type, the story and the final summary slide.
+chrome --virtual-time-budget=3000 --dump-dom "${report}?present#presentation" >"$work/presenter-dom.html" || fail "presenter mode"
+python3 - "$work/presenter-dom.html" <<'EOF' || fail "presenter mode"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+assert re.search(r'<body[^>]*class="[^"]*presenter', dom), "presenter mode not on with ?present"
+slide = re.search(r'<div id="summary-slide"([^>]*)>', dom)
+assert slide and "hidden" not in slide.group(1), "no summary slide at the end in presenter mode"
+print("presenter mode: summary slide shown")
+EOF
+chrome --virtual-time-budget=3000 --screenshot="$work/screenshots/presenter.png" "${report}?present#presentation" >/dev/null ||
+  fail "screenshot of presenter mode"
 echo "screenshots: $work/screenshots"
 echo "dashboard browser test passed"

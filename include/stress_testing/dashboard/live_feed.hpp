@@ -4,8 +4,10 @@
 /** Turns a run's per-interval progress into the dashboard's live messages (docs/dashboard.md):
     the interval record in the results document's shape (plus `planned_tps`), the summary of the
     run so far (from the intervals' merged histograms and counters), and the resilience figures
-    of the failure windows begun so far. What only the end of a run knows (business and hero
-    metrics, per-agent figures, final criteria) comes with the final document.
+    of the failure windows begun so far, each window's state (scheduled, active, past) and the
+    alerts raised so far. The host adds what only it can read live (stress-run: the workload's
+    business figures and the service's GET /stats); the Server-Timing figures per agent and the
+    final criteria come with the final document.
 
     Not thread-safe: call `update` from the run's `on_interval` callback (one thread), and hand
     the result to `server::publish`. */
@@ -46,6 +48,9 @@ class live_feed {
         cumulative_(histograms),
         started_(metrics::read_process_usage()) {}
 
+  /// The thresholds of the live `alerts` (results.json's are the run result's `alerting`).
+  void set_alert_thresholds(const run::alert_thresholds& t) { alerting_ = t; }
+
   /// Adds a failure window the scenario did not plan (injected at run time from the dashboard).
   void add_window(run::disturbance_window w) { windows_.push_back(std::move(w)); }
 
@@ -54,13 +59,19 @@ class live_feed {
     return {{"schema", "stress_testing.results"},
             {"live", true},
             {"scenario", scenario_},
+            {"plan", report::detail::plan_json(scenario_)},
             {"status", "RUNNING"},
             {"elapsed_seconds", 0.0},
             {"intervals", nlohmann::json::array()}};
   }
 
   /** The message for one interval: `type`, `interval`, `status`, `elapsed_seconds`, `summary`
-      (the run so far; CPU since the feed was made, memory now), `resilience` (`max_degradation_level`, `windows[]` begun so far). */
+      (the run so far; CPU since the feed was made, memory now), `resilience`
+      (`max_degradation_level`, `windows[]` begun so far), `schedule` (every window, planned
+      or injected, with its `state`: `scheduled`, `active` or `past` at the interval's end, and
+      for a begun one its `window_index` in `resilience.windows`), `alerts` (`run::detect_alerts`
+      over the intervals so far) and `process` (this process's
+      resident memory now, `rss_bytes`; null when /proc cannot be read). */
   nlohmann::json update(const run::interval_progress& p) {
     series_.push_back(p.interval);
     nlohmann::json m{{"type", "interval"},
@@ -77,11 +88,31 @@ class live_feed {
       // A histogram layout mismatch: leave the summary out rather than report a wrong one.
     }
     std::vector<run::disturbance_window> begun;
-    for (auto const& w : windows_)
-      if (w.start_seconds <= p.elapsed_seconds) begun.push_back(w);
+    nlohmann::json schedule = nlohmann::json::array();
+    for (auto const& w : windows_) {
+      nlohmann::json e{{"name", w.name},
+                       {"start_seconds", w.start_seconds},
+                       {"end_seconds", w.end_seconds},
+                       {"injected_failure", w.injected_failure},
+                       {"state", window_state(w, p.elapsed_seconds)}};
+      if (w.start_seconds <= p.elapsed_seconds) {
+        e["window_index"] = begun.size();
+        begun.push_back(w);
+      }
+      schedule.push_back(std::move(e));
+    }
     auto const a = run::analyse(series_, begun, recovery_);
     m["resilience"] = report::detail::resilience_json(a);  // the same shape as results.json's
+    m["schedule"] = std::move(schedule);
+    m["alerts"] = report::detail::alerts_json(series_, alerting_, false);  // raised so far, the active ones live
+    auto const now = metrics::read_process_usage();
+    m["process"] = {{"rss_bytes", now.memory_available ? nlohmann::json(now.rss_bytes) : nlohmann::json()}};
     return m;
+  }
+
+  /// A window at `elapsed` seconds: "scheduled" before its start, "active" until its end, then "past".
+  static const char* window_state(const run::disturbance_window& w, double elapsed) noexcept {
+    return elapsed < w.start_seconds ? "scheduled" : elapsed < w.end_seconds ? "active" : "past";
   }
 
  private:
@@ -91,6 +122,7 @@ class live_feed {
   metrics::snapshot cumulative_;
   metrics::process_reading started_;
   std::vector<run::interval_record> series_;
+  run::alert_thresholds alerting_;
 };
 
 }  // namespace stress_testing::dashboard

@@ -221,12 +221,56 @@ inline business_accounting reconcile(const load::run_summary& run, std::uint64_t
   return a;
 }
 
+/** The accounting of the requests settled so far in a run still under way (the live figures):
+    `settled` holds the outcomes recorded by the end of the last interval, each one intended and
+    due; nothing was stopped. Then as `reconcile`: failed = sent - answered (0 when the tally,
+    read a moment after the interval ended, saw more answers than were settled). */
+inline business_accounting reconcile_settled(const metrics::outcome_counters& settled, std::uint64_t answered,
+                                             std::uint64_t unanswered) noexcept {
+  load::run_summary run;
+  run.intended = settled.total();
+  run.outcomes = settled;
+  return reconcile(run, answered, unanswered);
+}
+
+/** What a run's business figures come to over an hour and a day if the run's rate held: a
+    projection, not a measurement (results.json `projections`, the dashboard's investor figures).
+    With hours = elapsed_seconds / 3600:
+    - return_per_dollar = money_saved / total_cost: USD saved per USD spent (the ROI as a multiple:
+      roi_percentage = (return_per_dollar - 1) x 100); nullopt when total_cost is 0
+    - X_per_hour = X / hours and X_per_day = 24 x X_per_hour for X in transactions
+      (transactions_processed), money_saved and total_cost; nullopt when elapsed_seconds <= 0 */
+struct business_projection {
+  std::optional<double> return_per_dollar;
+  std::optional<double> transactions_per_hour, transactions_per_day;
+  std::optional<double> money_saved_per_hour, money_saved_per_day;
+  std::optional<double> cost_per_hour, cost_per_day;
+};
+
+inline business_projection project(const business_metrics& m, double elapsed_seconds) noexcept {
+  business_projection p;
+  if (m.total_cost > 0 && std::isfinite(m.total_cost)) p.return_per_dollar = m.money_saved / m.total_cost;
+  if (!(elapsed_seconds > 0) || !std::isfinite(elapsed_seconds)) return p;
+  double const hours = elapsed_seconds / 3600.0;
+  p.transactions_per_hour = static_cast<double>(m.transactions_processed) / hours;
+  p.money_saved_per_hour = m.money_saved / hours;
+  p.cost_per_hour = m.total_cost / hours;
+  p.transactions_per_day = 24 * *p.transactions_per_hour;
+  p.money_saved_per_day = 24 * *p.money_saved_per_hour;
+  p.cost_per_day = 24 * *p.cost_per_hour;
+  return p;
+}
+
 /** Ground truth x decision for one worker's transactions, and the business figures they imply.
 
     Not thread-safe: keep one per worker and `merge` them (exact: all counters are integers).
     `record` and `record_unanswered` are O(1), noexcept and allocation-free. */
 class business_tally {
  public:
+  business_tally() = default;
+  /// A tally holding `counters` (e.g. a worker's, published to a live reader).
+  explicit business_tally(const business_counters& counters) noexcept : c_(counters) {}
+
   /// `tx` was answered with `d`, with the response's `fraud_score` when it carried one (in [0, 1];
   /// `parse_fraud_score`): it enters `ai_confidence`.
   void record(const transaction& tx, decision d, std::optional<double> fraud_score = std::nullopt) noexcept {

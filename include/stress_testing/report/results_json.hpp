@@ -17,6 +17,7 @@
 #include <stress_testing/report/schema.hpp>  // results_schema, results_schema_version  // histograms_json, read_histogram
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/percentile_interval.hpp>
+#include <stress_testing/profile/from_model.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/target/service_stats_json.hpp>
 
@@ -158,6 +159,67 @@ inline nlohmann::json percentile_ci_json(const metrics::snapshot& h) {
   return j;
 }
 
+/** The `plan` object: the scenario as run (after `scale_scenario`), in the words the dashboard
+    states it: `peak_tps`, the highest rate the profile asks for (its `rate_at` at 10,001 evenly
+    spaced instants of the run, ends included: exact for ramps and holds, which peak at a
+    breakpoint; null when the profile cannot be built), `duration_seconds`, and `failures[]`
+    ({name, start_seconds, end_seconds, severity}) as scheduled. The scenario's own
+    `description` is the design's text and may quote unscaled figures. */
+inline nlohmann::json plan_json(const test_scenario& s) {
+  nlohmann::json peak;
+  try {
+    auto const profile = profile::make_profile(s.load_profile, s.duration_seconds);
+    double best = 0;
+    constexpr int steps = 10000;
+    for (int i = 0; i <= steps; ++i) best = std::max(best, profile.rate_at(s.duration_seconds * i / steps));
+    peak = best;
+  } catch (const std::exception&) {
+  }
+  nlohmann::json failures = nlohmann::json::array();
+  for (auto const& f : s.failure_scenarios)
+    failures.push_back({{"name", std::string(to_string(f.failure_type))},
+                        {"start_seconds", f.start_time_seconds},
+                        {"end_seconds", f.start_time_seconds + f.duration_seconds},
+                        {"severity", f.severity}});
+  return {{"peak_tps", peak}, {"duration_seconds", s.duration_seconds}, {"failures", std::move(failures)}};
+}
+
+/// The `alerts` object: the thresholds and the alerts `run::detect_alerts` raises over `series`.
+inline nlohmann::json alerts_json(const std::vector<run::interval_record>& series, const run::alert_thresholds& t,
+                                  bool run_over) {
+  nlohmann::json events = nlohmann::json::array();
+  for (auto const& a : run::detect_alerts(series, t, run_over))
+    events.push_back({{"metric", a.metric},
+                      {"severity", a.severity},
+                      {"start_seconds", a.start_seconds},
+                      {"end_seconds", a.end_seconds},
+                      {"worst", a.worst},
+                      {"threshold", a.threshold},
+                      {"active", a.active}});
+  return {{"thresholds",
+           {{"warning_error_rate", t.warning_error_rate},
+            {"critical_error_rate", t.critical_error_rate},
+            {"warning_p99_ms", t.warning_p99_ms},
+            {"critical_p99_ms", t.critical_p99_ms}}},
+          {"events", std::move(events)}};
+}
+
+/// The `projections` object (`fraud::project`): per-hour and per-day figures if the run's rate
+/// held, and the return per dollar; null without business figures.
+inline nlohmann::json projections_json(const std::optional<business_metrics>& b, double elapsed_seconds) {
+  if (!b) return nullptr;
+  auto const p = fraud::project(*b, elapsed_seconds);
+  return {{"projection", true},
+          {"basis_seconds", elapsed_seconds},
+          {"return_per_dollar", optional_number(p.return_per_dollar)},
+          {"transactions_per_hour", optional_number(p.transactions_per_hour)},
+          {"transactions_per_day", optional_number(p.transactions_per_day)},
+          {"money_saved_per_hour", optional_number(p.money_saved_per_hour)},
+          {"money_saved_per_day", optional_number(p.money_saved_per_day)},
+          {"cost_per_hour", optional_number(p.cost_per_hour)},
+          {"cost_per_day", optional_number(p.cost_per_day)}};
+}
+
 }  // namespace detail
 
 /// The whole result as a JSON document.
@@ -167,6 +229,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["schema"] = results_schema;
   j["schema_version"] = results_schema_version;
   j["scenario"] = r.scenario;
+  j["plan"] = detail::plan_json(r.scenario);
   j["seed"] = r.scenario.load_profile.seed;
   j["status"] = std::string(to_string(r.status));
   j["status_reason"] = r.status_reason;
@@ -273,10 +336,12 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["intervals"] = std::move(intervals);
 
   j["resilience"] = detail::resilience_json(r.analysis);
+  j["alerts"] = detail::alerts_json(r.intervals, r.alerting, true);
 
   j["agents"] = r.agents;
   j["business_metrics"] = r.business ? nlohmann::json(*r.business) : nlohmann::json();
   j["hero_metrics"] = r.hero ? nlohmann::json(*r.hero) : nlohmann::json();
+  j["projections"] = detail::projections_json(r.business, r.elapsed_seconds);
   if (r.business) {  // how every intended request enters the business figures (docs/results.md)
     auto const b = fraud::reconcile(a, static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
     j["business_accounting"] = {{"intended", b.intended}, {"answered", b.answered}, {"failed", b.failed},

@@ -11,6 +11,7 @@
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/models.hpp>
 #include <stress_testing/outcome.hpp>
+#include <stress_testing/run/alerts.hpp>
 #include <stress_testing/run/analysis.hpp>
 #include <stress_testing/target/service_stats.hpp>
 
@@ -91,6 +92,8 @@ struct run_result {
   std::optional<stress_testing::business_metrics> business;
   /// The presentation's hero numbers of such a workload; filled by the harness.
   std::optional<stress_testing::hero_metrics> hero;
+  /// The thresholds results.json's `alerts` are raised at (`detect_alerts` over `intervals`).
+  alert_thresholds alerting;
   /** Counters a target keeps beyond the outcomes (the HTTP target's `connections_opened`,
       `resets`, `protocol_errors`, ...), by name; filled by the harness. */
   std::map<std::string, std::uint64_t> target_counters;

@@ -65,6 +65,31 @@ inline std::optional<double> agent_load(const service_stats& from, const service
   return (*b->busy_seconds - *a->busy_seconds) / (span * *b->capacity);
 }
 
+/** An agent's work between two readings of the service (the live dashboard's per-agent figures):
+    - `calls_per_second` = Δ calls / Δ uptime_seconds
+    - `mean_busy_ms` = 1000 × Δ busy_seconds / Δ calls: the agent's mean time per call, as the
+      service counts its busy time
+    - `load` = `agent_load(from, to, name)`
+    Each is nullopt when a reading lacks what it needs or its denominator is not > 0. */
+struct agent_span {
+  std::optional<double> calls_per_second;
+  std::optional<double> mean_busy_ms;
+  std::optional<double> load;
+};
+
+inline agent_span agent_figures(const service_stats& from, const service_stats& to, std::string_view name) {
+  agent_span f;
+  f.load = agent_load(from, to, name);
+  auto const* a = from.agent(name);
+  auto const* b = to.agent(name);
+  if (!a || !b || !a->calls || !b->calls || *b->calls < *a->calls) return f;
+  auto const calls = static_cast<double>(*b->calls - *a->calls);
+  if (from.uptime_seconds && to.uptime_seconds && *to.uptime_seconds > *from.uptime_seconds)
+    f.calls_per_second = calls / (*to.uptime_seconds - *from.uptime_seconds);
+  if (calls > 0 && a->busy_seconds && b->busy_seconds) f.mean_busy_ms = 1000.0 * (*b->busy_seconds - *a->busy_seconds) / calls;
+  return f;
+}
+
 }  // namespace stress_testing::target
 
 #endif

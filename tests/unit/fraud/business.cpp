@@ -254,6 +254,68 @@ TEST_CASE("business and hero figures of a run count every intended request") {
   CHECK(t.to_hero_metrics(known_costs(), 10.0).uptime_percentage == Approx(11.0 / 13 * 100));
 }
 
+TEST_CASE("live: the settled outcomes so far and a tally rebuilt from published counters give the final figures' functions") {
+  // Mid-run: the intervals so far settled 11 ok, 1 http_error, 1 timeout, 4 io_error (injected at
+  // the client), 3 dropped; the tally (published by the workers) saw the same 11 answers and 2 failures.
+  fr::business_tally t;
+  for (auto const& r : known_rows()) record(t, r);
+  fr::business_tally const copy(t.counters());  // what a live reader rebuilds from the counters
+  CHECK(copy.counters() == t.counters());
+  stress_testing::metrics::outcome_counters settled;
+  settled.record(stress_testing::outcome::ok, 11);
+  settled.record(stress_testing::outcome::http_error, 1);
+  settled.record(stress_testing::outcome::timeout, 1);
+  settled.record(stress_testing::outcome::io_error, 4);
+  settled.record(stress_testing::outcome::dropped, 3);
+  auto const a = fr::reconcile_settled(settled, copy.counters().answered(), copy.counters().unanswered());
+  CHECK(a.intended == 20);
+  CHECK(a.ok == 11);
+  CHECK(a.answered == 11);
+  CHECK(a.failed == 6);
+  CHECK(a.dropped == 3);
+  CHECK(a.unobserved == 4);
+  // The same figures as the end of a run with that accounting.
+  stress_testing::load::run_summary run;
+  run.intended = 20;
+  run.outcomes = settled;
+  CHECK(copy.to_hero_metrics(known_costs(), 10.0, a).uptime_percentage == Approx(55.0));
+  CHECK(copy.to_business_metrics(known_costs(), 10.0, a).total_cost ==
+        Approx(t.to_business_metrics(known_costs(), 10.0, run).total_cost));
+  // Read a moment after the interval ended, the tally may have seen more answers than settled.
+  stress_testing::metrics::outcome_counters early;
+  early.record(stress_testing::outcome::ok, 9);
+  auto const e = fr::reconcile_settled(early, 11, 2);
+  CHECK(e.failed == 0);
+  CHECK(e.intended == 9);
+}
+
+TEST_CASE("projections: per hour and per day at the run's rate, and the return per dollar") {
+  stress_testing::business_metrics m;
+  m.transactions_processed = 1800;
+  m.money_saved = 90.0;
+  m.total_cost = 3.0;
+  auto const p = fr::project(m, 1800.0);  // half an hour
+  CHECK(p.return_per_dollar.value_or(-1) == Approx(30.0));  // ROI 2,900 %
+  CHECK(p.transactions_per_hour.value_or(-1) == Approx(3600.0));
+  CHECK(p.transactions_per_day.value_or(-1) == Approx(86400.0));
+  CHECK(p.money_saved_per_hour.value_or(-1) == Approx(180.0));
+  CHECK(p.money_saved_per_day.value_or(-1) == Approx(4320.0));
+  CHECK(p.cost_per_hour.value_or(-1) == Approx(6.0));
+  CHECK(p.cost_per_day.value_or(-1) == Approx(144.0));
+  // ROI as a multiple: return_per_dollar = roi_percentage / 100 + 1 for the tally's figures.
+  fr::business_tally t;
+  for (auto const& r : known_rows()) record(t, r);
+  auto const b = t.to_business_metrics(known_costs(), 10.0);
+  CHECK(fr::project(b, 10.0).return_per_dollar.value_or(-1) == Approx(b.roi_percentage / 100 + 1));
+  // Unknown, not 0: no cost, no time.
+  stress_testing::business_metrics free;
+  free.money_saved = 5;
+  auto const q = fr::project(free, 0.0);
+  CHECK_FALSE(q.return_per_dollar.has_value());
+  CHECK_FALSE(q.money_saved_per_hour.has_value());
+  CHECK_FALSE(q.cost_per_day.has_value());
+}
+
 TEST_CASE("a tally that saw more than the run sent reconciles to no failures") {
   fr::business_tally t;
   for (auto const& r : known_rows()) record(t, r);

@@ -126,3 +126,28 @@ TEST_CASE("an agent's current_load is its busy time over the service's clock and
   CHECK(j.at("resident_bytes").is_null());
 }
 }  // TEST_SUITE
+
+TEST_SUITE("target.service_stats") {
+TEST_CASE("an agent's figures between two readings: calls per second, time per call, load") {
+  namespace t = stress_testing::target;
+  t::service_stats a, b;
+  a.uptime_seconds = 10;
+  b.uptime_seconds = 12;
+  a.agents = {{"ml", 1.0, 4.0, 100}};
+  b.agents = {{"ml", 1.5, 4.0, 300}};
+  auto const f = t::agent_figures(a, b, "ml");
+  // 200 calls over 2 s; 0.5 busy seconds over 200 calls = 2.5 ms; 0.5 / (2 s x 4 slots) = 6.25%.
+  CHECK(f.calls_per_second.value_or(-1) == doctest::Approx(100.0));
+  CHECK(f.mean_busy_ms.value_or(-1) == doctest::Approx(2.5));
+  CHECK(f.load.value_or(-1) == doctest::Approx(0.0625));
+  auto idle = b;
+  idle.agents[0].calls = 100;  // no call in the span: no time per call, 0 calls per second
+  auto const g = t::agent_figures(a, idle, "ml");
+  CHECK(g.calls_per_second.value_or(-1) == 0.0);
+  CHECK_FALSE(g.mean_busy_ms.has_value());
+  auto restarted = b;
+  restarted.agents[0].calls = 5;  // counters went backwards (a restarted service): nothing
+  CHECK_FALSE(t::agent_figures(a, restarted, "ml").calls_per_second.has_value());
+  CHECK_FALSE(t::agent_figures(a, b, "rules").calls_per_second.has_value());
+}
+}

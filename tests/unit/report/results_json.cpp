@@ -1,6 +1,7 @@
 // The results document from a hand-built run_result: report/results_json.hpp and run/result.hpp
 // are Asio-free (docs/architecture.md §2), so the document is tested here without running an
 // engine. The same checks on a real run are in tests/integration/run/orchestrator.cpp.
+#include <stress_testing/config/scenario_builder.hpp>
 #include <stress_testing/report/results_json.hpp>
 
 #include <doctest/doctest.h>
@@ -64,6 +65,49 @@ TEST_SUITE("report") {
     CHECK(ba["dropped"] == 20);
     CHECK(ba["billed"] == 980);
     CHECK(j["business_metrics"]["payback_period_months"].is_null());
+  }
+
+  TEST_CASE("the results document states the plan as run, the projections and the alerts") {
+    // The investor scenario scaled as the browser test runs it: its peak is 8,000 x 0.05 = 400/s.
+    st::run::run_result r;
+    r.scenario = st::scale_scenario(st::scenario_builder::create_investor_presentation_scenario(), 0.03, 0.05);
+    auto j = st::report::to_json(r);
+    CHECK(j["plan"]["peak_tps"].get<double>() == doctest::Approx(400.0));
+    CHECK(j["plan"]["duration_seconds"].get<double>() == doctest::Approx(600 * 0.03));
+    REQUIRE(j["plan"]["failures"].size() == r.scenario.failure_scenarios.size());
+    auto const& f = r.scenario.failure_scenarios.front();
+    CHECK(j["plan"]["failures"][0]["start_seconds"].get<double>() == doctest::Approx(f.start_time_seconds));
+    CHECK(j["plan"]["failures"][0]["end_seconds"].get<double>() == doctest::Approx(f.start_time_seconds + f.duration_seconds));
+    CHECK(j["projections"].is_null());  // no business figures: nothing to project
+
+    st::business_metrics b;
+    b.transactions_processed = 100;
+    b.money_saved = 50;
+    b.total_cost = 2;
+    r.business = b;
+    r.elapsed_seconds = 36;  // 1/100 of an hour
+    j = st::report::to_json(r);
+    CHECK(j["projections"]["projection"] == true);
+    CHECK(j["projections"]["return_per_dollar"].get<double>() == doctest::Approx(25.0));
+    CHECK(j["projections"]["money_saved_per_hour"].get<double>() == doctest::Approx(5000.0));
+    CHECK(j["projections"]["cost_per_day"].get<double>() == doctest::Approx(4800.0));
+
+    // Alerts over the intervals, at the run's thresholds: one second at 2% errors is critical.
+    st::run::interval_record quiet, bad;
+    quiet.end = std::chrono::seconds(1);
+    quiet.values.set(st::metrics::metric::error_rate, 0.0);
+    bad.start = std::chrono::seconds(1);
+    bad.end = std::chrono::seconds(2);
+    bad.values.set(st::metrics::metric::error_rate, 0.02);
+    r.intervals = {quiet, bad};
+    j = st::report::to_json(r);
+    REQUIRE(j["alerts"]["events"].size() == 1);
+    CHECK(j["alerts"]["events"][0]["severity"] == "critical");
+    CHECK(j["alerts"]["events"][0]["start_seconds"] == 1.0);
+    CHECK(j["alerts"]["events"][0]["active"] == false);
+    CHECK(j["alerts"]["thresholds"]["warning_error_rate"] == 0.001);
+    r.alerting.critical_error_rate = 0.05;  // configured: now a warning
+    CHECK(st::report::to_json(r)["alerts"]["events"][0]["severity"] == "warning");
   }
 
   TEST_CASE("the results document gives the verdict and an inconclusive criterion") {
