@@ -144,7 +144,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     while (!active_.empty()) {
       request_slot& r = active_.pop_front();
       r.recorded = true;
-      this->record_outcome(outcome::timeout, r.intended, r.sent, now, 0, 0);
+      this->record_outcome(outcome::timeout, r.intended, r.timed_from, r.sent, now, 0, 0);
       ++summary_.timed_out_at_stop;
       r.signal.emit(boost::asio::cancellation_type::terminal);  // may complete inline: r is not touched after
     }
@@ -164,7 +164,8 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     }
     if (!r.recorded) {
       active_.erase(r);
-      this->record_outcome(classify(ec, result), r.intended, r.sent, now, result.bytes_in, result.bytes_out);
+      this->record_outcome(classify(ec, result), r.intended, r.timed_from, r.sent, now, result.bytes_in,
+                           result.bytes_out);
     }
     pool_.release(r);
     this->publish_in_flight();
@@ -178,7 +179,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     while (!active_.empty() && active_.front().deadline <= now) {
       request_slot& r = active_.pop_front();
       r.recorded = true;
-      this->record_outcome(outcome::timeout, r.intended, r.sent, now, 0, 0);
+      this->record_outcome(outcome::timeout, r.intended, r.timed_from, r.sent, now, 0, 0);
       r.signal.emit(boost::asio::cancellation_type::terminal);  // may complete inline: r is not touched after
     }
     this->wake_if_settled();
@@ -197,6 +198,8 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     r.signal.slot().clear();
     r.intended = intended;
     r.sent = now;
+    auto const planned = paced(intended);
+    r.timed_from = planned < now ? planned : now;
     r.deadline = saturating_add(now, options_.request_timeout);
     r.recorded = false;
     std::uint64_t const generation = r.generation;
