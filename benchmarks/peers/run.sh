@@ -4,6 +4,7 @@
 #
 #   benchmarks/peers/run.sh [--runs N] [--seconds S] [--connections C] [--no-memory]
 #   WRK2_SRC=/path/to/wrk2-source benchmarks/peers/run.sh      # also builds and runs wrk2
+#   STRESS_RUN=build/examples/stress_run/stress-run benchmarks/peers/run.sh   # an existing build
 #
 # Installs wrk, hey and nginx-light from Debian, serves a small keep-alive response from nginx
 # (one worker, no keep-alive request limit) on 127.0.0.1, pins nginx to CPU 0 and each load tool
@@ -48,12 +49,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 hey_bin=$(command -v hey || echo /usr/bin/hey)
 
-"$root/scripts/install-deps"
-build="$root/build-bench"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DSTRESS_TESTING_BUILD_TESTS=OFF -DSTRESS_TESTING_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build" --target stress-run >/dev/null
-stress_run="$build/examples/stress_run/stress-run"
+# STRESS_RUN=path uses that binary instead of building build-bench/ (Release).
+stress_run=${STRESS_RUN:-}
+if [ -z "$stress_run" ]; then
+  "$root/scripts/install-deps"
+  build="$root/build-bench"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DSTRESS_TESTING_BUILD_TESTS=OFF -DSTRESS_TESTING_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$build" --target stress-run >/dev/null
+  stress_run="$build/examples/stress_run/stress-run"
+fi
 
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
