@@ -14,7 +14,7 @@
 # median of N: stress-run with no pacing flag (the adaptive default), --pacing 0 (a wake-up per
 # arrival) and --pacing 1ms (a fixed 1 ms grid), and wrk2 -R at the same rates when WRK2_SRC
 # names a copy of its source (wrk2 is not packaged; it is built from that copy into a temporary
-# directory). Without it the fixed rates are compared with wrk's saturated CPU per request, and
+# directory, or used as it is when it holds a built `wrk`). Without it the fixed rates are compared with wrk's saturated CPU per request, and
 # the output says so. Last, the peak resident memory of stress-run holding 10,000 loopback
 # connections (each request delayed 2 s by stress-run's own fault proxy; --no-memory skips it).
 # --nice N runs nginx and the tools at that priority (root: -10 keeps a shared machine's
@@ -131,7 +131,9 @@ awk -v a="$s_rps" -v b="$w_rps" -v c="$s_cpr" -v d="$w_cpr" -v e="$h_rps" 'BEGIN
 
 # wrk2, built from a copy of its source when one is given (never downloaded here).
 wrk2_bin=""
-if [ -n "${WRK2_SRC:-}" ]; then
+if [ -n "${WRK2_SRC:-}" ] && [ -x "$WRK2_SRC/wrk" ]; then
+  wrk2_bin="$WRK2_SRC/wrk"  # already built there
+elif [ -n "${WRK2_SRC:-}" ]; then
   cp -r "$WRK2_SRC" "$work/wrk2"
   if make -C "$work/wrk2" -j2 >"$work/wrk2-build.log" 2>&1 && [ -x "$work/wrk2/wrk" ]; then
     wrk2_bin="$work/wrk2/wrk"
