@@ -2,7 +2,7 @@
 # Side-by-side runs of stress-run against wrk and hey (and wrk2, when its source is given) on one
 # machine (benchmarks/README.md).
 #
-#   benchmarks/peers/run.sh [--runs N] [--seconds S] [--connections C] [--no-memory] [--nice N]
+#   benchmarks/peers/run.sh [--runs N] [--seconds S] [--connections C] [--no-memory | --memory-only] [--nice N]
 #   WRK2_SRC=/path/to/wrk2-source benchmarks/peers/run.sh      # also builds and runs wrk2
 #   STRESS_RUN=build/examples/stress_run/stress-run benchmarks/peers/run.sh   # an existing build
 #
@@ -16,20 +16,21 @@
 # names a copy of its source (wrk2 is not packaged; it is built from that copy into a temporary
 # directory, or used as it is when it holds a built `wrk`). Without it the fixed rates are compared with wrk's saturated CPU per request, and
 # the output says so. Last, the peak resident memory of stress-run holding 10,000 loopback
-# connections (each request delayed 2 s by stress-run's own fault proxy; --no-memory skips it).
+# connections (to a server that never answers; --no-memory skips it).
 # --nice N runs nginx and the tools at that priority (root: -10 keeps a shared machine's
 # compilers from starving them; CPU time per request is what is compared).
 # Only loopback is ever targeted; every run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-runs=3 seconds=10 connections=50 memory=1 nice=0
+runs=3 seconds=10 connections=50 memory=1 memory_only=0 nice=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --no-memory) memory=0; shift ;;
+    --memory-only) memory_only=1; shift ;;
     --nice) nice=$2; shift 2 ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -83,7 +84,7 @@ http {
   }
 }
 CONF
-ulimit -n 40000 2>/dev/null || ulimit -n "$(ulimit -Hn)"  # 10,000 connections: two descriptors each, nginx and the tool
+ulimit -n "$(ulimit -Hn)"  # 10,000 connections
 nice -n "$nice" taskset -c 0 nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -98,6 +99,7 @@ cpu_of() {
   cpu=$(echo "$t" | awk '{ split($1,a,"m"); split($2,b,"m"); sub("s","",a[2]); sub("s","",b[2]); print a[1]*60+a[2]+b[1]*60+b[2] }')
 }
 
+if [ "$memory_only" = 0 ]; then
 declare -a wrk_rps wrk_cpr sr_rps sr_cpr hey_rps hey_cpr
 for i in $(seq "$runs"); do
   cpu_of wrk -t1 -c"$connections" -d"${seconds}s" "$url"
@@ -182,7 +184,7 @@ for rate in 10000 30000; do
   ref=$w_cpr ref_name="wrk saturated"
   if [ -n "$wrk2_bin" ]; then
     ref=$(median $(awk '{print $1}' "$work/fixed-wrk2-$rate")) ref_name="wrk2"
-    printf '  %6d/s %-22s %8.2f us/req, response p50 %s ms\n' "$rate" "wrk2 -R$rate" "$ref" \
+    printf '  %6d/s %-22s %8.2f us/req, response p50 %s\n' "$rate" "wrk2 -R$rate" "$ref" \
       "$(median $(awk '{print $3}' "$work/fixed-wrk2-$rate"))"
   fi
   for name in auto p0 p1ms; do
@@ -200,19 +202,30 @@ for rate in 10000 30000; do
     "$([ -n "$wrk2_bin" ] && printf '; wrk2 %s' "$(awk '{printf "%s ", $1}' "$work/fixed-wrk2-$rate")")"
 done
 
-# Memory: 10,000 connections, all busy at once (10,000 requests/s, each delayed 2 s by the fault
-# proxy, which holds the other end of every connection), so that every connection is opened.
+fi
+
+# Memory: 10,000 connections, all busy at once: a loopback server (Python asyncio) that accepts
+# every connection and never answers, 10,000 requests in 1 s with a 3 s timeout, so that each
+# request holds its own connection until it times out.
 if [ "$memory" = 1 ]; then
   pport=$((port + 1))
-  nice -n "$nice" taskset -c 0 "$stress_run" proxy --listen "127.0.0.1:$pport" --upstream "127.0.0.1:$port" \
-    --fault 'latency:downstream:latency_ms=2000' >"$work/proxy.log" 2>&1 &
-  proxy_pid=$!
-  trap 'kill $nginx_pid $proxy_pid 2>/dev/null; wait $nginx_pid $proxy_pid 2>/dev/null; rm -rf "$work"' EXIT
+  nice -n "$nice" taskset -c 0 python3 -c '
+import asyncio, sys
+async def hold(reader, writer):
+    while await reader.read(65536):
+        pass
+    writer.close()
+async def main():
+    server = await asyncio.start_server(hold, "127.0.0.1", int(sys.argv[1]), backlog=16384)
+    await asyncio.sleep(60)
+asyncio.run(main())' "$pport" >"$work/hold.log" 2>&1 &
+  hold_pid=$!
+  trap 'kill $nginx_pid $hold_pid 2>/dev/null; wait $nginx_pid $hold_pid 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$pport) 2>/dev/null && break; sleep 0.1; done
-  nice -n "$nice" taskset -c 1 /usr/bin/time -f '%M' -o "$work/rss" "$stress_run" "http://127.0.0.1:$pport/" --rate 10000 -c 10000 \
-    -t 1 -d 3s --timeout 10s -q -o "$work/mem" >"$work/out" 2>&1 || true
+  nice -n "$nice" taskset -c 1 /usr/bin/time -f '%M' -o "$work/rss" "$stress_run" "http://127.0.0.1:$pport/" --rate 10000 \
+    -c 10000 -t 1 -d 1s --timeout 3s -q -o "$work/mem" >"$work/out" 2>&1 || true
   opened=$(awk '/connections: opened/ {gsub(",","",$3); print $3}' "$work/out" | head -1)
   echo
-  awk -v kb="$(cat "$work/rss")" -v o="${opened:-?}" 'BEGIN {
+  awk -v kb="$(tail -1 "$work/rss")" -v o="${opened:-?}" 'BEGIN {
     printf "memory: 10,000 connections (%s opened), stress-run peak resident %.1f MB (bar <= 100 MB)\n", o, kb / 1024 }'
 fi
