@@ -2,9 +2,10 @@
 # Side-by-side runs of stress-run against wrk and hey (and wrk2, when its source is given) on one
 # machine (benchmarks/README.md).
 #
-#   benchmarks/peers/run.sh [--runs N] [--seconds S] [--connections C] [--no-memory | --memory-only] [--nice N]
-#   WRK2_SRC=/path/to/wrk2-source benchmarks/peers/run.sh      # also builds and runs wrk2
-#   STRESS_RUN=build/examples/stress_run/stress-run benchmarks/peers/run.sh   # an existing build
+#   benchmarks/peers/run.sh [--runs N] [--seconds S] [--connections C] [--nice N]
+#                           [--no-memory | --memory-only]
+#   WRK2_SRC=/path/to/wrk2-source benchmarks/peers/run.sh     # also builds and runs wrk2
+#   STRESS_RUN=build/examples/stress_run/stress-run benchmarks/peers/run.sh  # an existing build
 #
 # Installs wrk, hey and nginx-light from Debian, serves a small keep-alive response from nginx
 # (one worker, no keep-alive request limit) on 127.0.0.1, pins nginx to CPU 0 and each load tool
@@ -13,10 +14,10 @@
 # request, then the ratios. Then fixed rates (10,000 and 30,000/s), each setting alternately,
 # median of N: stress-run with no pacing flag (the adaptive default), --pacing 0 (a wake-up per
 # arrival) and --pacing 1ms (a fixed 1 ms grid), and wrk2 -R at the same rates when WRK2_SRC
-# names a copy of its source (wrk2 is not packaged; it is built from that copy into a temporary
-# directory, or used as it is when it holds a built `wrk`). Without it the fixed rates are compared with wrk's saturated CPU per request, and
-# the output says so. Last, the peak resident memory of stress-run holding 10,000 loopback
-# connections (to a server that never answers; --no-memory skips it).
+# names a copy of its source (wrk2 is not packaged: it is built from that copy in a temporary
+# directory, or used as it is when the copy holds a built `wrk`). Without it the fixed rates are
+# compared with wrk's saturated CPU per request, and the output says so. Last, the peak resident
+# memory of stress-run holding 10,000 loopback connections (to a server that never answers).
 # --nice N runs nginx and the tools at that priority (root: -10 keeps a shared machine's
 # compilers from starving them; CPU time per request is what is compared).
 # Only loopback is ever targeted; every run is bounded in time.
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --no-memory) memory=0; shift ;;
     --memory-only) memory_only=1; shift ;;
     --nice) nice=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
