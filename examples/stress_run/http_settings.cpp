@@ -18,9 +18,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <optional>
 #include <string_view>
-#include <iostream>
 #include <variant>
 
 namespace stress_run {
