@@ -21,6 +21,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string_view>
 #include <variant>
 
 namespace stress_run {
@@ -30,7 +32,35 @@ namespace st = stress_testing;
 
 namespace {
 constexpr double min_interval_seconds = 0.001, max_interval_seconds = 3600, max_timeout_seconds = 3600;
+constexpr double max_pacing_seconds = 1;  // auto's bound: a coarser grid is no pacing at all
 }  // namespace
+
+bool http_settings::apply_pacing(st::load::open_loop_options& loop) const {
+  // "auto" or "auto:BOUND": the adaptive grid (at most BOUND late, 1 ms by default); otherwise a
+  // fixed grid of that period, 0 waking for each arrival.
+  auto const to_ns = [](double s) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
+  };
+  std::string_view text = pacing;
+  loop.pacing_granularity = std::chrono::nanoseconds::zero();
+  loop.adaptive_pacing_bound = std::chrono::nanoseconds::zero();
+  if (text.starts_with("auto")) {
+    text.remove_prefix(4);
+    std::optional<double> bound(0.001);
+    if (!text.empty()) bound = text.front() == ':' ? parse_duration(text.substr(1)) : std::nullopt;
+    if (!bound || *bound <= 0 || *bound > max_pacing_seconds) {
+      std::cerr << "stress-run: --pacing '" << pacing << "': expected auto, auto:BOUND (e.g. auto:500us, at most 1s), "
+                   "0 or a grid period like 1ms\n";
+      return false;
+    }
+    loop.adaptive_pacing_bound = to_ns(*bound);
+    return true;
+  }
+  auto const pace = parse_duration(text);
+  if (!pace) return bad("--pacing", pacing);
+  loop.pacing_granularity = to_ns(*pace);
+  return true;
+}
 
 bool http_settings::apply(st::run::run_options& options, st::target::http_target_options& base) const {
   auto const t = parse_duration(timeout);
@@ -54,10 +84,7 @@ bool http_settings::apply(st::run::run_options& options, st::target::http_target
   }
   options.pool.loop.generator.late_threshold =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*late));
-  auto const pace = parse_duration(pacing);
-  if (!pace) return bad("--pacing", pacing);
-  options.pool.loop.pacing_granularity =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*pace));
+  if (!apply_pacing(options.pool.loop)) return false;
   options.interval = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*iv));
   options.pool.workers = std::min(threads, connections);
   if (!apply_sharding(options)) return false;

@@ -14,6 +14,9 @@
 
 namespace stress_testing {
 struct test_scenario;
+namespace load {
+struct open_loop_options;
+}
 namespace run {
 struct run_options;
 }
@@ -31,7 +34,7 @@ struct http_settings {
   std::string timeout = "30s";
   std::string interval;  ///< "": 1 s in quick mode, scenario mode's rule (sampling_interval_seconds)
   std::string late_threshold = "1ms";
-  std::string pacing = "0";
+  std::string pacing = "auto";
   std::size_t max_in_flight = 100000;
   bool poisson = false;
   bool quiet = false;
@@ -58,8 +61,9 @@ struct http_settings {
                    "a request sent more than this after its intended time is late; over 1% late makes the run "
                    "generator-limited and its latency criteria inconclusive (default 1ms)");
     app.add_option("--pacing", pacing,
-                   "fixed rates: wake on a grid of this period and send what is due (0: wake per arrival; "
-                   "250us or 1ms cut the generator's CPU at high rates, the lateness is measured)");
+                   "when the generator wakes to send: auto (default) batches arrivals on a grid chosen from the "
+                   "rate, at most 1 ms late (auto:500us sets the bound), waking per arrival at low rates; 0 wakes "
+                   "per arrival; a period (250us, 1ms) wakes on a fixed grid. Lateness is measured");
     app.add_option("--max-in-flight", max_in_flight, "per thread; arrivals beyond it are counted dropped")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
     app.add_flag("--poisson", poisson, "Poisson arrivals instead of evenly spaced ones");
@@ -90,6 +94,8 @@ struct http_settings {
 
   /// --shard/--shards/--start-at (or the engine's environment) into `options`; false on a problem.
   bool apply_sharding(stress_testing::run::run_options& options) const;
+  /// --pacing into the loop's pacing_granularity / adaptive_pacing_bound; false (said) when invalid.
+  bool apply_pacing(stress_testing::load::open_loop_options& loop) const;
 
   /// Parses every --slo into `scenario.success_criteria`; prints the problem on failure.
   bool add_criteria(stress_testing::test_scenario& scenario) const;

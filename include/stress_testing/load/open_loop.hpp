@@ -44,12 +44,30 @@ struct open_loop_options {
   std::chrono::nanoseconds spin_before_deadline{0};
   /** Pacing granularity: when > 0, the arrival loop wakes only on a grid of this period
       (anchored at the run's start) and then sends every arrival that is due, so one timer
-      wake-up sends several requests at high rates. Each request is then sent up to this much
-      after its intended instant, and that lateness is measured honestly: it is in the send lag
-      and in the response time (both from the intended instant). It saves the per-arrival timer
+      wake-up sends several requests at high rates: the target sees the schedule quantised to the
+      grid, at the same rate over any window of a period or more. Each request is then sent up to
+      this much after its intended instant by design: that lateness is in the send lag (from the
+      intended instant), and the response time counts from the request's grid instant (or its
+      send, if earlier), so that a known server delay reads the same as without pacing; lateness
+      beyond the grid instant (the generator behind) is in both. It saves the per-arrival timer
       re-arm and thread wake-up, which dominate the generator's CPU cost at fixed rates (wrk2
       paces on a 1 ms event-loop tick). 0 (the default): wake for each arrival. */
   std::chrono::nanoseconds pacing_granularity{0};
+  /** Adaptive pacing, when `pacing_granularity` is 0: when > 0, the grid's period is chosen from
+      the local arrival rate so that one wake-up serves about 8 arrivals, and is never longer than
+      this bound (`detail::adaptive_grid`); where even the bound spans fewer than 2 arrivals (low
+      rates) the loop wakes for each arrival, exactly on time. Lateness and response time are
+      measured as with a fixed grid. 0 (the library's default): no adaptation. `stress-run` uses
+      1 ms unless `--pacing` says otherwise: at 10,000/s and more its cost per request is then a
+      fraction of waking per arrival's (benchmarks/README.md). */
+  std::chrono::nanoseconds adaptive_pacing_bound{0};
+
+  /** The most lateness the pacing may impose by design: the fixed grid's period, else the
+      adaptive bound (the engine allows each request its own grid's period; an interval's verdict,
+      which sees only the send-lag histogram, allows this). */
+  std::chrono::nanoseconds pacing_lateness_bound() const noexcept {
+    return pacing_granularity > std::chrono::nanoseconds::zero() ? pacing_granularity : adaptive_pacing_bound;
+  }
 
   /// What is wrong with these options (the first problem found), or nullptr when they are valid.
   const char* problem() const noexcept {
@@ -60,6 +78,7 @@ struct open_loop_options {
     if (cancel_grace < nanoseconds::zero()) return "cancel_grace: must be >= 0";
     if (spin_before_deadline < nanoseconds::zero()) return "spin_before_deadline: must be >= 0";
     if (pacing_granularity < nanoseconds::zero()) return "pacing_granularity: must be >= 0";
+    if (adaptive_pacing_bound < nanoseconds::zero()) return "adaptive_pacing_bound: must be >= 0";
     if (generator.late_threshold < nanoseconds::zero()) return "generator.late_threshold: must be >= 0";
     if (!(generator.late_fraction >= 0.0 && generator.late_fraction <= 1.0))
       return "generator.late_fraction: must be in [0, 1]";
@@ -73,7 +92,8 @@ struct open_loop_options {
 
     Per request the engine knows three instants, intended (`start` + the schedule's offset),
     sent (`async_request` called) and completed, and records into `recorder` the response time
-    (completed − intended), the service time (completed − sent), the send lag (sent −
+    (completed − intended; with pacing, completed − the request's grid instant or its send if
+    earlier, see `pacing_granularity`), the service time (completed − sent), the send lag (sent −
     intended), the outcome and the bytes. Every intended request ends in exactly one outcome:
     - the target's (`request_result::kind`), where an error code with `kind == ok` is `io_error`
       (a target may itself say `dropped`: its own queue was full and nothing was sent);

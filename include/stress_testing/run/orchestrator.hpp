@@ -157,12 +157,12 @@ struct pool_completion {
 
 /** Whether the load generator fell behind during one interval: the generator's own rule
     (`load::exceeds_late_fraction`) over the interval's send lags, a lag being late when its
-    histogram bucket lies wholly above `late_threshold + pacing_granularity` (the engine's
-    tolerance). Then the interval's latencies describe the generator as much as the target, so
+    histogram bucket lies wholly above `late_threshold + pacing_lateness_bound()` (the engine's
+    tolerance, at most). Then the interval's latencies describe the generator as much as the target, so
     its latency criteria are `inconclusive` live, as they are in the final verdict, and cannot
     abort the run. */
 inline bool interval_generator_limited(const metrics::histogram& send_lag, const load::open_loop_options& loop) {
-  std::int64_t const tolerance = (loop.generator.late_threshold + loop.pacing_granularity).count();
+  std::int64_t const tolerance = (loop.generator.late_threshold + loop.pacing_lateness_bound()).count();
   std::uint64_t late = 0;
   send_lag.for_each_bucket([&](const metrics::histogram::bucket& b) {
     if (b.value_from > tolerance) late += static_cast<std::uint64_t>(b.count);

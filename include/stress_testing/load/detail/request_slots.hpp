@@ -26,6 +26,10 @@ inline clock::time_point saturating_add(clock::time_point t, std::chrono::nanose
 struct request_slot {
   boost::asio::cancellation_signal signal;  ///< connected to the request's completion handler
   clock::time_point intended{};             ///< from the schedule
+  /// Where the response time counts from: the pacing grid's instant for the request, or when it
+  /// was sent if that was earlier (`intended` without pacing). Lateness the pacing imposes by
+  /// design is in the send lag, not in the response time (load/open_loop.hpp).
+  clock::time_point timed_from{};
   clock::time_point sent{};                 ///< when async_request was called
   clock::time_point deadline{};             ///< sent + request timeout
   /// Bumped on each completion: a handler carrying an older value is stale and ignored.

@@ -204,7 +204,13 @@ class run_state : public std::enable_shared_from_this<Derived> {
   /// Records one intended request's outcome with its three instants.
   void record_outcome(outcome o, clock::time_point intended, clock::time_point sent, clock::time_point now,
                       std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
-    recorder_.record(o, intended - start_, now - intended, now - sent, sent - intended, bytes_in, bytes_out);
+    record_outcome(o, intended, intended, sent, now, bytes_in, bytes_out);
+  }
+  /// The same, with the response time counted from `timed_from` (paced sending: the grid's
+  /// instant, see `request_slot::timed_from`) instead of from `intended`.
+  void record_outcome(outcome o, clock::time_point intended, clock::time_point timed_from, clock::time_point sent,
+                      clock::time_point now, std::uint64_t bytes_in, std::uint64_t bytes_out) noexcept {
+    recorder_.record(o, intended - start_, now - timed_from, now - sent, sent - intended, bytes_in, bytes_out);
     summary_.outcomes.record(o);
     if (o != outcome::dropped) summary_.outcomes.add_bytes(bytes_in, bytes_out);
   }

@@ -5,6 +5,7 @@
 // load/open_loop.hpp, which includes this file last): how arrivals are paced and issued. The
 // stop protocol and the run's completion are load/detail/run_state.hpp's.
 
+#include <stress_testing/load/detail/adaptive_pacing.hpp>
 #include <stress_testing/load/detail/request_slots.hpp>
 #include <stress_testing/load/detail/run_state.hpp>
 #include <stress_testing/load/open_loop.hpp>  // the options; a no-op when included from there
@@ -87,13 +88,15 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     return next;
   }
   std::uint64_t intended() const noexcept { return summary_.intended; }
-  /// When to wake for an arrival due at `intended`: itself, or the next point of the pacing grid.
-  clock::time_point paced(clock::time_point intended) const noexcept {
-    auto const g = std::chrono::duration_cast<clock::duration>(options_.pacing_granularity);
-    if (g <= clock::duration::zero() || intended <= start_) return intended;
-    auto const since = intended - start_;
-    return start_ + ((since + g - clock::duration(1)) / g) * g;
+  /** Takes the next arrival's intended instant (every arrival, in order) and returns the pacing
+      grid's period for it: the fixed `pacing_granularity`, or the adaptive one, or 0 (exact). */
+  clock::duration pace(clock::time_point intended) noexcept {
+    auto const fixed = std::chrono::duration_cast<clock::duration>(options_.pacing_granularity);
+    grid_ = fixed > clock::duration::zero() ? fixed : adaptive_.observe(intended);
+    return grid_;
   }
+  /// When to wake for an arrival due at `intended`: itself, or the next point of the current grid.
+  clock::time_point paced(clock::time_point intended) const noexcept { return grid_wake(start_, intended, grid_); }
   timer_type& arrival_timer() noexcept { return arrival_timer_; }
   std::chrono::nanoseconds spin_before_deadline() const noexcept { return options_.spin_before_deadline; }
 
@@ -141,7 +144,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     while (!active_.empty()) {
       request_slot& r = active_.pop_front();
       r.recorded = true;
-      this->record_outcome(outcome::timeout, r.intended, r.sent, now, 0, 0);
+      this->record_outcome(outcome::timeout, r.intended, r.timed_from, r.sent, now, 0, 0);
       ++summary_.timed_out_at_stop;
       r.signal.emit(boost::asio::cancellation_type::terminal);  // may complete inline: r is not touched after
     }
@@ -161,7 +164,8 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     }
     if (!r.recorded) {
       active_.erase(r);
-      this->record_outcome(classify(ec, result), r.intended, r.sent, now, result.bytes_in, result.bytes_out);
+      this->record_outcome(classify(ec, result), r.intended, r.timed_from, r.sent, now, result.bytes_in,
+                           result.bytes_out);
     }
     pool_.release(r);
     this->publish_in_flight();
@@ -175,7 +179,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     while (!active_.empty() && active_.front().deadline <= now) {
       request_slot& r = active_.pop_front();
       r.recorded = true;
-      this->record_outcome(outcome::timeout, r.intended, r.sent, now, 0, 0);
+      this->record_outcome(outcome::timeout, r.intended, r.timed_from, r.sent, now, 0, 0);
       r.signal.emit(boost::asio::cancellation_type::terminal);  // may complete inline: r is not touched after
     }
     this->wake_if_settled();
@@ -194,13 +198,14 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     r.signal.slot().clear();
     r.intended = intended;
     r.sent = now;
+    auto const planned = paced(intended);
+    r.timed_from = planned < now ? planned : now;
     r.deadline = saturating_add(now, options_.request_timeout);
     r.recorded = false;
     std::uint64_t const generation = r.generation;
     active_.push_back(r);
     // Lateness the pacing grid imposes by design is not the generator falling behind.
-    this->count_sent(now - intended, std::chrono::duration_cast<clock::duration>(options_.generator.late_threshold +
-                                                                                 options_.pacing_granularity));
+    this->count_sent(now - intended, std::chrono::duration_cast<clock::duration>(options_.generator.late_threshold) + grid_);
     arm_timeout();
     try {
       target::request_context const context{sequence, intended};
@@ -225,6 +230,9 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
   Target& target_;
   Schedule schedule_;
   open_loop_options options_;
+  adaptive_grid<clock::duration> adaptive_{
+      std::chrono::duration_cast<clock::duration>(options_.adaptive_pacing_bound)};
+  clock::duration grid_{0};  // the pacing grid's period for the arrival being issued
   timer_type arrival_timer_;
   timer_type timeout_timer_;  // armed for the front of active_ (or an earlier, stale deadline)
   request_pool pool_;
@@ -256,6 +264,7 @@ boost::asio::awaitable<void> issue_arrivals(std::shared_ptr<State> s) {
     if (!offset) co_return;
     std::uint64_t const sequence = s->intended() - 1;
     auto const intended = s->start() + std::chrono::duration_cast<clock::duration>(*offset);
+    s->pace(intended);
     if (clock::now() < intended) {
       catch_up = 0;
       co_await wait_for_arrival(s, s->paced(intended));
