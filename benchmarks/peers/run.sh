@@ -17,7 +17,7 @@
 # names a copy of its source (wrk2 is not packaged: it is built from that copy in a temporary
 # directory, or used as it is when the copy holds a built `wrk`). Without it the fixed rates are
 # compared with wrk's saturated CPU per request, and the output says so. Last, the peak resident
-# memory of stress-run holding 10,000 loopback connections (to a server that never answers).
+# memory of stress-run holding 10,000 loopback connections (benchmarks/scale/connections.sh).
 # --nice N runs nginx and the tools at that priority (root: -10 keeps a shared machine's
 # compilers from starving them; CPU time per request is what is compared).
 # Only loopback is ever targeted; every run is bounded in time.
@@ -205,28 +205,9 @@ done
 
 fi
 
-# Memory: 10,000 connections, all busy at once: a loopback server (Python asyncio) that accepts
-# every connection and never answers, 10,000 requests in 1 s with a 3 s timeout, so that each
-# request holds its own connection until it times out.
+# Memory: 10,000 connections open at once, measured by the one script that does it
+# (benchmarks/scale/connections.sh: a loopback server that holds every connection, peak RSS).
 if [ "$memory" = 1 ]; then
-  pport=$((port + 1))
-  nice -n "$nice" taskset -c 0 python3 -c '
-import asyncio, sys
-async def hold(reader, writer):
-    while await reader.read(65536):
-        pass
-    writer.close()
-async def main():
-    server = await asyncio.start_server(hold, "127.0.0.1", int(sys.argv[1]), backlog=16384)
-    await asyncio.sleep(60)
-asyncio.run(main())' "$pport" >"$work/hold.log" 2>&1 &
-  hold_pid=$!
-  trap 'kill $nginx_pid $hold_pid 2>/dev/null; wait $nginx_pid $hold_pid 2>/dev/null; rm -rf "$work"' EXIT
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$pport) 2>/dev/null && break; sleep 0.1; done
-  nice -n "$nice" taskset -c 1 /usr/bin/time -f '%M' -o "$work/rss" "$stress_run" "http://127.0.0.1:$pport/" --rate 10000 \
-    -c 10000 -t 1 -d 1s --timeout 3s -q -o "$work/mem" >"$work/out" 2>&1 || true
-  opened=$(awk '/connections: opened/ {gsub(",","",$3); print $3}' "$work/out" | head -1)
   echo
-  awk -v kb="$(tail -1 "$work/rss")" -v o="${opened:-?}" 'BEGIN {
-    printf "memory: 10,000 connections (%s opened), stress-run peak resident %.1f MB (bar <= 100 MB)\n", o, kb / 1024 }'
+  STRESS_RUN="$stress_run" nice -n "$nice" "$root/benchmarks/scale/connections.sh" 10000 10 100 || true
 fi
