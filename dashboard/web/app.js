@@ -645,6 +645,16 @@
       defs.push({ label: 'achieved (ok/s)' }); data.push(col((i) => i.throughput_tps));
       defs.push({ label: 'completed (all/s)' }); data.push(col((i) => i.completed_tps));
       lineChart('tps', 'chart-tps', defs, data);
+      // A closed model's population beside its rates (intervals[].users: active at the interval's
+      // end, and of those thinking or with a request in flight); an open model has none.
+      const hasUsers = intervals().some((i) => i.users && isNum(i.users.active));
+      const usersPanel = $('panel-users');
+      if (usersPanel) usersPanel.hidden = !hasUsers;
+      if (hasUsers) {
+        const users = (k) => col((i) => (i.users ? i.users[k] : null));
+        lineChart('users', 'chart-users', [{ label: 'active' }, { label: 'thinking' }, { label: 'in flight' }],
+          [xs, users('active'), users('thinking'), users('in_flight')]);
+      }
       lineChart('latency', 'chart-latency', [{ label: 'p50' }, { label: 'p95' }, { label: 'p99' }],
         [xs, col((i) => i.p50_response_time_ms), col((i) => i.p95_response_time_ms), col((i) => i.p99_response_time_ms)]);
       lineChart('rates', 'chart-rates', [{ label: 'errors %' }, { label: 'timeouts %' }, { label: 'throttled %' }],

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace stress_run {
@@ -29,6 +30,15 @@ inline const char* level_text(st::degradation_level l) {
   return "?";
 }
 
+/// A latency figure of one interval, right-aligned in `width`, or "-" when the interval has
+/// none (no response completed in it): never a made-up 0.
+inline std::string ms_text(std::optional<double> v, int width) {
+  char text[32];
+  if (v) std::snprintf(text, sizeof text, "%*.2f", width, *v);
+  else std::snprintf(text, sizeof text, "%*s", width, "-");
+  return text;
+}
+
 /// `[ 12.0s/  60s] plan 8000/s done 7998/s ok 7990/s p50 ... ` — one line per interval.
 inline void print_live(const st::run::interval_progress& p) {
   using st::metrics::metric;
@@ -39,15 +49,15 @@ inline void print_live(const st::run::interval_progress& p) {
   char plan[32] = "    -  ";
   if (!std::isnan(p.planned_tps)) std::snprintf(plan, sizeof plan, "%6.0f/s", p.planned_tps);
   std::fprintf(stderr,
-               "[%6.1fs/%4.0fs] plan %s  done %6.0f/s  ok %6.0f/s  p50 %7.2fms  p99 %7.2fms  "
-               "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %6.2fms  %s\n",
+               "[%6.1fs/%4.0fs] plan %s  done %6.0f/s  ok %6.0f/s  p50 %sms  p99 %sms  "
+               "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %sms  %s\n",
                p.elapsed_seconds, p.duration_seconds, plan, p.interval.completed_tps,
                secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
-               v.get(metric::p50_response_time_ms).value_or(0), v.get(metric::p99_response_time_ms).value_or(0),
+               ms_text(v.get(metric::p50_response_time_ms), 7).c_str(), ms_text(v.get(metric::p99_response_time_ms), 7).c_str(),
                c.total() ? 100.0 * failed / static_cast<double>(c.total()) : 0.0,
                c.total() ? 100.0 * static_cast<double>(c.count(st::outcome::throttled)) / static_cast<double>(c.total())
                          : 0.0,
-               static_cast<long long>(p.interval.in_flight), v.get(metric::p99_send_lag_ms).value_or(0),
+               static_cast<long long>(p.interval.in_flight), ms_text(v.get(metric::p99_send_lag_ms), 6).c_str(),
                level_text(p.interval.degradation));
   if (auto const active = p.interval.active_users)  // closed model: who is waiting, who thinks
     std::fprintf(stderr, "               users %lld active: %lld in flight, %lld thinking\n",

@@ -59,7 +59,7 @@ inline nlohmann::json step_json(const run::capacity_step& s) {
           {"generator",
            {{"limited", s.generator_limited},
             {"late", s.late},
-            {"p99_send_lag_ms", s.p99_send_lag_ms},
+            {"p99_send_lag_ms", opt(s.p99_send_lag_ms)},
             {"reason", s.generator_reason.empty() ? nlohmann::json() : nlohmann::json(s.generator_reason)}}},
           {"verdict", std::string(to_string(s.verdict))},
           {"counted_as_failure", s.counted_as_failure},

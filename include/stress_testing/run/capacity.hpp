@@ -217,7 +217,8 @@ struct capacity_step {
   bool generator_limited = false;
   std::string generator_reason;
   std::uint64_t late = 0;
-  double p99_send_lag_ms = 0;
+  /// Null when the step sent nothing (no send lag was measured), never a made-up 0.
+  std::optional<double> p99_send_lag_ms;
 
   step_verdict verdict = step_verdict::undecided;
   /// Counted as a failure by the search although not decided (see `capacity_search`).
@@ -396,9 +397,8 @@ inline capacity_step judge_step(const step_plan& plan, const step_measurement& m
   s.generator_limited = m.accounting.generator_limited;
   s.generator_reason = m.generator_reason;
   s.late = m.accounting.late;
-  s.p99_send_lag_ms = m.whole.send_lag.total_count() > 0
-                          ? static_cast<double>(m.whole.send_lag.value_at_percentile(99)) / 1e6
-                          : 0.0;
+  if (m.whole.send_lag.total_count() > 0)
+    s.p99_send_lag_ms = static_cast<double>(m.whole.send_lag.value_at_percentile(99)) / 1e6;
 
   // Drift: the median of each half, with confidence on both sides.
   s.drift.first_intervals = m.first_half_intervals;
