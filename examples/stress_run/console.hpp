@@ -39,6 +39,11 @@ inline std::string ms_text(std::optional<double> v, int width) {
   return text;
 }
 
+/// `part` of `whole` requests as a percentage in 5 columns, or "-" when the interval ended none.
+inline std::string percent_text(double part, std::uint64_t whole) {
+  return ms_text(whole ? std::optional<double>(100.0 * part / static_cast<double>(whole)) : std::nullopt, 5);
+}
+
 /// `[ 12.0s/  60s] plan 8000/s done 7998/s ok 7990/s p50 ... ` — one line per interval.
 inline void print_live(const st::run::interval_progress& p) {
   using st::metrics::metric;
@@ -50,13 +55,12 @@ inline void print_live(const st::run::interval_progress& p) {
   if (!std::isnan(p.planned_tps)) std::snprintf(plan, sizeof plan, "%6.0f/s", p.planned_tps);
   std::fprintf(stderr,
                "[%6.1fs/%4.0fs] plan %s  done %6.0f/s  ok %6.0f/s  p50 %sms  p99 %sms  "
-               "err %5.2f%%  thr %5.2f%%  inflight %5lld  lag99 %sms  %s\n",
+               "err %s%%  thr %s%%  inflight %5lld  lag99 %sms  %s\n",
                p.elapsed_seconds, p.duration_seconds, plan, p.interval.completed_tps,
                secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
                ms_text(v.get(metric::p50_response_time_ms), 7).c_str(), ms_text(v.get(metric::p99_response_time_ms), 7).c_str(),
-               c.total() ? 100.0 * failed / static_cast<double>(c.total()) : 0.0,
-               c.total() ? 100.0 * static_cast<double>(c.count(st::outcome::throttled)) / static_cast<double>(c.total())
-                         : 0.0,
+               percent_text(failed, c.total()).c_str(),
+               percent_text(static_cast<double>(c.count(st::outcome::throttled)), c.total()).c_str(),
                static_cast<long long>(p.interval.in_flight), ms_text(v.get(metric::p99_send_lag_ms), 6).c_str(),
                level_text(p.interval.degradation));
   if (auto const active = p.interval.active_users)  // closed model: who is waiting, who thinks
