@@ -30,9 +30,9 @@ inline const char* level_text(st::degradation_level l) {
   return "?";
 }
 
-/// A latency figure of one interval, right-aligned in `width`, or "-" when the interval has
-/// none (no response completed in it): never a made-up 0.
-inline std::string ms_text(std::optional<double> v, int width) {
+/// A figure of one interval (2 decimals), right-aligned in `width`, or "-" when the interval has
+/// none (nothing completed in it): never a made-up 0.
+inline std::string figure_text(std::optional<double> v, int width) {
   char text[32];
   if (v) std::snprintf(text, sizeof text, "%*.2f", width, *v);
   else std::snprintf(text, sizeof text, "%*s", width, "-");
@@ -41,7 +41,7 @@ inline std::string ms_text(std::optional<double> v, int width) {
 
 /// `part` of `whole` requests as a percentage in 5 columns, or "-" when the interval ended none.
 inline std::string percent_text(double part, std::uint64_t whole) {
-  return ms_text(whole ? std::optional<double>(100.0 * part / static_cast<double>(whole)) : std::nullopt, 5);
+  return figure_text(whole ? std::optional<double>(100.0 * part / static_cast<double>(whole)) : std::nullopt, 5);
 }
 
 /// `[ 12.0s/  60s] plan 8000/s done 7998/s ok 7990/s p50 ... ` — one line per interval.
@@ -58,10 +58,10 @@ inline void print_live(const st::run::interval_progress& p) {
                "err %s%%  thr %s%%  inflight %5lld  lag99 %sms  %s\n",
                p.elapsed_seconds, p.duration_seconds, plan, p.interval.completed_tps,
                secs > 0 ? static_cast<double>(c.count(st::outcome::ok)) / secs : 0.0,
-               ms_text(v.get(metric::p50_response_time_ms), 7).c_str(), ms_text(v.get(metric::p99_response_time_ms), 7).c_str(),
+               figure_text(v.get(metric::p50_response_time_ms), 7).c_str(), figure_text(v.get(metric::p99_response_time_ms), 7).c_str(),
                percent_text(failed, c.total()).c_str(),
                percent_text(static_cast<double>(c.count(st::outcome::throttled)), c.total()).c_str(),
-               static_cast<long long>(p.interval.in_flight), ms_text(v.get(metric::p99_send_lag_ms), 6).c_str(),
+               static_cast<long long>(p.interval.in_flight), figure_text(v.get(metric::p99_send_lag_ms), 6).c_str(),
                level_text(p.interval.degradation));
   if (auto const active = p.interval.active_users)  // closed model: who is waiting, who thinks
     std::fprintf(stderr, "               users %lld active: %lld in flight, %lld thinking\n",
