@@ -61,6 +61,7 @@ struct prometheus_state {
   std::optional<double> throughput_tps;  ///< ok responses/s of the latest interval (finished: whole run)
   std::optional<double> planned_tps;     ///< the load profile's rate now
   std::optional<double> in_flight;       ///< requests sent and not yet completed
+  std::optional<double> active_users;    ///< closed model: virtual users active at the latest interval's end
   std::optional<degradation_level> degradation;      ///< the latest interval's level
   std::optional<degradation_level> max_degradation;  ///< the worst interval's level so far
   std::optional<double> elapsed_seconds;              ///< since the first intended send
@@ -230,6 +231,9 @@ inline void write_prometheus(std::string& out, const prometheus_state& s) {
   prom_gauge(out, "stress_testing_planned_requests_per_second", "The load profile's intended rate now.", sc,
              s.planned_tps);
   prom_gauge(out, "stress_testing_in_flight_requests", "Requests sent and not yet completed.", sc, s.in_flight);
+  prom_gauge(out, "stress_testing_active_users",
+             "Virtual users active at the latest interval's end (closed model only; absent in an open model).", sc,
+             s.active_users);
   prom_gauge(out, "stress_testing_degradation_level",
              "Degradation of the latest interval: 0 NONE, 1 MODERATE, 2 SEVERE, 3 CRITICAL.", sc,
              level_value(s.degradation));
@@ -289,6 +293,8 @@ prometheus_state prometheus_state_of(const RunResult& r) {
   if (auto tps = r.values.get(metrics::metric::throughput_tps)) s.throughput_tps = *tps;
   s.in_flight = r.intervals.empty() ? 0.0 : static_cast<double>(r.intervals.back().in_flight);
   if (!r.intervals.empty()) s.degradation = r.intervals.back().degradation;
+  if (!r.intervals.empty() && r.intervals.back().active_users)
+    s.active_users = static_cast<double>(*r.intervals.back().active_users);
   s.max_degradation = r.analysis.max_degradation;
   s.elapsed_seconds = r.elapsed_seconds;
   s.criteria = r.criteria;
@@ -326,6 +332,8 @@ class prometheus_live {
     auto const in_flight = std::max<std::int64_t>(p.snapshot.in_flight, 0);
     state_.intended = cumulative_.counters.total() + static_cast<std::uint64_t>(in_flight);
     state_.in_flight = static_cast<double>(in_flight);
+    if (p.interval.active_users) state_.active_users = static_cast<double>(*p.interval.active_users);
+    else state_.active_users.reset();
     if (auto tps = p.interval.values.get(metrics::metric::throughput_tps)) state_.throughput_tps = *tps;
     else state_.throughput_tps.reset();
     state_.planned_tps = p.planned_tps;
@@ -423,6 +431,8 @@ inline std::string to_prometheus(const nlohmann::json& results) {
     auto const& last = iv->back();
     if (auto const f = last.find("in_flight"); f != last.end() && f->is_number()) s.in_flight = f->get<double>();
     if (auto const d = last.find("degradation_level"); d != last.end()) s.degradation = detail::parse_level(*d);
+    if (auto const u = last.find("users"); u != last.end() && u->is_object())
+      if (auto const a = u->find("active"); a != u->end() && a->is_number()) s.active_users = a->get<double>();
   }
   if (auto const r = results.find("resilience"); r != results.end() && r->is_object()) {
     if (auto const d = r->find("max_degradation_level"); d != r->end()) s.max_degradation = detail::parse_level(*d);

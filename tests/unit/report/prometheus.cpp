@@ -227,10 +227,13 @@ TEST_SUITE("report") {
     second.counters.record(st::outcome::timeout, 2);
     second.response_time.record_values(20'000'000, 8);
     second.in_flight = 1;
+    CHECK(live.text().find("stress_testing_active_users") == std::string::npos);  // an open model has none
     st::run::interval_record r2;
     r2.degradation = st::degradation_level::moderate;
+    r2.active_users = 40;  // a closed model's population at the interval's end
     live.update(fake_progress{r2, second, criteria, 2.0, 9.0});
     auto const m = samples(live.text());
+    CHECK(m.at("stress_testing_active_users{scenario=\"ramp\"}") == "40");
     CHECK(m.at("stress_testing_requests_total{scenario=\"ramp\",outcome=\"ok\"}") == "11");
     CHECK(m.at("stress_testing_requests_total{scenario=\"ramp\",outcome=\"timeout\"}") == "2");
     CHECK(m.at("stress_testing_requests_intended_total{scenario=\"ramp\"}") == "14");  // 13 ended + 1 in flight
