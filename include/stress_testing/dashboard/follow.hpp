@@ -119,13 +119,14 @@ class shard_follower {
  private:
   nlohmann::json interval_message(std::size_t slot) {
     metrics::snapshot merged;
-    bool exact = true, first = true;
+    bool exact = true, first = true, closed = false;
     double planned = 0;
     bool planned_known = true;
     for (std::size_t k = 0; k < docs_.size(); ++k) {
       auto const& intervals = (*docs_[k])["intervals"];
       if (slot >= intervals.size()) continue;  // a shard that ended earlier
       auto s = report::detail::read_interval(intervals[slot], 0.0, k, slot, exact);
+      closed = closed || intervals[slot].contains("users");
       auto const p = intervals[slot].find("planned_tps");
       if (p != intervals[slot].end() && p->is_number()) planned += p->get<double>();
       else planned_known = false;
@@ -135,7 +136,7 @@ class shard_follower {
     }
     exact_ = exact_ && exact;
     auto const at = metrics::derive_options{{}, now_timestamp()};
-    auto rec = report::detail::merged_interval(merged, exact, at);
+    auto rec = report::detail::merged_interval(merged, exact, at, closed);
     series_.push_back(rec);
     nlohmann::json m{{"type", "interval"},
                      {"interval", interval_json(rec, planned_known ? planned : std::numeric_limits<double>::quiet_NaN())},

@@ -123,6 +123,8 @@ inline metrics::snapshot read_interval(const nlohmann::json& iv, double shift, s
   s.end = seconds_of("end_seconds");
   s.counters = read_outcomes(member(iv, "outcomes", part, where), part, where + "outcomes.");
   s.in_flight = iv.value("in_flight", std::int64_t{0});
+  if (auto const u = iv.find("users"); u != iv.end() && u->is_object())  // closed model
+    s.active_users = static_cast<std::int64_t>(count_of(*u, "active", part, where + "users."));
   if (auto const h = iv.find("histograms"); h != iv.end() && h->is_object()) {
     s.response_time = decode(member(*h, "response_time", part, where + "histograms."), part, where + "histograms.response_time");
     s.service_time = decode(member(*h, "service_time", part, where + "histograms."), part, where + "histograms.service_time");
@@ -149,7 +151,8 @@ inline void add_interval(std::vector<std::optional<metrics::snapshot>>& series, 
 /** The interval record of a merged slot, every figure derived from its summed counters and
     merged histograms like a whole run's; without every part's histograms (`exact` false) its
     latency figures are left out (no data), never averaged. */
-inline run::interval_record merged_interval(const metrics::snapshot& slot, bool exact, const metrics::derive_options& at) {
+inline run::interval_record merged_interval(const metrics::snapshot& slot, bool exact, const metrics::derive_options& at,
+                                            bool closed = false) {
   run::interval_record rec;
   rec.start = slot.start;
   rec.end = slot.end;
@@ -165,6 +168,10 @@ inline run::interval_record merged_interval(const metrics::snapshot& slot, bool 
       rec.values.clear(m);
   }
   rec.in_flight = slot.in_flight;
+  if (closed) {  // the shards' populations at the interval's end, summed
+    rec.active_users = slot.active_users;
+    rec.values.set(metrics::metric::concurrent_users, static_cast<double>(slot.active_users));
+  }
   double const seconds = std::chrono::duration<double>(rec.end - rec.start).count();
   rec.completed_tps = seconds > 0 ? static_cast<double>(slot.counters.total()) / seconds : 0.0;
   rec.degradation = run::classify_degradation(rec.values);
@@ -180,9 +187,10 @@ inline run::interval_record merged_interval(const metrics::snapshot& slot, bool 
     Intervals are aligned on the shared clock: shard k's interval i covers the same span as
     every other shard's interval i when the shards started together (`--start-at`), which
     `merged.start_skew_ms` shows; a shard whose plan began later by d is shifted by d rounded
-    to whole intervals. Figures the parts cannot give exactly are left out, not guessed:
-    per-agent figures and the business tally (`agents` empty, `business_metrics` null; each
-    shard's file has its own), recovery thresholds other than the defaults, and windows at
+    to whole intervals. A closed model's users are the population every shard records, and each
+    merged interval's active users the sum of the shards'. Figures the parts cannot give
+    exactly are left out, not guessed: per-agent figures and the business tally (`agents`
+    empty, `business_metrics` null; each shard's file has its own), recovery thresholds other than the defaults, and windows at
     request resolution (judged on the merged interval series instead). `memory_growth` is the
     largest of the shards'.
 
@@ -249,6 +257,22 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
     elapsed = std::max(elapsed, shift + detail::member(j, "elapsed_seconds", p, "").get<double>());
     for (auto const& [name, value] : detail::member(j, "target_counters", p, "").items())
       r.target_counters[name] += value.get<std::uint64_t>();
+    // A closed model: every shard records the whole population (it ran its part of the users:
+    // its intervals' active users, summed below); `users` null: the open model.
+    auto const& u = detail::member(j, "users", p, "");
+    if (p == 0 && u.is_object()) r.users.emplace();
+    if (u.is_object() != r.users.has_value())
+      detail::merge_error(p, "users: a closed model in some shards and an open one in others");
+    if (r.users) {
+      auto const population = detail::count_of(u, "users", p, "users.");
+      if (p > 0 && population != r.users->users)
+        detail::merge_error(p, "users.users is " + std::to_string(population) + ", the first document's is " +
+                                   std::to_string(r.users->users));
+      r.users->users = population;
+      r.users->think_time_mean_seconds = u.value("think_time_mean_seconds", 0.0);
+      r.users->nominal_response_time_ms = u.value("nominal_response_time_ms", 0.0);
+      r.users->steady = r.users->steady && u.value("steady", true);
+    }
     auto const status = j.value("status", std::string());
     completed = completed && status == "COMPLETED";
     cancelled = cancelled || status == "CANCELLED";
@@ -278,8 +302,9 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
   metrics::derive_options const at_end{{}, r.ended_at};
   for (auto& slot : series) {
     if (!slot) continue;  // a gap: no shard was running then
-    auto rec = detail::merged_interval(*slot, record.exact_intervals, at_end);
+    auto rec = detail::merged_interval(*slot, record.exact_intervals, at_end, r.users.has_value());
     if (record.exact_intervals) (void)windowed.add(*slot, at_end);
+    if (r.users) r.users->peak_active = std::max(r.users->peak_active, slot->active_users);
     r.intervals.push_back(std::move(rec));
   }
 

@@ -249,6 +249,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
   if (r.users)
     j["users"] = {{"users", r.users->users},
                   {"peak_active", r.users->peak_active},
+                  {"steady", r.users->steady},
                   {"think_time_mean_seconds", r.users->think_time_mean_seconds},
                   {"nominal_response_time_ms", r.users->nominal_response_time_ms},
                   {"mean_service_time_ms", r.histograms.service_time.total_count() > 0

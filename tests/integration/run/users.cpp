@@ -1,10 +1,12 @@
 // Virtual users in a scenario (`test_scenario::user_profile`): the closed population the
 // orchestrator runs, the users figures it reports, and Little's law on a deterministic target.
+#include <stress_testing/report/merge.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
 #include <stress_testing/target/request_result.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,6 +16,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace st = stress_testing;
@@ -169,5 +173,49 @@ TEST_SUITE("run") {
     auto const j = st::report::to_json(r);
     CHECK(j["users"].is_null());
     CHECK_FALSE(j["intervals"][0].contains("users"));
+  }
+}
+
+TEST_SUITE("run") {
+  TEST_CASE("two shards of a closed population merge into it: the population once, the active users summed") {
+    // 20 users over 2 shards x 2 workers: each shard runs 10 of them; the merged run has 20.
+    st::user_profile u;
+    u.users = 20;
+    u.think_time_seconds = 0.020;
+    auto const s = with_users(u, 0.6);
+    // Both shards on one io_context, so they start together as shards given --start-at do.
+    asio::io_context io;
+    std::vector<std::optional<st::run::run_result>> results(2);
+    for (std::size_t k = 0; k < 2; ++k) {
+      auto o = quiet_options(200ms);
+      o.shard = st::run::shard_spec{k, 2, "test"};
+      st::run::async_run(io.get_executor(), s, delay_factory{5ms}, std::move(o),
+                         [&results, k](boost::system::error_code ec, st::run::run_result r) {
+                           if (!ec) results[k] = std::move(r);
+                         });
+    }
+    io.run_for(30s);
+    std::vector<nlohmann::json> parts;
+    for (auto const& result : results) {
+      REQUIRE(result);
+      auto const& r = *result;
+      REQUIRE(r.users);
+      CHECK(r.users->users == 20);       // the population, as every shard records it
+      CHECK(r.users->peak_active == 10);  // its part of it
+      parts.push_back(st::report::to_json(r));
+    }
+    auto const m = st::report::merge_results(parts);
+    REQUIRE(m.users);
+    CHECK(m.load_model() == "closed");
+    CHECK(m.users->users == 20);
+    CHECK(m.users->peak_active == 20);
+    CHECK(m.values.get(st::metrics::metric::concurrent_users) == 20.0);
+    REQUIRE_FALSE(m.intervals.empty());
+    CHECK(m.intervals.front().active_users == 20);
+    auto open = parts[1];
+    open["users"] = nullptr;
+    CHECK_THROWS_WITH_AS(st::report::merge_results({parts[0], open}),
+                         doctest::Contains("a closed model in some shards and an open one in others"),
+                         std::invalid_argument);
   }
 }
