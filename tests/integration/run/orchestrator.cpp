@@ -716,7 +716,7 @@ TEST_SUITE("run") {
     REQUIRE(m.merged);
     CHECK(m.merged->parts.size() == 4);
     CHECK(m.merged->exact_intervals);
-    CHECK(m.merged->start_skew_seconds < 1e-5);  // one start instant, microsecond timestamps
+    CHECK(m.merged->start_skew_seconds < 1e-3);  // one start instant (33 us apart seen under TSan)
     std::uint64_t in_intervals = 0;
     for (auto const& i : m.intervals) in_intervals += i.counters.total();
     CHECK(in_intervals == 400);
