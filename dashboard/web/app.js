@@ -250,9 +250,10 @@
       ['other', ce.other_costs]].filter(([, v]) => isNum(v));
     for (const [k, v] of parts) {
       const pct = isNum(ce.current_hourly_cost) && ce.current_hourly_cost > 0 ? (100 * v) / ce.current_hourly_cost : 0;
-      bd.appendChild(el('div', { class: 'bar-row' }, el('span', { class: 'bar-label' }, k + ' /h'),
-        el('span', { class: 'bar' }, el('span', { class: 'bar-fill', style: 'width:' + pct.toFixed(1) + '%' })),
-        metricEl('span', 'cost-hourly-' + safeId(k), v, { money: true, digits: 4 })));
+      const cell = metricEl('span', 'cost-hourly-' + safeId(k), v, { money: true, digits: 4 });
+      cell.textContent += ' /h';
+      bd.appendChild(el('div', { class: 'bar-row' }, el('span', { class: 'bar-label' }, k),
+        el('span', { class: 'bar' }, el('span', { class: 'bar-fill', style: 'width:' + pct.toFixed(1) + '%' })), cell));
     }
     const recs = clear($('cost-notes'));
     for (const r of Array.isArray(ce.optimization_recommendations) ? ce.optimization_recommendations : []) recs.appendChild(el('li', null, String(r)));
