@@ -91,6 +91,9 @@
   const intervals = () => (Array.isArray(doc.intervals) ? doc.intervals : []);
   const lastInterval = () => intervals()[intervals().length - 1];
   const hero = () => doc.hero_metrics || null;
+  /** The seed's PresentationData (results.json `presentation`; live, each interval message's). */
+  const presentation = () => (doc.presentation && typeof doc.presentation === 'object' ? doc.presentation : null);
+  const flowNodes = () => (presentation() && Array.isArray(presentation().transaction_flow_data) ? presentation().transaction_flow_data : []);
   const business = () => doc.business_metrics || null;
   const summary = () => doc.summary || {};
   const agents = () => (Array.isArray(doc.agents) ? doc.agents : []);
@@ -189,34 +192,34 @@
     $('hero-tps-label').textContent = live && doc.status !== 'COMPLETED' ? 'current transactions / s' : 'transactions / s';
     metric('hero-accuracy', h ? h.ai_accuracy : b ? b.fraud_detection_accuracy : undefined, { percent: true, digits: 1 });
 
-    // Flow: ingestion -> agents -> decision.
+    // Flow: ingestion -> agents -> decision, as results.json's `presentation` (live: each
+    // interval's) holds it, derived once in C++ (run/presentation.hpp); nothing is computed here.
     const flow = clear($('flow'));
-    const s = summary();
-    const elapsed = isNum(doc.elapsed_seconds) && doc.elapsed_seconds > 0 ? doc.elapsed_seconds : lastInterval() && lastInterval().end_seconds;
-    const li = lastInterval();
-    const offered = live && li && isNum(li.planned_tps) ? li.planned_tps
-      : isNum(get(doc, 'accounting.intended')) && elapsed > 0 ? doc.accounting.intended / elapsed : undefined;
-    const node = (id, kind, name, tps, latency, status) => el('div', { class: 'node ' + kind + (status ? ' ' + safeId(status) : ''), 'data-node': id },
-      el('div', { class: 'node-name' }, name),
-      el('div', { class: 'node-figs' }, metricEl('span', 'flow-' + id + '-tps', tps, { digits: 0 }), el('span', { class: 'unit' }, ' TPS')),
-      el('div', { class: 'node-figs' }, metricEl('span', 'flow-' + id + '-latency', latency, { digits: 2 }), el('span', { class: 'unit' }, ' ms')));
+    const nodes = flowNodes();
+    const node = (n) => {
+      const id = safeId(n.node_id);
+      const e = el('div', { class: 'node ' + safeId(n.node_type) + ' ' + safeId(n.status), 'data-node': n.node_id, 'data-status': n.status },
+        el('div', { class: 'node-name' }, String(n.node_name)),
+        el('div', { class: 'node-figs' }, metricEl('span', 'flow-' + id + '-tps', n.throughput), el('span', { class: 'unit' }, ' TPS')),
+        el('div', { class: 'node-figs' }, metricEl('span', 'flow-' + id + '-latency', n.latency_ms, { digits: 2 }), el('span', { class: 'unit' }, ' ms')),
+        el('div', { class: 'node-figs' }, metricEl('span', 'flow-' + id + '-error-rate', n.error_rate, { percent: true, digits: 2 }), el('span', { class: 'unit' }, ' errors')));
+      if (typeof n.color === 'string' && /^#[0-9A-Fa-f]{6}$/.test(n.color)) e.style.borderColor = n.color;
+      return e;
+    };
     const arrow = () => el('div', { class: 'arrow' }, el('span', { class: 'dot' }), el('span', { class: 'dot d2' }), el('span', { class: 'dot d3' }));
-    flow.appendChild(node('ingestion', 'ingestion', 'Ingestion', offered, s.queue_latency_ms));
-    flow.appendChild(arrow());
-    const col = el('div', { class: 'agents-col' });
-    for (const a of agents()) {
-      const tps = isNum(a.requests_processed) && elapsed > 0 ? a.requests_processed / elapsed : undefined;
-      col.appendChild(node('agent-' + safeId(a.agent_id), 'agent', a.agent_name || a.agent_id, tps, a.avg_response_time_ms, a.status));
+    const ofType = (t) => nodes.filter((n) => n && n.node_type === t);
+    if (!nodes.length) flow.appendChild(el('div', { class: 'note' }, 'no flow yet (it comes with the first interval)'));
+    else {
+      for (const n of ofType('ingestion')) flow.appendChild(node(n));
+      flow.appendChild(arrow());
+      const col = el('div', { class: 'agents-col' });
+      for (const n of ofType('agent')) col.appendChild(node(n));
+      if (!ofType('agent').length) col.appendChild(el('div', { class: 'note' }, 'no per-agent data (the target reports no agents)'));
+      flow.appendChild(col);
+      flow.appendChild(arrow());
+      for (const n of ofType('decision')) flow.appendChild(node(n));
     }
-    // Live: the service's own figures per agent between its last two readings (GET /stats).
-    if (!agents().length) {
-      for (const a of serviceAgents())
-        col.appendChild(node('agent-' + safeId(a.name), 'agent', a.name, a.calls_per_second, a.mean_busy_ms));
-    }
-    if (!agents().length && !serviceAgents().length) col.appendChild(el('div', { class: 'note' }, 'no per-agent data (the target reports no agents)'));
-    flow.appendChild(col);
-    flow.appendChild(arrow());
-    flow.appendChild(node('decision', 'decision', 'Decision', live && li ? li.throughput_tps : s.throughput_tps, s.avg_response_time_ms));
+    metric('business-narrative', presentation() && presentation().business_narrative || '');
 
     const pr = doc.projections || {};
     kv($('business'), [
@@ -231,20 +234,29 @@
       ['money saved per day (projection)', 'money-saved-per-day', pr.money_saved_per_day, { money: true, digits: 0, compact: true }],
     ]);
 
+    // Cost efficiency at this run's rate (presentation.cost_efficiency, per hour: projections).
+    const ce = presentation() && presentation().cost_efficiency ? presentation().cost_efficiency : {};
     kv($('cost'), [
-      ['cost per transaction', 'cost-per-transaction', b && b.cost_per_transaction, { money: true, digits: 5 }],
+      ['cost per transaction', 'cost-per-transaction', ce.cost_per_transaction, { money: true, digits: 5 }],
+      ['cost per fraud detected', 'cost-per-fraud-detected', ce.cost_per_fraud_detected, { money: true, digits: 4 }],
       ['total cost of the run', 'total-cost', b && b.total_cost, { money: true, digits: 4 }],
+      ['cost per hour (projection)', 'cost-hourly', ce.current_hourly_cost, { money: true, digits: 4 }],
+      ['cost per month (projection, 730 h)', 'cost-monthly', ce.current_monthly_cost, { money: true }],
+      ['spent on failed requests per hour', 'cost-potential-savings', ce.potential_savings, { money: true, digits: 4 }],
       ['transactions processed', 'business-transactions', b && b.transactions_processed],
     ]);
     const bd = clear($('cost-breakdown'));
-    const parts = b && b.aws_cost_breakdown && typeof b.aws_cost_breakdown === 'object' ? Object.entries(b.aws_cost_breakdown).filter(([, v]) => isNum(v)) : [];
-    const sum = parts.reduce((a, [, v]) => a + v, 0);
+    const parts = [['lambda', ce.lambda_cost], ['dynamodb', ce.dynamodb_cost], ['kinesis', ce.kinesis_cost], ['bedrock', ce.bedrock_cost],
+      ['other', ce.other_costs]].filter(([, v]) => isNum(v));
     for (const [k, v] of parts) {
-      const pct = sum > 0 ? (100 * v) / sum : 0;
+      const pct = isNum(ce.current_hourly_cost) && ce.current_hourly_cost > 0 ? (100 * v) / ce.current_hourly_cost : 0;
+      const cell = metricEl('span', 'cost-hourly-' + safeId(k), v, { money: true, digits: 4 });
+      cell.textContent += ' /h';
       bd.appendChild(el('div', { class: 'bar-row' }, el('span', { class: 'bar-label' }, k),
-        el('span', { class: 'bar' }, el('span', { class: 'bar-fill', style: 'width:' + pct.toFixed(1) + '%' })),
-        metricEl('span', 'cost-' + safeId(k), v, { money: true, digits: 4 })));
+        el('span', { class: 'bar' }, el('span', { class: 'bar-fill', style: 'width:' + pct.toFixed(1) + '%' })), cell));
     }
+    const recs = clear($('cost-notes'));
+    for (const r of Array.isArray(ce.optimization_recommendations) ? ce.optimization_recommendations : []) recs.appendChild(el('li', null, String(r)));
 
     renderCompetitors();
 
@@ -327,26 +339,27 @@
     return td;
   }
 
-  // Competitors come only from the document (presentation.competitors, top level or in the
-  // scenario): [{name, throughput_tps?, p99_response_time_ms?, cost_per_transaction?, ...}].
+  // Competitors come only from the user (stress-run --presentation FILE), never measured; the
+  // comparison (our figures, the average, the improvement) is presentation.competitive_benchmarks.
   function renderCompetitors() {
-    const list = get(doc, 'presentation.competitors') || get(doc, 'scenario.presentation.competitors');
+    const cb = presentation() && presentation().competitive_benchmarks;
+    const list = cb && Array.isArray(cb.competitors) ? cb.competitors : [];
     const panel = $('competitors-panel');
-    if (!Array.isArray(list) || list.length === 0) { panel.hidden = true; return; }
+    if (!list.length) { panel.hidden = true; return; }
     panel.hidden = false;
-    const ours = {
-      throughput_tps: summary().throughput_tps,
-      p95_response_time_ms: summary().p95_response_time_ms,
-      p99_response_time_ms: summary().p99_response_time_ms,
-      error_rate: summary().error_rate,
-      cost_per_transaction: business() && business().cost_per_transaction,
-      fraud_detection_accuracy: business() && business().fraud_detection_accuracy,
-    };
-    const keys = Object.keys(ours).filter((k) => list.some((c) => c && isNum(c[k])));
-    table($('competitors'), ['', ...keys],
-      [[el('td', null, 'this run'), ...keys.map((k) => metricEl('td', 'ours-' + k, ours[k]))],
+    const ours = cb.our_performance || {};
+    const avg = cb.competitor_avg || {};
+    const imp = cb.improvement_percentage || {};
+    const keys = Object.keys(avg).filter((k) => k in ours || k in imp);
+    const extra = Object.keys(avg).filter((k) => !keys.includes(k));
+    const cols = [...keys, ...extra];
+    table($('competitors'), ['', ...cols],
+      [[el('td', null, 'this run'), ...cols.map((k) => metricEl('td', 'ours-' + safeId(k), ours[k]))],
         ...list.map((c, i) => [el('td', null, String((c && c.name) || 'competitor ' + (i + 1))),
-          ...keys.map((k) => metricEl('td', 'competitor-' + i + '-' + k, c ? c[k] : undefined))])]);
+          ...cols.map((k) => metricEl('td', 'competitor-' + i + '-' + safeId(k), c && c.figures ? c.figures[k] : undefined))]),
+        [el('td', null, 'competitors\' average'), ...cols.map((k) => metricEl('td', 'competitor-avg-' + safeId(k), avg[k]))],
+        [el('td', null, 'this run better by (%)'), ...cols.map((k) => metricEl('td', 'improvement-' + safeId(k), imp[k], { digits: 1 }))]]);
+    metric('market-position', cb.market_position || undefined);
   }
 
   function renderSystem() {
@@ -743,7 +756,7 @@
     if (m.document) doc = m.document; // the final document at the end of a run
     for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed', 'verdict',
       'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at', 'projections', 'schedule',
-      'service', 'process', 'alerts', 'plan']) {
+      'service', 'process', 'alerts', 'plan', 'presentation']) {
       if (k in m) doc[k] = m[k];
     }
     if (Array.isArray(m.agents) && m.agents.length && m.interval) agentHistory.push({ t: m.interval.end_seconds, agents: m.agents });

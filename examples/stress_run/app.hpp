@@ -7,11 +7,13 @@
 
 #include <stress_testing/criteria.hpp>
 #include <stress_testing/run/alerts.hpp>
+#include <stress_testing/run/presentation.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace fraud_service {
 struct service_fault;
@@ -41,10 +43,10 @@ struct report_settings {
 };
 
 struct app_context {
-  /// `--presentation FILE` ("" = none) and, once loaded, its document (null = none): figures
-  /// the presentation view compares with, copied into results.json, the report and the live page.
+  /// `--presentation FILE` ("" = none) and, once loaded, its competitors: reference points the
+  /// presentation's benchmarks compare with (run_result::competitors, live_feed::set_competitors).
   std::string presentation_file;
-  nlohmann::json presentation_document;
+  std::vector<stress_testing::competitor_figures> competitors;
   /// `scenario --config FILE`, as read (null = none): results.json's `config`.
   nlohmann::json config_document;
   /// `--dashboard HOST:PORT` ("" = no live dashboard).
@@ -61,6 +63,9 @@ struct app_context {
       without a fraud workload. */
   nlohmann::json live_business;
   nlohmann::json business_series;
+  /// The same latest figures as structs (`business`, `hero`, `billing`), for the live
+  /// `presentation` (`run::derive_presentation`); empty without a fraud workload.
+  stress_testing::run::presentation_inputs live_figures;
   /// `--alert-error-rate` and `--alert-p99-ms`: the thresholds of results.json's and the live
   /// page's `alerts`.
   stress_testing::run::alert_thresholds alerting;

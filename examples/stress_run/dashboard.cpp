@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -59,6 +60,7 @@ std::optional<std::string> load_presentation(app_context& ctx, const std::string
     return e.what();
   }
   if (!j.is_object()) return path + ": must be a JSON object";
+  std::vector<st::competitor_figures> competitors;
   if (j.contains("competitors")) {
     auto const& c = j["competitors"];
     if (!c.is_array()) return path + ": competitors: must be a list";
@@ -66,17 +68,21 @@ std::optional<std::string> load_presentation(app_context& ctx, const std::string
       std::string const field = path + ": competitors[" + std::to_string(i) + "]";
       if (!c[i].is_object()) return field + ": must be an object";
       if (!c[i].contains("name") || !c[i]["name"].is_string()) return field + ".name: must be a string";
-      for (auto const& [k, v] : c[i].items())
-        if (k != "name" && !v.is_number()) return field + "." + k + ": must be a number";
+      st::competitor_figures f{c[i]["name"].get<std::string>(), {}};
+      for (auto const& [k, v] : c[i].items()) {
+        if (k == "name") continue;
+        if (!v.is_number() || !std::isfinite(v.get<double>())) return field + "." + k + ": must be a number";
+        f.figures[k] = v.get<double>();
+      }
+      competitors.push_back(std::move(f));
     }
   }
-  ctx.presentation_document = std::move(j);
+  ctx.competitors = std::move(competitors);
   return std::nullopt;
 }
 
 nlohmann::json results_document(const app_context& ctx, const st::run::run_result& r) {
-  auto doc = st::report::to_json(r);
-  if (!ctx.presentation_document.is_null()) doc["presentation"] = ctx.presentation_document;
+  auto doc = st::report::to_json(r);  // its `presentation` compares with r.competitors
   if (!ctx.config_document.is_null()) doc["config"] = ctx.config_document;
   // The business figures after each interval (live_business.hpp): the presentation's story line.
   if (ctx.business_series.is_array() && !ctx.business_series.empty()) doc["business_series"] = ctx.business_series;
@@ -120,9 +126,8 @@ class live_dashboard {
       return metrics_text_;
     };
     server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
-    auto initial = feed_.initial_document();
-    if (!ctx.presentation_document.is_null()) initial["presentation"] = ctx.presentation_document;
-    server_->set_document(std::move(initial));
+    feed_.set_competitors(ctx.competitors);
+    server_->set_document(feed_.initial_document());
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
     auto const ep = server_->local_endpoint();
@@ -174,7 +179,11 @@ class live_dashboard {
         for (auto& w : injected_) feed_.add_window(std::move(w));
         injected_.clear();
       }
-      auto message = feed_.update(p);
+      // The live presentation: the business figures (live_business.hpp) and the agents as the
+      // service reports them; the feed adds the rest and derives it like results.json's.
+      auto host = ctx_.live_figures;
+      host.agents = service_flow_agents();
+      auto message = feed_.update(p, std::move(host));
       // The business figures of this interval (live_business.hpp, chained before this callback).
       if (ctx_.live_business.is_object())
         for (auto const& [k, v] : ctx_.live_business.items()) message[k] = v;
@@ -284,6 +293,19 @@ class live_dashboard {
     }
     j["agents"] = std::move(agents);
     return j;
+  }
+
+  /// The service's agents between its last two readings as flow nodes: calls/s and time per call
+  /// (`target::agent_figures`); its report has no per-agent failures, so no error rate.
+  std::vector<st::run::flow_agent> service_flow_agents() const {
+    std::vector<st::run::flow_agent> out;
+    if (!latest_stats_) return out;
+    for (auto const& a : latest_stats_->agents) {
+      auto const f = previous_stats_ ? st::target::agent_figures(*previous_stats_, *latest_stats_, a.name)
+                                     : st::target::agent_span{};
+      out.push_back({a.name, a.name, f.calls_per_second, f.mean_busy_ms, std::nullopt});
+    }
+    return out;
   }
 
   app_context& ctx_;  // outlives the run

@@ -59,7 +59,7 @@ inline void add_dashboard_option(CLI::App& app, app_context& ctx) {
 }
 
 /** Reads and checks `path` (`{"competitors": [{"name": "...", "throughput_tps": 5000, ...}]}`)
-    into `ctx.presentation_document`; the reason (naming the field) on failure. */
+    into `ctx.competitors`; the reason (naming the field) on failure. */
 std::optional<std::string> load_presentation(app_context& ctx, const std::string& path);
 
 }  // namespace stress_run

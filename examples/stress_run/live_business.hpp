@@ -51,6 +51,9 @@ inline void attach_live_business(app_context& ctx, std::shared_ptr<fraud_workloa
     auto const business = tally.to_business_metrics(cost, p.elapsed_seconds, acc);
     auto hero = tally.to_hero_metrics(cost, p.elapsed_seconds, acc);
     if (s->latency_count > 0) hero.avg_response_time_ms = s->latency_sum_ms / static_cast<double>(s->latency_count);
+    ctx.live_figures.business = business;
+    ctx.live_figures.hero = hero;
+    ctx.live_figures.billing = acc;
     ctx.live_business = {{"business_metrics", business},
                          {"hero_metrics", hero},
                          {"projections", st::report::detail::projections_json(business, p.elapsed_seconds)}};

@@ -32,8 +32,9 @@ live_dashboard_ptr start_dashboard(app_context& ctx, boost::asio::io_context& ru
                                    boost::asio::cancellation_signal& stop, const stress_testing::test_scenario& scenario,
                                    stress_testing::run::run_options& options);
 
-/// The results document of `r` as written to results.json: `report::to_json` plus the
-/// `--presentation` figures when given.
+/// The results document of `r` as written to results.json: `report::to_json` (whose
+/// `presentation` compares with `r.competitors`, from `--presentation`) plus `config` and
+/// `business_series`.
 nlohmann::json results_document(const app_context& ctx, const stress_testing::run::run_result& r);
 
 /// After results.json is written: report.html next to it, and the final document to the live page.

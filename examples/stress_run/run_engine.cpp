@@ -181,6 +181,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   }
   if (finish) finish(*result);
   result->alerting = ctx.alerting;  // --alert-error-rate, --alert-p99-ms
+  result->competitors = ctx.competitors;  // --presentation: what the benchmarks compare with
 
   std::string path;
   bool written = false;
@@ -190,7 +191,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
                          ? std::filesystem::path(out_dir) / ("shard-" + std::to_string(result->shard->index))
                          : std::filesystem::path(out_dir);
     auto const p = dir / "results.json";
-    auto const doc = results_document(ctx, *result);  // report::to_json + --presentation
+    auto const doc = results_document(ctx, *result);  // report::to_json + config, business_series
     st::detail::write_file_atomically(p, doc.dump(2) + "\n");
     path = p.string();
     st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(doc));

@@ -5,8 +5,9 @@
 #      hero tile has a value after the first interval, the presentation's story chart is drawn,
 #      the agents the service reports are listed, the subtitle states the scaled plan, and no
 #      resource reads a bare 0 for "unknown";
-#   3. after it, loads report.html and checks that the DOM's hero TPS, p99, transactions and every
-#      criterion verdict equal results.json's, and the live business series ends on the final figures;
+#   3. after it, loads report.html and checks that the DOM's hero TPS, p99, transactions, every
+#      criterion verdict and the presentation's flow nodes, cost and benchmark figures equal
+#      results.json's, and the live business series ends on the final figures;
 #   4. keeps a screenshot of every view mid-run (live-VIEW.png) and at the end (VIEW.png, and
 #      presenter.png) in WORK/screenshots.
 # Usage: test_dashboard.sh STRESS_RUN WORK_DIR. Exit 77 (skipped) without chromium. Bounded in
@@ -163,6 +164,11 @@ assert re.search(r'data-metric="window-0-state" data-value="(scheduled|active|ov
 for name in ("cpu-run", "memory-generator", "memory-target"):
     m = re.search(r'data-metric="%s" data-value="([^"]*)"' % name, dom)
     assert m and (m.group(1).startswith("unknown: ") or float(m.group(1)) > 0), f"{name}: {m and m.group(1)!r}"
+# The flow comes with each interval (the live presentation): ingestion, the agents, decision.
+for name in ("flow-ingestion-tps", "flow-decision-tps", "flow-decision-latency"):
+    m = re.search(r'data-metric="%s" data-value="([^"]*)"' % name, dom)
+    assert m and m.group(1) != "", f"{name} has no value mid-run"
+assert len(re.findall(r'data-metric="flow-agent-[^"]*-tps"', dom)) >= 4, "no agents in the live flow"
 print(f"live: {rendered.group(1)} interval(s), current TPS {tps.group(1)}, p99 {p99.group(1)} ms, story {story.group(1)} point(s)")
 EOF
 python3 - "$work/live-agents.html" <<'EOF' || fail "the live Agents view does not list the service's agents"
@@ -244,9 +250,45 @@ assert last["fraud_blocked"] == hero["fraud_blocked"], (last, hero)
 for i, a in enumerate(results["alerts"]["events"]):
     same(f"alert-{i}-severity", a["severity"])
 assert "<canvas" in dom.split('id="chart-story"', 1)[1][:4000], "no story chart in the report"
-competitor = results["presentation"]["competitors"][0]
-same("competitor-0-throughput_tps", competitor["throughput_tps"])
-same("competitor-0-p99_response_time_ms", competitor["p99_response_time_ms"])
+# The presentation (the seed's PresentationData, derived once in C++): the page's flow, cost and
+# benchmark figures are results.json's, node by node; a null is shown as no value.
+pres = results["presentation"]
+safe = lambda t: re.sub(r'[^A-Za-z0-9_-]', '_', t)
+nodes = pres["transaction_flow_data"]
+assert [n["node_type"] for n in nodes][0] == "ingestion" and nodes[-1]["node_type"] == "decision", nodes
+assert sum(n["node_type"] == "agent" for n in nodes) >= 4, "the flow has no agents"
+for n in nodes:
+    same(f"flow-{safe(n['node_id'])}-tps", n["throughput"])
+    same(f"flow-{safe(n['node_id'])}-latency", n["latency_ms"])
+    same(f"flow-{safe(n['node_id'])}-error-rate", n["error_rate"])
+    assert re.search(r'data-node="%s" data-status="%s"' % (re.escape(n["node_id"]), n["status"]), dom), f"node {n['node_id']} status"
+# The decision node is the run's achieved throughput; ingestion what was due per second.
+assert nodes[-1]["throughput"] == results["summary"]["throughput_tps"], (nodes[-1], results["summary"])
+due = results["accounting"]["intended"] - results["accounting"]["not_sent_at_stop"]
+assert abs(nodes[0]["throughput"] - due / results["elapsed_seconds"]) <= 1e-9 * nodes[0]["throughput"], nodes[0]
+ce = pres["cost_efficiency"]
+for name, key in (("cost-per-transaction", "cost_per_transaction"), ("cost-per-fraud-detected", "cost_per_fraud_detected"),
+                  ("cost-hourly", "current_hourly_cost"), ("cost-monthly", "current_monthly_cost"),
+                  ("cost-potential-savings", "potential_savings"), ("cost-hourly-bedrock", "bedrock_cost")):
+    same(name, ce[key])
+assert abs(ce["current_hourly_cost"] - results["projections"]["cost_per_hour"]) <= 1e-9 * ce["current_hourly_cost"], ce
+assert abs(ce["current_monthly_cost"] - 730 * ce["current_hourly_cost"]) <= 1e-9 * ce["current_monthly_cost"], ce
+cb = pres["competitive_benchmarks"]
+competitor = cb["competitors"][0]
+assert competitor["figures"] == {"throughput_tps": 1200, "p99_response_time_ms": 850}, competitor
+same("competitor-0-throughput_tps", competitor["figures"]["throughput_tps"])
+same("competitor-0-p99_response_time_ms", competitor["figures"]["p99_response_time_ms"])
+# One competitor: its figures are the average; the improvement is (theirs - ours) / theirs for p99.
+assert cb["competitor_avg"] == {"p99_response_time_ms": 850, "throughput_tps": 1200}, cb["competitor_avg"]
+ours = cb["our_performance"]
+assert ours["p99_response_time_ms"] == results["summary"]["p99_response_time_ms"], ours
+assert abs(cb["improvement_percentage"]["p99_response_time_ms"] - (850 - ours["p99_response_time_ms"]) / 850 * 100) <= 1e-9, cb
+for k in ("throughput_tps", "p99_response_time_ms"):
+    same(f"ours-{k}", ours[k])
+    same(f"competitor-avg-{k}", cb["competitor_avg"][k])
+    same(f"improvement-{k}", cb["improvement_percentage"][k])
+same("market-position", cb["market_position"])
+same("business-narrative", pres["business_narrative"])
 assert "Legacy rules engine &lt;b&gt;v2&lt;/b&gt;" in dom, "the competitor's name is not shown escaped"
 page = open(sys.argv[3], encoding="utf-8").read()
 assert '<script id="results" type="application/json">' in page, "no embedded results"

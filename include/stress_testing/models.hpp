@@ -433,48 +433,64 @@ struct hero_metrics {
 // ---------------------------------------------------------------------------------------------
 // Presentation models
 
-/// `TransactionFlowNode`: one node of the live transaction-flow picture.
+/** `TransactionFlowNode`: one node of the transaction-flow picture (ingestion -> agents ->
+    decision), derived by `run::derive_presentation` (run/presentation.hpp has every rule). A
+    figure nobody measured is nullopt (JSON `null`), never 0. */
 struct transaction_flow_node {
   std::string node_id;
   std::string node_type;  ///< ingestion, agent, decision, output
   std::string node_name;
   std::string status;     ///< processing, completed, failed, idle
-  std::int64_t throughput = 0;
-  double latency_ms = 0;
-  double error_rate = 0;
-  std::pair<std::int64_t, std::int64_t> position{0, 0};  ///< (x, y); JSON [x, y]
+  /// Requests per second through the node (fractional: a scaled run's agent may see 0.4/s).
+  std::optional<double> throughput;
+  std::optional<double> latency_ms;
+  std::optional<double> error_rate;  ///< 0..1
+  std::pair<std::int64_t, std::int64_t> position{0, 0};  ///< (column, row); JSON [x, y]
   std::string color = "#4CAF50";
   std::int64_t size = 50;
 
   friend bool operator==(const transaction_flow_node&, const transaction_flow_node&) = default;
 };
 
-/// `CompetitiveBenchmarks`: our figures beside a reference point.
+/// A reference point's figures as the user supplied them (`stress-run --presentation FILE`):
+/// never measured by this run. `figures` maps a metric name to its value.
+struct competitor_figures {
+  std::string name;
+  std::map<std::string, double> figures;
+
+  friend bool operator==(const competitor_figures&, const competitor_figures&) = default;
+};
+
+/** `CompetitiveBenchmarks`: our figures beside a reference point. Without a supplied reference
+    (`competitors` empty) everything compared is nullopt: no competitor figure is invented. */
 struct competitive_benchmarks {
   stress_testing::timestamp timestamp{};
   std::map<std::string, double> our_performance;
-  std::map<std::string, double> competitor_avg;
-  std::map<std::string, double> improvement_percentage;
-  std::vector<std::string> unique_advantages;
-  std::string market_position = "leader";  ///< leader, challenger, follower
+  std::optional<std::map<std::string, double>> competitor_avg;
+  std::optional<std::map<std::string, double>> improvement_percentage;
+  std::optional<std::vector<std::string>> unique_advantages;
+  std::optional<std::string> market_position;  ///< leader, challenger, follower
+  /// The reference points the comparison is made with, as supplied.
+  std::vector<stress_testing::competitor_figures> competitors;
 
   friend bool operator==(const competitive_benchmarks&, const competitive_benchmarks&) = default;
 };
 
-/// `CostEfficiencyMetrics`: cost of running the system under test.
+/** `CostEfficiencyMetrics`: cost of running the system under test at this run's rate (USD;
+    `*_cost` per hour). Nullopt without business figures or a run length. */
 struct cost_efficiency_metrics {
   stress_testing::timestamp timestamp{};
-  double current_hourly_cost = 0;
-  double current_daily_cost = 0;
-  double current_monthly_cost = 0;
-  double lambda_cost = 0;
-  double dynamodb_cost = 0;
-  double kinesis_cost = 0;
-  double bedrock_cost = 0;
-  double other_costs = 0;
-  double cost_per_transaction = 0;
-  double cost_per_fraud_detected = 0;
-  double potential_savings = 0;
+  std::optional<double> current_hourly_cost;
+  std::optional<double> current_daily_cost;
+  std::optional<double> current_monthly_cost;
+  std::optional<double> lambda_cost;
+  std::optional<double> dynamodb_cost;
+  std::optional<double> kinesis_cost;
+  std::optional<double> bedrock_cost;
+  std::optional<double> other_costs;
+  std::optional<double> cost_per_transaction;
+  std::optional<double> cost_per_fraud_detected;
+  std::optional<double> potential_savings;
   std::vector<std::string> optimization_recommendations;
 
   friend bool operator==(const cost_efficiency_metrics&, const cost_efficiency_metrics&) = default;
@@ -499,14 +515,15 @@ struct resilience_metrics {
 /// `PresentationData`: everything the investor dashboard shows at one instant.
 struct presentation_data {
   stress_testing::timestamp timestamp{};
-  stress_testing::hero_metrics hero_metrics;
+  /// Nullopt without a workload that knows business figures (the fraud workload).
+  std::optional<stress_testing::hero_metrics> hero_metrics;
   stress_testing::system_metrics system_metrics;
-  stress_testing::business_metrics business_metrics;
+  std::optional<stress_testing::business_metrics> business_metrics;
   std::vector<stress_testing::transaction_flow_node> transaction_flow_data;
   stress_testing::competitive_benchmarks competitive_benchmarks;
   stress_testing::cost_efficiency_metrics cost_efficiency;
   stress_testing::resilience_metrics resilience_demonstration;
-  std::string business_narrative;
+  std::optional<std::string> business_narrative;  ///< nullopt without business figures
   std::vector<std::string> key_highlights;
   std::string investor_profile = "general";  ///< general, technical, financial, strategic
 

@@ -225,6 +225,12 @@ void fields(S& n, V& v) {
   v.opt("size", n.size);
 }
 
+template <model_of<competitor_figures> S, class V>
+void fields(S& c, V& v) {
+  v.req("name", c.name);
+  v.req("figures", c.figures);
+}
+
 template <model_of<competitive_benchmarks> S, class V>
 void fields(S& b, V& v) {
   v.req("timestamp", b.timestamp);
@@ -233,6 +239,7 @@ void fields(S& b, V& v) {
   v.req("improvement_percentage", b.improvement_percentage);
   v.opt("unique_advantages", b.unique_advantages);
   v.opt("market_position", b.market_position);
+  v.opt("competitors", b.competitors);
 }
 
 template <model_of<cost_efficiency_metrics> S, class V>
@@ -653,6 +660,7 @@ STRESS_TESTING_JSON_MODEL(agent_metrics)
 STRESS_TESTING_JSON_MODEL(business_metrics)
 STRESS_TESTING_JSON_MODEL(hero_metrics)
 STRESS_TESTING_JSON_MODEL(transaction_flow_node)
+STRESS_TESTING_JSON_MODEL(competitor_figures)
 STRESS_TESTING_JSON_MODEL(competitive_benchmarks)
 STRESS_TESTING_JSON_MODEL(cost_efficiency_metrics)
 STRESS_TESTING_JSON_MODEL(resilience_metrics)

@@ -110,7 +110,8 @@ inline std::optional<configured_run> apply_config(const stress_test_config& c, t
     refuse("enable_real_time_metrics", "false, but --dashboard asks for live metrics: give one of them");
   if (c.enable_presentation_mode)
     refuse("enable_presentation_mode",
-           "true is not honoured yet: the presentation models are not produced from a run; set false");
+           "true is not honoured: no presentation mode is switched on from a file (every run's results.json has its "
+           "`presentation`; the page's Present button or ?present is the presenter mode); set false");
   if (c.max_cost_per_hour != 0)
     refuse("max_cost_per_hour",
            "a limit is not honoured: a run has no live cost figure to check it against; set 0 (no limit)");

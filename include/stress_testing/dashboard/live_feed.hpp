@@ -17,6 +17,7 @@
 #include <stress_testing/metrics/system_metrics.hpp>
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/presentation.hpp>
 #include <stress_testing/run/progress.hpp>
 #include <stress_testing/timestamp.hpp>
 
@@ -51,6 +52,10 @@ class live_feed {
   /// The thresholds of the live `alerts` (results.json's are the run result's `alerting`).
   void set_alert_thresholds(const run::alert_thresholds& t) { alerting_ = t; }
 
+  /// The reference points of the live `presentation`'s benchmarks (results.json's are the run
+  /// result's `competitors`).
+  void set_competitors(std::vector<competitor_figures> c) { competitors_ = std::move(c); }
+
   /// Adds a failure window the scenario did not plan (injected at run time from the dashboard).
   void add_window(run::disturbance_window w) { windows_.push_back(std::move(w)); }
 
@@ -70,20 +75,26 @@ class live_feed {
       (`max_degradation_level`, `windows[]` begun so far), `schedule` (every window, planned
       or injected, with its `state`: `scheduled`, `active` or `past` at the interval's end, and
       for a begun one its `window_index` in `resilience.windows`), `alerts` (`run::detect_alerts`
-      over the intervals so far) and `process` (this process's
-      resident memory now, `rss_bytes`; null when /proc cannot be read). */
-  nlohmann::json update(const run::interval_progress& p) {
+      over the intervals so far), `process` (this process's
+      resident memory now, `rss_bytes`; null when /proc cannot be read) and `presentation`
+      (`run::derive_presentation`, the same function as results.json's: offered and achieved
+      rates of this interval, the rest of the run so far). `host` carries what only the host
+      reads live: `business`, `hero`, `billing` and `agents` (the service's own report); the
+      feed fills the rest of it. */
+  nlohmann::json update(const run::interval_progress& p, run::presentation_inputs host = {}) {
     series_.push_back(p.interval);
     nlohmann::json m{{"type", "interval"},
                      {"interval", interval_json(p.interval, p.planned_tps)},
                      {"status", std::string(to_string(p.status))},
                      {"elapsed_seconds", p.elapsed_seconds}};
+    std::optional<system_metrics> summary;
     try {
       cumulative_.append(p.snapshot);
       // The generator's CPU since the feed began (the run's start) and its memory now: the
       // summary's cpu_utilization and memory_utilization, measured like the final results'.
       auto const usage = metrics::compute_process_sample(started_, metrics::read_process_usage());
-      m["summary"] = metrics::derive_system_metrics(cumulative_, {usage, now_timestamp()});
+      summary = metrics::derive_system_metrics(cumulative_, {usage, now_timestamp()});
+      m["summary"] = *summary;
     } catch (const std::exception&) {
       // A histogram layout mismatch: leave the summary out rather than report a wrong one.
     }
@@ -103,6 +114,22 @@ class live_feed {
     }
     auto const a = run::analyse(series_, begun, recovery_);
     m["resilience"] = report::detail::resilience_json(a);  // the same shape as results.json's
+    if (summary) {
+      host.at = summary->timestamp;
+      host.running = p.status == test_status::running || p.status == test_status::stopping;
+      host.elapsed_seconds = p.elapsed_seconds;
+      if (std::isfinite(p.planned_tps)) host.offered_tps = p.planned_tps;
+      host.achieved_tps = p.interval.values.get(metrics::metric::throughput_tps);
+      host.outcomes = cumulative_.counters;
+      host.timed_requests = cumulative_.response_time.total_count();
+      host.sent_requests = cumulative_.send_lag.total_count();
+      host.summary = *summary;
+      host.resilience = a.resilience;
+      host.competitors = competitors_;
+      m["presentation"] = run::derive_presentation(host);
+    } else {
+      m["presentation"] = nullptr;
+    }
     m["schedule"] = std::move(schedule);
     m["alerts"] = report::detail::alerts_json(series_, alerting_, false);  // raised so far, the active ones live
     auto const now = metrics::read_process_usage();
@@ -123,6 +150,7 @@ class live_feed {
   metrics::process_reading started_;
   std::vector<run::interval_record> series_;
   run::alert_thresholds alerting_;
+  std::vector<competitor_figures> competitors_;
 };
 
 }  // namespace stress_testing::dashboard

@@ -192,7 +192,7 @@ inline run::interval_record merged_interval(const metrics::snapshot& slot, bool 
     exactly are left out, not guessed: per-agent figures and the business tally (`agents`
     empty, `business_metrics` null; each shard's file has its own), recovery thresholds other than the defaults, and windows at
     request resolution (judged on the merged interval series instead). `memory_growth` is the
-    largest of the shards'.
+    largest of the shards'; the competitors of `presentation` are the first document's.
 
     Throws `std::invalid_argument` naming the document (1-based, in the order given) and the
     field when a document is not such a shard. */
@@ -217,6 +217,18 @@ inline run::run_result merge_results(const std::vector<nlohmann::json>& parts) {
       count = n;
       seen.assign(count, false);
       r.scenario = detail::member(j, "scenario", p, "").get<test_scenario>();
+      // The user's reference points (--presentation), given to every shard alike: the merged
+      // presentation compares with them too.
+      if (auto const pr = j.find("presentation"); pr != j.end() && pr->is_object())
+        if (auto const cb = pr->find("competitive_benchmarks"); cb != pr->end() && cb->is_object())
+          if (auto const c = cb->find("competitors"); c != cb->end()) {
+            std::vector<config_problem> problems;
+            auto given = read_json<std::vector<competitor_figures>>(*c, problems);
+            if (!given)
+              detail::merge_error(p, "presentation.competitive_benchmarks.competitors" + problems.front().path + ": " +
+                                         problems.front().reason);
+            r.competitors = *std::move(given);
+          }
     } else if (n != count) {
       detail::merge_error(p, "shard.count is " + std::to_string(n) + ", the first document's is " + std::to_string(count));
     } else if (detail::member(j, "scenario", p, "").get<test_scenario>() != r.scenario) {

@@ -18,6 +18,7 @@
 #include <stress_testing/metrics/metric_names.hpp>
 #include <stress_testing/metrics/percentile_interval.hpp>
 #include <stress_testing/profile/from_model.hpp>
+#include <stress_testing/run/presentation.hpp>
 #include <stress_testing/run/result.hpp>
 #include <stress_testing/target/service_stats_json.hpp>
 
@@ -350,6 +351,8 @@ inline nlohmann::json to_json(const run::run_result& r) {
   } else {
     j["business_accounting"] = nullptr;
   }
+  // The seed's PresentationData: the flow, cost and benchmarks the page draws (run/presentation.hpp).
+  j["presentation"] = run::derive_presentation(run::presentation_inputs_of(r));
   j["target_counters"] = r.target_counters;
   j["failure_causes"] = r.failure_causes.empty() ? nlohmann::json::object() : nlohmann::json(r.failure_causes);
 

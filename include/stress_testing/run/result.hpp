@@ -94,6 +94,9 @@ struct run_result {
   std::optional<stress_testing::hero_metrics> hero;
   /// The thresholds results.json's `alerts` are raised at (`detect_alerts` over `intervals`).
   alert_thresholds alerting;
+  /** Reference points supplied by the user (stress-run `--presentation FILE`), never measured:
+      what results.json's `presentation.competitive_benchmarks` compares with; filled by the host. */
+  std::vector<stress_testing::competitor_figures> competitors;
   /** Counters a target keeps beyond the outcomes (the HTTP target's `connections_opened`,
       `resets`, `protocol_errors`, ...), by name; filled by the harness. */
   std::map<std::string, std::uint64_t> target_counters;

@@ -236,6 +236,47 @@ TEST_SUITE("dashboard") {
     CHECK(summary["memory_utilization"].get<double>() > 0.0);
   }
 
+  TEST_CASE("the live presentation: the interval's offered and achieved rates, the host's agents, the competitors") {
+    namespace st = stress_testing;
+    dash::live_feed feed(st::test_scenario{});
+    feed.set_competitors({{"A", {{"throughput_tps", 100}}}});
+    // One interval: 100 planned, 80 ok at 10 ms (sent 1 ms late), 20 dropped; achieved 80/s.
+    st::run::interval_record rec;
+    rec.end = 1s;
+    rec.counters.record(st::outcome::ok, 80);
+    rec.counters.record(st::outcome::dropped, 20);
+    rec.values.set(st::metrics::metric::throughput_tps, 80);
+    st::metrics::snapshot snap;
+    snap.counters = rec.counters;
+    snap.response_time.record_values(10'000'000, 80);
+    snap.send_lag.record_values(1'000'000, 80);
+    std::vector<st::criterion_result> none;
+    st::run::presentation_inputs host;  // what only the host reads live: here one agent of the service
+    host.agents = {{"ml", "ml", 40.0, 5.0, std::nullopt}};
+    auto const m = feed.update({rec, snap, none, st::test_status::running, 1.0, 10.0, 100.0}, host);
+    auto const& p = m["presentation"];
+    auto const& flow = p["transaction_flow_data"];
+    REQUIRE(flow.size() == 3);
+    CHECK(flow[0]["throughput"] == 100.0);  // the interval's planned rate
+    CHECK(flow[0]["error_rate"] == 0.2);    // 20 of 100 dropped
+    CHECK(flow[0]["latency_ms"] == m["summary"]["queue_latency_ms"]);
+    CHECK(flow[1]["node_id"] == "agent-ml");
+    CHECK(flow[1]["throughput"] == 40.0);
+    CHECK(flow[1]["latency_ms"] == 5.0);
+    CHECK(flow[1]["error_rate"].is_null());  // the service reports no per-agent failures
+    CHECK(flow[1]["status"] == "processing");
+    CHECK(flow[2]["throughput"] == 80.0);    // the interval's achieved rate
+    CHECK(flow[2]["latency_ms"] == m["summary"]["avg_response_time_ms"]);
+    CHECK(flow[2]["error_rate"] == 0.2);     // the run's error rate so far counts the dropped
+    CHECK(flow[2]["status"] == "failed");    // above the CRITICAL 10%
+    auto const& cb = p["competitive_benchmarks"];
+    CHECK(cb["competitor_avg"] == json({{"throughput_tps", 100.0}}));
+    CHECK(cb["improvement_percentage"]["throughput_tps"] == -20.0);
+    CHECK(cb["market_position"] == "follower");
+    CHECK(p["cost_efficiency"]["current_hourly_cost"].is_null());  // no business figures from the host
+    CHECK(p["business_narrative"].is_null());
+  }
+
   TEST_CASE("the embedded live page is self-contained and in live mode") {
     auto const page = dash::live_page();
     CHECK(page.find("<meta name=\"stress-testing-mode\" content=\"live\">") != std::string::npos);

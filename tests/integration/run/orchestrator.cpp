@@ -697,7 +697,9 @@ TEST_SUITE("run") {
       CHECK(r.shard->count == 4);
       CHECK(r.shard->source == "test");
       summed.add(r.histograms.response_time);
-      parts.push_back(st::report::to_json(r));
+      auto shard = r;  // as stress-run --presentation gives every shard
+      shard.competitors = {{"legacy", {{"throughput_tps", 50}}}};
+      parts.push_back(st::report::to_json(shard));
     }
     // The partition: every sequence of the one schedule exactly once, over the four shards.
     auto seen = *target.seen;
@@ -725,6 +727,10 @@ TEST_SUITE("run") {
     CHECK(m.values.get(st::metrics::metric::p99_response_time_ms) ==
           doctest::Approx(static_cast<double>(summed.value_at_percentile(99.0)) / 1e6));
     CHECK(m.status == st::test_status::completed);
+    // The reference points carry over: the merged presentation compares with them.
+    REQUIRE(m.competitors.size() == 1);
+    CHECK(m.competitors[0].figures.at("throughput_tps") == 50.0);
+    CHECK(st::report::to_json(m)["presentation"]["competitive_benchmarks"]["competitor_avg"]["throughput_tps"] == 50.0);
 
     // The same run unsharded: the same outcomes, count for count.
     target.seen->clear();

@@ -144,9 +144,11 @@ TEST_SUITE("config") {
     competitive_benchmarks cb;
     cb.timestamp = ts(8);
     cb.our_performance = {{"tps", 10000}};
-    cb.competitor_avg = {{"tps", 2500}};
-    cb.improvement_percentage = {{"tps", 300}};
-    cb.unique_advantages = {"multi-agent"};
+    cb.competitor_avg = std::map<std::string, double>{{"tps", 2500}};
+    cb.improvement_percentage = std::map<std::string, double>{{"tps", 300}};
+    cb.unique_advantages = std::vector<std::string>{"multi-agent"};
+    cb.market_position = "leader";
+    cb.competitors = {{"legacy", {{"tps", 2500}}}};
     CHECK(round_trip(cb) == cb);
 
     cost_efficiency_metrics ce;

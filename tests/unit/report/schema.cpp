@@ -1,3 +1,4 @@
+#include <stress_testing/config/scenario_builder.hpp>
 #include <stress_testing/report/compare.hpp>
 #include <stress_testing/report/junit.hpp>
 #include <stress_testing/report/merge.hpp>
@@ -27,5 +28,15 @@ TEST_SUITE("report") {
                            doctest::Contains("not a stress_testing results document"), std::invalid_argument);
     }
     CHECK(rp::is_results_document(nlohmann::json{{"schema", rp::results_schema}}));
+  }
+
+  TEST_CASE("a merge refuses a shard's competitors of the wrong shape by the field") {
+    nlohmann::json doc{{"schema", rp::results_schema},
+                       {"shard", {{"index", 0}, {"count", 1}}},
+                       {"scenario", stress_testing::scenario_builder::create_peak_load_scenario()},
+                       {"presentation", {{"competitive_benchmarks", {{"competitors", {{{"name", "x"}, {"figures", {{"tps", "fast"}}}}}}}}}}};
+    CHECK_THROWS_WITH_AS(rp::merge_results(std::vector<nlohmann::json>{doc}),
+                         doctest::Contains("merge: results 1: presentation.competitive_benchmarks.competitors[0].figures.tps"),
+                         std::invalid_argument);
   }
 }
