@@ -329,7 +329,9 @@ TEST_SUITE("load") {
     CHECK(r.summary.count(outcome::ok) == 500);
     check_accounting(r, s);
     CHECK(ms(percentile(s.send_lag, 50)) == doctest::Approx(5.0).epsilon(0.15));
-    CHECK(ms(percentile(s.send_lag, 1)) >= 0.4);  // the first arrivals may be due before the loop starts
+    // No check on the lower tail: a wake-up late by more than 0.5 ms (seen under ASan on a busy
+    // machine: p1 0.19 ms) sends at once the arrivals that came due meanwhile, with less than the
+    // designed 0.5 ms. The median and the maximum carry the grid's signature.
     CHECK(ms(percentile(s.send_lag, 100)) >= 9.4);
     CHECK(ms(percentile(s.send_lag, 100)) < 25.0);  // 9.5 ms plus timer slack on a busy machine
     CHECK(ms(percentile(s.response_time, 50)) >= 5.0);
