@@ -213,7 +213,8 @@ status, body, _ = call(url, "api/control/stop", "POST", {}, token)
 check(status == 200 and message(body).startswith("stopping"), f"stop run 2: {status} {body}")
 r2 = wait_finished(url, 2, 30)
 stopped = json.loads(export(url, "results.json", token)[0])
-check(stopped["scenario"]["scenario_id"] == "sustained_load" and stopped["accounting"]["cancelled"] is True, "run 2 was not stopped")
+check(stopped["scenario"]["scenario_id"] == "sustained_load" and stopped["status"] == "CANCELLED" and
+      stopped["accounting"]["cancelled"] is True, f"run 2 was not stopped: {stopped['status']}")
 check(stopped["accounting"]["not_sent_at_stop"] > 0, "a stopped run has its unsent rest counted")
 accounting_balances(stopped, "run 2")
 check(export(url, "results.json", token, run=1)[0] == results_bytes, "run 1's results changed or were lost")
@@ -276,8 +277,8 @@ def click_start_in_browser():
         check(page_eval(session, "document.getElementById('start-scenario').options.length") == 5, "the Admin view lists no scenarios")
         page_eval(session, f"""(() => {{
           document.getElementById('token').value = {json.dumps(token)};
-          document.getElementById('start-scenario').value = 'burst_traffic';
-          document.getElementById('start-time-scale').value = '0.004';
+          document.getElementById('start-scenario').value = 'peak_load';
+          document.getElementById('start-time-scale').value = '0.003';
           document.getElementById('start-load-scale').value = '0.01';
           document.getElementById('btn-start').click(); }})()""")
         result = ""
@@ -285,19 +286,20 @@ def click_start_in_browser():
         while time.time() < deadline and not result.startswith("202"):
             result = page_eval(session, "document.querySelector('[data-metric=\"control-result\"]').getAttribute('data-value') || ''") or ""
             time.sleep(0.2)
-        check(result.startswith("202 ") and "started run 3: burst_traffic" in result, f"the Start button: {result!r}")
+        check(result.startswith("202 ") and "started run 3: peak_load, 5.4 s" in result, f"the Start button: {result!r}")
         # The page follows the new run live: its scenario and intervals arrive over the event stream.
         deadline = time.time() + 30
         followed = None
         while time.time() < deadline:
-            followed = page_eval(session, "[document.querySelector('[data-metric=\"scenario-name\"]').textContent, Number(document.body.getAttribute('data-rendered') || 0)]")
-            if followed and followed[0] == "Burst Traffic Test" and followed[1] >= 1:
+            followed = page_eval(session, "['scenario-name', 'status'].map((m) => document.querySelector('[data-metric=\"' + m + '\"]').textContent).concat([Number(document.body.getAttribute('data-rendered') || 0)])")
+            if followed and followed[:2] == ["Peak Load Test", "RUNNING"] and followed[2] >= 1:
                 break
             time.sleep(0.2)
-        check(followed and followed[0] == "Burst Traffic Test" and followed[1] >= 1, f"the page did not follow run 3: {followed}")
+        # Run 2 (sustained_load) ended CANCELLED: a running Peak Load Test can only be run 3.
+        check(followed and followed[:2] == ["Peak Load Test", "RUNNING"] and followed[2] >= 1, f"the page did not follow run 3: {followed}")
         shot = send("Page.captureScreenshot", {}, session)
         open(os.path.join(work, "admin-start.png"), "wb").write(base64.b64decode(shot["data"]))
-        print(f"browser: Start clicked in the Admin view, run 3 followed live ({followed[1]} interval(s) rendered)")
+        print(f"browser: Start clicked in the Admin view, run 3 followed live ({followed[2]} interval(s) rendered)")
     finally:
         chrome.kill()
         chrome.wait()
@@ -325,7 +327,7 @@ check(rc == 0, f"the supervisor exited {rc} after Ctrl-C")
 last = os.path.join(work, "supervisor", f"run-{next_id}-sustained_load", "results.json")
 check(os.path.exists(last), "Ctrl-C: the run in progress wrote no results.json")
 interrupted = json.loads(open(last).read())
-check(interrupted["accounting"]["cancelled"] is True, "Ctrl-C: the run was not stopped")
+check(interrupted["status"] == "CANCELLED" and interrupted["accounting"]["cancelled"] is True, "Ctrl-C: the run was not stopped")
 accounting_balances(interrupted, "the run Ctrl-C stopped")
 check("run supervisor: ended" in open(log).read(), "no clean end")
 print(f"Ctrl-C: run {next_id} stopped after {interrupted['elapsed_seconds']:.1f} s, its results written, exit 0")
