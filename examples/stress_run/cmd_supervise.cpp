@@ -268,7 +268,7 @@ std::optional<std::string> read_token_file(const std::string& path) {
 
 int run_supervisor(const app_context& ctx, const supervise_settings& s, const std::string& listen,
                    const std::string& out_option) {
-  std::filesystem::path const out = out_option.empty() ? std::filesystem::path("stress-results") : out_option;
+  std::filesystem::path const out = out_option.empty() ? std::string("stress-results") : out_option;
   {
     std::error_code ec;
     std::filesystem::create_directories(out, ec);

@@ -42,9 +42,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <array>
 #include <exception>
-#include <initializer_list>
 #include <iostream>
+#include <span>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -184,9 +185,10 @@ int main(int argc, char** argv) {
     if (dashboard_cmd->parsed()) {
       // One subcommand, two modes: an option of the other mode is a slip, said rather than ignored.
       auto const follow_mode = !follow.urls.empty();
-      for (auto const* option : follow_mode ? std::initializer_list<const char*>{"--target", "--token-file", "--connections",
-                                                                                 "--threads", "--quiet"}
-                                            : std::initializer_list<const char*>{"--poll", "--linger", "--give-up"})
+      constexpr std::array<const char*, 5> supervisor_only{"--target", "--token-file", "--connections", "--threads",
+                                                                   "--quiet"};
+      constexpr std::array<const char*, 3> follow_only{"--poll", "--linger", "--give-up"};
+      for (auto const* option : follow_mode ? std::span<const char* const>(supervisor_only) : std::span<const char* const>(follow_only))
         if (dashboard_cmd->count(option) > 0) {
           std::cerr << "stress-run dashboard: " << option
                     << (follow_mode ? " is for the run supervisor (without --follow)" : " needs --follow") << '\n';

@@ -196,11 +196,11 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
                          : std::filesystem::path(out_dir);
     auto const p = dir / "results.json";
     auto const doc = results_document(ctx, *result);  // report::to_json + --presentation
-    written_results const written{doc.dump(2) + "\n", st::report::to_junit(doc)};
-    st::detail::write_file_atomically(p, written.results_json);
+    written_results const files{doc.dump(2) + "\n", st::report::to_junit(doc)};
+    st::detail::write_file_atomically(p, files.results_json);
     path = p.string();
-    st::detail::write_file_atomically(p.parent_path() / "junit.xml", written.junit_xml);
-    finish_dashboard(dashboard.get(), doc, written, p);  // report.html next to them; the page's downloads
+    st::detail::write_file_atomically(p.parent_path() / "junit.xml", files.junit_xml);
+    finish_dashboard(dashboard.get(), doc, files, p);  // report.html next to them; the page's downloads
     written = true;
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';
