@@ -37,8 +37,9 @@ browser=$(command -v chromium || command -v chromium-browser || command -v googl
 #     the supervisor with exit 0;
 #   - --token-file's token guards the API and is never printed; a short one is refused (exit 2);
 #     an option of the other mode (--poll without --follow) is refused (exit 2).
-# With chromium, the Admin view's Start button starts a run and the page follows it live
-# (clicked through the DevTools protocol on a pipe: no extra packages).
+# With chromium, the Admin view's Start button starts a run and the page follows it live, and its
+# download button fetches run 1's results.json (clicked through the DevTools protocol on a pipe:
+# no extra packages).
 supervisor_test() {
   rm -rf "$work"
   mkdir -p "$work"
@@ -297,9 +298,19 @@ def click_start_in_browser():
             time.sleep(0.2)
         # Run 2 (sustained_load) ended CANCELLED: a running Peak Load Test can only be run 3.
         check(followed and followed[:2] == ["Peak Load Test", "RUNNING"] and followed[2] >= 1, f"the page did not follow run 3: {followed}")
+        # The page's downloads use the server's exports: run 1's results.json from the Runs table.
+        page_eval(session, "document.querySelector('#runs-table button[data-export=\"results.json\"][data-run=\"1\"]').click()")
+        got = ""
+        deadline = time.time() + 20
+        while time.time() < deadline and not got.startswith("200 "):
+            got = page_eval(session, "document.querySelector('[data-metric=\"control-result\"]').getAttribute('data-value') || ''") or ""
+            time.sleep(0.2)
+        check(got == f"200 results.json of run 1 downloaded ({len(results_bytes)} bytes)", f"the page's download: {got!r}")
+        page_eval(session, "document.getElementById('runs-panel').scrollIntoView()")
         shot = send("Page.captureScreenshot", {}, session)
         open(os.path.join(work, "admin-start.png"), "wb").write(base64.b64decode(shot["data"]))
-        print(f"browser: Start clicked in the Admin view, run 3 followed live ({followed[2]} interval(s) rendered)")
+        print(f"browser: Start clicked in the Admin view, run 3 followed live ({followed[2]} interval(s) rendered); "
+              f"run 1's results.json downloaded from the page ({len(results_bytes)} bytes)")
     finally:
         chrome.kill()
         chrome.wait()
