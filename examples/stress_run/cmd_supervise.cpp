@@ -4,6 +4,7 @@
 #include "cmd_supervise.hpp"
 
 #include "cmd_scenario.hpp"
+#include "http_common.hpp"
 #include "live_dashboard.hpp"
 
 #include <stress_testing/config/run_config.hpp>
@@ -274,6 +275,16 @@ int run_supervisor(const app_context& ctx, const supervise_settings& s, const st
     std::filesystem::create_directories(out, ec);
     if (auto why = st::detail::unwritable_directory_reason(out); !why.empty()) {
       std::cerr << "stress-run: --out " << out.string() << ": " << why << '\n';
+      return usage_error;
+    }
+  }
+  if (s.target != "embedded" && s.target != "sim") {
+    // A URL is checked once, now (a loopback address, a valid URL), as `scenario` checks it before
+    // its run, rather than failing every run the page starts.
+    http_factory probe;
+    probe.base.url = s.target;
+    if (!validate_target(probe)) {
+      std::cerr << "stress-run: --target " << s.target << ": not a target the supervisor can load (above)\n";
       return usage_error;
     }
   }

@@ -36,7 +36,8 @@ browser=$(command -v chromium || command -v chromium-browser || command -v googl
 #     ?run=ID after the next run; Ctrl-C stops the run in progress, writes its results and ends
 #     the supervisor with exit 0;
 #   - --token-file's token guards the API and is never printed; a short one is refused (exit 2);
-#     an option of the other mode (--poll without --follow) is refused (exit 2).
+#     an option of the other mode (--poll without --follow) and a non-loopback --target are
+#     refused (exit 2).
 # With chromium, the Admin view's Start button starts a run and the page follows it live, and its
 # download button fetches run 1's results.json (clicked through the DevTools protocol on a pipe:
 # no extra packages).
@@ -358,6 +359,12 @@ rc = subprocess.run([stress_run, "dashboard", "--listen", "127.0.0.1:0", "--out"
 check(rc.returncode == 2 and "--token-file " in rc.stderr and "token: must be at least 16 characters" in rc.stderr,
       f"a short --token-file: {rc.returncode} {rc.stderr}")
 print("--token-file: its token guards the API, is not printed; a short one is refused (exit 2)")
+# A --target the runs could not load is refused at start, not at each run.
+rc = subprocess.run([stress_run, "dashboard", "--listen", "127.0.0.1:0", "--out", os.path.join(work, "remote"),
+                     "--target", "http://192.0.2.1:8080/v1/transactions/score"], capture_output=True, text=True, timeout=30)
+check(rc.returncode == 2 and "loopback" in rc.stderr and "--target http://192.0.2.1" in rc.stderr,
+      f"a non-loopback --target: {rc.returncode} {rc.stderr}")
+print("--target: a non-loopback URL is refused at start (exit 2)")
 print("run supervisor test passed")
 EOF_PY
 }
