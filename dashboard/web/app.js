@@ -1,4 +1,4 @@
-// stress_testing dashboard: renders one results-shaped document (docs/results.md) in four views.
+// stress_testing dashboard: renders one results-shaped document (docs/results.md) in five views.
 //
 // Static mode: the document is embedded in <script id="results" type="application/json">.
 // Live mode (<meta name="stress-testing-mode" content="live">): the document so far in
@@ -477,6 +477,10 @@
       ['send lag max (ms)', 'send-lag-max', g.send_lag_max_ms, { digits: 3 }],
     ]);
     $('controls').hidden = !live;
+    // Downloads: live, the server's files of the last finished run (token-guarded); in a report,
+    // the embedded document itself.
+    $('exports').hidden = !live;
+    $('export').parentNode.hidden = live;
   }
 
   // ---- charts (uPlot) --------------------------------------------------------------------------
@@ -726,10 +730,12 @@
       renderAgents();
       renderAdmin();
       renderCharts(currentView());
-      const blob = new Blob([JSON.stringify(doc, (k, v) => (k.startsWith('_') ? undefined : v), 2)], { type: 'application/json' });
-      const a = $('export');
-      if (a.href.startsWith('blob:')) URL.revokeObjectURL(a.href);
-      a.href = URL.createObjectURL(blob);
+      if (!live) {
+        const blob = new Blob([JSON.stringify(doc, (k, v) => (k.startsWith('_') ? undefined : v), 2)], { type: 'application/json' });
+        const a = $('export');
+        if (a.href.startsWith('blob:')) URL.revokeObjectURL(a.href);
+        a.href = URL.createObjectURL(blob);
+      }
       document.body.setAttribute('data-rendered', String(intervals().length));
     } catch (e) {
       $('footer').textContent = 'render error: ' + e.message;
@@ -753,7 +759,12 @@
       const last = lastInterval();
       if (!last || !(m.interval.end_seconds <= last.end_seconds)) doc.intervals.push(m.interval);
     }
-    if (m.document) doc = m.document; // the final document at the end of a run
+    if (m.document) {
+      // A run's first document (a supervisor starts another) or its final one.
+      if (m.document.live && !(Array.isArray(m.document.intervals) && m.document.intervals.length)) agentHistory = [];
+      doc = m.document;
+      refreshRuns();
+    }
     for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed', 'verdict',
       'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at', 'projections', 'schedule',
       'service', 'process', 'alerts', 'plan', 'presentation']) {
@@ -793,8 +804,71 @@
     const out = $('control-result');
     out.textContent = '…';
     fetch(path, { method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) })
-      .then((r) => r.text().then((t) => { out.textContent = r.status + ' ' + t; }))
+      .then((r) => r.text().then((t) => { setMetric(out, r.status + ' ' + t); refreshRuns(); }))
       .catch((e) => { out.textContent = 'failed: ' + e.message; });
+  }
+
+  // ---- the run supervisor (GET /api/runs; absent for a lone run) and the downloads ---------------
+
+  let runsInfo = null;
+
+  /** Downloads a finished run's file (GET /api/export/NAME[?run=ID], with the token) as a file. */
+  function download(name, run) {
+    const out = $('control-result');
+    out.textContent = '…';
+    const url = 'api/export/' + encodeURIComponent(name) + (run ? '?run=' + encodeURIComponent(run) : '');
+    fetch(url, { cache: 'no-store', headers: { Authorization: 'Bearer ' + $('token').value.trim() } })
+      .then((r) => {
+        if (!r.ok) return r.text().then((t) => { setMetric(out, r.status + ' ' + t); });
+        const id = r.headers.get('X-Stress-Testing-Run') || run || '';
+        return r.blob().then((b) => {
+          const a = el('a', { href: URL.createObjectURL(b), download: (id ? 'run-' + id + '-' : '') + name });
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+          setMetric(out, r.status + ' ' + name + ' of run ' + id + ' downloaded (' + b.size + ' bytes)');
+        });
+      })
+      .catch((e) => { out.textContent = 'failed: ' + e.message; });
+  }
+
+  function renderRuns() {
+    const info = runsInfo;
+    $('runs-panel').hidden = !live || !info;
+    if (!info) return;
+    const select = $('start-scenario');
+    const chosen = select.value;
+    if (select.options.length !== (info.scenarios || []).length) {
+      clear(select);
+      for (const sc of info.scenarios || []) select.appendChild(el('option', { value: sc.name }, String(sc.name)));
+      if (chosen) select.value = chosen;
+    }
+    const sc = (info.scenarios || []).find((x) => x.name === select.value);
+    const ts = Number($('start-time-scale').value);
+    const ls = Number($('start-load-scale').value);
+    // What the scales make of it (the server validates and says the exact plan when it starts).
+    setMetric($('start-plan'), sc ? String(sc.description) + ' — as scaled: ' + fmt(sc.duration_seconds * ts) + ' s at a peak of ' +
+      fmt(sc.peak_tps * ls) + '/s, ' + sc.failures + ' failure(s); target ' + String(info.target) +
+      (isNum(info.running) ? '; run ' + info.running + ' is in progress' : '') + (info.accepting ? '' : '; shutting down') : '');
+    $('btn-start').disabled = isNum(info.running) || !info.accepting;
+    const rows = (info.runs || []).slice().reverse().map((r) => {
+      const files = el('td', null);
+      if (r.exports)
+        for (const name of ['results.json', 'report.html', 'junit.xml', 'metrics.txt'])
+          files.appendChild(el('button', { type: 'button', 'data-export': name, 'data-run': String(r.id) }, name));
+      return [String(r.id), String(r.scenario), fmt(r.time_scale) + ' / ' + fmt(r.load_scale),
+        metricEl('td', 'run-' + r.id + '-state', String(r.state)), metricEl('td', 'run-' + r.id + '-exit-code', r.exit_code), files];
+    });
+    table($('runs-table'), ['run', 'scenario', 'time / load scale', 'state', 'exit code', 'download'], rows);
+  }
+
+  function refreshRuns() {
+    if (!live) return;
+    fetch('api/runs', { cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info) => { runsInfo = info; renderRuns(); })
+      .catch(() => {});
   }
 
   // ---- start -----------------------------------------------------------------------------------
@@ -823,6 +897,15 @@
     let resizeTimer = 0;
     window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => renderCharts(currentView()), 150); });
     $('btn-stop').addEventListener('click', () => control('api/control/stop', {}));
+    $('btn-start').addEventListener('click', () => control('api/control/start', {
+      scenario: $('start-scenario').value, time_scale: Number($('start-time-scale').value), load_scale: Number($('start-load-scale').value),
+    }));
+    for (const id of ['start-scenario', 'start-time-scale', 'start-load-scale']) $(id).addEventListener('input', renderRuns);
+    // Every download button, now and later (the runs table is redrawn): data-export, data-run.
+    document.addEventListener('click', (e) => {
+      const b = e.target instanceof Element ? e.target.closest('button[data-export]') : null;
+      if (b) download(b.getAttribute('data-export'), b.getAttribute('data-run'));
+    });
     $('btn-inject').addEventListener('click', () => control('api/control/inject', {
       failure_type: $('failure-type').value, severity: Number($('failure-severity').value), duration_seconds: Number($('failure-duration').value),
     }));
@@ -832,6 +915,7 @@
       render();
     } else if (live) {
       startLive();
+      refreshRuns();
     } else {
       $('footer').textContent = 'No results: open a report written by stress-run, or the live dashboard of a run.';
       render();

@@ -21,6 +21,8 @@ struct service_fault;
 
 namespace stress_run {
 
+class dashboard_host;  // live_dashboard.hpp
+
 /** Exit codes (k6's convention for 99); the values are part of the command line's contract.
     `inconclusive` (98): no criterion failed, but a latency criterion could not be judged because
     the load generator fell behind its schedule (`run_result::inconclusive()`). */
@@ -51,6 +53,12 @@ struct app_context {
   nlohmann::json config_document;
   /// `--dashboard HOST:PORT` ("" = no live dashboard).
   std::string dashboard_address;
+  /** The run supervisor's dashboard (`stress-run dashboard` without `--follow`), which outlives
+      its runs: a run shows itself there instead of on a server of its own, and leaves Ctrl-C to
+      the supervisor. Null otherwise. */
+  dashboard_host* shared_dashboard = nullptr;
+  /// The run's id among the supervisor's runs (its exports' `?run=`); "" for a lone run ("1").
+  std::string run_id;
   /// `--dashboard-linger SECONDS`: keep the dashboard (and /metrics with the final counters)
   /// serving this long after results.json is written, so that a Prometheus scrapes the end.
   double dashboard_linger_seconds = 0;

@@ -22,11 +22,13 @@ struct follow_settings {
   double give_up_seconds = 300;  ///< stop when no shard has answered for this long
 
   void add_to(CLI::App& app) {
+    // Without --follow, `stress-run dashboard` is the run supervisor (cmd_supervise.hpp).
     app.add_option("--follow", urls, "the shards' live dashboards (http://127.0.0.1:PORT, loopback), in any order")
-        ->required()
         ->expected(1, 4096);
-    app.add_option("--listen", listen, "HOST:PORT of the merged live page (loopback)");
-    app.add_option("--out", out, "directory for the merged results.json and report.html when every shard ends");
+    app.add_option("--listen", listen, "HOST:PORT of the live page (loopback)");
+    app.add_option("--out", out,
+                   "--follow: directory for the merged results.json and report.html when every shard ends; "
+                   "run supervisor: where each run writes run-ID-SCENARIO/ (default stress-results)");
     app.add_option("--poll", poll_seconds, "seconds between two reads of the shards, 0.05..60")
         ->check(CLI::Range(0.05, 60.0));
     app.add_option("--linger", linger_seconds, "seconds to keep serving the merged results at the end, 0..86400")

@@ -1,7 +1,9 @@
 // The live dashboard of stress-run (docs/dashboard.md), in its own translation unit: the
 // dashboard server, live feed and Prometheus exposition are compiled here only, not in every
-// subcommand. The run publishes each interval to the server (server::publish posts to the
-// server's strand), and the Stop control posts the run's cancellation to the run's io_context.
+// subcommand. A host (the server on its own thread) outlives the runs it shows: one lone run's
+// (`--dashboard`), or every run of the supervisor (`stress-run dashboard`, cmd_supervise.cpp).
+// The run publishes each interval to the server (server::publish posts to the server's strand),
+// and the Stop control posts the run's cancellation to the run's io_context.
 
 #include "dashboard.hpp"
 
@@ -12,6 +14,7 @@
 #include <stress_testing/dashboard/live_feed.hpp>
 #include <stress_testing/dashboard/report.hpp>
 #include <stress_testing/dashboard/server.hpp>
+#include <stress_testing/detail/atomic_file.hpp>
 #include <stress_testing/detail/bounded_json.hpp>
 #include <stress_testing/report/prometheus.hpp>
 #include <stress_testing/report/results_json.hpp>
@@ -19,6 +22,7 @@
 #include <fraud_service/fraud_service.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -28,6 +32,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -89,73 +95,75 @@ nlohmann::json results_document(const app_context& ctx, const st::run::run_resul
   return doc;
 }
 
-/// The live dashboard of one run: server thread, feed, and the hooks into the run.
+struct dashboard_host::impl {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::unique_ptr<st::dashboard::server> server;
+  std::thread thread;
+
+  std::mutex runs_mutex;
+  live_dashboard* current = nullptr;  // guarded by runs_mutex: the run the controls act on
+  bool stopping = false;              // guarded by runs_mutex: stop_runs() was called
+
+  std::mutex metrics_mutex;
+  std::string metrics_text;  // guarded by metrics_mutex
+
+  void set_metrics_text(std::string text) {
+    std::lock_guard lock(metrics_mutex);
+    metrics_text = std::move(text);
+  }
+
+  /// Stop or Inject, on the server's thread: to the run attached now. Holding `runs_mutex`
+  /// while it acts keeps that run from being destroyed under it (its destructor detaches first).
+  st::dashboard::control_reply forward(const nlohmann::json& body, bool inject);
+};
+
+/// The live dashboard of one run: the feed, and the hooks into the run, on a host's server.
 class live_dashboard {
  public:
-  /// Starts the server on `ctx.dashboard_address` ("127.0.0.1:8090"); throws with a message on failure.
   live_dashboard(app_context& ctx, const st::test_scenario& scenario, const st::run::run_options& options,
-                 boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop)
-      : ctx_(ctx),
+                 boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop,
+                 std::unique_ptr<dashboard_host> owned, dashboard_host& host)
+      : owned_(std::move(owned)),
+        host_(host.get()),
+        ctx_(ctx),
+        run_io_(run_io),
+        stop_(stop),
         feed_(scenario, options.pool.histograms, options.recovery),
         prometheus_(scenario.scenario_id, options.pool.histograms),
-        work_(io_.get_executor()) {
+        fault_(std::make_shared<fault_switch>()) {
     feed_.set_alert_thresholds(ctx.alerting);
-    auto const& address = ctx.dashboard_address;
-    // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
-    auto const listen = parse_listen(address);
-    if (!listen)
-      throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT with a port in 0..65535");
-    st::dashboard::server_options o;
-    o.address = listen->first;
-    if (o.address == "localhost") o.address = "127.0.0.1";
-    o.port = listen->second;
-    o.page = st::dashboard::live_page();
-    // Stop: the run's cancellation, posted to the run's own thread (the signal is not thread-safe).
-    o.on_stop = [&run_io, &stop](const nlohmann::json&) {
-      boost::asio::post(run_io, [&stop] {
-        std::fprintf(stderr, "\nstopping (dashboard): draining requests in flight...\n");
-        stop.emit(boost::asio::cancellation_type::terminal);
-      });
-      return st::dashboard::control_reply{200, "stopping: draining requests in flight"};
-    };
-    o.on_inject = [this](const nlohmann::json& body) { return inject(body); };
-    // /metrics: the exposition rendered on the run's thread after each interval (and from the
-    // results at the end), handed over as text.
-    o.metrics = [this] {
-      std::lock_guard lock(mutex_);
-      return metrics_text_;
-    };
-    server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
+    fault_->sink = ctx.dashboard_fault_sink;
     feed_.set_competitors(ctx.competitors);
-    server_->set_document(feed_.initial_document());
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-    auto const ep = server_->local_endpoint();
-    auto host = ep.address().to_string();
-    if (ep.address().is_v6()) host = "[" + host + "]";
-    std::fprintf(stderr, "dashboard: http://%s:%u/  (admin token: %s)\n", host.c_str(), static_cast<unsigned>(ep.port()),
-                 server_->token().c_str());
-    std::fflush(stderr);
+    host_.server->set_document(feed_.initial_document());
+    std::lock_guard lock(host_.runs_mutex);
+    host_.current = this;
+    if (host_.stopping) this->stop();  // a supervisor's Ctrl-C came while this run was being set up
   }
   live_dashboard(const live_dashboard&) = delete;
   live_dashboard& operator=(const live_dashboard&) = delete;
 
   ~live_dashboard() {
-    server_->stop();
-    work_.reset();
-    // The coroutines end once their sockets are closed and io_.run() returns; bound the wait.
-    for (int i = 0; i < 200 && !io_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard lock(host_.runs_mutex);
+      if (host_.current == this) host_.current = nullptr;
+    }
+    // An injection's clearing timer may fire after the run (and the service it switches) ended.
+    std::lock_guard lock(fault_->mutex);
+    fault_->sink = nullptr;
   }
 
   /// Chains the live feed onto the run's per-interval callback (the console's live line stays).
   void attach(st::run::run_options& options) {
-    // The run's own start: the instant its failure windows and intervals are measured from.
+    // The run's own start: the instant its failure windows and intervals are measured from; a
+    // Stop that came before it is carried out now (a cancellation emitted earlier is lost).
     auto previous_start = std::move(options.on_start);
     options.on_start = [this, previous_start](std::chrono::steady_clock::time_point start) {
       if (previous_start) previous_start(start);
       run_start_.store(start.time_since_epoch().count(), std::memory_order_release);
+      std::lock_guard lock(control_mutex_);
+      started_ = true;
+      if (stop_pending_) emit_stop();
     };
     // The service's GET /stats readings, as the run polls them (before the load and after each
     // interval, on the run's thread): the live Agents view and the target's memory.
@@ -190,32 +198,42 @@ class live_dashboard {
       message["service"] = service_json();
       if (ctx_.business_series.is_array() && !ctx_.business_series.empty() && message.contains("interval"))
         message["interval"]["business"] = ctx_.business_series.back();  // the story's money line
-      server_->publish(std::move(message));
+      host_.server->publish(std::move(message));
       prometheus_.update(p);
-      auto text = prometheus_.text();
-      std::lock_guard lock(mutex_);
-      metrics_text_ = std::move(text);
+      host_.set_metrics_text(prometheus_.text());
     };
   }
 
-  /// Sends the final results document (business, hero, agents, criteria) to the page.
-  void finish(nlohmann::json results) {
+  /** The final results document to the page, and the run's files to download. The files are
+      kept before the document is sent, so a page told of the end finds them. */
+  void finish(nlohmann::json results, std::vector<st::dashboard::export_file> files) {
     try {
       auto text = st::report::to_prometheus(results);
-      std::lock_guard lock(mutex_);
-      metrics_text_ = std::move(text);
+      files.push_back({"metrics.txt", "text/plain; version=0.0.4; charset=utf-8", text});
+      host_.set_metrics_text(std::move(text));
     } catch (const std::exception&) {
-      // A document the exporter cannot read keeps the last live exposition.
+      // A document the exporter cannot read keeps the last live exposition (and exports none).
     }
-    server_->set_document(std::move(results));
+    host_.server->add_exports(ctx_.run_id.empty() ? "1" : ctx_.run_id, std::move(files));
+    host_.server->set_document(std::move(results));
   }
 
- private:
-  /// `POST /api/control/inject` (on the server's thread): `{"failure_type", "severity",
-  /// "duration_seconds"}` applied to the embedded service, cleared when the duration is over.
+  /// `POST /api/control/stop`, on the server's thread (under the host's `runs_mutex`).
+  st::dashboard::control_reply stop() {
+    std::lock_guard lock(control_mutex_);
+    if (!started_) {
+      stop_pending_ = true;
+      return {200, "stopping as soon as the run starts"};
+    }
+    emit_stop();
+    return {200, "stopping: draining requests in flight"};
+  }
+
+  /// `POST /api/control/inject` (on the server's thread, under the host's `runs_mutex`):
+  /// `{"failure_type", "severity", "duration_seconds"}` applied to the embedded service, cleared
+  /// when the duration is over.
   st::dashboard::control_reply inject(const nlohmann::json& body) {
-    auto const& sink = ctx_.dashboard_fault_sink;
-    if (!sink)
+    if (!fault_->sink)  // set before the run, never changed while it is attached
       return {501, "failures can be injected at run time into the embedded sample service only (--target embedded)"};
     if (!body.contains("failure_type") || !body["failure_type"].is_string()) return {400, "failure_type: expected a name"};
     auto const type = st::enum_from_string<st::failure_type>(body["failure_type"].get<std::string>());
@@ -237,13 +255,18 @@ class live_dashboard {
     if (!(seconds > 0 && seconds <= 3600)) return {400, "duration_seconds: expected more than 0, at most 3600"};
     auto const fault = service_fault_for(*type, severity);
     if (!fault) return {400, "failure_type: " + body["failure_type"].get<std::string>() + " has no recipe inside the service"};
-    sink(*fault);
-    auto const generation = ++injections_;
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                                      std::chrono::duration<double>(seconds)));
-    timer->async_wait([this, timer, generation](boost::system::error_code ec) {
-      // A later injection replaces this one and clears itself.
-      if (!ec && generation == injections_ && ctx_.dashboard_fault_sink) ctx_.dashboard_fault_sink(fraud_service::service_fault{});
+    std::uint64_t generation = 0;
+    {
+      std::lock_guard lock(fault_->mutex);
+      fault_->sink(*fault);
+      generation = ++fault_->generation;
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(
+        host_.io, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds)));
+    timer->async_wait([f = fault_, timer, generation](boost::system::error_code ec) {
+      // A later injection replaces this one and clears itself; a run that ended took its sink away.
+      std::lock_guard lock(f->mutex);
+      if (!ec && generation == f->generation && f->sink) f->sink(fraud_service::service_fault{});
     });
     auto const run_start = std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(run_start_.load(std::memory_order_acquire)));
@@ -259,6 +282,15 @@ class live_dashboard {
     std::snprintf(text, sizeof text, "injected %s for %.1f s at severity %.2f into the embedded service", name.c_str(),
                   seconds, severity);
     return {202, text};
+  }
+
+ private:
+  /// The run's cancellation, posted to the run's own thread (the signal is not thread-safe).
+  void emit_stop() {
+    boost::asio::post(run_io_, [&stop = stop_] {
+      std::fprintf(stderr, "\nstopping (dashboard): draining requests in flight...\n");
+      stop.emit(boost::asio::cancellation_type::terminal);
+    });
   }
 
   /** The live `service` object: the source of the service's own report and its latest reading
@@ -308,7 +340,19 @@ class live_dashboard {
     return out;
   }
 
+
+  /// The embedded service's fault switch, shared with the timers that clear an injection.
+  struct fault_switch {
+    std::mutex mutex;
+    std::function<void(const fraud_service::service_fault&)> sink;  // empty once the run has ended
+    std::uint64_t generation = 0;
+  };
+
+  std::unique_ptr<dashboard_host> owned_;  // a lone run's server; first member, so destroyed last
+  dashboard_host::impl& host_;
   app_context& ctx_;  // outlives the run
+  boost::asio::io_context& run_io_;
+  boost::asio::cancellation_signal& stop_;
   // The service's readings (run's thread only: the probe and the interval callback both run there).
   std::string stats_source_;
   std::optional<st::target::service_stats> latest_stats_, previous_stats_;
@@ -316,38 +360,120 @@ class live_dashboard {
   st::report::prometheus_live prometheus_;  // on the run's thread
   std::atomic<std::chrono::steady_clock::rep> run_start_{0};  // set on the run's thread, read on the server's
   std::mutex mutex_;
-  std::string metrics_text_;  // guarded by mutex_
   std::vector<st::run::disturbance_window> injected_;  // guarded by mutex_, until the next interval
-  std::uint64_t injections_ = 0;                        // on the server's thread only
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::unique_ptr<st::dashboard::server> server_;
-  std::thread thread_;
+  std::mutex control_mutex_;
+  bool started_ = false;       // guarded by control_mutex_: on_start has run
+  bool stop_pending_ = false;  // guarded by control_mutex_: Stop came before the start
+  std::shared_ptr<fault_switch> fault_;
 };
+
+st::dashboard::control_reply dashboard_host::impl::forward(const nlohmann::json& body, bool inject) {
+  std::lock_guard lock(runs_mutex);
+  if (!current) return {409, "no run is in progress"};
+  return inject ? current->inject(body) : current->stop();
+}
+
+dashboard_host::dashboard_host(dashboard_host_options o) : impl_(std::make_unique<impl>()) {
+  auto& h = *impl_;
+  // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
+  auto const listen = parse_listen(o.address);
+  if (!listen)
+    throw std::invalid_argument(o.option + " '" + o.address + "': expected HOST:PORT with a port in 0..65535");
+  st::dashboard::server_options so;
+  so.address = listen->first;
+  if (so.address == "localhost") so.address = "127.0.0.1";
+  so.port = listen->second;
+  so.page = st::dashboard::live_page();
+  so.token = o.token;
+  so.on_stop = [&h](const nlohmann::json& body) { return h.forward(body, false); };
+  so.on_inject = [&h](const nlohmann::json& body) { return h.forward(body, true); };
+  if (o.on_start)
+    so.on_start = [start = std::move(o.on_start)](const nlohmann::json& body) {
+      auto r = start(body);
+      return st::dashboard::control_reply{r.status, std::move(r.message)};
+    };
+  if (o.runs)
+    so.runs = [&h, runs = std::move(o.runs)] { return runs(h.server->kept_runs()); };
+  // /metrics: the exposition a run rendered on its thread after each interval (and from the
+  // results at the end), handed over as text.
+  so.metrics = [&h] {
+    std::lock_guard lock(h.metrics_mutex);
+    return h.metrics_text;
+  };
+  try {
+    h.server = std::make_unique<st::dashboard::server>(h.io.get_executor(), std::move(so));
+  } catch (const std::exception& e) {
+    std::string const why = e.what();
+    bool const token = !o.token.empty() && why.find("token:") != std::string::npos;
+    throw std::invalid_argument((token ? o.token_source : o.option + " " + o.address) + ": " + why);
+  }
+  h.server->set_document(o.initial_document.is_null() ? nlohmann::json::object() : std::move(o.initial_document));
+  h.server->start();
+  h.thread = std::thread([&h] { h.io.run(); });
+  std::string const token = o.token.empty() ? h.server->token() : "from " + o.token_source;  // never echo a kept secret
+  std::fprintf(stderr, "dashboard: %s  (admin token: %s)\n", url().c_str(), token.c_str());
+  std::fflush(stderr);
+}
+
+dashboard_host::~dashboard_host() {
+  auto& h = *impl_;
+  h.server->stop();
+  h.work.reset();
+  // The coroutines end once their sockets are closed and io.run() returns; bound the wait.
+  for (int i = 0; i < 200 && !h.io.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  h.io.stop();
+  if (h.thread.joinable()) h.thread.join();
+}
+
+std::string dashboard_host::url() const {
+  auto const ep = impl_->server->local_endpoint();
+  auto host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(ep.port()) + "/";
+}
+
+void dashboard_host::stop_runs() {
+  std::lock_guard lock(impl_->runs_mutex);
+  impl_->stopping = true;
+  if (impl_->current) impl_->current->stop();
+}
 
 void live_dashboard_deleter::operator()(live_dashboard* d) const noexcept { delete d; }
 
 live_dashboard_ptr start_dashboard(app_context& ctx, boost::asio::io_context& run_io,
                                    boost::asio::cancellation_signal& stop, const st::test_scenario& scenario,
                                    st::run::run_options& options) {
-  if (ctx.dashboard_address.empty()) return nullptr;
-  live_dashboard_ptr d(new live_dashboard(ctx, scenario, options, run_io, stop));
+  std::unique_ptr<dashboard_host> owned;
+  dashboard_host* host = ctx.shared_dashboard;
+  if (!host) {
+    if (ctx.dashboard_address.empty()) return nullptr;
+    dashboard_host_options o;
+    o.address = ctx.dashboard_address;
+    owned = std::make_unique<dashboard_host>(std::move(o));
+    host = owned.get();
+  }
+  live_dashboard_ptr d(new live_dashboard(ctx, scenario, options, run_io, stop, std::move(owned), *host));
   d->attach(options);
   return d;
 }
 
-/// The hook after results.json is written: report.html next to it, and the final document live.
-void finish_dashboard(const app_context& ctx, live_dashboard* live, const st::run::run_result& result,
+void finish_dashboard(live_dashboard* live, const nlohmann::json& doc, const written_results& written,
                       const std::filesystem::path& results_path) {
-  auto doc = results_document(ctx, result);
-  auto const html = results_path.parent_path() / "report.html";
+  auto const html_path = results_path.parent_path() / "report.html";
+  std::string html;
   try {
-    st::dashboard::write_report(doc, html);
-    std::fprintf(stderr, "report: %s\n", html.string().c_str());
+    html = st::dashboard::render_report(doc);
+    st::detail::write_file_atomically(html_path, html);
+    std::fprintf(stderr, "report: %s\n", html_path.string().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stress-run: could not write the report: %s\n", e.what());
   }
-  if (live) live->finish(std::move(doc));
+  if (!live) return;
+  // The same bytes as the files written next to each other: one rendering of each.
+  std::vector<st::dashboard::export_file> files{{"results.json", "application/json", written.results_json},
+                                                {"junit.xml", "application/xml", written.junit_xml}};
+  if (!html.empty()) files.push_back({"report.html", "text/html; charset=utf-8", std::move(html)});
+  live->finish(doc, std::move(files));
 }
 
 }  // namespace stress_run

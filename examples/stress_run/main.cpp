@@ -11,6 +11,8 @@
 //   stress-run proxy --toxiproxy-api 127.0.0.1:8474                                  Toxiproxy's API
 //   stress-run report|junit|metrics|percentiles RESULTS.json, compare BASE NEW        outputs
 //   stress-run merge OUT [-o DIR]                                                    shards -> one run
+//   stress-run dashboard --listen 127.0.0.1:8090 [--target embedded|URL|sim]          run supervisor
+//   stress-run dashboard --follow URL...                                             a sharded run, live
 //
 // Live progress once per interval on stderr, a summary with every criterion ✓/✗ on stdout,
 // results.json in --out. Exit codes (k6's convention): 0 every criterion passed, 99 a criterion
@@ -31,6 +33,7 @@
 #include "cmd_scenario.hpp"
 #include "cmd_serve.hpp"
 #include "cmd_follow.hpp"
+#include "cmd_supervise.hpp"
 #include "dashboard.hpp"
 #include "http_settings.hpp"
 
@@ -39,8 +42,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <array>
 #include <exception>
 #include <iostream>
+#include <span>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -151,9 +156,12 @@ int main(int argc, char** argv) {
   proxy_opts.add_to(*proxy_cmd);
 
   auto* dashboard_cmd = app.add_subcommand(
-      "dashboard", "one live dashboard for a sharded run: --follow every shard's --dashboard (docs/sharding.md)");
+      "dashboard", "a live dashboard that starts runs of the predefined scenarios from its Admin view, one at a "
+                   "time (docs/dashboard.md); with --follow, one live dashboard for a sharded run (docs/sharding.md)");
   follow_settings follow;
   follow.add_to(*dashboard_cmd);
+  supervise_settings supervise;
+  supervise.add_to(*dashboard_cmd);
 
   auto* serve_cmd = app.add_subcommand("serve-fraud", "run the sample fraud-detection service until Ctrl-C");
   serve_settings serve;
@@ -174,7 +182,20 @@ int main(int argc, char** argv) {
         return usage_error;
       }
     if (serve_cmd->parsed()) return run_serve(serve);
-    if (dashboard_cmd->parsed()) return run_follow(follow);
+    if (dashboard_cmd->parsed()) {
+      // One subcommand, two modes: an option of the other mode is a slip, said rather than ignored.
+      auto const follow_mode = !follow.urls.empty();
+      constexpr std::array<const char*, 5> supervisor_only{"--target", "--token-file", "--connections", "--threads",
+                                                                   "--quiet"};
+      constexpr std::array<const char*, 3> follow_only{"--poll", "--linger", "--give-up"};
+      for (auto const* option : follow_mode ? std::span<const char* const>(supervisor_only) : std::span<const char* const>(follow_only))
+        if (dashboard_cmd->count(option) > 0) {
+          std::cerr << "stress-run dashboard: " << option
+                    << (follow_mode ? " is for the run supervisor (without --follow)" : " needs --follow") << '\n';
+          return usage_error;
+        }
+      return follow_mode ? run_follow(follow) : run_supervisor(ctx, supervise, follow.listen, follow.out);
+    }
     if (auto code = exporters.run()) return *code;
     if (proxy_cmd->parsed()) return run_proxy(proxy_opts);
     if (run_cmd->parsed()) {

@@ -119,13 +119,18 @@ struct run_outcome {
 
 /** The one call of st::run::async_run: runs on `io` until the run completes; Ctrl-C emits `stop`
     (`stop_on_signals`: stop issuing and drain, then cut the drain; the run still completes with
-    what was measured). */
+    what was measured). Without `own_signals` Ctrl-C is the caller's (the run supervisor stops
+    its run through the dashboard). */
 run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop, st::test_scenario scenario,
-                          target_factory_fn factory, st::run::run_options options) {
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+                          target_factory_fn factory, st::run::run_options options, bool own_signals = true) {
+  asio::signal_set signals(io);
+  if (own_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+  }
   asio::steady_timer force_exit(io);
   int signals_seen = 0;
-  signals.async_wait(stop_on_signals{signals, stop, force_exit, signals_seen});
+  if (own_signals) signals.async_wait(stop_on_signals{signals, stop, force_exit, signals_seen});
   run_outcome out;
   st::run::async_run(io.get_executor(), std::move(scenario), std::move(factory), std::move(options),
                      asio::bind_cancellation_slot(stop.slot(), [&](boost::system::error_code ec, st::run::run_result r) {
@@ -167,7 +172,7 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
   }
   run_outcome outcome;
   try {
-    outcome = run_stoppable(io, stop, scenario, std::move(factory), options);
+    outcome = run_stoppable(io, stop, scenario, std::move(factory), options, ctx.shared_dashboard == nullptr);
   } catch (const std::exception& e) {
     std::cerr << "stress-run: " << e.what() << '\n';
     return runtime_error;
@@ -192,10 +197,11 @@ int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_f
                          : std::filesystem::path(out_dir);
     auto const p = dir / "results.json";
     auto const doc = results_document(ctx, *result);  // report::to_json + config, business_series
-    st::detail::write_file_atomically(p, doc.dump(2) + "\n");
+    written_results const files{doc.dump(2) + "\n", st::report::to_junit(doc)};
+    st::detail::write_file_atomically(p, files.results_json);
     path = p.string();
-    st::detail::write_file_atomically(p.parent_path() / "junit.xml", st::report::to_junit(doc));
-    finish_dashboard(ctx, dashboard.get(), *result, p);  // report.html next to it
+    st::detail::write_file_atomically(p.parent_path() / "junit.xml", files.junit_xml);
+    finish_dashboard(dashboard.get(), doc, files, p);  // report.html next to them; the page's downloads
     written = true;
   } catch (const std::exception& e) {
     std::cerr << "stress-run: could not write results: " << e.what() << '\n';

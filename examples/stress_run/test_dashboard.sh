@@ -12,10 +12,369 @@
 #      presenter.png) in WORK/screenshots.
 # Usage: test_dashboard.sh STRESS_RUN WORK_DIR. Exit 77 (skipped) without chromium. Bounded in
 # time; kills what it started.
+#
+# test_dashboard.sh STRESS_RUN WORK_DIR supervisor (ctest example.stress_run.dashboard_supervisor):
+# the run supervisor, `stress-run dashboard --listen 127.0.0.1:0 --target embedded`, over its
+# HTTP API (and, with chromium, its Admin view): see supervisor_test below. Needs no browser.
 set -euo pipefail
 stress_run=$1
 work=$2
+mode=${3:-browser}
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+
+# The run supervisor, known answers over its API:
+#   - it lists the five predefined scenarios; before any run an export is 401 without the token
+#     and 404 with it, and Stop or Inject is 409 (no run);
+#   - a start is 401 without or with a wrong token, 400 naming the field for a bad scenario or
+#     scale, 202 with the token, and a second start while it runs is 409 with the reason;
+#   - the finished run's results.json, report.html, junit.xml and Prometheus text downloaded with
+#     the token are the files it wrote (byte for byte); its accounting balances (intended = sum
+#     of outcomes + not_sent_at_stop; issued + dropped = sum of outcomes; requests_total = sum of
+#     outcomes, requests_successful = ok), the report's embedded figures equal results.json's, the
+#     JUnit XML has one test case per criterion (and its accounting case passes) and the
+#     exposition counts the same requests;
+#   - Stop and Inject act on the run in progress; a stopped run's results stay downloadable with
+#     ?run=ID after the next run; Ctrl-C stops the run in progress, writes its results and ends
+#     the supervisor with exit 0;
+#   - --token-file's token guards the API and is never printed; a short one is refused (exit 2);
+#     an option of the other mode (--poll without --follow) and a non-loopback --target are
+#     refused (exit 2).
+# With chromium, the Admin view's Start button starts a run and the page follows it live, and its
+# download button fetches run 1's results.json (clicked through the DevTools protocol on a pipe:
+# no extra packages).
+supervisor_test() {
+  rm -rf "$work"
+  mkdir -p "$work"
+  python3 - "$stress_run" "$work" "$browser" <<'EOF_PY'
+import base64, fcntl, json, os, re, signal, subprocess, sys, time, urllib.error, urllib.request
+import xml.etree.ElementTree as ET
+
+stress_run, work, browser = sys.argv[1], sys.argv[2], sys.argv[3]
+procs = []
+
+def fail(msg):
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    for name in sorted(os.listdir(work)):
+        if name.endswith(".log"):
+            print(f"--- {name}\n" + open(os.path.join(work, name), errors="replace").read()[-4000:])
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+def start_supervisor(name, *args):
+    log = open(os.path.join(work, name + ".log"), "w")
+    p = subprocess.Popen([stress_run, "dashboard", "--listen", "127.0.0.1:0", "--target", "embedded", "--threads", "1",
+                          "--connections", "16", "--quiet", "--out", os.path.join(work, name), *args],
+                         stdout=log, stderr=subprocess.STDOUT)
+    procs.append(p)
+    for _ in range(100):
+        text = open(log.name).read()
+        m = re.search(r"^dashboard: (http://127\.0\.0\.1:\d+/)  \(admin token: ([^)]*)\)", text, re.M)
+        if m:
+            return p, m.group(1), m.group(2), log.name
+        check(p.poll() is None, f"{name}: the supervisor ended at start: {text}")
+        time.sleep(0.1)
+    fail(f"{name}: no 'dashboard: URL' line within 10 s")
+
+def call(url, path, method="GET", body=None, token=None):
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token is not None:
+        headers["Authorization"] = "Bearer " + token
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    req = urllib.request.Request(url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+def message(body):
+    return json.loads(body)["message"]
+
+def runs(url):
+    status, body, _ = call(url, "api/runs")
+    check(status == 200, f"GET /api/runs gave {status}")
+    return json.loads(body)
+
+def wait_finished(url, run_id, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        r = [x for x in runs(url)["runs"] if x["id"] == run_id]
+        if r and r[0]["state"] == "finished":
+            return r[0]
+        time.sleep(0.2)
+    fail(f"run {run_id} not finished within {seconds} s")
+
+def wait_running_intervals(url, n=2, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        doc = json.loads(call(url, "api/snapshot")[1])
+        if doc.get("status") == "RUNNING" and len(doc.get("intervals", [])) >= n:
+            return doc
+        time.sleep(0.1)
+    fail(f"no run with {n} live intervals within {seconds} s")
+
+def export(url, name, token, run=None):
+    status, body, headers = call(url, "api/export/" + name + (f"?run={run}" if run else ""), token=token)
+    check(status == 200, f"export {name} (run {run}) gave {status}: {body[:200]!r}")
+    return body, headers
+
+def accounting_balances(doc, what):
+    a, s = doc["accounting"], doc["summary"]
+    outcomes = a["outcomes"]
+    total = sum(outcomes.values())
+    check(a["balanced"] is True, f"{what}: accounting not balanced: {a}")
+    check(a["intended"] == total + a["not_sent_at_stop"], f"{what}: intended != outcomes + not_sent_at_stop: {a}")
+    check(a["issued"] + outcomes["dropped"] == total, f"{what}: issued + dropped != outcomes: {a}")
+    check(s["requests_total"] == total, f"{what}: requests_total {s['requests_total']} != outcomes {total}")
+    check(s["requests_successful"] == outcomes["ok"], f"{what}: requests_successful != ok")
+    check(s["requests_failed"] == total - outcomes["ok"], f"{what}: requests_failed != total - ok")
+    return total
+
+five = ["peak_load", "sustained_load", "burst_traffic", "failure_recovery", "investor_presentation"]
+
+# Modes are not mixed: a --follow option without --follow is refused.
+rc = subprocess.run([stress_run, "dashboard", "--poll", "1"], capture_output=True, text=True, timeout=30)
+check(rc.returncode == 2 and "--poll needs --follow" in rc.stderr, f"--poll without --follow: {rc.returncode} {rc.stderr}")
+
+p, url, token, log = start_supervisor("supervisor")
+check(re.fullmatch(r"[0-9a-f]{32}", token), f"no 128-bit admin token printed: {token!r}")
+info = runs(url)
+check([s["name"] for s in info["scenarios"]] == five, f"scenarios: {info['scenarios']}")
+check(info["running"] is None and info["runs"] == [] and info["accepting"] is True, f"before any run: {info}")
+check(call(url, "api/export/results.json")[0] == 401, "an export without the token must be 401")
+status, body, _ = call(url, "api/export/results.json", token=token)
+check(status == 404 and message(body) == "no run has finished yet", f"an export before any run: {status} {body}")
+check(call(url, "api/control/stop", "POST", {}, token)[0] == 409, "Stop with no run must be 409")
+check(call(url, "api/control/inject", "POST", {"failure_type": "LAMBDA_CRASH"}, token)[0] == 409, "Inject with no run must be 409")
+
+# Start: guarded, checked field by field, one at a time.
+tiny = {"scenario": "peak_load", "time_scale": 0.002, "load_scale": 0.01}  # 3.6 s, peak 100/s
+check(call(url, "api/control/start", "POST", tiny)[0] == 401, "a start without the token must be 401")
+check(call(url, "api/control/start", "POST", tiny, "0" * 32)[0] == 401, "a start with a wrong token must be 401")
+for bad, field in (({"scenario": "nope"}, "scenario: unknown scenario 'nope'"), ({"time_scale": 0.01}, "scenario: expected"),
+                   ({"scenario": "peak_load", "time_scale": "fast"}, "time_scale: expected a number"),
+                   ({"scenario": "peak_load", "load_scale": 0}, "load_scale: expected a number"),
+                   ({"scenario": "peak_load", "load_scale": 1000}, "the scenario as scaled is not valid: load_profile.peak_tps")):
+    status, body, _ = call(url, "api/control/start", "POST", bad, token)
+    check(status == 400 and message(body).startswith(field), f"start {bad}: {status} {body}")
+check(runs(url)["runs"] == [], "a refused start left a run")
+status, body, _ = call(url, "api/control/start", "POST", tiny, token)
+check(status == 202 and message(body).startswith("started run 1: peak_load, 3.6 s at a peak of 100/s"), f"start: {status} {body}")
+status, body, _ = call(url, "api/control/start", "POST", dict(tiny, scenario="burst_traffic"), token)
+check(status == 409 and "run 1 (peak_load) is in progress" in message(body), f"a second start: {status} {body}")
+check(runs(url)["running"] == 1, "run 1 not listed as running")
+print("start: 401 without or with a wrong token, 400 naming the field, 202, then 409 while it runs")
+
+r1 = wait_finished(url, 1)
+check(r1["exports"] is True and r1["exit_code"] in (0, 98, 99), f"run 1: {r1}")
+out1 = r1["out_dir"]
+check(out1.endswith("run-1-peak_load"), f"run 1 wrote to {out1}")
+results_bytes, headers = export(url, "results.json", token)
+check(headers.get("X-Stress-Testing-Run") == "1", f"the last run's export is of run {headers.get('X-Stress-Testing-Run')}")
+check(results_bytes == open(os.path.join(out1, "results.json"), "rb").read(), "exported results.json != the file written")
+results = json.loads(results_bytes)
+check(results["scenario"]["scenario_id"] == "peak_load" and results["status"] == "COMPLETED", f"run 1: {results['status']}")
+total = accounting_balances(results, "run 1")
+check(total > 0, "run 1 sent nothing")
+report, _ = export(url, "report.html", token)
+check(report == open(os.path.join(out1, "report.html"), "rb").read(), "exported report.html != the file written")
+m = re.search(rb'<script id="results" type="application/json">(.*?)</script>', report, re.S)
+check(m, "no results embedded in the exported report")
+embedded = json.loads(m.group(1))
+for key in ("summary", "accounting", "criteria", "hero_metrics", "business_metrics", "resilience", "status"):
+    check(embedded[key] == results[key], f"the report's {key} differs from results.json's")
+junit, _ = export(url, "junit.xml", token)
+check(junit == open(os.path.join(out1, "junit.xml"), "rb").read(), "exported junit.xml != the file written")
+cases = list(ET.fromstring(junit).iter("testcase"))  # one per criterion, "all requests accounted", "run status"
+check(len(cases) == len(results["criteria"]) + 2, f"junit.xml: {len(cases)} test cases for {len(results['criteria'])} criteria")
+accounted = [c for c in cases if c.get("name") == "all requests accounted"]
+check(len(accounted) == 1 and accounted[0].find("failure") is None, "junit.xml: the accounting case failed")
+metrics, headers = export(url, "metrics.txt", token)
+check(headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"), f"metrics.txt type {headers.get('Content-Type')}")
+counted = sum(float(v) for v in re.findall(rb"^stress_testing_requests_total\{[^}]*\} (\S+)$", metrics, re.M))
+check(counted == total, f"the exposition counts {counted} requests, results.json {total}")
+status, body, _ = call(url, "api/export/junit.xml?run=7", token=token)
+check(status == 404 and message(body).startswith("run: no finished run '7'"), f"export ?run=7: {status} {body}")
+print(f"run 1: {total} requests, balanced; results.json, report.html, junit.xml and metrics.txt exported as written")
+
+# Run 2: Inject and Stop act on it; run 1's files stay downloadable.
+longer = {"scenario": "sustained_load", "time_scale": 0.01, "load_scale": 0.01}  # 72 s at 20/s: stopped early
+status, body, _ = call(url, "api/control/start", "POST", longer, token)
+check(status == 202, f"start run 2: {status} {body}")
+live = wait_running_intervals(url)
+check(live["scenario"]["scenario_id"] == "sustained_load", "the live page does not follow run 2")
+status, body, _ = call(url, "api/control/inject", "POST", {"failure_type": "NETWORK_LATENCY", "severity": 0.01,
+                                                          "duration_seconds": 0.5}, token)
+check(status == 202, f"inject into run 2: {status} {body}")
+status, body, _ = call(url, "api/control/stop", "POST", {}, token)
+check(status == 200 and message(body).startswith("stopping"), f"stop run 2: {status} {body}")
+r2 = wait_finished(url, 2, 30)
+stopped = json.loads(export(url, "results.json", token)[0])
+check(stopped["scenario"]["scenario_id"] == "sustained_load" and stopped["status"] == "CANCELLED" and
+      stopped["accounting"]["cancelled"] is True, f"run 2 was not stopped: {stopped['status']}")
+check(stopped["accounting"]["not_sent_at_stop"] > 0, "a stopped run has its unsent rest counted")
+accounting_balances(stopped, "run 2")
+check(export(url, "results.json", token, run=1)[0] == results_bytes, "run 1's results changed or were lost")
+check(runs(url)["runs"][0]["exports"] is True, "run 1 no longer downloadable")
+print(f"run 2: injected, stopped after {stopped['elapsed_seconds']:.1f} s ({stopped['accounting']['not_sent_at_stop']} not sent); run 1 still downloadable")
+
+# The Admin view's Start, clicked in a real browser (DevTools protocol over a pipe).
+def click_start_in_browser():
+    r_in, w_in = os.pipe()    # we write commands, the browser reads (its fd 3)
+    r_out, w_out = os.pipe()  # the browser writes replies (its fd 4)
+    def fds():  # in the child: the pipe's ends at 3 and 4, moved out of the way first
+        a = fcntl.fcntl(r_in, fcntl.F_DUPFD, 10)
+        b = fcntl.fcntl(w_out, fcntl.F_DUPFD, 10)
+        os.dup2(a, 3)
+        os.dup2(b, 4)
+    chrome = subprocess.Popen([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                               "--no-first-run", "--user-data-dir=" + os.path.join(work, "profile"), "--window-size=1400,900",
+                               "--remote-debugging-pipe", url + "#admin"],
+                              pass_fds=(3, 4), preexec_fn=fds, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(work, "chromium.txt"), "w"))
+    procs.append(chrome)
+    os.close(r_in)
+    os.close(w_out)
+    buf = b""
+    ids = iter(range(1, 1 << 30))
+    def send(method, params=None, session=None):
+        nonlocal buf
+        i = next(ids)
+        msg = {"id": i, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(w_in, json.dumps(msg).encode() + b"\0")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            while b"\0" in buf:
+                raw, buf = buf.split(b"\0", 1)
+                reply = json.loads(raw)
+                if reply.get("id") == i:
+                    check("error" not in reply, f"DevTools {method}: {reply.get('error')}")
+                    return reply["result"]
+            chunk = os.read(r_out, 65536)
+            check(chunk, "the browser closed its DevTools pipe")
+            buf += chunk
+        fail(f"DevTools {method}: no reply within 20 s")
+    def page_eval(session, expr):
+        r = send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True}, session)
+        return r["result"].get("value")
+    try:
+        pages = []
+        deadline = time.time() + 20
+        while not pages and time.time() < deadline:
+            pages = [t for t in send("Target.getTargets")["targetInfos"] if t["type"] == "page"]
+            time.sleep(0.1)
+        check(pages, "the browser opened no page")
+        page = pages[0]
+        session = send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
+        deadline = time.time() + 20
+        while time.time() < deadline and not page_eval(session, "document.getElementById('start-scenario') && document.getElementById('start-scenario').options.length === 5 && !document.getElementById('btn-start').disabled"):
+            time.sleep(0.2)
+        check(page_eval(session, "document.getElementById('start-scenario').options.length") == 5, "the Admin view lists no scenarios")
+        page_eval(session, f"""(() => {{
+          document.getElementById('token').value = {json.dumps(token)};
+          document.getElementById('start-scenario').value = 'peak_load';
+          document.getElementById('start-time-scale').value = '0.003';
+          document.getElementById('start-load-scale').value = '0.01';
+          document.getElementById('btn-start').click(); }})()""")
+        result = ""
+        deadline = time.time() + 20
+        while time.time() < deadline and not result.startswith("202"):
+            result = page_eval(session, "document.querySelector('[data-metric=\"control-result\"]').getAttribute('data-value') || ''") or ""
+            time.sleep(0.2)
+        check(result.startswith("202 ") and "started run 3: peak_load, 5.4 s" in result, f"the Start button: {result!r}")
+        # The page follows the new run live: its scenario and intervals arrive over the event stream.
+        deadline = time.time() + 30
+        followed = None
+        while time.time() < deadline:
+            followed = page_eval(session, "['scenario-name', 'status'].map((m) => document.querySelector('[data-metric=\"' + m + '\"]').textContent).concat([Number(document.body.getAttribute('data-rendered') || 0)])")
+            if followed and followed[:2] == ["Peak Load Test", "RUNNING"] and followed[2] >= 1:
+                break
+            time.sleep(0.2)
+        # Run 2 (sustained_load) ended CANCELLED: a running Peak Load Test can only be run 3.
+        check(followed and followed[:2] == ["Peak Load Test", "RUNNING"] and followed[2] >= 1, f"the page did not follow run 3: {followed}")
+        # The page's downloads use the server's exports: run 1's results.json from the Runs table.
+        page_eval(session, "document.querySelector('#runs-table button[data-export=\"results.json\"][data-run=\"1\"]').click()")
+        got = ""
+        deadline = time.time() + 20
+        while time.time() < deadline and not got.startswith("200 "):
+            got = page_eval(session, "document.querySelector('[data-metric=\"control-result\"]').getAttribute('data-value') || ''") or ""
+            time.sleep(0.2)
+        check(got == f"200 results.json of run 1 downloaded ({len(results_bytes)} bytes)", f"the page's download: {got!r}")
+        page_eval(session, "window.scrollTo(0, 0)")  # the token, controls and runs are at the top
+        shot = send("Page.captureScreenshot", {}, session)
+        open(os.path.join(work, "admin-start.png"), "wb").write(base64.b64decode(shot["data"]))
+        print(f"browser: Start clicked in the Admin view, run 3 followed live ({followed[2]} interval(s) rendered); "
+              f"run 1's results.json downloaded from the page ({len(results_bytes)} bytes)")
+    finally:
+        chrome.kill()
+        chrome.wait()
+        os.close(w_in)
+        os.close(r_out)
+
+if browser:
+    click_start_in_browser()
+    wait_finished(url, 3, 60)
+    next_id = 4
+else:
+    print("note: no chromium, the Admin view's Start button was not clicked")
+    next_id = 3
+
+# Ctrl-C during a run: it stops, writes its results, and the supervisor ends with 0.
+status, body, _ = call(url, "api/control/start", "POST", longer, token)
+check(status == 202, f"start run {next_id}: {status} {body}")
+wait_running_intervals(url)
+p.send_signal(signal.SIGINT)
+try:
+    rc = p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    fail("the supervisor still runs 30 s after Ctrl-C")
+check(rc == 0, f"the supervisor exited {rc} after Ctrl-C")
+last = os.path.join(work, "supervisor", f"run-{next_id}-sustained_load", "results.json")
+check(os.path.exists(last), "Ctrl-C: the run in progress wrote no results.json")
+interrupted = json.loads(open(last).read())
+check(interrupted["status"] == "CANCELLED" and interrupted["accounting"]["cancelled"] is True, "Ctrl-C: the run was not stopped")
+accounting_balances(interrupted, "the run Ctrl-C stopped")
+check("run supervisor: ended" in open(log).read(), "no clean end")
+print(f"Ctrl-C: run {next_id} stopped after {interrupted['elapsed_seconds']:.1f} s, its results written, exit 0")
+
+# --token-file: that token guards the API and is never printed; a short one is refused.
+secret = "kept-in-a-file-" + "7" * 20
+open(os.path.join(work, "token.txt"), "w").write(secret + "\n")
+p, url, shown, log = start_supervisor("token-file", "--token-file", os.path.join(work, "token.txt"))
+check(shown == "from --token-file " + os.path.join(work, "token.txt") and secret not in open(log).read(), f"token printed: {shown}")
+check(call(url, "api/export/results.json", token="0" * 32)[0] == 401, "--token-file: another token must be 401")
+check(call(url, "api/export/results.json", token=secret)[0] == 404, "--token-file: its token must be accepted")
+p.send_signal(signal.SIGINT)
+check(p.wait(timeout=15) == 0, "the idle supervisor did not end cleanly on Ctrl-C")
+open(os.path.join(work, "short.txt"), "w").write("short\n")
+rc = subprocess.run([stress_run, "dashboard", "--listen", "127.0.0.1:0", "--out", os.path.join(work, "short"),
+                     "--token-file", os.path.join(work, "short.txt")], capture_output=True, text=True, timeout=30)
+check(rc.returncode == 2 and "--token-file " in rc.stderr and "token: must be at least 16 characters" in rc.stderr,
+      f"a short --token-file: {rc.returncode} {rc.stderr}")
+print("--token-file: its token guards the API, is not printed; a short one is refused (exit 2)")
+# A --target the runs could not load is refused at start, not at each run.
+rc = subprocess.run([stress_run, "dashboard", "--listen", "127.0.0.1:0", "--out", os.path.join(work, "remote"),
+                     "--target", "http://192.0.2.1:8080/v1/transactions/score"], capture_output=True, text=True, timeout=30)
+check(rc.returncode == 2 and "loopback" in rc.stderr and "--target http://192.0.2.1" in rc.stderr,
+      f"a non-loopback --target: {rc.returncode} {rc.stderr}")
+print("--target: a non-loopback URL is refused at start (exit 2)")
+print("run supervisor test passed")
+EOF_PY
+}
+
+if [ "$mode" = supervisor ]; then
+  supervisor_test
+  exit 0
+fi
+
 if [ -z "$browser" ]; then
   echo "SKIP: no chromium (scripts/install-deps installs it)"
   exit 77

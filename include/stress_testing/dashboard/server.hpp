@@ -3,7 +3,8 @@
 
 /** The live dashboard's HTTP server (docs/dashboard.md): serves the page, a snapshot of the
     results-shaped document, Server-Sent Events with one message per interval, the host's
-    Prometheus text, and two admin controls guarded by a bearer token.
+    Prometheus text, the host's runs, and the admin's controls and downloads, guarded by a bearer
+    token.
 
     | request | answer |
     |---|---|
@@ -11,7 +12,9 @@
     | `GET /api/snapshot` | the document so far (`application/json`) |
     | `GET /api/events` | `text/event-stream`: first `{"type":"snapshot","document":...}`, then every `publish`ed update |
     | `GET /metrics` | `server_options::metrics()` (Prometheus text), 404 without a provider |
-    | `POST /api/control/stop`, `POST /api/control/inject` | `Authorization: Bearer <token()>` or 401; then the host's callback |
+    | `GET /api/runs` | `server_options::runs()` (JSON: what a run supervisor can start, and its runs), 404 without a provider |
+    | `POST /api/control/start`, `/stop`, `/inject` | `Authorization: Bearer <token()>` or 401; then the host's callback |
+    | `GET /api/export/NAME[?run=ID]` | `Authorization: Bearer <token()>` or 401; a file of the last finished run (or run `ID`) given to `add_exports`, 404 when none |
 
     It runs on the project's one loopback server core (`detail/http_server.hpp`): loopback only
     unless allowed, at most `max_clients` connections, bounded requests (413 over
@@ -58,6 +61,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -70,6 +74,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace stress_testing::dashboard {
 
@@ -83,6 +88,13 @@ struct control_reply {
 
 /// A control callback: receives the request's JSON body (`{}` when empty).
 using control_handler = std::function<control_reply(const nlohmann::json& request)>;
+
+/// A file of a finished run that the admin may download (`GET /api/export/NAME`).
+struct export_file {
+  std::string name;          ///< the last segment of its path: `results.json`
+  std::string content_type;  ///< `application/json`
+  std::string body;
+};
 
 /// How to serve.
 struct server_options {
@@ -100,9 +112,18 @@ struct server_options {
   std::string page_data_marker = "<!--STRESS_TESTING_DATA-->";
   /// `GET /metrics`: Prometheus text exposition; unset answers 404.
   std::function<std::string()> metrics;
-  /// `POST /api/control/stop` and `/api/control/inject`; unset answers 501.
+  /// The admin token. Empty: 128 random bits made at construction (the usual case). A given one
+  /// (read from a file the admin keeps) must be 16 to 256 visible ASCII characters.
+  std::string token;
+  /// `POST /api/control/start`, `/api/control/stop` and `/api/control/inject`; unset answers 501.
+  control_handler on_start;
   control_handler on_stop;
   control_handler on_inject;
+  /// `GET /api/runs`: the host's runs and what it can start, as JSON (read-only, like the
+  /// snapshot); unset answers 404.
+  std::function<nlohmann::json()> runs;
+  /// Finished runs whose exports are kept (`add_exports`); the oldest beyond it is forgotten.
+  std::size_t max_kept_runs = 8;
   /// Connections served at once; more are closed on accept.
   std::size_t max_clients = 32;
   /// Undelivered messages an event-stream client may have before it is disconnected.
@@ -130,6 +151,15 @@ inline std::string random_token() {
     for (int k = 0; k < 8; ++k, v >>= 4) t.push_back(hex[v & 0xfu]);
   }
   return t;
+}
+
+/// Why `token` cannot be the admin token (nullptr when it can): 16 to 256 visible ASCII characters.
+inline const char* token_problem(std::string_view token) noexcept {
+  if (token.size() < 16) return "token: must be at least 16 characters (128 random bits are 32 hex digits)";
+  if (token.size() > 256) return "token: must be at most 256 characters";
+  for (char c : token)
+    if (c <= ' ' || c > '~') return "token: must be visible ASCII characters only (no spaces or control characters)";
+  return nullptr;
 }
 
 /// Compares in time independent of where the strings differ.
@@ -169,7 +199,7 @@ struct sse_client {
 struct server_state : std::enable_shared_from_this<server_state> {
   server_state(asio::any_io_executor ex, server_options o, stress_testing::detail::http_server_options core_options)
       : executor(ex), publish_strand(asio::make_strand(ex)), core(ex, core_options), options(std::move(o)),
-        token(random_token()) {}
+        token(options.token.empty() ? random_token() : options.token) {}
 
   asio::any_io_executor executor;
   asio::strand<asio::any_io_executor> publish_strand;  // publishes apply in the order they were made
@@ -182,6 +212,12 @@ struct server_state : std::enable_shared_from_this<server_state> {
   std::uint64_t sequence = 0;
   bool stopped = false;
   std::set<std::shared_ptr<sse_client>> clients;
+  /// The finished runs' files, oldest first, at most `options.max_kept_runs` (under `mutex`).
+  struct kept_run {
+    std::string id;
+    std::vector<export_file> files;
+  };
+  std::deque<kept_run> exports;
 
   /// Under `mutex`.
   std::string snapshot_event() const {
@@ -265,16 +301,71 @@ inline response json_reply(const http::request<http::string_body>& req, http::st
                        "application/json");
 }
 
-inline response control(server_state& s, const http::request<http::string_body>& req, const control_handler& handler) {
+/// Whether `req` carries `Authorization: Bearer <the admin token>` (compared in constant time).
+inline bool authorized(const server_state& s, const http::request<http::string_body>& req) {
   auto const auth = req[http::field::authorization];
   constexpr std::string_view bearer = "Bearer ";
-  bool const authorized = auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer &&
-                          same_secret(auth.substr(bearer.size()), s.token);
-  if (!authorized) {
-    auto res = json_reply(req, http::status::unauthorized, "missing or wrong admin token");
-    res.set(http::field::www_authenticate, "Bearer");
-    return res;
+  return auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer &&
+         same_secret(auth.substr(bearer.size()), s.token);
+}
+
+inline response unauthorized(const http::request<http::string_body>& req) {
+  auto res = json_reply(req, http::status::unauthorized, "missing or wrong admin token");
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+/// The value of `key` in the target's query string ("" when absent).
+inline std::string_view query_value(std::string_view target, std::string_view key) {
+  auto const q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto const amp = query.find('&');
+    auto const pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
+      return pair.substr(key.size() + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
   }
+  return {};
+}
+
+/// `GET /api/export/NAME[?run=ID]`, once authorized: the file of the last finished run, or of run `ID`.
+inline response export_reply(server_state& s, const http::request<http::string_body>& req, std::string_view name) {
+  auto const run = query_value(std::string_view(req.target()), "run");
+  export_file file;
+  std::string id;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.exports.empty()) return json_reply(req, http::status::not_found, "no run has finished yet");
+    auto kept = s.exports.end() - 1;
+    if (!run.empty()) {
+      kept = s.exports.end();
+      for (auto it = s.exports.begin(); it != s.exports.end(); ++it)
+        if (it->id == run) kept = it;
+      if (kept == s.exports.end())
+        return json_reply(req, http::status::not_found,
+                          "run: no finished run '" + std::string(run) + "' is kept (the last " +
+                              std::to_string(s.options.max_kept_runs) + " are)");
+    }
+    std::string names;
+    for (auto const& f : kept->files) {
+      if (f.name == name) file = f;
+      names += (names.empty() ? "" : ", ") + f.name;
+    }
+    if (file.name.empty())
+      return json_reply(req, http::status::not_found, "no export '" + std::string(name) + "' (there are: " + names + ")");
+    id = kept->id;
+  }
+  auto res = make_response(req, http::status::ok, std::move(file.body), file.content_type);
+  res.set(http::field::content_disposition, "attachment; filename=\"" + file.name + "\"");
+  res.set("X-Stress-Testing-Run", id);
+  return res;
+}
+
+inline response control(server_state& s, const http::request<http::string_body>& req, const control_handler& handler) {
+  if (!authorized(s, req)) return unauthorized(req);
   if (!handler) return json_reply(req, http::status::not_implemented, "this host has no such control");
   nlohmann::json body = nlohmann::json::object();
   if (!req.body().empty()) {
@@ -341,9 +432,28 @@ inline response handle(server_state& s, const http::request<http::string_body>& 
     }
     return make_response(req, http::status::ok, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
-  if (target == "/api/control/stop" || target == "/api/control/inject") {
+  if (target == "/api/runs") {
+    if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
+    if (!s.options.runs) return json_reply(req, http::status::not_found, "this host starts no runs");
+    std::string text;
+    try {
+      text = s.options.runs().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } catch (const std::exception& e) {
+      return json_reply(req, http::status::internal_server_error, e.what());
+    }
+    return make_response(req, http::status::ok, std::move(text), "application/json");
+  }
+  if (target == "/api/control/start" || target == "/api/control/stop" || target == "/api/control/inject") {
     if (!post) return json_reply(req, http::status::method_not_allowed, "POST only");
-    return control(s, req, target == "/api/control/stop" ? s.options.on_stop : s.options.on_inject);
+    auto const& handler = target == "/api/control/start" ? s.options.on_start
+                          : target == "/api/control/stop" ? s.options.on_stop
+                                                          : s.options.on_inject;
+    return control(s, req, handler);
+  }
+  if (constexpr std::string_view exports = "/api/export/"; target.substr(0, exports.size()) == exports) {
+    if (!get) return json_reply(req, http::status::method_not_allowed, "GET only");
+    if (!authorized(s, req)) return unauthorized(req);
+    return export_reply(s, req, target.substr(exports.size()));
   }
   return json_reply(req, http::status::not_found, "not found");
 }
@@ -465,6 +575,8 @@ inline stress_testing::detail::http_server_options core_options(const server_opt
 class server {
  public:
   server(asio::any_io_executor ex, server_options options) {
+    if (!options.token.empty())
+      if (auto const* why = detail::token_problem(options.token)) throw std::invalid_argument(std::string("dashboard: ") + why);
     auto core = detail::core_options(options);
     state_ = std::make_shared<detail::server_state>(std::move(ex), std::move(options), core);
     boost::system::error_code ec;
@@ -491,7 +603,7 @@ class server {
   /// Where it listens (the real port when `port` was 0).
   asio::ip::tcp::endpoint local_endpoint() const { return endpoint_; }
 
-  /// The admin token (32 hex digits, 128 random bits, made at construction).
+  /// The admin token: `server_options::token`, or 32 hex digits (128 random bits) made at construction.
   const std::string& token() const noexcept { return state_->token; }
 
   asio::any_io_executor get_executor() const { return state_->executor; }
@@ -517,6 +629,30 @@ class server {
           "id: " + std::to_string(s->sequence) + "\ndata: " + u.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
       s->broadcast(text);
     });
+  }
+
+  /** Keeps the files of finished run `run` for `GET /api/export/NAME` (`?run=run`; without it, the
+      last run given). A run given again is replaced; beyond `max_kept_runs` the oldest is
+      forgotten. Any thread; applied before it returns, so a client told of the run's end by a
+      later `set_document` finds them. */
+  void add_exports(std::string run, std::vector<export_file> files) {
+    auto& s = *state_;
+    std::lock_guard lock(s.mutex);
+    for (auto it = s.exports.begin(); it != s.exports.end(); ++it)
+      if (it->id == run) {
+        s.exports.erase(it);
+        break;
+      }
+    s.exports.push_back({std::move(run), std::move(files)});
+    while (s.exports.size() > std::max<std::size_t>(1, s.options.max_kept_runs)) s.exports.pop_front();
+  }
+
+  /// The ids of the runs whose exports are kept, oldest first. Any thread.
+  std::vector<std::string> kept_runs() const {
+    std::lock_guard lock(state_->mutex);
+    std::vector<std::string> ids;
+    for (auto const& k : state_->exports) ids.push_back(k.id);
+    return ids;
   }
 
   /// Stops listening and closes every connection. Any thread; idempotent.

@@ -82,6 +82,8 @@ struct reply {
   std::string body;
   std::string content_type;
   std::string www_authenticate;
+  std::string content_disposition;
+  std::string run;  // X-Stress-Testing-Run
 };
 
 /// One connection; each call runs the client's io_context until done or the deadline.
@@ -114,8 +116,12 @@ class client {
     });
     drive();
     if (ec) throw beast::system_error(ec);
-    return {res.result_int(), res.body(), std::string(res[http::field::content_type]),
-            std::string(res[http::field::www_authenticate])};
+    return {res.result_int(),
+            res.body(),
+            std::string(res[http::field::content_type]),
+            std::string(res[http::field::www_authenticate]),
+            std::string(res[http::field::content_disposition]),
+            std::string(res["X-Stress-Testing-Run"])};
   }
 
   /// Sends GET /api/events and returns the raw stream's text until `count` events (blank-line
@@ -453,6 +459,128 @@ TEST_SUITE("dashboard") {
     client c(s.endpoint());
     CHECK(c.request(http::verb::post, "/api/control/inject", "{}").status == 401);
     CHECK(c.request(http::verb::post, "/api/control/inject", "{}", "Bearer " + s.server().token()).status == 501);
+  }
+
+  TEST_CASE("exports need the token and answer 404 until a run has finished then serve the last run or the one asked for") {
+    dash::server_options o;
+    o.max_kept_runs = 2;
+    running_server s(o);
+    client c(s.endpoint());
+    auto const bearer = "Bearer " + s.server().token();
+    auto const none = c.request(http::verb::get, "/api/export/results.json");
+    CHECK(none.status == 401);
+    CHECK(none.www_authenticate == "Bearer");
+    CHECK(c.request(http::verb::get, "/api/export/results.json", "", "Bearer " + std::string(32, '0')).status == 401);
+    auto const early = c.request(http::verb::get, "/api/export/results.json", "", bearer);
+    CHECK(early.status == 404);
+    CHECK(json::parse(early.body)["message"] == "no run has finished yet");
+    CHECK(s.server().kept_runs().empty());
+
+    auto files = [](int run) {
+      return std::vector<dash::export_file>{{"results.json", "application/json", R"({"run":)" + std::to_string(run) + "}"},
+                                            {"report.html", "text/html; charset=utf-8", "<p>run " + std::to_string(run)}};
+    };
+    s.server().add_exports("1", files(1));
+    auto const first = c.request(http::verb::get, "/api/export/results.json", "", bearer);
+    CHECK(first.status == 200);
+    CHECK(first.body == R"({"run":1})");
+    CHECK(first.content_type == "application/json");
+    CHECK(first.content_disposition == "attachment; filename=\"results.json\"");
+    CHECK(first.run == "1");
+    auto const missing = c.request(http::verb::get, "/api/export/junit.xml", "", bearer);
+    CHECK(missing.status == 404);
+    CHECK(json::parse(missing.body)["message"] == "no export 'junit.xml' (there are: results.json, report.html)");
+
+    // Three runs, two kept: the last by default, the other by ?run=, the first forgotten.
+    s.server().add_exports("2", files(2));
+    s.server().add_exports("3", files(3));
+    CHECK(s.server().kept_runs() == std::vector<std::string>{"2", "3"});
+    auto const last = c.request(http::verb::get, "/api/export/report.html", "", bearer);
+    CHECK(last.status == 200);
+    CHECK(last.body == "<p>run 3");
+    CHECK(last.content_type == "text/html; charset=utf-8");
+    CHECK(last.run == "3");
+    auto const chosen = c.request(http::verb::get, "/api/export/results.json?run=2", "", bearer);
+    CHECK(chosen.status == 200);
+    CHECK(chosen.body == R"({"run":2})");
+    CHECK(chosen.run == "2");
+    auto const forgotten = c.request(http::verb::get, "/api/export/results.json?run=1", "", bearer);
+    CHECK(forgotten.status == 404);
+    CHECK(json::parse(forgotten.body)["message"] == "run: no finished run '1' is kept (the last 2 are)");
+    // A run given again replaces its files (and becomes the last).
+    s.server().add_exports("2", {{"results.json", "application/json", R"({"run":"2 again"})"}});
+    CHECK(s.server().kept_runs() == std::vector<std::string>{"3", "2"});
+    CHECK(c.request(http::verb::get, "/api/export/results.json", "", bearer).body == R"({"run":"2 again"})");
+    CHECK(c.request(http::verb::post, "/api/export/results.json", "{}", bearer).status == 405);
+  }
+
+  TEST_CASE("a token given in the options is the admin token and a malformed one is refused naming the field") {
+    std::atomic<int> stops{0};
+    dash::server_options o;
+    o.token = "kept-in-a-file-0123456789";
+    o.on_stop = [&](const json&) {
+      ++stops;
+      return dash::control_reply{200, "stopping"};
+    };
+    {
+      running_server s(o);
+      CHECK(s.server().token() == o.token);
+      client c(s.endpoint());
+      CHECK(c.request(http::verb::post, "/api/control/stop", "{}", "Bearer kept-in-a-file-012345678").status == 401);
+      CHECK(c.request(http::verb::post, "/api/control/stop", "{}", "Bearer " + o.token).status == 200);
+      CHECK(stops == 1);
+    }
+    net::io_context io;
+    for (std::string bad : {std::string("short-token"), std::string("sixteen chars ok"), std::string(257, 'x'),
+                            std::string("0123456789abcdef\n")}) {
+      o.token = bad;
+      try {
+        dash::server refused(io.get_executor(), o);
+        FAIL("the token '" << bad << "' was accepted");
+      } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()).find("dashboard: token: ") == 0);
+      }
+    }
+  }
+
+  TEST_CASE("the start control and the runs list are the host's and a start needs the token") {
+    std::atomic<int> starts{0};
+    json asked;
+    std::mutex m;
+    dash::server_options o;
+    o.on_start = [&](const json& body) {
+      std::lock_guard lock(m);
+      asked = body;
+      // The host's rule, as a run supervisor's: one run at a time.
+      return ++starts == 1 ? dash::control_reply{202, "started run 1"} : dash::control_reply{409, "run 1 is in progress"};
+    };
+    o.runs = [] { return json{{"scenarios", {{{"name", "peak_load"}}}}, {"running", nullptr}}; };
+    running_server s(o);
+    client c(s.endpoint());
+    auto const bearer = "Bearer " + s.server().token();
+    auto const body = R"({"scenario":"peak_load","time_scale":0.01})";
+    CHECK(c.request(http::verb::post, "/api/control/start", body).status == 401);
+    CHECK(starts == 0);
+    auto const started = c.request(http::verb::post, "/api/control/start", body, bearer);
+    CHECK(started.status == 202);
+    CHECK(json::parse(started.body) == json{{"ok", true}, {"message", "started run 1"}});
+    {
+      std::lock_guard lock(m);
+      CHECK(asked == json::parse(body));
+    }
+    auto const second = c.request(http::verb::post, "/api/control/start", body, bearer);
+    CHECK(second.status == 409);
+    CHECK(json::parse(second.body) == json{{"ok", false}, {"message", "run 1 is in progress"}});
+    auto const runs = c.request(http::verb::get, "/api/runs");  // read-only, like the snapshot
+    CHECK(runs.status == 200);
+    CHECK(runs.content_type == "application/json");
+    CHECK(json::parse(runs.body) == o.runs());
+    CHECK(c.request(http::verb::post, "/api/runs").status == 405);
+
+    running_server plain;
+    client p(plain.endpoint());
+    CHECK(p.request(http::verb::get, "/api/runs").status == 404);
+    CHECK(p.request(http::verb::post, "/api/control/start", body, "Bearer " + plain.server().token()).status == 501);
   }
 
   TEST_CASE("on the server core: a body over max_body_bytes is answered 413 and connections beyond max_clients are closed") {
