@@ -106,8 +106,10 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     http_factory f;
     if (!h.apply(options, f.base)) return usage_error;
     if (c.target == "embedded") {
+      auto const service_config = embedded_service::options(c.service_concurrency, c.seed, c.autoscale);
+      if (!service_config) return usage_error;
       try {
-        service = std::make_unique<embedded_service>(c.service_concurrency, c.seed);
+        service = std::make_unique<embedded_service>(*service_config);
       } catch (const std::exception& e) {
         std::cerr << "stress-run: could not start the embedded service: " << e.what() << '\n';
         return runtime_error;

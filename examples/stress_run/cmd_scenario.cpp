@@ -204,8 +204,10 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   std::unique_ptr<embedded_service> service;
   std::string url = s.target;
   if (s.target == "embedded") {
+    auto const service_config = embedded_service::options(s.service_concurrency, scenario.load_profile.seed, s.autoscale);
+    if (!service_config) return usage_error;
     try {
-      service = std::make_unique<embedded_service>(s.service_concurrency, scenario.load_profile.seed);
+      service = std::make_unique<embedded_service>(*service_config);
     } catch (const std::exception& e) {
       std::cerr << "stress-run: could not start the embedded service: " << e.what() << '\n';
       return runtime_error;

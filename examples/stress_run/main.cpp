@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--service-concurrency", sc.service_concurrency,
                       "embedded: the sample service's processing slots (0: its default)");
+  sc.autoscale.add_to(*run_cmd, "embedded");
   run_cmd->add_flag("--no-faults", sc.no_faults,
                     "do not inject the scenario's failures (they are still analysed as windows)");
   run_cmd->add_option("--inject-at", sc.inject_at,
