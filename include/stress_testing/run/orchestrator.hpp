@@ -340,7 +340,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // interval and at the end. `fresh` is the latest poll's reading (nothing if it failed).
   std::optional<target::service_stats> fresh;
   if (options.target_stats) result.target_stats.emplace().source = options.target_stats_source;
-  auto poll_stats = [&options, &result, &fresh] {
+  scaling_tracker scaling;  // the target's readings on the run's clock (results.json scaling)
+  auto poll_stats = [&options, &result, &fresh, &scaling](double at_seconds) {
     if (!options.target_stats) return;
     auto& rec = *result.target_stats;
     ++rec.polls;
@@ -353,6 +354,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     }
     if (!rec.first) rec.first = fresh;
     rec.last = fresh;
+    scaling.add(at_seconds, *fresh);
     auto peak = [](std::optional<std::uint64_t>& p, std::optional<std::uint64_t> v) {
       if (v) p = std::max(p.value_or(0), *v);
     };
@@ -372,7 +374,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
     return m;
   };
-  poll_stats();  // before any request: where the agents' busy time starts
+  poll_stats(0.0);  // before any request: where the agents' busy time starts
   // The plan's origin: now + start_delay, or the shared wall-clock instant of a sharded run
   // (its lead may be negative: this process came up late, and its first requests are late).
   auto const lead = options.start_at ? duration_cast<nanoseconds>(*options.start_at - system_clock::now())
@@ -430,7 +432,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                windowed, result);
     previous = tick * options.interval;
     ++tick;
-    poll_stats();
+    poll_stats(duration<double>(previous).count());
     if (!settled_memory) settled_memory = mark_memory(duration<double>(previous).count());
     if (abort && !aborted_by && !stopped_by_caller) {
       aborted_by = std::move(abort);
@@ -447,7 +449,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     timeline->clear(duration<double>(end).count());
   }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
-  poll_stats();  // the last reading: every request has been answered
+  poll_stats(duration<double>(end).count());  // the last reading: every request has been answered
+  result.scaling = scaling.finish();
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;
