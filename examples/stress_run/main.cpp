@@ -104,6 +104,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"client", "service", "proxy"}));
   run_cmd->add_option("--target-pid", sc.target_stats.pid,
                       "the target's process id: memory_growth_percent on its resident memory (/proc/PID/statm)");
+  run_cmd->add_option("--capacity-prometheus", sc.target_stats.capacity_prometheus,
+                      "a Prometheus server (loopback) to read the target's capacity from every interval, with "
+                      "--capacity-query: results.json scaling");
+  run_cmd->add_option("--capacity-query", sc.target_stats.capacity_query,
+                      "--capacity-prometheus: an instant query whose value (a scalar, or a vector's sum) is the "
+                      "target's capacity, e.g. 'sum(kube_deployment_status_replicas_available{deployment=\"fraud\"})'");
   run_cmd->add_option("--stats-url", sc.target_stats.stats_url,
                       "the target's GET /stats (its load, queue, agents' busy time, memory), polled every "
                       "interval; default: the embedded service's, or /stats at the target's origin if it answers; "

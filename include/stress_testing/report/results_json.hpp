@@ -323,7 +323,10 @@ inline nlohmann::json to_json(const run::run_result& r) {
                         {"slots_from", e.slots_from},
                         {"slots_to", e.slots_to},
                         {"time_to_scale_seconds", opt(e.time_to_scale_seconds)}});
-    j["scaling"] = {{"threshold", sc->threshold},
+    j["scaling"] = {{"capacity_source", sc->capacity_source},
+                    {"failed_capacity_polls", sc->failed_capacity_polls},
+                    {"last_capacity_error", sc->last_capacity_error.empty() ? nlohmann::json() : nlohmann::json(sc->last_capacity_error)},
+                    {"threshold", opt(sc->threshold)},
                     {"min_slots", opt(sc->min_slots)},
                     {"max_slots", opt(sc->max_slots)},
                     {"time_to_scale_seconds", opt(sc->time_to_scale_seconds)},

@@ -129,6 +129,13 @@ struct run_options {
   std::function<std::optional<target::service_stats>(std::string& error)> target_stats;
   /// Where `target_stats` reads (e.g. its URL), written in results.json `target_stats.source`.
   std::string target_stats_source;
+  /** The target's capacity now (e.g. a Prometheus query: `target::http::prometheus_probe`), or
+      nullopt with the reason: read with `target_stats`, before the first request, after each
+      interval and at the end, and written, rounded to a whole number, as the readings' capacity
+      in results.json `scaling` (run/scaling.hpp). Unset: the target's own report's, if any. */
+  std::function<std::optional<double>(std::string& error)> target_capacity;
+  /// What `target_capacity` reads (e.g. "prometheus <url>"), results.json `scaling.capacity_source`.
+  std::string target_capacity_source;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -341,8 +348,25 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   std::optional<target::service_stats> fresh;
   if (options.target_stats) result.target_stats.emplace().source = options.target_stats_source;
   scaling_tracker scaling;  // the target's readings on the run's clock (results.json scaling)
-  auto poll_stats = [&options, &result, &fresh, &scaling](double at_seconds) {
-    if (!options.target_stats) return;
+  // The host's reading of the target's capacity, into the same readings.
+  auto poll_capacity = [&options, &scaling](double at_seconds, std::optional<target::service_stats> reading) {
+    if (!options.target_capacity) {
+      if (reading) scaling.add(at_seconds, *reading);
+      return;
+    }
+    std::string error;
+    auto const capacity = options.target_capacity(error);
+    if (!capacity || !(*capacity >= 0)) {
+      scaling.capacity_failed(capacity ? "a negative capacity" : (error.empty() ? "no reading" : error));
+      if (reading) scaling.add(at_seconds, *reading);
+      return;
+    }
+    if (!reading) reading.emplace();
+    reading->capacity = static_cast<std::uint64_t>(std::llround(*capacity));
+    scaling.add(at_seconds, *reading, true);
+  };
+  auto poll_stats = [&options, &result, &fresh, &poll_capacity](double at_seconds) {
+    if (!options.target_stats) return poll_capacity(at_seconds, std::nullopt);
     auto& rec = *result.target_stats;
     ++rec.polls;
     std::string error;
@@ -350,11 +374,11 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (!fresh) {
       ++rec.failed_polls;
       rec.last_error = error.empty() ? "no reading" : error;
-      return;
+      return poll_capacity(at_seconds, std::nullopt);
     }
     if (!rec.first) rec.first = fresh;
     rec.last = fresh;
-    scaling.add(at_seconds, *fresh);
+    poll_capacity(at_seconds, fresh);
     auto peak = [](std::optional<std::uint64_t>& p, std::optional<std::uint64_t> v) {
       if (v) p = std::max(p.value_or(0), *v);
     };
@@ -450,7 +474,8 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
   poll_stats(duration<double>(end).count());  // the last reading: every request has been answered
-  result.scaling = scaling.finish();
+  result.scaling = scaling.finish(options.target_capacity ? options.target_capacity_source
+                                                         : "the target's report (" + options.target_stats_source + ")");
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;

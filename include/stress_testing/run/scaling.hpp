@@ -9,8 +9,11 @@
     every instant is at the resolution of the sampling interval: an event's time is the end of
     the interval in which a reading first showed it. Utilization between two readings is
     Δ busy_slot_seconds / Δ slot_seconds (the service's busy and usable slot-time); capacity is
-    the reported `capacity` (processing slots). Only a target that says it autoscales (its report
-    carries `autoscaling`, with its threshold) has a timeline. Pure: std only. */
+    the reported `capacity` (processing slots), or what the host reads elsewhere (a Prometheus
+    query: `run_options::target_capacity`). Only a target that says it autoscales (its report
+    carries `autoscaling`, with its threshold), or whose capacity the host reads, has a timeline;
+    crossings need the threshold and utilization, so a capacity alone gives scale-outs and -ins
+    without a time to scale. Pure: std only. */
 
 #include <stress_testing/target/service_stats.hpp>
 
@@ -59,7 +62,10 @@ struct scaling_event {
 
 /// results.json `scaling`.
 struct scaling_record {
-  double threshold = 0;  ///< the target's own (its report's `autoscaling.threshold`)
+  /// Where capacity was read: the target's report, or the host's `target_capacity_source`.
+  std::string capacity_source;
+  /// The target's own (its report's `autoscaling.threshold`); empty when it gave none.
+  std::optional<double> threshold;
   std::optional<std::uint64_t> min_slots, max_slots;
   std::vector<scaling_sample> samples;
   std::vector<scaling_event> events;
@@ -70,13 +76,18 @@ struct scaling_record {
   std::optional<double> time_to_scale_seconds;
   /// A crossing capacity had not followed by the last reading: when it was (else empty).
   std::optional<double> unanswered_crossing_at;
+  /// Readings of the host's capacity source that failed, and why the last one did.
+  std::uint64_t failed_capacity_polls = 0;
+  std::string last_capacity_error;
 };
 
 /** Collects the readings of a run and builds its `scaling_record`. Feed every successful
     reading in time order (`add`), then `finish()`. */
 class scaling_tracker {
  public:
-  void add(double at_seconds, const target::service_stats& s) {
+  /// A reading; `capacity_from_host`: its `capacity` was read by the host (not the report).
+  void add(double at_seconds, const target::service_stats& s, bool capacity_from_host = false) {
+    host_capacity_ = host_capacity_ || capacity_from_host;
     if (s.autoscaling) {
       autoscaling_ = true;
       if (s.autoscaling->threshold) record_.threshold = *s.autoscaling->threshold;
@@ -91,10 +102,17 @@ class scaling_tracker {
     previous_ = s;
   }
 
-  /// The timeline; empty when no reading said the target autoscales.
-  std::optional<scaling_record> finish() const {
-    if (!autoscaling_) return std::nullopt;
+  /// A reading of the host's capacity source that failed.
+  void capacity_failed(std::string why) {
+    ++record_.failed_capacity_polls;
+    record_.last_capacity_error = std::move(why);
+  }
+
+  /// The timeline; empty when no reading said the target autoscales and the host read no capacity.
+  std::optional<scaling_record> finish(std::string capacity_source = {}) const {
+    if (!autoscaling_ && !host_capacity_ && record_.failed_capacity_polls == 0) return std::nullopt;
     scaling_record r = record_;
+    r.capacity_source = std::move(capacity_source);
     std::optional<double> open;  // the crossing not yet answered
     std::optional<std::uint64_t> slots;
     for (auto const& x : r.samples) {
@@ -110,7 +128,7 @@ class scaling_tracker {
       }
       if (x.slots) slots = x.slots;
       bool const can_grow = !r.max_slots || !slots || *slots < *r.max_slots;
-      if (!open && can_grow && x.utilization && *x.utilization >= r.threshold) {
+      if (!open && can_grow && r.threshold && x.utilization && *x.utilization >= *r.threshold) {
         open = x.at_seconds;
         r.events.push_back({scaling_event_kind::crossed, x.at_seconds, x.utilization, slots.value_or(0), slots.value_or(0),
                             std::nullopt});
@@ -127,7 +145,7 @@ class scaling_tracker {
  private:
   scaling_record record_;
   std::optional<target::service_stats> previous_;
-  bool autoscaling_ = false;
+  bool autoscaling_ = false, host_capacity_ = false;
 };
 
 }  // namespace stress_testing::run

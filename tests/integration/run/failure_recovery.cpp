@@ -261,7 +261,7 @@ TEST_SUITE("run") {
     REQUIRE(r.scaling);
     auto const j = st::report::to_json(r)["scaling"];
     INFO(j.dump(1));
-    CHECK(r.scaling->threshold == doctest::Approx(0.8));
+    CHECK(r.scaling->threshold.value_or(-1) == doctest::Approx(0.8));
     CHECK(r.scaling->max_slots == 4u);
     const st::run::scaling_event* crossed = nullptr;
     const st::run::scaling_event* first_out = nullptr;
