@@ -5,6 +5,7 @@
 
 #include "dashboard.hpp"
 
+#include "capacity_dashboard.hpp"
 #include "cli_util.hpp"
 #include "live_dashboard.hpp"
 #include "service_site.hpp"
@@ -83,6 +84,54 @@ nlohmann::json results_document(const app_context& ctx, const st::run::run_resul
   return doc;
 }
 
+/** A dashboard server on its own io_context and thread, so a slow browser never delays the run:
+    started on `address` ("127.0.0.1:8090") with `initial` as its document; throws with a message
+    when the address is bad or cannot be bound. */
+class server_thread {
+ public:
+  server_thread(const std::string& address, st::dashboard::server_options o, nlohmann::json initial)
+      : work_(io_.get_executor()) {
+    // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
+    auto const listen = parse_listen(address);
+    if (!listen)
+      throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT with a port in 0..65535");
+    o.address = listen->first;
+    if (o.address == "localhost") o.address = "127.0.0.1";
+    o.port = listen->second;
+    o.page = st::dashboard::live_page();
+    server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
+    server_->set_document(std::move(initial));
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+    auto const ep = server_->local_endpoint();
+    auto host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::fprintf(stderr, "dashboard: http://%s:%u/  (admin token: %s)\n", host.c_str(), static_cast<unsigned>(ep.port()),
+                 server_->token().c_str());
+    std::fflush(stderr);
+  }
+  server_thread(const server_thread&) = delete;
+  server_thread& operator=(const server_thread&) = delete;
+
+  ~server_thread() {
+    server_->stop();
+    work_.reset();
+    // The coroutines end once their sockets are closed and io_.run() returns; bound the wait.
+    for (int i = 0; i < 200 && !io_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  st::dashboard::server& server() { return *server_; }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<st::dashboard::server> server_;
+  std::thread thread_;
+};
+
 /// The live dashboard of one run: server thread, feed, and the hooks into the run.
 class live_dashboard {
  public:
@@ -91,19 +140,9 @@ class live_dashboard {
                  boost::asio::io_context& run_io, boost::asio::cancellation_signal& stop)
       : ctx_(ctx),
         feed_(scenario, options.pool.histograms, options.recovery),
-        prometheus_(scenario.scenario_id, options.pool.histograms),
-        work_(io_.get_executor()) {
+        prometheus_(scenario.scenario_id, options.pool.histograms) {
     feed_.set_alert_thresholds(ctx.alerting);
-    auto const& address = ctx.dashboard_address;
-    // The one HOST:PORT parser (cli_util.hpp): "127.0.0.1:80x" is refused, not read as port 80.
-    auto const listen = parse_listen(address);
-    if (!listen)
-      throw std::invalid_argument("--dashboard '" + address + "': expected HOST:PORT with a port in 0..65535");
     st::dashboard::server_options o;
-    o.address = listen->first;
-    if (o.address == "localhost") o.address = "127.0.0.1";
-    o.port = listen->second;
-    o.page = st::dashboard::live_page();
     // Stop: the run's cancellation, posted to the run's own thread (the signal is not thread-safe).
     o.on_stop = [&run_io, &stop](const nlohmann::json&) {
       boost::asio::post(run_io, [&stop] {
@@ -119,30 +158,12 @@ class live_dashboard {
       std::lock_guard lock(mutex_);
       return metrics_text_;
     };
-    server_ = std::make_unique<st::dashboard::server>(io_.get_executor(), std::move(o));
     auto initial = feed_.initial_document();
     if (!ctx.presentation_document.is_null()) initial["presentation"] = ctx.presentation_document;
-    server_->set_document(std::move(initial));
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-    auto const ep = server_->local_endpoint();
-    auto host = ep.address().to_string();
-    if (ep.address().is_v6()) host = "[" + host + "]";
-    std::fprintf(stderr, "dashboard: http://%s:%u/  (admin token: %s)\n", host.c_str(), static_cast<unsigned>(ep.port()),
-                 server_->token().c_str());
-    std::fflush(stderr);
+    host_ = std::make_unique<server_thread>(ctx.dashboard_address, std::move(o), std::move(initial));
   }
   live_dashboard(const live_dashboard&) = delete;
   live_dashboard& operator=(const live_dashboard&) = delete;
-
-  ~live_dashboard() {
-    server_->stop();
-    work_.reset();
-    // The coroutines end once their sockets are closed and io_.run() returns; bound the wait.
-    for (int i = 0; i < 200 && !io_.stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
 
   /// Chains the live feed onto the run's per-interval callback (the console's live line stays).
   void attach(st::run::run_options& options) {
@@ -181,7 +202,7 @@ class live_dashboard {
       message["service"] = service_json();
       if (ctx_.business_series.is_array() && !ctx_.business_series.empty() && message.contains("interval"))
         message["interval"]["business"] = ctx_.business_series.back();  // the story's money line
-      server_->publish(std::move(message));
+      host_->server().publish(std::move(message));
       prometheus_.update(p);
       auto text = prometheus_.text();
       std::lock_guard lock(mutex_);
@@ -198,7 +219,7 @@ class live_dashboard {
     } catch (const std::exception&) {
       // A document the exporter cannot read keeps the last live exposition.
     }
-    server_->set_document(std::move(results));
+    host_->server().set_document(std::move(results));
   }
 
  private:
@@ -230,7 +251,7 @@ class live_dashboard {
     if (!fault) return {400, "failure_type: " + body["failure_type"].get<std::string>() + " has no recipe inside the service"};
     sink(*fault);
     auto const generation = ++injections_;
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::duration_cast<std::chrono::nanoseconds>(
+    auto timer = std::make_shared<boost::asio::steady_timer>(host_->io(), std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                                       std::chrono::duration<double>(seconds)));
     timer->async_wait([this, timer, generation](boost::system::error_code ec) {
       // A later injection replaces this one and clears itself.
@@ -297,11 +318,27 @@ class live_dashboard {
   std::string metrics_text_;  // guarded by mutex_
   std::vector<st::run::disturbance_window> injected_;  // guarded by mutex_, until the next interval
   std::uint64_t injections_ = 0;                        // on the server's thread only
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::unique_ptr<st::dashboard::server> server_;
-  std::thread thread_;
+  std::unique_ptr<server_thread> host_;  // last: stopped (its thread joined) before the rest goes
 };
+
+/// The live page of a capacity search (capacity_dashboard.hpp): no feed, the search's own messages.
+class capacity_dashboard {
+ public:
+  capacity_dashboard(const app_context& ctx, nlohmann::json initial) : host_(ctx.dashboard_address, {}, std::move(initial)) {}
+  server_thread host_;
+};
+
+void capacity_dashboard_deleter::operator()(capacity_dashboard* d) const noexcept { delete d; }
+
+capacity_dashboard_ptr start_capacity_dashboard(const app_context& ctx, nlohmann::json initial) {
+  if (ctx.dashboard_address.empty()) return nullptr;
+  return capacity_dashboard_ptr(new capacity_dashboard(ctx, std::move(initial)));
+}
+
+void publish_capacity(capacity_dashboard& d, nlohmann::json update) { d.host_.server().publish(std::move(update)); }
+void finish_capacity(capacity_dashboard& d, nlohmann::json final_document) {
+  d.host_.server().set_document(std::move(final_document));
+}
 
 void live_dashboard_deleter::operator()(live_dashboard* d) const noexcept { delete d; }
 

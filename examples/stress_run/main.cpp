@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
       "capacity", "search the highest rate that meets every --slo; writes OUT/capacity.json (docs/capacity.md)");
   cap.add_to(*capacity_cmd);
   cap_http.add_to(*capacity_cmd);
+  add_live_dashboard_options(*capacity_cmd, ctx);  // the steps and the curve live (capacity_dashboard.hpp)
 
   auto* config_cmd = app.add_subcommand("config", "configuration files");
   auto* init_cmd = config_cmd->add_subcommand("init", "write a default configuration and the five scenarios");

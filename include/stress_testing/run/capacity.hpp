@@ -599,6 +599,9 @@ class capacity_search {
   }
 
   /// The answer so far; final once `done()`. Fills the knee and the summary line.
+  /// The steps recorded so far, in the order run.
+  const std::vector<capacity_step>& steps() const noexcept { return r_.steps; }
+
   capacity_result result() const {
     capacity_result r = r_;
     r.max_sustainable_rps = lo_;
@@ -718,8 +721,8 @@ class capacity_search {
 };
 
 /** Runs the search with `run_step(const step_plan&) -> step_measurement` holding each rate (and
-    draining after it: the runner owns time). `on_step(const capacity_step&)` sees each judged step
-    (progress lines). A measurement marked `cancelled` ends the search with what it has. Throws
+    draining after it: the runner owns time). `on_step(const capacity_step&)` sees each step as
+    recorded, as `result().steps` will hold it (progress lines, the live dashboard). A measurement marked `cancelled` ends the search with what it has. Throws
     `std::invalid_argument` listing `options.problems()` when the options are invalid. */
 template <class StepRunner, class OnStep>
 capacity_result search_capacity(const capacity_options& options, StepRunner&& run_step, OnStep&& on_step) {
@@ -735,9 +738,8 @@ capacity_result search_capacity(const capacity_options& options, StepRunner&& ru
       search.cancel();
       break;
     }
-    capacity_step s = judge_step(*plan, m, options);
-    on_step(static_cast<const capacity_step&>(s));
-    search.record(std::move(s));
+    search.record(judge_step(*plan, m, options));
+    on_step(static_cast<const capacity_step&>(search.steps().back()));  // as recorded (counted_as_failure)
   }
   return search.result();
 }
