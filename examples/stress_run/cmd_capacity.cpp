@@ -192,7 +192,11 @@ int run_capacity(app_context& ctx, const capacity_settings& c, const http_settin
 
   auto doc = st::report::to_json(result, o);
   doc["target"] = target;
-  if (live) finish_capacity(*live, doc);
+  if (live) {  // the file's document, with the run status the page's header shows
+    auto shown = doc;
+    shown["status"] = result.stop == st::run::capacity_stop::cancelled ? "CANCELLED" : "COMPLETED";
+    finish_capacity(*live, std::move(shown));
+  }
   auto const path = std::filesystem::path(h.out_dir) / "capacity.json";
   try {
     st::detail::write_file_atomically(path, doc.dump(2) + "\n");

@@ -43,10 +43,11 @@ grep -q "no rate met p99_response_time_ms < 0.001" "$dir/out.txt" || fail "the s
 grep -q '"max_sustainable_rps": null' "$dir/none/capacity.json" || fail "capacity.json written without an answer"
 
 # --dashboard: the live page gets every step as it is judged, and after the N-th the live curve is
-# capacity.json's curve point for point (one function draws both); the final document is the file.
+# capacity.json's curve point for point (one function draws both); the final document is the file
+# plus its status.
 # The simulated service (no sockets but the dashboard's) keeps it to a few seconds.
 "$bin" capacity sim --sim-capacity 2000 --slo "p99_response_time_ms < 500" --slo "error_rate < 0.01" \
-  --min-rate 250 --max-rate 1000 --step-duration 1s --drain 0 --precision 0.1 --threads 1 --quiet \
+  --min-rate 50 --max-rate 200 --step-duration 1s --drain 0 --precision 0.1 --threads 1 --quiet \
   --dashboard 127.0.0.1:0 --dashboard-linger 2 --out "$dir/live" >"$dir/live.out" 2>"$dir/live.err" &
 run_pid=$!
 live_url=""
@@ -60,7 +61,8 @@ done
 curl -sN --max-time 60 "${live_url}api/events" >"$dir/events.txt" &
 curl_pid=$!
 wait "$run_pid"; rc=$?
-[ "$rc" -eq 0 ] || { cat "$dir/live.out" "$dir/live.err"; kill "$curl_pid"; fail "capacity --dashboard: exit $rc, expected 0"; }
+# 98: a busy machine's generator bounded the search; the curve is still the file's.
+[ "$rc" -eq 0 ] || [ "$rc" -eq 98 ] || { cat "$dir/live.out" "$dir/live.err"; kill "$curl_pid"; fail "capacity --dashboard: exit $rc"; }
 kill "$curl_pid" 2>/dev/null; wait "$curl_pid" 2>/dev/null
 python3 - "$dir/events.txt" "$dir/live/capacity.json" <<'PY2' || { cat "$dir/live.err"; fail "the live curve"; }
 import json, sys
@@ -79,7 +81,8 @@ assert last["steps"] == final["steps"]
 for e in steps:  # a step's curve is drawn from the steps judged so far
     assert all(p["step"] < len(e["steps"]) for p in e["curve"])
 docs = [e["document"] for e in events if e.get("type") == "document"]
-assert docs and docs[-1] == final, "the final live document is capacity.json"
+assert docs and docs[-1].pop("status") in ("COMPLETED", "CANCELLED")
+assert docs[-1] == final, "the final live document is capacity.json (and its status)"
 print(f"live: {len(steps)} step messages after the snapshot ({seen} steps), {len(final['curve'])} curve points = capacity.json's")
 PY2
 echo "ok: capacity --dashboard"

@@ -598,10 +598,10 @@ class capacity_search {
     r_.stop = capacity_stop::cancelled;
   }
 
-  /// The answer so far; final once `done()`. Fills the knee and the summary line.
   /// The steps recorded so far, in the order run.
   const std::vector<capacity_step>& steps() const noexcept { return r_.steps; }
 
+  /// The answer so far; final once `done()`. Fills the knee and the summary line.
   capacity_result result() const {
     capacity_result r = r_;
     r.max_sustainable_rps = lo_;
@@ -722,8 +722,9 @@ class capacity_search {
 
 /** Runs the search with `run_step(const step_plan&) -> step_measurement` holding each rate (and
     draining after it: the runner owns time). `on_step(const capacity_step&)` sees each step as
-    recorded, as `result().steps` will hold it (progress lines, the live dashboard). A measurement marked `cancelled` ends the search with what it has. Throws
-    `std::invalid_argument` listing `options.problems()` when the options are invalid. */
+    recorded, as `result().steps` will hold it (progress lines, the live dashboard). A measurement
+    marked `cancelled` ends the search with what it has. Throws `std::invalid_argument` listing
+    `options.problems()` when the options are invalid. */
 template <class StepRunner, class OnStep>
 capacity_result search_capacity(const capacity_options& options, StepRunner&& run_step, OnStep&& on_step) {
   if (auto p = options.problems(); !p.empty()) {
