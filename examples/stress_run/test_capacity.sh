@@ -47,7 +47,7 @@ grep -q '"max_sustainable_rps": null' "$dir/none/capacity.json" || fail "capacit
 # plus its status.
 # The simulated service (no sockets but the dashboard's) keeps it to a few seconds.
 "$bin" capacity sim --sim-capacity 2000 --slo "p99_response_time_ms < 500" --slo "error_rate < 0.01" \
-  --min-rate 50 --max-rate 200 --step-duration 1s --drain 0 --precision 0.1 --threads 1 --quiet \
+  --min-rate 250 --max-rate 1000 --step-duration 1s --drain 0 --precision 0.1 --threads 1 --quiet \
   --dashboard 127.0.0.1:0 --dashboard-linger 2 --out "$dir/live" >"$dir/live.out" 2>"$dir/live.err" &
 run_pid=$!
 live_url=""
@@ -80,8 +80,9 @@ assert last["curve"] == final["curve"], (last["curve"], final["curve"])
 assert last["steps"] == final["steps"]
 for e in steps:  # a step's curve is drawn from the steps judged so far
     assert all(p["step"] < len(e["steps"]) for p in e["curve"])
-docs = [e["document"] for e in events if e.get("type") == "document"]
-assert docs and docs[-1].pop("status") in ("COMPLETED", "CANCELLED")
+# The end as a message, or already in the first snapshot when curl connected late on a busy machine.
+docs = [e["document"] for e in events if e.get("type") == "document"] or [first["document"]]
+assert docs[-1].pop("status") in ("COMPLETED", "CANCELLED"), "the final live document has its status"
 assert docs[-1] == final, "the final live document is capacity.json (and its status)"
 print(f"live: {len(steps)} step messages after the snapshot ({seen} steps), {len(final['curve'])} curve points = capacity.json's")
 PY2
