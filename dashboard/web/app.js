@@ -655,6 +655,7 @@
     } else if (view === 'analytics') {
       analyticsCharts();
     } else if (view === 'system') {
+      capacityChart();
       const planned = col((i) => i.planned_tps);
       const defs = [];
       const data = [xs];
@@ -705,6 +706,25 @@
     } else if (view === 'admin') {
       lineChart('cpu', 'chart-cpu', [{ label: 'CPU %', fill: 'rgba(79,195,247,0.15)' }], [xs, col((i) => (isNum(i.cpu_utilization) ? 100 * i.cpu_utilization : null))], { height: 180 });
     }
+  }
+
+  /** `stress-run capacity`: the document's `curve` (capacity.json's, one point per offered rate) as
+      p50 and p99 against the achieved rate, log latency like OUT/capacity.html; a whisker per
+      point would need the bounds, the table in capacity.json has them. */
+  function capacityChart() {
+    const panel = $('panel-capacity');
+    const curve = Array.isArray(doc.curve) ? doc.curve : null;
+    if (panel) panel.hidden = !curve;
+    if (!curve) return;
+    const steps = Array.isArray(doc.steps) ? doc.steps.length : 0;
+    $('capacity-note').textContent = (steps ? steps + ' step' + (steps === 1 ? '' : 's') + ' judged' : 'no step judged yet') +
+      (typeof doc.summary === 'string' && doc.summary ? ' · ' + doc.summary : '');
+    // uPlot needs x ascending: the curve is sorted by offered rate, the achieved one may not be.
+    const pts = curve.filter((c) => isNum(c.achieved_rps)).slice().sort((a, b) => a.achieved_rps - b.achieved_rps);
+    const ms = (c, k) => (c[k] && isNum(c[k].value) && c[k].value > 0 ? c[k].value : null);
+    lineChart('capacity', 'chart-capacity', [{ label: 'p50 ms', points: { size: 7 } }, { label: 'p99 ms', points: { size: 7 } }],
+      [pts.map((c) => c.achieved_rps), pts.map((c) => ms(c, 'p50_ms')), pts.map((c) => ms(c, 'p99_ms'))],
+      { bands: false, xLabel: 'achieved rate (requests/s)', xName: '/s', scales: { y: { distr: 3 } } });
   }
 
   // ---- routing and rendering -------------------------------------------------------------------
@@ -767,7 +787,7 @@
     }
     for (const k of ['summary', 'hero_metrics', 'business_metrics', 'agents', 'resilience', 'status', 'status_reason', 'passed', 'verdict',
       'elapsed_seconds', 'criteria', 'accounting', 'metrics', 'target_counters', 'generator', 'ended_at', 'projections', 'schedule',
-      'service', 'process', 'alerts', 'plan', 'presentation']) {
+      'service', 'process', 'alerts', 'plan', 'presentation', 'steps', 'curve']) {
       if (k in m) doc[k] = m[k];
     }
     if (Array.isArray(m.agents) && m.agents.length && m.interval) agentHistory.push({ t: m.interval.end_seconds, agents: m.agents });

@@ -4,6 +4,7 @@
 
 #include "cmd_capacity.hpp"
 
+#include "capacity_dashboard.hpp"
 #include "cli_util.hpp"
 #include "embedded_service.hpp"
 #include "http_common.hpp"
@@ -24,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace stress_run {
 
@@ -58,7 +60,7 @@ void print_step(const st::run::capacity_step& s) {
 
 }  // namespace
 
-int run_capacity(app_context&, const capacity_settings& c, const http_settings& h) {
+int run_capacity(app_context& ctx, const capacity_settings& c, const http_settings& h) {
   capacity_session session;  // from here on, Ctrl-C ends the search with the steps done written
   st::run::capacity_options o;
   o.min_rate = c.min_rate;
@@ -106,8 +108,10 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     http_factory f;
     if (!h.apply(options, f.base)) return usage_error;
     if (c.target == "embedded") {
+      auto const service_config = embedded_service::options(c.service_concurrency, c.seed, c.autoscale);
+      if (!service_config) return usage_error;
       try {
-        service = std::make_unique<embedded_service>(c.service_concurrency, c.seed);
+        service = std::make_unique<embedded_service>(*service_config);
       } catch (const std::exception& e) {
         std::cerr << "stress-run: could not start the embedded service: " << e.what() << '\n';
         return runtime_error;
@@ -143,6 +147,23 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
                    : "",
                o.min_rate, o.max_rate, std::chrono::duration<double>(o.step_duration).count(), 100 * o.precision);
 
+  // --dashboard: the steps so far and their curve, from capacity.json's own functions, after each
+  // step; the document written to capacity.json at the end.
+  capacity_dashboard_ptr live;
+  std::vector<st::run::capacity_step> steps;
+  try {
+    auto initial = st::report::to_json(st::run::capacity_result{}, o);
+    initial["live"] = true;
+    initial["status"] = "RUNNING";
+    initial["summary"] = "searching";
+    initial["stop"] = nullptr;  // not stopped yet
+    initial["target"] = target;
+    live = start_capacity_dashboard(ctx, std::move(initial));
+  } catch (const std::exception& e) {
+    std::cerr << "stress-run: " << e.what() << '\n';
+    return usage_error;
+  }
+
   st::run::capacity_result result;
   try {
     result = st::run::search_capacity(
@@ -155,6 +176,14 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
         },
         [&](const st::run::capacity_step& s) {
           if (!h.quiet) print_step(s);
+          if (!live) return;
+          steps.push_back(s);
+          nlohmann::json all = nlohmann::json::array();
+          for (auto const& x : steps) all.push_back(st::report::detail::step_json(x));
+          publish_capacity(*live, {{"type", "capacity_step"},
+                                   {"status", "RUNNING"},
+                                   {"steps", std::move(all)},
+                                   {"curve", st::report::curve_json(steps)}});
         });
   } catch (const std::invalid_argument& e) {
     std::cerr << "stress-run: " << e.what() << '\n';
@@ -163,6 +192,11 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
 
   auto doc = st::report::to_json(result, o);
   doc["target"] = target;
+  if (live) {  // the file's document, with the run status the page's header shows
+    auto shown = doc;
+    shown["status"] = result.stop == st::run::capacity_stop::cancelled ? "CANCELLED" : "COMPLETED";
+    finish_capacity(*live, std::move(shown));
+  }
   auto const path = std::filesystem::path(h.out_dir) / "capacity.json";
   try {
     st::detail::write_file_atomically(path, doc.dump(2) + "\n");
@@ -174,6 +208,12 @@ int run_capacity(app_context&, const capacity_settings& c, const http_settings& 
     return runtime_error;  // no file is no answer
   }
   std::printf("\ncapacity: %s\ncapacity: %s\n", result.summary.c_str(), path.string().c_str());
+  if (live && ctx.dashboard_linger_seconds > 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "dashboard: serving the final capacity document for %g s (Ctrl-C ends)\n",
+                 ctx.dashboard_linger_seconds);
+    session.drain(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(ctx.dashboard_linger_seconds)));
+  }
   // 0: an answer; 99: no rate met the SLOs; 98: bounded by the generator, out of steps or cancelled.
   switch (result.stop) {
     case st::run::capacity_stop::converged:

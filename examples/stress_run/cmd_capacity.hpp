@@ -6,6 +6,7 @@
 #define STRESS_RUN_CMD_CAPACITY_HPP
 
 #include "app.hpp"
+#include "autoscale_settings.hpp"
 #include "http_settings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,7 @@ struct capacity_settings {
   double confidence = 0.95;
   std::uint64_t seed = 1;
   std::size_t service_concurrency = 0;
+  autoscale_settings autoscale;  ///< embedded: --autoscale ...
   double sim_capacity = 7800;
   std::string method = "GET";
   std::vector<std::string> headers;
@@ -49,6 +51,7 @@ struct capacity_settings {
     cmd.add_option("--seed", seed, "seed of the arrivals and the transactions");
     cmd.add_option("--service-concurrency", service_concurrency,
                    "embedded: the sample service's processing slots (0: its default)");
+    autoscale.add_to(cmd, "embedded");
     cmd.add_option("--sim-capacity", sim_capacity, "sim: the simulated service's capacity in TPS")
         ->check(CLI::PositiveNumber);
     cmd.add_option("-m,--method", method, "URL: HTTP method");

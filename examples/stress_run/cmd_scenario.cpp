@@ -179,8 +179,9 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
 
   st::run::run_options options;
   if (s.target == "sim") {
-    if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty()) {
-      std::cerr << "stress-run: --target-pid and --stats-url need an HTTP target (the simulation runs in this process)\n";
+    if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty() || !s.target_stats.capacity_prometheus.empty()) {
+      std::cerr << "stress-run: --target-pid, --stats-url and --capacity-prometheus need an HTTP target (the simulation "
+                   "runs in this process)\n";
       return usage_error;
     }
     st::target::http_target_options ignored;
@@ -204,8 +205,10 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   std::unique_ptr<embedded_service> service;
   std::string url = s.target;
   if (s.target == "embedded") {
+    auto const service_config = embedded_service::options(s.service_concurrency, scenario.load_profile.seed, s.autoscale);
+    if (!service_config) return usage_error;
     try {
-      service = std::make_unique<embedded_service>(s.service_concurrency, scenario.load_profile.seed);
+      service = std::make_unique<embedded_service>(*service_config);
     } catch (const std::exception& e) {
       std::cerr << "stress-run: could not start the embedded service: " << e.what() << '\n';
       return runtime_error;

@@ -5,6 +5,7 @@
 #define STRESS_RUN_CMD_SCENARIO_HPP
 
 #include "app.hpp"
+#include "autoscale_settings.hpp"
 #include "http_settings.hpp"
 #include "target_stats.hpp"
 
@@ -27,6 +28,7 @@ struct scenario_settings {
   std::uint64_t seed = 0;
   double sim_capacity = 7800;
   std::size_t service_concurrency = 0;
+  autoscale_settings autoscale;  ///< embedded: --autoscale ...
   bool no_faults = false;
   std::string inject_at = "client";
   target_stats_settings target_stats;  ///< --target-pid, --stats-url

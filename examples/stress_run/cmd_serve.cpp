@@ -31,6 +31,7 @@ int run_serve(const serve_settings& s) {
   if (s.max_concurrency != 0) o.max_concurrency = s.max_concurrency;
   if (s.max_queue != 0) o.max_queue = s.max_queue;
   o.seed = s.seed;
+  if (!s.autoscale.apply(o, s.max_concurrency != 0)) return usage_error;
   if (auto problems = o.validate(); !problems.empty()) {
     for (auto const& p : problems) std::cerr << "stress-run: " << stress_testing::to_string(p) << '\n';
     return usage_error;
@@ -44,8 +45,12 @@ int run_serve(const serve_settings& s) {
     std::cerr << "stress-run: " << e.what() << '\n';
     return usage_error;
   }
-  std::printf("fraud service on http://%s:%u/v1/transactions/score (capacity ~%.0f TPS); Ctrl-C stops\n",
-              bound.address().to_string().c_str(), static_cast<unsigned>(bound.port()), server.nominal_capacity_tps());
+  std::printf("fraud service on http://%s:%u/v1/transactions/score (capacity ~%.0f TPS", bound.address().to_string().c_str(),
+              static_cast<unsigned>(bound.port()), server.nominal_capacity_tps());
+  if (auto const& a = o.autoscaling; a.enabled)
+    std::printf(" at %zu slots, autoscaling %zu..%zu at %.0f%% utilization", o.max_concurrency, a.min_slots, a.max_slots,
+                100 * a.threshold);
+  std::printf("); Ctrl-C stops\n");
   std::fflush(stdout);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) { server.stop(); });

@@ -3,6 +3,8 @@
 #ifndef STRESS_RUN_CMD_SERVE_HPP
 #define STRESS_RUN_CMD_SERVE_HPP
 
+#include "autoscale_settings.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
@@ -17,6 +19,7 @@ struct serve_settings {
   std::size_t max_concurrency = 0;
   std::size_t max_queue = 0;
   std::uint64_t seed = 1;
+  autoscale_settings autoscale;
 
   void add_to(CLI::App& app) {
     app.add_option("--listen", listen, "address:port (loopback only)");
@@ -24,6 +27,7 @@ struct serve_settings {
     app.add_option("--max-concurrency", max_concurrency, "processing slots (0: default)");
     app.add_option("--max-queue", max_queue, "requests waiting for a slot before 503 (0: default)");
     app.add_option("--seed", seed, "seed of the agents' latencies and failures");
+    autoscale.add_to(app, "serve-fraud");
   }
 };
 

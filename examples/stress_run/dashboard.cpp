@@ -7,6 +7,7 @@
 
 #include "dashboard.hpp"
 
+#include "capacity_dashboard.hpp"
 #include "cli_util.hpp"
 #include "live_dashboard.hpp"
 #include "service_site.hpp"
@@ -437,6 +438,34 @@ void dashboard_host::stop_runs() {
   impl_->stopping = true;
   if (impl_->current) impl_->current->stop();
 }
+
+/// The live page of a capacity search (capacity_dashboard.hpp): a host with no run attached (its
+/// Stop and Inject answer 409), showing the search's own messages.
+class capacity_dashboard {
+ public:
+  capacity_dashboard(const app_context& ctx, nlohmann::json initial) : host_(options(ctx, std::move(initial))) {}
+  void publish(nlohmann::json update) { host_.get().server->publish(std::move(update)); }
+  void finish(nlohmann::json final_document) { host_.get().server->set_document(std::move(final_document)); }
+
+ private:
+  static dashboard_host_options options(const app_context& ctx, nlohmann::json initial) {
+    dashboard_host_options o;
+    o.address = ctx.dashboard_address;
+    o.initial_document = std::move(initial);
+    return o;
+  }
+  dashboard_host host_;
+};
+
+void capacity_dashboard_deleter::operator()(capacity_dashboard* d) const noexcept { delete d; }
+
+capacity_dashboard_ptr start_capacity_dashboard(const app_context& ctx, nlohmann::json initial) {
+  if (ctx.dashboard_address.empty()) return nullptr;
+  return capacity_dashboard_ptr(new capacity_dashboard(ctx, std::move(initial)));
+}
+
+void publish_capacity(capacity_dashboard& d, nlohmann::json update) { d.publish(std::move(update)); }
+void finish_capacity(capacity_dashboard& d, nlohmann::json final_document) { d.finish(std::move(final_document)); }
 
 void live_dashboard_deleter::operator()(live_dashboard* d) const noexcept { delete d; }
 

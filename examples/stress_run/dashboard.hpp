@@ -1,5 +1,5 @@
 // stress-run's dashboard options on the command line (docs/dashboard.md):
-//   --dashboard 127.0.0.1:PORT   on `scenario` and quick mode: serve the live dashboard during the run
+//   --dashboard 127.0.0.1:PORT   on `scenario`, `capacity` and quick mode: serve the live dashboard during the run
 //   --dashboard-linger SECONDS   keep it serving the final results (and /metrics) that long after
 //   --presentation FILE          figures the presentation view compares with
 //   --alert-error-rate W,C, --alert-p99-ms W,C   alert thresholds (results.json `alerts`, the live page)
@@ -17,14 +17,19 @@
 
 namespace stress_run {
 
-/// Registers `--dashboard` and `--presentation` on a command, bound to `ctx`.
-inline void add_dashboard_option(CLI::App& app, app_context& ctx) {
+/// Registers `--dashboard` and `--dashboard-linger` on a command (`capacity` has these only).
+inline void add_live_dashboard_options(CLI::App& app, app_context& ctx) {
   app.add_option("--dashboard", ctx.dashboard_address,
                  "serve the live dashboard on HOST:PORT during the run (loopback; port 0 picks one)");
   app.add_option("--dashboard-linger", ctx.dashboard_linger_seconds,
                  "with --dashboard: keep serving the final results and /metrics for SECONDS after the run "
                  "(a last Prometheus scrape; Ctrl-C ends it)")
       ->check(CLI::Range(0.0, 3600.0));
+}
+
+/// Registers `--dashboard`, its linger, the alert thresholds and `--presentation` on a command, bound to `ctx`.
+inline void add_dashboard_option(CLI::App& app, app_context& ctx) {
+  add_live_dashboard_options(app, ctx);
   // WARNING,CRITICAL: an interval above WARNING raises a warning, above CRITICAL a critical alert.
   auto pair = [&ctx](const char* option, double stress_testing::run::alert_thresholds::*warning,
                      double stress_testing::run::alert_thresholds::*critical) {

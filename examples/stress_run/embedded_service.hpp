@@ -4,12 +4,15 @@
 #ifndef STRESS_RUN_EMBEDDED_SERVICE_HPP
 #define STRESS_RUN_EMBEDDED_SERVICE_HPP
 
+#include "autoscale_settings.hpp"
+
 #include <fraud_service/fraud_service.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -41,6 +44,18 @@ class embedded_service {
     return "http://127.0.0.1:" + std::to_string(endpoint_.port()) + "/v1/transactions/score";
   }
   fraud_service::server& server() { return *server_; }
+
+  /** The service's defaults with `max_concurrency` slots (0: the default), `seed` and the
+      autoscaler; nullopt with every problem on stderr (each naming its option or field). */
+  static std::optional<fraud_service::service_options> options(std::size_t max_concurrency, std::uint64_t seed,
+                                                                const autoscale_settings& autoscale) {
+    auto o = options(max_concurrency, seed);
+    if (!autoscale.apply(o, max_concurrency != 0)) return std::nullopt;
+    auto const problems = o.validate();
+    for (auto const& p : problems) std::cerr << "stress-run: the sample service: " << stress_testing::to_string(p) << '\n';
+    if (!problems.empty()) return std::nullopt;
+    return o;
+  }
 
   /// The service's defaults with `max_concurrency` slots (0: the default) and `seed`.
   static fraud_service::service_options options(std::size_t max_concurrency, std::uint64_t seed) {

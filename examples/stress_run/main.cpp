@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--service-concurrency", sc.service_concurrency,
                       "embedded: the sample service's processing slots (0: its default)");
+  sc.autoscale.add_to(*run_cmd, "embedded");
   run_cmd->add_flag("--no-faults", sc.no_faults,
                     "do not inject the scenario's failures (they are still analysed as windows)");
   run_cmd->add_option("--inject-at", sc.inject_at,
@@ -108,6 +109,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"client", "service", "proxy"}));
   run_cmd->add_option("--target-pid", sc.target_stats.pid,
                       "the target's process id: memory_growth_percent on its resident memory (/proc/PID/statm)");
+  run_cmd->add_option("--capacity-prometheus", sc.target_stats.capacity_prometheus,
+                      "a Prometheus server (loopback) to read the target's capacity from every interval, with "
+                      "--capacity-query: results.json scaling");
+  run_cmd->add_option("--capacity-query", sc.target_stats.capacity_query,
+                      "--capacity-prometheus: an instant query whose value (a scalar, or a vector's sum) is the "
+                      "target's capacity, e.g. 'sum(kube_deployment_status_replicas_available{deployment=\"fraud\"})'");
   run_cmd->add_option("--stats-url", sc.target_stats.stats_url,
                       "the target's GET /stats (its load, queue, agents' busy time, memory), polled every "
                       "interval; default: the embedded service's, or /stats at the target's origin if it answers; "
@@ -141,6 +148,7 @@ int main(int argc, char** argv) {
       "capacity", "search the highest rate that meets every --slo; writes OUT/capacity.json (docs/capacity.md)");
   cap.add_to(*capacity_cmd);
   cap_http.add_to(*capacity_cmd);
+  add_live_dashboard_options(*capacity_cmd, ctx);  // the steps and the curve live (capacity_dashboard.hpp)
 
   auto* config_cmd = app.add_subcommand("config", "configuration files");
   auto* init_cmd = config_cmd->add_subcommand("init", "write a default configuration and the five scenarios");

@@ -30,6 +30,29 @@ bool add_target_stats(const target_stats_settings& s, const std::string& target_
     options.target_resident_source = path;
     std::fprintf(stderr, "target memory: %s\n", path.c_str());
   }
+  if (s.capacity_prometheus.empty() != s.capacity_query.empty()) {
+    std::fprintf(stderr, "stress-run: --capacity-prometheus and --capacity-query go together\n");
+    return false;
+  }
+  if (!s.capacity_prometheus.empty()) {
+    std::shared_ptr<st::target::http::prometheus_probe> prometheus;
+    try {
+      prometheus = std::make_shared<st::target::http::prometheus_probe>(
+          s.capacity_prometheus, s.capacity_query,
+          st::target::http::stats_probe_options{std::chrono::milliseconds(500), 256 * 1024, allow_non_loopback});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stress-run: --capacity-prometheus: %s\n", e.what());
+      return false;
+    }
+    std::string error;
+    if (!prometheus->read(error)) {  // one reading now: a query that cannot answer is a usage error
+      std::fprintf(stderr, "stress-run: --capacity-query '%s': %s\n", s.capacity_query.c_str(), error.c_str());
+      return false;
+    }
+    options.target_capacity = [prometheus](std::string& e) { return prometheus->read(e); };
+    options.target_capacity_source = "prometheus " + prometheus->url();
+    std::fprintf(stderr, "target capacity: %s every interval\n", options.target_capacity_source.c_str());
+  }
   if (s.stats_url == "none") return true;
   std::string url = s.stats_url;
   bool const automatic = url.empty();

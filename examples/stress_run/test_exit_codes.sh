@@ -38,6 +38,10 @@ named 2 "a dashboard port with junk" "--dashboard '127.0.0.1:80x'" "$bin" scenar
   --time-scale 0.001 --dashboard 127.0.0.1:80x --out "$dir/dash"
 named 2 "CR LF in a header value" "header injection" "$bin" http://127.0.0.1:9/ --rate 10 --duration 1s \
   -H $'X-A: 1\r\nHost: elsewhere'
+named 2 "an autoscaler bound below the starting slots" "autoscaling.max_slots" "$bin" serve-fraud \
+  --listen 127.0.0.1:0 --max-concurrency 8 --autoscale 4
+named 2 "a malformed autoscaler duration" "--autoscale-sustain" "$bin" scenario peak_load --target embedded \
+  --autoscale 4 --autoscale-sustain 2parsecs
 sed -E 's/"duration_seconds": *[0-9.e+]+/"duration_seconds": 1e999/' "$good" >"$dir/huge.json"
 named 2 "1e999 in a scenario" "duration_seconds" "$bin" scenario "$dir/huge.json" --target sim
 head -c 100000 /dev/zero | tr '\0' '[' >"$dir/deep.json"

@@ -14,6 +14,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -106,22 +110,42 @@ struct state {
   explicit state(service_options o)
       : options(std::move(o)), too_large(make_too_large(options.body_limit)), core(options),
         capacity(options.max_concurrency, options.max_queue) {
-    capacity_tps = compute_capacity();
+    mean_ms = mean_processing_ms(options.agents, core.faults(), options.orchestrator_ms);
+    if (options.autoscaling.enabled) scaler.emplace(options.autoscaling, options.max_concurrency, born);
   }
 
   static std::string make_too_large(std::size_t body_limit);
 
-  double compute_capacity() const {
-    double const ms = mean_processing_ms(options.agents, core.faults(), options.orchestrator_ms);
-    return ms > 0 ? static_cast<double>(options.max_concurrency) * 1000.0 / ms
-                  : std::numeric_limits<double>::infinity();
+  /// The slots now / the mean processing time (under the lock): it follows the agents' faults
+  /// and the autoscaler.
+  double capacity_tps() const {
+    return mean_ms > 0 ? static_cast<double>(capacity.slots()) * 1000.0 / mean_ms
+                       : std::numeric_limits<double>::infinity();
+  }
+
+  /// The slots the autoscaler has usable at `now`, into the capacity model (under the lock).
+  void sync_slots(capacity_model::time_point now) {
+    if (scaler) capacity.set_slots(scaler->slots(now), now);
+  }
+
+  /// One evaluation of the autoscaler (the scaling loop's tick).
+  void evaluate_scaling(capacity_model::time_point now) {
+    std::lock_guard lock(mutex);
+    sync_slots(now);
+    scaler->evaluate(now, capacity.busy_slot_seconds(now));
+    sync_slots(now);
   }
 
   /// Admits a scored request arriving at `now`: evaluates it and returns when its response is
-  /// due, with its queue wait; empty when the waiting room is full (503).
+  /// due, with its queue wait; empty when the waiting room is full (503). With the autoscaler,
+  /// `slots` and `utilization` are what the request was admitted with (its response headers).
   std::optional<capacity_model::time_point> admit(const transaction& tx, evaluation& ev,
-                                                  capacity_model::time_point now, double& queue_ms) {
+                                                  capacity_model::time_point now, double& queue_ms,
+                                                  std::size_t& slots, double& utilization) {
     std::lock_guard lock(mutex);
+    sync_slots(now);
+    slots = capacity.slots();
+    utilization = scaler ? scaler->utilisation() : 0.0;
     if (capacity.full(now)) return std::nullopt;
     core.evaluate(tx, ev);
     if (ev.fraud_score) {  // GET /stats: the service's own confidence in its decisions
@@ -148,12 +172,19 @@ struct state {
   mutable std::mutex mutex;  // guards the members below
   orchestrator core;
   capacity_model capacity;
+  std::optional<autoscaler> scaler;  // with options.autoscaling.enabled
   std::map<unsigned, std::uint64_t> responses;
-  double capacity_tps = 0;
+  double mean_ms = 0;  // mean processing time with the agents' faults now (mean_processing_ms)
   service_fault fault;
   std::uint64_t fault_arrivals = 0;
   std::uint64_t scored = 0;     // decisions with a fraud score, and their confidence: GET /stats
   double confidence_sum = 0;
+
+  // The autoscaler's evaluation loop: its timer, and whether stop() has ended it. Both are used
+  // on `scaling_strand` only.
+  std::optional<net::strand<net::any_io_executor>> scaling_strand;
+  std::optional<net::steady_timer> scaling_timer;
+  bool scaling_stopped = false;
 
   /// The service fault's decision for the next scoring request: the status to fail it with (0:
   /// serve it), and the latency to add when served.
@@ -179,28 +210,38 @@ inline service_stats snapshot_of(state& st, std::size_t connections) {
     s.approved = d[0];
     s.reviewed = d[1];
     s.declined = d[2];
+    st.sync_slots(now);
     s.in_processing = st.capacity.in_processing(now);
     s.queued = st.capacity.queued(now);
     s.peak_queue = st.capacity.peak_queue();
     s.agents = st.core.stats();
     s.scored = st.scored;
     s.confidence_sum = st.confidence_sum;
+    s.max_concurrency = st.capacity.slots();
+    s.busy_slot_seconds = st.capacity.busy_slot_seconds(now);
+    if (st.scaler) {
+      auto& a = *st.scaler;
+      s.slot_seconds = a.slot_seconds(now);
+      s.autoscaling = autoscaling_report{a.options().min_slots, a.options().max_slots, a.pending_slots(now),
+                                         a.options().threshold, a.utilisation(), a.scale_outs(), a.scale_ins()};
+    }
   }
   s.uptime_seconds = std::chrono::duration<double>(now - st.born).count();
-  s.max_concurrency = st.options.max_concurrency;
+  if (!st.scaler) s.slot_seconds = static_cast<double>(s.max_concurrency) * s.uptime_seconds;
   s.max_queue = st.options.max_queue;
   s.connections = connections;
   s.resident_bytes = stress_testing::metrics::read_resident_bytes("/proc/self/statm");
   return s;
 }
 
-enum class path_route { score, health, stats, not_found, score_wrong_method, health_wrong_method, stats_wrong_method };
+enum class path_route { score, health, stats, metrics, not_found, score_wrong_method, health_wrong_method, stats_wrong_method };
 
 inline path_route route_of(http::verb method, std::string_view target) noexcept {
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
   if (target == "/v1/transactions/score") return method == http::verb::post ? path_route::score : path_route::score_wrong_method;
   if (target == "/health") return method == http::verb::get ? path_route::health : path_route::health_wrong_method;
   if (target == "/stats") return method == http::verb::get ? path_route::stats : path_route::stats_wrong_method;
+  if (target == "/metrics") return method == http::verb::get ? path_route::metrics : path_route::stats_wrong_method;
   return path_route::not_found;
 }
 
@@ -230,6 +271,16 @@ struct session {
   evaluation eval;
   std::string error, body, extra_headers, head;
 };
+
+/// With the autoscaler, the slots and utilization a scored request was admitted with:
+/// `X-Slots: 3` and `X-Utilization: 0.950` (of the autoscaler's last evaluation span).
+inline void scaling_headers(std::string& h, std::size_t slots, double utilization) {
+  h += "X-Slots: ";
+  append_uint(h, slots);
+  h += "\r\nX-Utilization: ";
+  append_fixed(h, utilization, 3);
+  h += "\r\n";
+}
 
 /// The 200 body and its Server-Timing header, into `c.body` and `c.extra_headers`.
 inline void score_body(const state& st, session& c, double queue_ms) {
@@ -284,6 +335,7 @@ inline void score_body(const state& st, session& c, double queue_ms) {
 inline void health_body(state& st, std::string& b) {
   auto const now = capacity_model::clock::now();
   std::lock_guard lock(st.mutex);
+  st.sync_slots(now);
   auto const faults = st.core.faults();
   bool const any_down = std::any_of(faults.begin(), faults.end(), [](const agent_fault& f) { return f.down; });
   b.assign("{\"status\":\"");
@@ -312,7 +364,7 @@ inline void health_body(state& st, std::string& b) {
     b += '}';
   }
   b += "},\"max_concurrency\":";
-  append_uint(b, st.options.max_concurrency);
+  append_uint(b, st.capacity.slots());
   b += ",\"max_queue\":";
   append_uint(b, st.options.max_queue);
   b += ",\"in_processing\":";
@@ -320,19 +372,21 @@ inline void health_body(state& st, std::string& b) {
   b += ",\"queued\":";
   append_uint(b, st.capacity.queued(now));
   b += ",\"nominal_capacity_tps\":";
-  if (std::isfinite(st.capacity_tps)) append_fixed(b, st.capacity_tps, 1);
+  if (double const tps = st.capacity_tps(); std::isfinite(tps)) append_fixed(b, tps, 1);
   else b += "null";  // instant agents and no orchestrator overhead: no bound
   b += '}';
 }
 
 /// Status line, headers and body into `c.head` (the whole response; one write).
-inline void assemble(session& c, unsigned status, bool keep_alive, bool http10) {
+inline void assemble(session& c, unsigned status, bool keep_alive, bool http10, std::string_view content_type) {
   auto& o = c.head;
   o.assign("HTTP/1.1 ");
   append_uint(o, status);
   o += ' ';
   o += reason(status);
-  o += "\r\nServer: fraud-service\r\nContent-Type: application/json\r\nContent-Length: ";
+  o += "\r\nServer: fraud-service\r\nContent-Type: ";
+  o += content_type;
+  o += "\r\nContent-Length: ";
   append_uint(o, c.body.size());
   o += "\r\n";
   o += c.extra_headers;
@@ -359,6 +413,7 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
   beast::error_code ec;
   extra_headers.clear();
   unsigned status = 200;
+  std::string_view content_type = "application/json";
   switch (route_of(req.method(), req.target())) {
     case path_route::score: {
       if (!parse_transaction(req.body(), tx, error)) {
@@ -373,8 +428,9 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
         if (status == 429 || status == 503) extra_headers = "Retry-After: 1\r\n";
         break;
       }
-      double queue_ms = 0;
-      auto const due = st->admit(tx, eval, capacity_model::clock::now(), queue_ms);
+      double queue_ms = 0, utilization = 0;
+      std::size_t slots = 0;
+      auto const due = st->admit(tx, eval, capacity_model::clock::now(), queue_ms, slots, utilization);
       if (!due) {
         status = 503;
         error_body(body, "at capacity: the queue is full");
@@ -385,13 +441,18 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
                                   std::chrono::duration<double, std::milli>(fault_latency_ms)));
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
       score_body(*st, *this, queue_ms);
+      if (st->scaler) scaling_headers(extra_headers, slots, utilization);
       break;
     }
     case path_route::health: health_body(*st, body); break;
     case path_route::stats: write_stats_json(snapshot_of(*st, c.server_connections()), body); break;
+    case path_route::metrics:
+      write_metrics_text(snapshot_of(*st, c.server_connections()), body);
+      content_type = "text/plain; version=0.0.4";
+      break;
     case path_route::not_found:
       status = 404;
-      error_body(body, "no such path (POST /v1/transactions/score, GET /health, GET /stats)");
+      error_body(body, "no such path (POST /v1/transactions/score, GET /health, GET /stats, GET /metrics)");
       break;
     case path_route::score_wrong_method:
       status = 405;
@@ -407,10 +468,24 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
   }
   // Asked again after the wait: a stop() meanwhile answers this one with Connection: close.
   keep_alive = keep_alive && !c.stopping();
-  assemble(*this, status, keep_alive, req.version() < 11);
+  assemble(*this, status, keep_alive, req.version() < 11, content_type);
   st->record_response(status);
   co_await net::async_write(c.socket(), net::buffer(head), net::redirect_error(net::use_awaitable, ec));
   co_return !ec && keep_alive;
+}
+
+/** The autoscaler's loop: an evaluation every `evaluation_interval` from the service's birth
+    (on the scaling strand, until stop()). */
+inline net::awaitable<void> scaling_loop(std::shared_ptr<state> st) {
+  auto next = st->born;
+  for (;;) {
+    next += st->options.autoscaling.evaluation_interval;
+    st->scaling_timer->expires_at(next);
+    beast::error_code ec;
+    co_await st->scaling_timer->async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (st->scaling_stopped) co_return;
+    st->evaluate_scaling(capacity_model::clock::now());
+  }
 }
 
 inline net::awaitable<void> serve_connection(std::shared_ptr<state> st,
@@ -422,6 +497,8 @@ inline net::awaitable<void> serve_connection(std::shared_ptr<state> st,
 }  // namespace detail
 
 namespace {
+namespace net = boost::asio;
+
 stress_testing::detail::http_server_options http_options(const service_options& o) {
   stress_testing::detail::http_server_options h;
   h.listen = o.listen;
@@ -442,7 +519,12 @@ std::shared_ptr<detail::state> make_state(service_options options) {
 
 server::server(executor_type ex, service_options options)
     : state_(make_state(std::move(options))),
-      http_(std::make_unique<stress_testing::detail::http_server>(std::move(ex), http_options(state_->options))) {}
+      http_(std::make_unique<stress_testing::detail::http_server>(ex, http_options(state_->options))) {
+  if (state_->scaler) {
+    state_->scaling_strand.emplace(net::make_strand(ex));
+    state_->scaling_timer.emplace(*state_->scaling_strand);
+  }
+}
 
 server::~server() { stop(); }
 
@@ -471,6 +553,7 @@ boost::asio::ip::tcp::endpoint server::start(boost::system::error_code& ec) {
   http_->start([shared = state_](std::shared_ptr<stress_testing::detail::http_connection> c) {
     return detail::serve_connection(shared, std::move(c));
   });
+  if (st.scaler) net::co_spawn(*st.scaling_strand, detail::scaling_loop(state_), net::detached);
   return bound;
 }
 
@@ -481,7 +564,14 @@ boost::asio::ip::tcp::endpoint server::start() {
   return ep;
 }
 
-void server::stop() { http_->stop(); }
+void server::stop() {
+  http_->stop();
+  if (auto& st = state_; st->scaler)
+    net::post(*st->scaling_strand, [st] {
+      st->scaling_stopped = true;
+      st->scaling_timer->cancel();
+    });
+}
 
 service_stats server::stats() const { return detail::snapshot_of(*state_, http_->connections()); }
 
@@ -489,7 +579,7 @@ bool server::set_agent_fault(std::string_view agent, const agent_fault& fault) {
   auto& st = *state_;
   std::lock_guard lock(st.mutex);
   if (!st.core.set_fault(agent, fault)) return false;
-  st.capacity_tps = st.compute_capacity();
+  st.mean_ms = mean_processing_ms(st.options.agents, st.core.faults(), st.options.orchestrator_ms);
   return true;
 }
 
@@ -500,8 +590,10 @@ void server::set_service_fault(const service_fault& fault) {
 }
 
 double server::nominal_capacity_tps() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->capacity_tps;
+  auto& st = *state_;
+  std::lock_guard lock(st.mutex);
+  st.sync_slots(capacity_model::clock::now());
+  return st.capacity_tps();
 }
 
 }  // namespace fraud_service

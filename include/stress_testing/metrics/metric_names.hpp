@@ -62,11 +62,12 @@ enum class metric : std::uint8_t {
   memory_growth_percent,
   unhealthy_agents,
   fraud_prevented_amount,
+  time_to_scale_seconds,
 };
 
 /// Number of `metric` values.
-inline constexpr std::size_t metric_count = 35;
-static_assert(static_cast<std::size_t>(metric::fraud_prevented_amount) + 1 == metric_count);
+inline constexpr std::size_t metric_count = 36;
+static_assert(static_cast<std::size_t>(metric::time_to_scale_seconds) + 1 == metric_count);
 
 /// One row of `metric_table`.
 struct metric_info {
@@ -113,6 +114,7 @@ inline constexpr std::array<metric_info, metric_count> metric_table{{
     {metric::memory_growth_percent, "memory_growth_percent", "%", "growth of resident memory from the end of the first interval to the end of the run: the target's when the host can read it, else the generator process's; results.json memory_growth says which (run)"},
     {metric::unhealthy_agents, "unhealthy_agents", "count", "agents of the system under test reporting status unhealthy (target)"},
     {metric::fraud_prevented_amount, "fraud_prevented_amount", "currency", "value of the fraudulent transactions the system blocked (fraud example)"},
+    {metric::time_to_scale_seconds, "time_to_scale_seconds", "s", "slowest time from the target's utilization reaching its autoscaling threshold to its capacity rising, at the interval's resolution; a lower bound when capacity had not followed by the end; results.json scaling (target)"},
 }};
 
 static_assert(

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace stress_testing::report {
 
@@ -55,7 +56,12 @@ inline nlohmann::json step_json(const run::capacity_step& s) {
             {"second_half_p50_ms", half(s.drift.second_p50_ms)},
             {"ratio", s.drift.ratio},
             {"detected", s.drift.detected},
-            {"intervals", {s.drift.first_intervals, s.drift.second_intervals}}}},
+            {"intervals", {s.drift.first_intervals, s.drift.second_intervals}},
+            {"first_half_p99_ms", half(s.drift.first_p99_ms)},
+            {"second_half_p99_ms", half(s.drift.second_p99_ms)},
+            {"p99_change", s.drift.p99_change ? nlohmann::json(*s.drift.p99_change) : nlohmann::json()},
+            {"first_half_error_rate", half(s.drift.first_error_rate)},
+            {"second_half_error_rate", half(s.drift.second_error_rate)}}},
           {"generator",
            {{"limited", s.generator_limited},
             {"late", s.late},
@@ -68,15 +74,11 @@ inline nlohmann::json step_json(const run::capacity_step& s) {
 
 }  // namespace detail
 
-/// The capacity document of `r`, searched with `o` (docs/capacity.md).
-inline nlohmann::json to_json(const run::capacity_result& r, const run::capacity_options& o) {
-  using seconds = std::chrono::duration<double>;
-  nlohmann::json slos = nlohmann::json::array();
-  for (auto const& s : o.slos) slos.push_back(to_string(s));
-  nlohmann::json steps = nlohmann::json::array();
-  for (auto const& s : r.steps) steps.push_back(detail::step_json(s));
+/** The document's `curve` of `steps` (run::latency_curve): capacity.json and the live dashboard's
+    capacity messages both take it from here, so the page draws the file's points. */
+inline nlohmann::json curve_json(const std::vector<run::capacity_step>& steps) {
   nlohmann::json curve = nlohmann::json::array();
-  for (auto const& c : run::latency_curve(r.steps)) {
+  for (auto const& c : run::latency_curve(steps)) {
     auto ms = [](const std::optional<run::estimate>& e) { return e ? detail::estimate_json(*e) : nlohmann::json(); };
     curve.push_back({{"rate", c.rate},
                      {"achieved_rps", c.achieved_rps},
@@ -85,6 +87,17 @@ inline nlohmann::json to_json(const run::capacity_result& r, const run::capacity
                      {"verdict", std::string(to_string(c.verdict))},
                      {"step", c.step}});
   }
+  return curve;
+}
+
+/// The capacity document of `r`, searched with `o` (docs/capacity.md).
+inline nlohmann::json to_json(const run::capacity_result& r, const run::capacity_options& o) {
+  using seconds = std::chrono::duration<double>;
+  nlohmann::json slos = nlohmann::json::array();
+  for (auto const& s : o.slos) slos.push_back(to_string(s));
+  nlohmann::json steps = nlohmann::json::array();
+  for (auto const& s : r.steps) steps.push_back(detail::step_json(s));
+  auto curve = curve_json(r.steps);
   nlohmann::json knee;
   if (r.knee)
     knee = {{"rate", r.knee->rate},

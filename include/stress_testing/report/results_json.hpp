@@ -307,6 +307,36 @@ inline nlohmann::json to_json(const run::run_result& r) {
   } else {
     j["target_stats"] = nullptr;
   }
+  // The target's scaling timeline, from its own readings (run/scaling.hpp); null when it did not
+  // say it autoscales.
+  if (auto const& sc = r.scaling) {
+    auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    nlohmann::json samples = nlohmann::json::array(), events = nlohmann::json::array();
+    for (auto const& x : sc->samples)
+      samples.push_back({{"at_seconds", x.at_seconds},
+                         {"slots", opt(x.slots)},
+                         {"pending_slots", opt(x.pending_slots)},
+                         {"utilization", opt(x.utilization)}});
+    for (auto const& e : sc->events)
+      events.push_back({{"kind", std::string(run::to_string(e.kind))},
+                        {"at_seconds", e.at_seconds},
+                        {"utilization", opt(e.utilization)},
+                        {"slots_from", e.slots_from},
+                        {"slots_to", e.slots_to},
+                        {"time_to_scale_seconds", opt(e.time_to_scale_seconds)}});
+    j["scaling"] = {{"capacity_source", sc->capacity_source},
+                    {"failed_capacity_polls", sc->failed_capacity_polls},
+                    {"last_capacity_error", sc->last_capacity_error.empty() ? nlohmann::json() : nlohmann::json(sc->last_capacity_error)},
+                    {"threshold", opt(sc->threshold)},
+                    {"min_slots", opt(sc->min_slots)},
+                    {"max_slots", opt(sc->max_slots)},
+                    {"time_to_scale_seconds", opt(sc->time_to_scale_seconds)},
+                    {"unanswered_crossing_at", opt(sc->unanswered_crossing_at)},
+                    {"events", std::move(events)},
+                    {"samples", std::move(samples)}};
+  } else {
+    j["scaling"] = nullptr;
+  }
 
   // The part of a sharded run this is, or the shards it was merged from (docs/sharding.md).
   if (auto const& sh = r.shard)

@@ -111,6 +111,8 @@ inline void assemble_figures(run_result& result, const std::vector<disturbance_w
   auto const& scenario = result.scenario;
   result.values = metrics::derive_metric_values(result.histograms, run_derive);
   if (result.memory_growth) result.values.set(metrics::metric::memory_growth_percent, result.memory_growth->percent);
+  if (result.scaling && result.scaling->time_to_scale_seconds)
+    result.values.set(metrics::metric::time_to_scale_seconds, *result.scaling->time_to_scale_seconds);
   // A level: the run's value is its peak, not the last interval's (users have left by the end).
   if (result.users) result.values.set(metrics::metric::concurrent_users, static_cast<double>(result.users->peak_active));
   for (auto const& c : scenario.success_criteria)  // the SLO's own error rate is the budget

@@ -194,12 +194,18 @@ constexpr std::string_view to_string(step_verdict v) noexcept {
   return "?";
 }
 
-/// The median of each half of a step and whether it drifted (`capacity_options::drift_ratio`).
+/** The median of each half of a step and whether it drifted (`capacity_options::drift_ratio`),
+    with the p99 and the error rate of each half: what a hold reports as its drift. */
 struct drift_check {
   std::optional<estimate> first_p50_ms, second_p50_ms;
   double ratio = 0;  ///< second / first median; 0 when either half has no samples
   bool detected = false;
   std::size_t first_intervals = 0, second_intervals = 0;  ///< interval samples in each half
+  std::optional<estimate> first_p99_ms, second_p99_ms;  ///< empty when the half has no response times
+  /// second / first p99 − 1 (+0.2: 20% slower in the second half); empty without both p99s (> 0).
+  std::optional<double> p99_change;
+  /// failed / intended in each half (Wilson interval); empty when the half had no requests.
+  std::optional<estimate> first_error_rate, second_error_rate;
 };
 
 /// One judged step: the curve's point and the search's evidence.
@@ -412,6 +418,16 @@ inline capacity_step judge_step(const step_plan& plan, const step_measurement& m
     if (a.upper && b.lower)
       s.drift.detected = *b.lower > *a.upper * o.drift_ratio && *b.lower - *a.upper > o.drift_min_ms;
   }
+  // The hold's drift figures (computed for every step): p99 and error rate of each half.
+  auto half_figures = [&](const metrics::snapshot& h, std::optional<estimate>& p99, std::optional<estimate>& errors) {
+    if (h.response_time.total_count() > 0) p99 = detail::percentile_ms(h.response_time, 99, o.confidence);
+    if (auto const n = h.counters.total(); n > 0)
+      errors = detail::proportion(static_cast<double>(n - h.counters.count(outcome::ok)), static_cast<double>(n), o.confidence);
+  };
+  half_figures(m.first_half, s.drift.first_p99_ms, s.drift.first_error_rate);
+  half_figures(m.second_half, s.drift.second_p99_ms, s.drift.second_error_rate);
+  if (s.drift.first_p99_ms && s.drift.second_p99_ms && s.drift.first_p99_ms->value > 0)
+    s.drift.p99_change = s.drift.second_p99_ms->value / s.drift.first_p99_ms->value - 1;
 
   bool hard_fail = false, fail = false, undecided = false;
   std::string broken, open;
@@ -582,6 +598,9 @@ class capacity_search {
     r_.stop = capacity_stop::cancelled;
   }
 
+  /// The steps recorded so far, in the order run.
+  const std::vector<capacity_step>& steps() const noexcept { return r_.steps; }
+
   /// The answer so far; final once `done()`. Fills the knee and the summary line.
   capacity_result result() const {
     capacity_result r = r_;
@@ -592,6 +611,23 @@ class capacity_search {
     r.knee = find_knee(r.steps);
     r.summary = summary_line(r, o_);
     return r;
+  }
+
+  /** The hold in words: "holds 968.8/s for 300 s: p99 drift +4% (3.10 -> 3.22 ms), errors 0.00% ->
+      0.00%, achieved 968.0/s: pass", and whether its latency drifted (drift_check). */
+  static std::string hold_line(const capacity_step& h) {
+    auto const& d = h.drift;
+    std::string out = detail::format("holds %.1f/s for %.0f s: ", h.plan.rate, h.seconds);
+    if (d.p99_change)
+      out += detail::format("p99 drift %+.0f%% (%.2f -> %.2f ms)", 100 * *d.p99_change, d.first_p99_ms->value,
+                            d.second_p99_ms->value);
+    else
+      out += "p99 drift unknown (a half without responses)";
+    if (d.first_error_rate && d.second_error_rate)
+      out += detail::format(", errors %.2f%% -> %.2f%%", 100 * d.first_error_rate->value, 100 * d.second_error_rate->value);
+    out += detail::format(", achieved %.1f/s: ", h.achieved_rps) + std::string(to_string(h.verdict));
+    if (d.detected) out += ", its latency drifted (it does not stay there)";
+    return out;
   }
 
   /** The line a person can act on: the rate found, its bracket and the SLOs, what bounded it, and
@@ -633,10 +669,7 @@ class capacity_search {
                (r.max_sustainable_rps ? ": the answer is the highest rate passed so far" : "");
         break;
     }
-    if (r.hold) {
-      out += detail::format("; held %.0f s at it: ", r.hold->seconds) + std::string(to_string(r.hold->verdict));
-      if (r.hold->drift.detected) out += " and its latency drifted (it does not stay there)";
-    }
+    if (r.hold) out += "; " + hold_line(*r.hold);
     if (r.knee) out += detail::format("; latency turns up at about %.1f/s (the knee)", r.knee->rate);
     return out;
   }
@@ -688,9 +721,10 @@ class capacity_search {
 };
 
 /** Runs the search with `run_step(const step_plan&) -> step_measurement` holding each rate (and
-    draining after it: the runner owns time). `on_step(const capacity_step&)` sees each judged step
-    (progress lines). A measurement marked `cancelled` ends the search with what it has. Throws
-    `std::invalid_argument` listing `options.problems()` when the options are invalid. */
+    draining after it: the runner owns time). `on_step(const capacity_step&)` sees each step as
+    recorded, as `result().steps` will hold it (progress lines, the live dashboard). A measurement
+    marked `cancelled` ends the search with what it has. Throws `std::invalid_argument` listing
+    `options.problems()` when the options are invalid. */
 template <class StepRunner, class OnStep>
 capacity_result search_capacity(const capacity_options& options, StepRunner&& run_step, OnStep&& on_step) {
   if (auto p = options.problems(); !p.empty()) {
@@ -705,9 +739,8 @@ capacity_result search_capacity(const capacity_options& options, StepRunner&& ru
       search.cancel();
       break;
     }
-    capacity_step s = judge_step(*plan, m, options);
-    on_step(static_cast<const capacity_step&>(s));
-    search.record(std::move(s));
+    search.record(judge_step(*plan, m, options));
+    on_step(static_cast<const capacity_step&>(search.steps().back()));  // as recorded (counted_as_failure)
   }
   return search.result();
 }

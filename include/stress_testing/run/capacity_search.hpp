@@ -80,7 +80,7 @@ step_measurement measure_step(TargetFactory factory, const test_scenario& base, 
     `options.slos` (run/capacity.hpp, docs/capacity.md), blocking: each step is a run of
     `options.step_duration` (longer when extended), then `options.drain` of idleness. `base` and
     `run` give what every step shares (workers, timeouts, generator limits, failures);
-    `on_step` sees each judged step. Throws `std::invalid_argument` for invalid options. */
+    `on_step` sees each step as recorded. Throws `std::invalid_argument` for invalid options. */
 template <load::target_factory TargetFactory>
 capacity_result find_capacity(const TargetFactory& factory, const capacity_options& options,
                               const test_scenario& base = {}, const run_options& run = {},

@@ -129,6 +129,13 @@ struct run_options {
   std::function<std::optional<target::service_stats>(std::string& error)> target_stats;
   /// Where `target_stats` reads (e.g. its URL), written in results.json `target_stats.source`.
   std::string target_stats_source;
+  /** The target's capacity now (e.g. a Prometheus query: `target::http::prometheus_probe`), or
+      nullopt with the reason: read with `target_stats`, before the first request, after each
+      interval and at the end, and written, rounded to a whole number, as the readings' capacity
+      in results.json `scaling` (run/scaling.hpp). Unset: the target's own report's, if any. */
+  std::function<std::optional<double>(std::string& error)> target_capacity;
+  /// What `target_capacity` reads (e.g. "prometheus <url>"), results.json `scaling.capacity_source`.
+  std::string target_capacity_source;
   /// Called on the run's executor after each interval. Must not block for long: it delays the
   /// next sample, not the load (workers run on their own threads when `pool.workers` >= 1).
   std::function<void(const interval_progress&)> on_interval;
@@ -340,8 +347,26 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   // interval and at the end. `fresh` is the latest poll's reading (nothing if it failed).
   std::optional<target::service_stats> fresh;
   if (options.target_stats) result.target_stats.emplace().source = options.target_stats_source;
-  auto poll_stats = [&options, &result, &fresh] {
-    if (!options.target_stats) return;
+  scaling_tracker scaling;  // the target's readings on the run's clock (results.json scaling)
+  // The host's reading of the target's capacity, into the same readings.
+  auto poll_capacity = [&options, &scaling](double at_seconds, std::optional<target::service_stats> reading) {
+    if (!options.target_capacity) {
+      if (reading) scaling.add(at_seconds, *reading);
+      return;
+    }
+    std::string error;
+    auto const capacity = options.target_capacity(error);
+    if (!capacity || !(*capacity >= 0)) {
+      scaling.capacity_failed(capacity ? "a negative capacity" : (error.empty() ? "no reading" : error));
+      if (reading) scaling.add(at_seconds, *reading);
+      return;
+    }
+    if (!reading) reading.emplace();
+    reading->capacity = static_cast<std::uint64_t>(std::llround(*capacity));
+    scaling.add(at_seconds, *reading, true);
+  };
+  auto poll_stats = [&options, &result, &fresh, &poll_capacity](double at_seconds) {
+    if (!options.target_stats) return poll_capacity(at_seconds, std::nullopt);
     auto& rec = *result.target_stats;
     ++rec.polls;
     std::string error;
@@ -349,10 +374,11 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (!fresh) {
       ++rec.failed_polls;
       rec.last_error = error.empty() ? "no reading" : error;
-      return;
+      return poll_capacity(at_seconds, std::nullopt);
     }
     if (!rec.first) rec.first = fresh;
     rec.last = fresh;
+    poll_capacity(at_seconds, fresh);
     auto peak = [](std::optional<std::uint64_t>& p, std::optional<std::uint64_t> v) {
       if (v) p = std::max(p.value_or(0), *v);
     };
@@ -372,7 +398,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     if (auto const r = metrics::read_process_usage(); r.memory_available) m.generator = r.rss_bytes;
     return m;
   };
-  poll_stats();  // before any request: where the agents' busy time starts
+  poll_stats(0.0);  // before any request: where the agents' busy time starts
   // The plan's origin: now + start_delay, or the shared wall-clock instant of a sharded run
   // (its lead may be negative: this process came up late, and its first requests are late).
   auto const lead = options.start_at ? duration_cast<nanoseconds>(*options.start_at - system_clock::now())
@@ -430,7 +456,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
                                windowed, result);
     previous = tick * options.interval;
     ++tick;
-    poll_stats();
+    poll_stats(duration<double>(previous).count());
     if (!settled_memory) settled_memory = mark_memory(duration<double>(previous).count());
     if (abort && !aborted_by && !stopped_by_caller) {
       aborted_by = std::move(abort);
@@ -447,7 +473,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     timeline->clear(duration<double>(end).count());
   }
   if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
-  poll_stats();  // the last reading: every request has been answered
+  poll_stats(duration<double>(end).count());  // the last reading: every request has been answered
+  result.scaling = scaling.finish(options.target_capacity ? options.target_capacity_source
+                                                         : "the target's report (" + options.target_stats_source + ")");
 
   result.ended_at = now_timestamp();
   result.accounting = completion->summary;

@@ -13,6 +13,7 @@
 #include <stress_testing/outcome.hpp>
 #include <stress_testing/run/alerts.hpp>
 #include <stress_testing/run/analysis.hpp>
+#include <stress_testing/run/scaling.hpp>
 #include <stress_testing/target/service_stats.hpp>
 
 #include <chrono>
@@ -170,6 +171,10 @@ struct run_result {
     std::optional<std::uint64_t> peak_in_flight, peak_queued;
   };
   std::optional<target_stats_record> target_stats;
+
+  /** The target's scaling timeline (`run/scaling.hpp`), from its readings in `target_stats`;
+      empty when no reading said the target autoscales. Gives `time_to_scale_seconds`. */
+  std::optional<scaling_record> scaling;
 
   /** The generator, not the target, was the bottleneck (send lag); latency figures include it,
       and criteria on latency are `inconclusive` (`judge_criteria`). */

@@ -27,6 +27,14 @@ struct agent_work {
   std::optional<std::uint64_t> calls;
 };
 
+/** What a service that scales its own capacity says about it (`service_stats::autoscaling`). */
+struct autoscaling_stats {
+  std::optional<double> threshold;  ///< utilization (0..1) at which it adds capacity
+  std::optional<std::uint64_t> min_slots, max_slots;
+  std::optional<std::uint64_t> pending_slots;  ///< ordered, still starting
+  std::optional<double> utilization;           ///< its own latest figure
+};
+
 /** One reading of a service's `GET /stats`. `uptime_seconds` is the service's own clock (seconds
     since it started): differences of `busy_seconds` are divided by differences of it, so a
     slow poll does not distort a load. */
@@ -35,6 +43,11 @@ struct service_stats {
   std::optional<std::uint64_t> in_flight;   ///< requests admitted and not yet answered
   std::optional<std::uint64_t> queued;      ///< of them, waiting for a processing slot
   std::optional<std::uint64_t> capacity;    ///< processing slots (requests served at once)
+  /// Slot-time spent processing, and usable slot-time, since the service started (seconds; each
+  /// non-decreasing): their differences between two readings give the utilization between them.
+  std::optional<double> busy_slot_seconds, slot_seconds;
+  /// Present when the service scales its capacity itself (run/scaling.hpp reads it).
+  std::optional<autoscaling_stats> autoscaling;
   std::optional<std::uint64_t> resident_bytes;  ///< the service process's resident memory
   /// The service's own mean confidence in its decisions (0.5..1), over the decisions it took.
   std::optional<double> ai_confidence;

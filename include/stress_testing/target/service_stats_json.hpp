@@ -7,6 +7,9 @@
         uptime_seconds  number >= 0        in_flight, queued, capacity, resident_bytes  integer >= 0
         ai_confidence   number in [0, 1]   agents  array of {name: string, busy_seconds: number >= 0,
                                                               capacity: number >= 0, calls: integer >= 0}
+        busy_slot_seconds, slot_seconds  number >= 0
+        autoscaling     object {threshold: number in [0, 1], utilization: number >= 0,
+                                min_slots, max_slots, pending_slots: integer >= 0}
 
     A key present with the wrong type or range is an error naming it (`agents[2].busy_seconds:
     must be a number >= 0`); `null` reads as absent. Files layer (nlohmann_json, no Asio). */
@@ -68,8 +71,23 @@ inline bool parse_service_stats(std::string_view body, service_stats& out, std::
       !read_count(doc, "in_flight", out.in_flight, "", error) || !read_count(doc, "queued", out.queued, "", error) ||
       !read_count(doc, "capacity", out.capacity, "", error) ||
       !read_count(doc, "resident_bytes", out.resident_bytes, "", error) ||
-      !read_number(doc, "ai_confidence", out.ai_confidence, 0, 1, "", error))
+      !read_number(doc, "ai_confidence", out.ai_confidence, 0, 1, "", error) ||
+      !read_number(doc, "busy_slot_seconds", out.busy_slot_seconds, 0, inf, "", error) ||
+      !read_number(doc, "slot_seconds", out.slot_seconds, 0, inf, "", error))
     return false;
+  if (auto a = doc.find("autoscaling"); a != doc.end() && !a->is_null()) {
+    if (!a->is_object()) {
+      error = "autoscaling: must be an object";
+      return false;
+    }
+    auto& x = out.autoscaling.emplace();
+    if (!read_number(*a, "threshold", x.threshold, 0, 1, "autoscaling.", error) ||
+        !read_number(*a, "utilization", x.utilization, 0, inf, "autoscaling.", error) ||
+        !read_count(*a, "min_slots", x.min_slots, "autoscaling.", error) ||
+        !read_count(*a, "max_slots", x.max_slots, "autoscaling.", error) ||
+        !read_count(*a, "pending_slots", x.pending_slots, "autoscaling.", error))
+      return false;
+  }
   auto it = doc.find("agents");
   if (it == doc.end() || it->is_null()) return true;
   if (!it->is_array()) {
@@ -107,6 +125,14 @@ inline nlohmann::json to_stats_json(const service_stats& s) {
           {"capacity", num(s.capacity)},
           {"resident_bytes", num(s.resident_bytes)},
           {"ai_confidence", num(s.ai_confidence)},
+          {"busy_slot_seconds", num(s.busy_slot_seconds)},
+          {"slot_seconds", num(s.slot_seconds)},
+          {"autoscaling", s.autoscaling ? nlohmann::json{{"threshold", num(s.autoscaling->threshold)},
+                                                         {"utilization", num(s.autoscaling->utilization)},
+                                                         {"min_slots", num(s.autoscaling->min_slots)},
+                                                         {"max_slots", num(s.autoscaling->max_slots)},
+                                                         {"pending_slots", num(s.autoscaling->pending_slots)}}
+                                        : nlohmann::json()},
           {"agents", std::move(agents)}};
 }
 

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -103,6 +104,8 @@ struct reply {
   std::string retry_after;
   std::string allow;
   std::string connection;
+  std::string slots, utilization;  // X-Slots, X-Utilization (with the autoscaler)
+  std::string content_type;
   bool keep_alive = true;
   double elapsed_ms = 0;
 
@@ -167,6 +170,9 @@ class client {
     r.retry_after = std::string(res[http::field::retry_after]);
     r.allow = std::string(res[http::field::allow]);
     r.connection = std::string(res[http::field::connection]);
+    r.slots = std::string(res["X-Slots"]);
+    r.utilization = std::string(res["X-Utilization"]);
+    r.content_type = std::string(res[http::field::content_type]);
     r.keep_alive = res.keep_alive();
     return r;
   }
@@ -822,5 +828,180 @@ TEST_SUITE("fraud_service") {
     CHECK(share(c.edge_case.declined, c.edge_case.answered()) <= 0.05);
     auto const decided = core.decisions();
     CHECK(decided[0] + decided[1] + decided[2] == 50'000);
+  }
+}
+
+// The autoscaler and the variable-slot capacity model are pure: known answers on a fake clock.
+TEST_SUITE("fraud_service.autoscaler") {
+  fs::autoscaling_options scaling(std::size_t max_slots) {
+    fs::autoscaling_options a;
+    a.enabled = true;
+    a.min_slots = 1;
+    a.max_slots = max_slots;
+    a.threshold = 0.8;
+    a.sustain = 2s;
+    a.cold_start = 1s;
+    a.idle_below = 0.3;
+    a.idle_after = 10s;
+    a.evaluation_interval = 250ms;
+    return a;
+  }
+
+  /// Drives `a` millisecond by millisecond from `from_ms` to `to_ms` (evaluating every 250 ms with
+  /// the busy slot-time `busy_share` of the usable slot-time), and returns when the slots changed.
+  std::vector<std::pair<int, std::size_t>> drive(fs::autoscaler& a, steady_clock::time_point t0, int from_ms, int to_ms,
+                                                 double busy_share, double& busy) {
+    std::vector<std::pair<int, std::size_t>> changes;
+    std::size_t slots = a.slots(t0 + std::chrono::milliseconds(from_ms));
+    double last_slot_seconds = a.slot_seconds(t0 + std::chrono::milliseconds(from_ms));
+    for (int ms = from_ms + 1; ms <= to_ms; ++ms) {
+      auto const now = t0 + std::chrono::milliseconds(ms);
+      if (ms % 250 == 0) {
+        double const slot_seconds = a.slot_seconds(now);
+        busy += busy_share * (slot_seconds - last_slot_seconds);
+        last_slot_seconds = slot_seconds;
+        a.evaluate(now, busy);
+      }
+      if (auto const n = a.slots(now); n != slots) {
+        changes.emplace_back(ms, n);
+        slots = n;
+      }
+    }
+    return changes;
+  }
+
+  TEST_CASE("slots are added sustain plus cold start after utilisation reaches the threshold and removed when idle") {
+    auto const t0 = steady_clock::time_point{} + 1h;
+    fs::autoscaler a(scaling(4), 2, t0);
+    double busy = 0;
+    // Every slot busy from t = 0: ordered at 2 s, usable at exactly 3 s; the next needs its own
+    // 2 s from then (ordered at 5 s, usable at 6 s); then max_slots (4) holds.
+    auto const up = drive(a, t0, 0, 6000, 1.0, busy);
+    REQUIRE(up.size() == 2);
+    CHECK(up[0] == std::pair<int, std::size_t>{3000, 3});
+    CHECK(up[1] == std::pair<int, std::size_t>{6000, 4});
+    CHECK(a.scale_outs() == 2);
+    CHECK(a.utilisation() == doctest::Approx(1.0));
+    // Usable slot-time: 2 slots for 3 s, 3 for 3 s.
+    CHECK(a.slot_seconds(t0 + 6s) == doctest::Approx(15.0));
+    // Idle from 6 s: one slot goes every 10 s, down to min_slots (1).
+    auto const down = drive(a, t0, 6000, 40'000, 0.0, busy);
+    REQUIRE(down.size() == 3);
+    CHECK(down[0] == std::pair<int, std::size_t>{16'000, 3});
+    CHECK(down[1] == std::pair<int, std::size_t>{26'000, 2});
+    CHECK(down[2] == std::pair<int, std::size_t>{36'000, 1});
+    CHECK(a.scale_ins() == 3);
+  }
+
+  TEST_CASE("the autoscaler measures utilisation as busy over usable slot-time and a dip restarts the sustain") {
+    auto const t0 = steady_clock::time_point{} + 1h;
+    fs::autoscaler a(scaling(8), 4, t0);
+    double busy = 0;
+    // 60% busy: below the threshold, above idle: nothing happens in 20 s.
+    CHECK(drive(a, t0, 0, 20'000, 0.6, busy).empty());
+    CHECK(a.utilisation() == doctest::Approx(0.6));
+    CHECK(a.pending_slots(t0 + 20s) == 0);
+    // Above for 1.5 s, one span below, above again from 21.75 s: ordered at 23.75 s, usable at 24.75 s.
+    CHECK(drive(a, t0, 20'000, 21'500, 0.9, busy).empty());
+    CHECK(drive(a, t0, 21'500, 21'750, 0.5, busy).empty());
+    auto const up = drive(a, t0, 21'750, 24'000, 0.9, busy);
+    CHECK(up.empty());
+    CHECK(a.pending_slots(t0 + 24s) == 1);  // ordered at 23.75 s, warming up
+    auto const later = drive(a, t0, 24'000, 25'000, 0.9, busy);
+    REQUIRE(later.size() == 1);
+    CHECK(later[0] == std::pair<int, std::size_t>{24'750, 5});
+  }
+
+  TEST_CASE("the capacity model takes added slots at once and counts busy slot-time exactly") {
+    auto const t0 = steady_clock::time_point{} + 1h;
+    fs::capacity_model m(1, 10);
+    CHECK(m.admit(t0, 100ms) == t0);
+    CHECK(m.admit(t0, 100ms) == t0 + 100ms);  // waits for the one slot
+    m.set_slots(2, t0 + 10ms);
+    CHECK(m.admit(t0 + 10ms, 100ms) == t0 + 10ms);  // the new slot, at once
+    CHECK(m.queued(t0 + 50ms) == 1);
+    CHECK(m.in_processing(t0 + 50ms) == 2);
+    // 50 ms on the first slot, 40 ms on the second.
+    CHECK(m.busy_slot_seconds(t0 + 50ms) == doctest::Approx(0.090));
+    CHECK(m.busy_slot_seconds(t0 + 1s) == doctest::Approx(0.300));
+    // Back to one slot while both are busy: the one freeing first (at 110 ms) goes when done.
+    m.set_slots(1, t0 + 60ms);
+    CHECK(m.in_processing(t0 + 60ms) == 2);
+    CHECK(m.admit(t0 + 60ms, 100ms) == t0 + 200ms);  // after the remaining slot's queue
+    CHECK(m.busy_slot_seconds(t0 + 1s) == doctest::Approx(0.400));
+    CHECK(m.slots() == 1);
+  }
+
+  TEST_CASE("invalid autoscaling options are named") {
+    fs::service_options o;
+    o.max_concurrency = 4;
+    o.autoscaling = scaling(2);  // below the starting slots
+    o.autoscaling.threshold = 1.5;
+    std::vector<std::string> paths;
+    for (auto const& p : o.validate()) paths.push_back(p.path);
+    CHECK(std::find(paths.begin(), paths.end(), "autoscaling.max_slots") != paths.end());
+    CHECK(std::find(paths.begin(), paths.end(), "autoscaling.threshold") != paths.end());
+  }
+
+  TEST_CASE("the service scales its slots under load and reports them in headers stats and metrics" *
+            doctest::test_suite("fraud_service.timing")) {
+    // 1 slot of 20 ms: 4 clients keep it busy. Sustain 200 ms, cold start 100 ms, evaluated every
+    // 50 ms: a second slot about 300 ms after the load starts, a third 300 ms after that.
+    auto o = fixed_options(20, 20, 20, 20, 0);
+    o.max_concurrency = 1;
+    o.max_queue = 64;
+    o.autoscaling = scaling(3);
+    o.autoscaling.sustain = 200ms;
+    o.autoscaling.cold_start = 100ms;
+    o.autoscaling.evaluation_interval = 50ms;
+    running_server s(o);
+    CHECK(s.server().stats().max_concurrency == 1);
+    std::atomic<bool> stop{false};
+    std::atomic<int> with_headers{0};
+    std::vector<std::thread> clients;
+    auto const t0 = steady_clock::now();
+    for (std::uint32_t i = 0; i < 4; ++i)
+      clients.emplace_back([&, i] {
+        try {
+          client c(s.endpoint());
+          for (std::uint64_t n = 0; !stop; ++n) {
+            auto const r = c.score(plain_purchase(n, 100 + i));
+            if (r.status == 200 && !r.slots.empty() && !r.utilization.empty()) ++with_headers;
+          }
+        } catch (...) {
+        }
+      });
+    double first_scale_ms = -1;
+    while (ms_since(t0) < 3000) {
+      auto const st = s.server().stats();
+      if (first_scale_ms < 0 && st.max_concurrency >= 2) first_scale_ms = ms_since(t0);
+      if (st.max_concurrency == 3) break;
+      std::this_thread::sleep_for(5ms);
+    }
+    stop = true;
+    for (auto& t : clients) t.join();
+    auto const st = s.server().stats();
+    CHECK(st.max_concurrency == 3);
+    REQUIRE(st.autoscaling);
+    CHECK(st.autoscaling->scale_outs == 2);
+    CHECK(st.autoscaling->max_slots == 3);
+    // Not before sustain + cold start (300 ms); generous above it for a busy machine.
+    CHECK(first_scale_ms >= 290);
+    CHECK(first_scale_ms < 1500);
+    CHECK(with_headers.load() > 0);
+    CHECK(st.busy_slot_seconds > 0);
+    CHECK(st.busy_slot_seconds <= st.slot_seconds);
+    client c(s.endpoint());
+    auto const stats = c.request(http::verb::get, "/stats").parsed();
+    CHECK(stats.at("capacity").get<int>() == 3);
+    CHECK(stats.at("autoscaling").at("max_slots").get<int>() == 3);
+    CHECK(stats.at("autoscaling").at("scale_outs").get<int>() == 2);
+    auto const metrics = c.request(http::verb::get, "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.content_type.rfind("text/plain", 0) == 0);
+    CHECK(metrics.body.find("\nfraud_service_slots 3\n") != std::string::npos);
+    CHECK(metrics.body.find("\nfraud_service_scale_outs_total 2\n") != std::string::npos);
+    CHECK(metrics.body.find("fraud_service_responses_total{status=\"200\"}") != std::string::npos);
+    CHECK(s.stop_and_join());  // the scaling loop ends with the server
   }
 }

@@ -11,6 +11,7 @@
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/capacity_search.hpp>
 #include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/target/service_stats_json.hpp>
 
 #include <doctest/doctest.h>
 
@@ -206,5 +207,79 @@ TEST_SUITE("run") {
       CHECK(s.slos.size() == 2);
       CHECK(std::abs(static_cast<double>(s.intended) - s.plan.rate * s.seconds) <= 1.0);
     }
+  }
+
+  TEST_CASE("the autoscaling sample service driven above its capacity scales within sustain plus cold start" *
+            doctest::test_suite("run.timing")) {
+    // 2 slots of 10 ms (200/s) offered 300/s: utilization at once near 1. The autoscaler (sustain
+    // 1 s, cold start 0.5 s, evaluated every 50 ms) makes a third slot usable 1.5 s after the
+    // load began; readings every 250 ms see the crossing at the end of the first interval and the
+    // new slot at the end of the interval it came in: time to scale 1.5 s within one interval.
+    fraud_service::service_options so;
+    so.max_concurrency = 2;
+    so.max_queue = 100'000;
+    so.agents = {{"rules", 1.0, 10.0, 10.0, 50.0, 0.0}};
+    so.orchestrator_ms = 0;
+    so.seed = 5;
+    so.autoscaling.enabled = true;
+    so.autoscaling.min_slots = 1;
+    so.autoscaling.max_slots = 4;
+    so.autoscaling.sustain = std::chrono::seconds(1);
+    so.autoscaling.cold_start = std::chrono::milliseconds(500);
+    so.autoscaling.evaluation_interval = std::chrono::milliseconds(50);
+    so.autoscaling.idle_after = std::chrono::seconds(30);
+    stress_run::embedded_service service(so);
+
+    st::test_scenario s;
+    s.scenario_id = "autoscaling_known_answer";
+    s.name = s.scenario_id;
+    s.load_profile.profile_type = st::load_profile_type::sustained;
+    s.load_profile.sustained_tps = 300;
+    s.duration_seconds = 4;
+    s.success_criteria = {st::parse_criterion("time_to_scale_seconds <= 60")};
+    st::run::run_options o;
+    o.pool.workers = 1;
+    o.interval = std::chrono::milliseconds(250);
+    o.pool.loop.request_timeout = std::chrono::seconds(5);
+    o.pool.loop.drain_grace = std::chrono::seconds(5);
+    // The service's own report, in-process through the same document GET /stats serves.
+    o.target_stats = [&service](std::string& error) -> std::optional<st::target::service_stats> {
+      std::string body;
+      fraud_service::write_stats_json(service.server().stats(), body);
+      st::target::service_stats out;
+      if (!st::target::parse_service_stats(body, out, error)) return std::nullopt;
+      return out;
+    };
+    o.target_stats_source = "in-process";
+    stress_run::http_factory factory;
+    factory.base.url = service.url();
+    factory.workers = 1;
+    factory.connections = 64;
+    stress_run::send_fraud_workload(factory, 5);
+    auto const r = st::run::run_blocking(s, factory, o);
+
+    REQUIRE(r.scaling);
+    auto const j = st::report::to_json(r)["scaling"];
+    INFO(j.dump(1));
+    CHECK(r.scaling->threshold.value_or(-1) == doctest::Approx(0.8));
+    CHECK(r.scaling->max_slots == 4u);
+    const st::run::scaling_event* crossed = nullptr;
+    const st::run::scaling_event* first_out = nullptr;
+    for (auto const& e : r.scaling->events) {
+      if (!crossed && e.kind == st::run::scaling_event_kind::crossed) crossed = &e;
+      if (!first_out && e.kind == st::run::scaling_event_kind::scaled_out) first_out = &e;
+    }
+    REQUIRE(crossed);
+    CHECK(crossed->at_seconds <= 0.3);  // the first interval's reading
+    REQUIRE(first_out);
+    CHECK(first_out->slots_from == 2);
+    CHECK(first_out->slots_to == 3);
+    REQUIRE(first_out->time_to_scale_seconds);
+    CHECK(std::abs(*first_out->time_to_scale_seconds - 1.5) <= 0.25 + 0.06);
+    REQUIRE(r.values.get(st::metrics::metric::time_to_scale_seconds));
+    REQUIRE(r.criteria.size() == 1);
+    CHECK(r.criteria[0].passed());
+    CHECK(j["events"].size() == r.scaling->events.size());
+    CHECK(j["samples"].size() >= 16);
   }
 }

@@ -99,19 +99,31 @@ struct rules_factory {
 /// with `documents[min(i, size - 1)]`.
 class fake_stats_server {
  public:
-  explicit fake_stats_server(std::vector<std::string> documents)
-      : documents_(std::move(documents)), server_(io_.get_executor(), {}) {
+  /// Answers GET `path` (any query string) with the next of `documents` (the last, repeated).
+  explicit fake_stats_server(std::vector<std::string> documents, std::string path = "/stats")
+      : documents_(std::move(documents)), path_(std::move(path)), server_(io_.get_executor(), {}) {
     namespace bh = boost::beast::http;
     error_code ec;
     auto const ep = server_.listen(ec);
     REQUIRE_FALSE(ec);
-    url_ = "http://127.0.0.1:" + std::to_string(ep.port()) + "/stats";
+    base_ = "http://127.0.0.1:" + std::to_string(ep.port());
+    url_ = base_ + path_;
     server_.start([this](std::shared_ptr<st::detail::http_connection> c) -> asio::awaitable<void> {
       auto answer = [this](st::detail::http_request& req) {
         bh::response<bh::string_body> res{bh::status::ok, req.version()};
+        std::string_view const target = req.target();
+        bool const ours = target.substr(0, target.find('?')) == path_;
+        if (!ours) {
+          res.result(bh::status::not_found);
+          res.body() = "no";
+          return res;
+        }
+        {
+          std::lock_guard lock(mutex_);
+          last_target_ = std::string(target);
+        }
         std::size_t const i = std::min(served_.fetch_add(1), documents_.size() - 1);
-        res.body() = req.target() == "/stats" ? documents_[i] : std::string("no");
-        if (req.target() != "/stats") res.result(bh::status::not_found);
+        res.body() = documents_[i];
         return res;
       };
       st::detail::sync_handler<asio::ip::tcp::socket, decltype(answer)> h(c->socket(), answer);
@@ -126,15 +138,23 @@ class fake_stats_server {
     thread_.join();
   }
   const std::string& url() const { return url_; }
+  const std::string& base() const { return base_; }
   std::size_t served() const { return served_.load(); }
+  std::string last_target() {
+    std::lock_guard lock(mutex_);
+    return last_target_;
+  }
 
  private:
   std::vector<std::string> documents_;
+  std::string path_;
   std::atomic<std::size_t> served_{0};
+  std::mutex mutex_;
+  std::string last_target_;
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
   st::detail::http_server server_;
-  std::string url_;
+  std::string base_, url_;
   std::thread thread_;
 };
 
@@ -311,6 +331,42 @@ TEST_SUITE("run") {
     CHECK(j["target_stats"]["last"]["ai_confidence"].get<double>() == doctest::Approx(0.8));
     CHECK(j["target_stats"]["last"]["agents"][1]["capacity"].is_null());
     CHECK(j["target_stats"]["last_error"].is_null());
+  }
+
+  TEST_CASE("a target's capacity read from a Prometheus query gives the scaling timeline its scale-outs") {
+    // Scripted answers: 2 slots before the load and at 0.1 s, 3 at 0.2 s and 0.3 s, then 4.
+    auto answer = [](int n) {
+      return R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,")" +
+             std::to_string(n) + R"("]}]}})";
+    };
+    fake_stats_server prometheus({answer(2), answer(2), answer(3), answer(3), answer(4)}, "/api/v1/query");
+    st::target::http::prometheus_probe probe(prometheus.base(), "sum(replicas{app=\"fraud\"})", {});
+    st::run::run_options o;
+    o.interval = 100ms;
+    o.target_capacity = [&probe](std::string& error) { return probe.read(error); };
+    o.target_capacity_source = "prometheus " + probe.url();
+    asio::io_context io;
+    auto [ec, r] = run(io, sustained(200, 0.5), rules_factory{}, o);
+    REQUIRE_FALSE(ec);
+    CHECK(prometheus.last_target() == "/api/v1/query?query=sum%28replicas%7Bapp%3D%22fraud%22%7D%29");
+    REQUIRE(r.scaling);
+    CHECK(r.scaling->capacity_source == "prometheus " + probe.url());
+    CHECK(r.scaling->failed_capacity_polls == 0);
+    CHECK(r.scaling->samples.size() == prometheus.served());
+    REQUIRE(r.scaling->events.size() == 2);
+    CHECK(r.scaling->events[0].kind == st::run::scaling_event_kind::scaled_out);
+    CHECK(r.scaling->events[0].at_seconds == doctest::Approx(0.2));
+    CHECK(r.scaling->events[0].slots_from == 2);
+    CHECK(r.scaling->events[0].slots_to == 3);
+    CHECK(r.scaling->events[1].at_seconds == doctest::Approx(0.4));
+    CHECK(r.scaling->events[1].slots_to == 4);
+    // No threshold and no utilization: no crossing, so no time to scale (not a made-up 0).
+    CHECK_FALSE(r.scaling->events[0].time_to_scale_seconds);
+    CHECK_FALSE(r.values.get(st::metrics::metric::time_to_scale_seconds));
+    auto const j = st::report::to_json(r);
+    CHECK(j["scaling"]["capacity_source"] == "prometheus " + probe.url());
+    CHECK(j["scaling"]["threshold"].is_null());
+    CHECK(j["scaling"]["events"][0]["slots_to"] == 3);
   }
 
   TEST_CASE("a stats probe that cannot read says why, and the run falls back to the generator's memory") {

@@ -145,6 +145,14 @@ TEST_SUITE("config") {
         CHECK(to_string(c) == "max_recovery_seconds <= 3");
       }
     CHECK(found);
+    // The seed's requirement 1.5 (scaling within 60 s of reaching 80%) scales the same way.
+    found = false;
+    for (auto const& c : b.success_criteria)
+      if (c.metric == "time_to_scale_seconds") {
+        found = true;
+        CHECK(to_string(c) == "time_to_scale_seconds <= 3");
+      }
+    CHECK(found);
     // Scoped spans scale with time; latency, rate and count thresholds do not.
     auto s = scenario_builder::create_peak_load_scenario();
     s.success_criteria = {parse_criterion("p99_response_time_ms < 500 over any 10s"),

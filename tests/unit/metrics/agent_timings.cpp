@@ -1,4 +1,5 @@
 #include <stress_testing/metrics/agent_timings.hpp>
+#include <stress_testing/target/prometheus_query.hpp>
 #include <stress_testing/target/service_stats_json.hpp>
 
 #include <doctest/doctest.h>
@@ -150,4 +151,28 @@ TEST_CASE("an agent's figures between two readings: calls per second, time per c
   CHECK_FALSE(t::agent_figures(a, restarted, "ml").calls_per_second.has_value());
   CHECK_FALSE(t::agent_figures(a, b, "rules").calls_per_second.has_value());
 }
+}
+
+TEST_SUITE("target.service_stats") {
+  TEST_CASE("a Prometheus instant query's URL is percent-encoded and its answer's value read") {
+    namespace t = stress_testing::target;
+    CHECK(t::prometheus_query_url("http://127.0.0.1:9090/", "sum(up{job=\"fraud\"})") ==
+          "http://127.0.0.1:9090/api/v1/query?query=sum%28up%7Bjob%3D%22fraud%22%7D%29");
+    std::string error;
+    CHECK(t::parse_prometheus_value(R"({"status":"success","data":{"resultType":"scalar","result":[1700000000.5,"4"]}})",
+                                    error) == 4.0);
+    // A vector: the sum of its series (every instance's capacity).
+    CHECK(t::parse_prometheus_value(R"({"status":"success","data":{"resultType":"vector","result":[)"
+                                    R"({"metric":{"pod":"a"},"value":[1,"3"]},{"metric":{"pod":"b"},"value":[1,"2.5"]}]}})",
+                                    error) == 5.5);
+    CHECK_FALSE(t::parse_prometheus_value(R"({"status":"success","data":{"resultType":"vector","result":[]}})", error));
+    CHECK(error == "prometheus: the query selected no series");
+    CHECK_FALSE(t::parse_prometheus_value(R"({"status":"error","errorType":"bad_data","error":"parse error at char 4"})",
+                                          error));
+    CHECK(error == "prometheus: parse error at char 4");
+    CHECK_FALSE(t::parse_prometheus_value(R"({"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}})", error));
+    CHECK(error.find("not a finite number") != std::string::npos);
+    CHECK_FALSE(t::parse_prometheus_value(R"({"status":"success","data":{"resultType":"matrix","result":[]}})", error));
+    CHECK(error.find("matrix") != std::string::npos);
+  }
 }

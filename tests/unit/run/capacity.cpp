@@ -2,6 +2,7 @@
 // the knee, the state machine on scripted verdicts, and whole searches against a simulated target
 // of known capacity, an exact FIFO queue of N slots x a fixed service time (capacity N / S),
 // simulated event by event with the same step measurements a real run produces.
+#include <stress_testing/report/capacity_json.hpp>
 #include <stress_testing/run/capacity.hpp>
 
 #include <doctest/doctest.h>
@@ -361,6 +362,49 @@ TEST_SUITE("run") {
     CHECK(leak.hold->drift.detected);
     CHECK(leak.hold->verdict == run::step_verdict::fail);
     CHECK(leak.summary.find("drifted") != std::string::npos);
+  }
+
+  TEST_CASE("capacity: a hold reports its p99 and error-rate drift between its halves in the summary") {
+    // First half: 200 ok responses of 10 ms. Second half: 180 ok of 15 ms and 20 failed.
+    run::step_measurement m;
+    for (int i = 0; i < 200; ++i)
+      for (auto* s : {&m.whole, &m.first_half}) {
+        s->response_time.record_value(10'000'000);
+        s->counters.record(st::outcome::ok);
+      }
+    for (int i = 0; i < 200; ++i)
+      for (auto* s : {&m.whole, &m.second_half}) {
+        s->response_time.record_value(15'000'000);
+        s->counters.record(i < 180 ? st::outcome::ok : st::outcome::http_error);
+      }
+    m.whole.end = 60s;
+    m.achieved_rps = 6.5;
+    auto o = options_for({"p99_response_time_ms < 100"});
+    o.hold = 60s;
+    auto const h = run::judge_step({100, 60s, run::step_kind::hold, 3}, m, o);
+    REQUIRE(h.drift.first_p99_ms);
+    REQUIRE(h.drift.second_p99_ms);
+    CHECK(h.drift.first_p99_ms->value == doctest::Approx(10).epsilon(0.01));
+    CHECK(h.drift.second_p99_ms->value == doctest::Approx(15).epsilon(0.01));
+    REQUIRE(h.drift.p99_change);
+    CHECK(*h.drift.p99_change == doctest::Approx(0.5).epsilon(0.02));
+    REQUIRE(h.drift.first_error_rate);
+    REQUIRE(h.drift.second_error_rate);
+    CHECK(h.drift.first_error_rate->value == 0);
+    CHECK(h.drift.second_error_rate->value == doctest::Approx(0.1));
+    CHECK(h.drift.second_error_rate->lower.value_or(-1) > 0);
+    auto const line = run::capacity_search::hold_line(h);
+    CHECK(line.rfind("holds 100.0/s for 60 s: p99 drift +", 0) == 0);
+    CHECK(line.find(" ms), errors 0.00% -> 10.00%, achieved 6.5/s: ") != std::string::npos);
+    MESSAGE(line);
+    run::capacity_result r;
+    r.max_sustainable_rps = r.bracket_low = 100;
+    r.stop = run::capacity_stop::converged;
+    r.hold = h;
+    CHECK(run::capacity_search::summary_line(r, o).find("; " + line) != std::string::npos);
+    auto const j = st::report::to_json(r, o);
+    CHECK(j["hold"]["drift"]["p99_change"].get<double>() == doctest::Approx(0.5).epsilon(0.02));
+    CHECK(j["hold"]["drift"]["second_half_error_rate"]["value"].get<double>() == doctest::Approx(0.1));
   }
 
   TEST_CASE("capacity: invalid options are refused, naming the field") {

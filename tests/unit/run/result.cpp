@@ -153,3 +153,75 @@ TEST_SUITE("run") {
     CHECK(st::run::nothing_succeeded_reason(empty) == "no request was sent: the load profile asked for none");
   }
 }
+
+namespace {
+stress_testing::target::service_stats reading(std::uint64_t slots, double busy, double slot_seconds, bool scales = true) {
+  stress_testing::target::service_stats s;
+  s.capacity = slots;
+  s.busy_slot_seconds = busy;
+  s.slot_seconds = slot_seconds;
+  if (scales) s.autoscaling = stress_testing::target::autoscaling_stats{0.8, 1, 4, 0, std::nullopt};
+  return s;
+}
+}  // namespace
+
+TEST_SUITE("run") {
+  TEST_CASE("the scaling timeline times each scale-out from the reading that crossed the threshold") {
+    using stress_testing::run::scaling_event_kind;
+    stress_testing::run::scaling_tracker t;
+    // One reading a second: utilization 0.9 from 1 s; a third slot seen at 4 s (3 s after the
+    // crossing), a new crossing there, the fourth (the most) at 6 s (2 s); idle, one goes at 8 s.
+    t.add(0, reading(2, 0, 0));
+    t.add(1, reading(2, 1.8, 2));
+    t.add(2, reading(2, 3.8, 4));
+    t.add(3, reading(2, 5.8, 6));
+    t.add(4, reading(3, 8.5, 8.8));
+    t.add(5, reading(3, 11.2, 11.8));
+    t.add(6, reading(4, 14.8, 15.8));
+    t.add(7, reading(4, 15.2, 19.8));
+    t.add(8, reading(3, 15.4, 23.3));
+    auto const r = t.finish();
+    REQUIRE(r);
+    CHECK(r->threshold == 0.8);
+    CHECK(r->max_slots == 4u);
+    REQUIRE(r->samples.size() == 9);
+    CHECK_FALSE(r->samples[0].utilization);
+    CHECK(r->samples[1].utilization.value_or(-1) == doctest::Approx(0.9));
+    CHECK(r->samples[4].utilization.value_or(-1) == doctest::Approx(2.7 / 2.8));
+    REQUIRE(r->events.size() == 5);
+    CHECK(r->events[0].kind == scaling_event_kind::crossed);
+    CHECK(r->events[0].at_seconds == 1);
+    CHECK(r->events[1].kind == scaling_event_kind::scaled_out);
+    CHECK(r->events[1].at_seconds == 4);
+    CHECK(r->events[1].slots_from == 2);
+    CHECK(r->events[1].slots_to == 3);
+    CHECK(r->events[1].time_to_scale_seconds == 3.0);
+    CHECK(r->events[2].kind == scaling_event_kind::crossed);
+    CHECK(r->events[2].at_seconds == 4);
+    CHECK(r->events[3].kind == scaling_event_kind::scaled_out);
+    CHECK(r->events[3].time_to_scale_seconds == 2.0);
+    CHECK(r->events[4].kind == scaling_event_kind::scaled_in);
+    CHECK(r->events[4].at_seconds == 8);
+    CHECK(r->events[4].slots_to == 3);
+    // At the most slots a crossing asks for nothing: none opened at 6 s.
+    CHECK(r->time_to_scale_seconds == 3.0);  // the slowest
+    CHECK_FALSE(r->unanswered_crossing_at);
+  }
+
+  TEST_CASE("a crossing capacity never followed gives a lower bound and a target that does not scale no timeline") {
+    stress_testing::run::scaling_tracker t;
+    t.add(0, reading(2, 0, 0));
+    t.add(1, reading(2, 1.8, 2));
+    t.add(2, reading(2, 3.8, 4));
+    t.add(5, reading(2, 9.8, 10));
+    auto const r = t.finish();
+    REQUIRE(r);
+    CHECK(r->unanswered_crossing_at == 1.0);
+    CHECK(r->time_to_scale_seconds == 4.0);  // at least 4 s: still waiting at the last reading
+
+    stress_testing::run::scaling_tracker fixed;
+    fixed.add(0, reading(2, 0, 0, false));
+    fixed.add(1, reading(2, 2, 2, false));
+    CHECK_FALSE(fixed.finish());
+  }
+}

@@ -5,6 +5,7 @@
 // run time (`agent_fault`, `service_fault`).
 
 #include <fraud_service/agents.hpp>
+#include <fraud_service/capacity.hpp>
 
 #include <stress_testing/config/problem.hpp>
 
@@ -76,7 +77,7 @@ struct service_options {
   boost::asio::ip::tcp::endpoint listen{boost::asio::ip::address_v4::loopback(), 0};
   /// The project's network-safety rule: only loopback unless this is set.
   bool allow_non_loopback = false;
-  /// Requests being processed at once (processing slots).
+  /// Requests being processed at once (processing slots); with `autoscaling`, the starting slots.
   std::size_t max_concurrency = 256;
   /// Requests waiting for a slot (FIFO); one more is answered 503 with Retry-After: 1.
   std::size_t max_queue = 1024;
@@ -96,6 +97,8 @@ struct service_options {
   std::chrono::milliseconds idle_timeout{30'000};
   /// Slots of each stateful agent's per-card table (rounded up to a power of two).
   std::size_t card_table_slots = 65'536;
+  /// Adds and removes processing slots with the load (off by default: `max_concurrency` fixed).
+  autoscaling_options autoscaling;
 
   /// Every problem, e.g. `agents[1].p99_ms: must be >= median_ms`; empty when valid.
   std::vector<stress_testing::config_problem> validate() const {
@@ -129,6 +132,7 @@ struct service_options {
     if (max_connections < 1) add("max_connections", "must be >= 1");
     if (card_table_slots < 1 || card_table_slots > (std::size_t{1} << 26))
       add("card_table_slots", "must be within [1, 67108864]");
+    for (auto& [field, reason] : autoscaling.problems(max_concurrency)) add("autoscaling." + field, std::move(reason));
     return ps;
   }
 };

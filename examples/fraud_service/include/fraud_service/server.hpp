@@ -26,6 +26,16 @@
 
 namespace fraud_service {
 
+/** The autoscaler's state in a snapshot (`service_options::autoscaling`). */
+struct autoscaling_report {
+  std::size_t min_slots = 0, max_slots = 0;
+  std::size_t pending_slots = 0;  ///< ordered, still in their cold start
+  double threshold = 0;
+  double utilization = 0;         ///< busy / usable slot-time over the last evaluation span
+  std::uint64_t scale_outs = 0;   ///< orders of slots placed
+  std::uint64_t scale_ins = 0;    ///< removals
+};
+
 /** A snapshot of the service (server::stats()). */
 struct service_stats {
   /// Responses sent (or being sent), by HTTP status.
@@ -37,7 +47,10 @@ struct service_stats {
   std::size_t connections = 0;  ///< open connections
   std::vector<fraud_service::agent_stats> agents;
   double uptime_seconds = 0;         ///< since the server was made (the clock of `GET /stats`)
-  std::size_t max_concurrency = 0;   ///< processing slots: each agent can serve this many calls at once
+  std::size_t max_concurrency = 0;   ///< processing slots now: each agent can serve this many calls at once
+  double busy_slot_seconds = 0;      ///< slot-time spent processing since the start
+  double slot_seconds = 0;           ///< usable slot-time since the start (slots × time, as slots changed)
+  std::optional<autoscaling_report> autoscaling;  ///< with the autoscaler on
   std::size_t max_queue = 0;
   std::uint64_t scored = 0;          ///< decisions that carried a fraud score
   double confidence_sum = 0;         ///< over them, the sum of max(score, 1 − score)
@@ -52,6 +65,10 @@ struct service_stats {
 /** The body of `GET /stats` (src/stats_json.cpp; keys in docs/fraud_wire_format.md, read by
     `stress_testing::target::parse_service_stats`), written into `out`. */
 void write_stats_json(const service_stats& s, std::string& out);
+
+/** The body of `GET /metrics`: the same snapshot in Prometheus' text format (version 0.0.4),
+    `fraud_service_*` (src/stats_json.cpp; names in the README's Autoscaling section). */
+void write_metrics_text(const service_stats& s, std::string& out);
 
 namespace detail {
 struct state;
@@ -74,8 +91,12 @@ namespace fraud_service {
       carries `Server-Timing` with the queue wait, every agent and the orchestrator.
     - `GET /health`: 200 with the agents' state. `GET /stats`: 200 with the service's load,
       queue, capacity, per-agent busy time and its own resident memory (`write_stats_json`;
-      polled by stress-run once per interval). Unknown paths 404, wrong methods 405. Keep-alive
+      polled by stress-run once per interval); `GET /metrics`: the same in Prometheus' text
+      format (`write_metrics_text`). Unknown paths 404, wrong methods 405. Keep-alive
       unless the client sends `Connection: close`; malformed HTTP closes the connection.
+    - With `options.autoscaling.enabled`, an `autoscaler` evaluated every `evaluation_interval`
+      on a strand of the executor sets the slots; scored responses carry `X-Slots` and
+      `X-Utilization`, `/stats` and `/metrics` the autoscaler's state.
 
     Threads: any number may run the executor's context. Each connection lives on its own strand;
     the scoring core is under a mutex, so the stateful agents see requests in admission order.

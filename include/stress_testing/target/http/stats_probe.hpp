@@ -9,6 +9,7 @@
 
 #include <stress_testing/detail/loopback.hpp>
 #include <stress_testing/target/http/url.hpp>
+#include <stress_testing/target/prometheus_query.hpp>
 #include <stress_testing/target/service_stats.hpp>
 #include <stress_testing/target/service_stats_json.hpp>
 
@@ -158,6 +159,30 @@ class stats_probe {
 
  private:
   bounded_get get_;
+};
+
+/** Reads a target's capacity from a Prometheus instant query (`target/prometheus_query.hpp`):
+    a `bounded_get` of `<base>/api/v1/query?query=<query>`, loopback only unless allowed. Same
+    blocking and threading rules. */
+class prometheus_probe {
+ public:
+  /** Throws `std::invalid_argument` like `bounded_get`, prefixed "prometheus url: ". */
+  prometheus_probe(std::string_view base_url, std::string_view query, stats_probe_options options = {})
+      : get_(prometheus_query_url(base_url, query), options, "prometheus url"), query_(query) {}
+
+  const std::string& url() const noexcept { return get_.url(); }
+  const std::string& query() const noexcept { return query_; }
+
+  /// One query: its value, or nullopt with `error` saying why.
+  std::optional<double> read(std::string& error) {
+    auto const body = get_.get(error);
+    if (!body) return std::nullopt;
+    return parse_prometheus_value(*body, error);
+  }
+
+ private:
+  bounded_get get_;
+  std::string query_;
 };
 
 }  // namespace stress_testing::target::http
