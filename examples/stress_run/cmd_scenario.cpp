@@ -179,8 +179,9 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
 
   st::run::run_options options;
   if (s.target == "sim") {
-    if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty() || !s.target_stats.capacity_prometheus.empty()) {
-      std::cerr << "stress-run: --target-pid, --stats-url and --capacity-prometheus need an HTTP target (the simulation "
+    if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty() || !s.target_stats.capacity_prometheus.empty() ||
+        !s.target_stats.capacity_header.empty()) {
+      std::cerr << "stress-run: --target-pid, --stats-url, --capacity-prometheus and --capacity-header need an HTTP target (the simulation "
                    "runs in this process)\n";
       return usage_error;
     }

@@ -115,6 +115,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--capacity-query", sc.target_stats.capacity_query,
                       "--capacity-prometheus: an instant query whose value (a scalar, or a vector's sum) is the "
                       "target's capacity, e.g. 'sum(kube_deployment_status_replicas_available{deployment=\"fraud\"})'");
+  run_cmd->add_option("--capacity-header", sc.target_stats.capacity_header,
+                      "a response header whose number is the target's capacity (e.g. X-Slots), read every interval "
+                      "from a GET of --capacity-url (default: the target's URL): results.json scaling");
+  run_cmd->add_option("--capacity-url", sc.target_stats.capacity_url,
+                      "--capacity-header: the URL (loopback) whose answer carries the header");
   run_cmd->add_option("--stats-url", sc.target_stats.stats_url,
                       "the target's GET /stats (its load, queue, agents' busy time, memory), polled every "
                       "interval; default: the embedded service's, or /stats at the target's origin if it answers; "

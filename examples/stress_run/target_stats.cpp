@@ -34,6 +34,26 @@ bool add_target_stats(const target_stats_settings& s, const std::string& target_
     std::fprintf(stderr, "stress-run: --capacity-prometheus and --capacity-query go together\n");
     return false;
   }
+  if (!s.capacity_prometheus.empty() && !s.capacity_header.empty()) {
+    std::fprintf(stderr, "stress-run: --capacity-prometheus and --capacity-header: give one source of the target's capacity\n");
+    return false;
+  }
+  if (!s.capacity_url.empty() && s.capacity_header.empty()) {
+    std::fprintf(stderr, "stress-run: --capacity-url needs --capacity-header (the header to read there)\n");
+    return false;
+  }
+  // One reading now: a source that cannot answer is a usage error, not a run of failed polls.
+  auto use_capacity = [&options](auto probe, const std::string& option, std::string source) {
+    std::string error;
+    if (!probe->read(error)) {
+      std::fprintf(stderr, "stress-run: %s: %s\n", option.c_str(), error.c_str());
+      return false;
+    }
+    options.target_capacity = [probe](std::string& e) { return probe->read(e); };
+    options.target_capacity_source = std::move(source);
+    std::fprintf(stderr, "target capacity: %s every interval\n", options.target_capacity_source.c_str());
+    return true;
+  };
   if (!s.capacity_prometheus.empty()) {
     std::shared_ptr<st::target::http::prometheus_probe> prometheus;
     try {
@@ -44,14 +64,21 @@ bool add_target_stats(const target_stats_settings& s, const std::string& target_
       std::fprintf(stderr, "stress-run: --capacity-prometheus: %s\n", e.what());
       return false;
     }
-    std::string error;
-    if (!prometheus->read(error)) {  // one reading now: a query that cannot answer is a usage error
-      std::fprintf(stderr, "stress-run: --capacity-query '%s': %s\n", s.capacity_query.c_str(), error.c_str());
+    if (!use_capacity(prometheus, "--capacity-query '" + s.capacity_query + "'", "prometheus " + prometheus->url()))
+      return false;
+  }
+  if (!s.capacity_header.empty()) {
+    std::shared_ptr<st::target::http::header_capacity_probe> header;
+    try {
+      header = std::make_shared<st::target::http::header_capacity_probe>(
+          s.capacity_url.empty() ? target_url : s.capacity_url, s.capacity_header,
+          st::target::http::stats_probe_options{std::chrono::milliseconds(500), 256 * 1024, allow_non_loopback});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stress-run: --capacity-header: %s\n", e.what());
       return false;
     }
-    options.target_capacity = [prometheus](std::string& e) { return prometheus->read(e); };
-    options.target_capacity_source = "prometheus " + prometheus->url();
-    std::fprintf(stderr, "target capacity: %s every interval\n", options.target_capacity_source.c_str());
+    if (!use_capacity(header, "--capacity-header " + s.capacity_header, "header " + header->header() + " of " + header->url()))
+      return false;
   }
   if (s.stats_url == "none") return true;
   std::string url = s.stats_url;

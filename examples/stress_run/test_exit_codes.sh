@@ -42,6 +42,12 @@ named 2 "an autoscaler bound below the starting slots" "autoscaling.max_slots" "
   --listen 127.0.0.1:0 --max-concurrency 8 --autoscale 4
 named 2 "a malformed autoscaler duration" "--autoscale-sustain" "$bin" scenario peak_load --target embedded \
   --autoscale 4 --autoscale-sustain 2parsecs
+named 2 "a capacity URL without its header" "--capacity-url needs --capacity-header" "$bin" scenario peak_load \
+  --target embedded --capacity-url http://127.0.0.1:9/
+named 2 "two sources of the target's capacity" "give one source" "$bin" scenario peak_load --target embedded \
+  --capacity-header X-Slots --capacity-prometheus http://127.0.0.1:9 --capacity-query up
+named 2 "a capacity header on another host" "--capacity-header: capacity url: 10.0.0.1 is not a loopback address" \
+  "$bin" scenario peak_load --target embedded --capacity-header X-Slots --capacity-url http://10.0.0.1:80/
 sed -E 's/"duration_seconds": *[0-9.e+]+/"duration_seconds": 1e999/' "$good" >"$dir/huge.json"
 named 2 "1e999 in a scenario" "duration_seconds" "$bin" scenario "$dir/huge.json" --target sim
 head -c 100000 /dev/zero | tr '\0' '[' >"$dir/deep.json"

@@ -99,9 +99,11 @@ struct rules_factory {
 /// with `documents[min(i, size - 1)]`.
 class fake_stats_server {
  public:
-  /// Answers GET `path` (any query string) with the next of `documents` (the last, repeated).
-  explicit fake_stats_server(std::vector<std::string> documents, std::string path = "/stats")
-      : documents_(std::move(documents)), path_(std::move(path)), server_(io_.get_executor(), {}) {
+  /// Answers GET `path` (any query string) with the next of `documents` (the last, repeated). With
+  /// `header`, each document is that header's value instead, on a 503 (a capacity header is read
+  /// whatever the status).
+  explicit fake_stats_server(std::vector<std::string> documents, std::string path = "/stats", std::string header = "")
+      : documents_(std::move(documents)), path_(std::move(path)), header_(std::move(header)), server_(io_.get_executor(), {}) {
     namespace bh = boost::beast::http;
     error_code ec;
     auto const ep = server_.listen(ec);
@@ -123,7 +125,12 @@ class fake_stats_server {
           last_target_ = std::string(target);
         }
         std::size_t const i = std::min(served_.fetch_add(1), documents_.size() - 1);
-        res.body() = documents_[i];
+        if (header_.empty()) {
+          res.body() = documents_[i];
+        } else {
+          res.result(bh::status::service_unavailable);
+          res.set(header_, documents_[i]);
+        }
         return res;
       };
       st::detail::sync_handler<asio::ip::tcp::socket, decltype(answer)> h(c->socket(), answer);
@@ -148,6 +155,7 @@ class fake_stats_server {
  private:
   std::vector<std::string> documents_;
   std::string path_;
+  std::string header_;
   std::atomic<std::size_t> served_{0};
   std::mutex mutex_;
   std::string last_target_;
@@ -367,6 +375,39 @@ TEST_SUITE("run") {
     CHECK(j["scaling"]["capacity_source"] == "prometheus " + probe.url());
     CHECK(j["scaling"]["threshold"].is_null());
     CHECK(j["scaling"]["events"][0]["slots_to"] == 3);
+  }
+
+  TEST_CASE("a target's capacity read from a response header gives the same timeline, and a bad header says why") {
+    // The Prometheus case's script as X-Slots values: 2, 2, 3, 3, then 4.
+    fake_stats_server target({"2", "2", "3", "3", "4"}, "/capacity", "X-Slots");
+    st::target::http::header_capacity_probe probe(target.url(), "X-Slots", {});
+    st::run::run_options o;
+    o.interval = 100ms;
+    o.target_capacity = [&probe](std::string& error) { return probe.read(error); };
+    o.target_capacity_source = "header X-Slots of " + probe.url();
+    asio::io_context io;
+    auto [ec, r] = run(io, sustained(200, 0.5), rules_factory{}, o);
+    REQUIRE_FALSE(ec);
+    REQUIRE(r.scaling);
+    CHECK(r.scaling->failed_capacity_polls == 0);
+    CHECK(r.scaling->samples.size() == target.served());
+    REQUIRE(r.scaling->events.size() == 2);
+    CHECK(r.scaling->events[0].at_seconds == doctest::Approx(0.2));
+    CHECK(r.scaling->events[0].slots_from == 2);
+    CHECK(r.scaling->events[0].slots_to == 3);
+    CHECK(r.scaling->events[1].at_seconds == doctest::Approx(0.4));
+    CHECK(r.scaling->events[1].slots_to == 4);
+
+    std::string error;
+    fake_stats_server bad({"three"}, "/capacity", "X-Slots");
+    st::target::http::header_capacity_probe bad_probe(bad.url(), "X-Slots", {});
+    CHECK_FALSE(bad_probe.read(error));
+    CHECK(error == "GET " + bad.url() + ": X-Slots 'three' is not a number >= 0");
+    st::target::http::header_capacity_probe missing(bad.base() + "/elsewhere", "X-Slots", {});
+    CHECK_FALSE(missing.read(error));
+    CHECK(error == "GET " + bad.base() + "/elsewhere: no X-Slots header (answered 404)");
+    CHECK_THROWS_WITH_AS(st::target::http::header_capacity_probe(bad.url(), "", {}),
+                         "capacity header: expected a header name", std::invalid_argument);
   }
 
   TEST_CASE("a stats probe that cannot read says why, and the run falls back to the generator's memory") {

@@ -23,10 +23,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,9 +80,11 @@ class bounded_get {
 
   const std::string& url() const noexcept { return text_; }
 
-  /// One GET: the body of a 200 answer, or nullopt with `error` saying why (refused, timed out,
-  /// not 200, body too large).
-  std::optional<std::string> get(std::string& error) {
+  using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  /// One GET: the answer whatever its status, or nullopt with `error` saying why (refused, timed
+  /// out, body too large).
+  std::optional<response> fetch(std::string& error) {
     namespace net = boost::asio;
     namespace bh = boost::beast::http;
     using tcp = net::ip::tcp;
@@ -118,12 +123,19 @@ class bounded_get {
                                                                    : ec.message());
       return std::nullopt;
     }
-    auto& res = parser.get();
-    if (res.result_int() != 200) {
-      error = "GET " + text_ + ": answered " + std::to_string(res.result_int());
+    return parser.release();
+  }
+
+  /// One GET: the body of a 200 answer, or nullopt with `error` saying why (refused, timed out,
+  /// not 200, body too large).
+  std::optional<std::string> get(std::string& error) {
+    auto res = fetch(error);
+    if (!res) return std::nullopt;
+    if (res->result_int() != 200) {
+      error = "GET " + text_ + ": answered " + std::to_string(res->result_int());
       return std::nullopt;
     }
-    return std::move(res.body());
+    return std::move(res->body());
   }
 
  private:
@@ -183,6 +195,48 @@ class prometheus_probe {
  private:
   bounded_get get_;
   std::string query_;
+};
+
+/** Reads a target's capacity from a response header (`--capacity-header X-Slots`): a
+    `bounded_get` of a URL, whatever the answer's status, and the header's value as a number
+    (e.g. the sample service's `X-Slots`). Same blocking and threading rules. */
+class header_capacity_probe {
+ public:
+  /** Throws `std::invalid_argument` like `bounded_get`, prefixed "capacity url: ", or naming
+      `header` when it is empty. */
+  header_capacity_probe(std::string_view url, std::string header, stats_probe_options options = {})
+      : get_(url, options, "capacity url"), header_(std::move(header)) {
+    if (header_.empty()) throw std::invalid_argument("capacity header: expected a header name");
+  }
+
+  const std::string& url() const noexcept { return get_.url(); }
+  const std::string& header() const noexcept { return header_; }
+
+  /// One GET: the header's value, or nullopt with `error` saying why (no answer, no such header,
+  /// not a finite number >= 0).
+  std::optional<double> read(std::string& error) {
+    auto res = get_.fetch(error);
+    if (!res) return std::nullopt;
+    auto const it = res->find(header_);
+    if (it == res->end()) {
+      error = "GET " + get_.url() + ": no " + header_ + " header (answered " + std::to_string(res->result_int()) + ")";
+      return std::nullopt;
+    }
+    std::string const text(it->value());
+    double v = 0;
+    auto const* const first = text.data();
+    auto const* const last = text.data() + text.size();
+    auto const [end, ec] = std::from_chars(first, last, v);
+    if (ec != std::errc{} || end != last || !std::isfinite(v) || v < 0) {
+      error = "GET " + get_.url() + ": " + header_ + " '" + text + "' is not a number >= 0";
+      return std::nullopt;
+    }
+    return v;
+  }
+
+ private:
+  bounded_get get_;
+  std::string header_;
 };
 
 }  // namespace stress_testing::target::http
