@@ -347,6 +347,24 @@ inline void write_json(const transaction& tx, std::string& out) {
   out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
+/** Appends the body of an analyst's feedback on `tx`'s decision (`POST
+    /v1/transactions/feedback`, docs/fraud_wire_format.md): its id and its ground-truth label,
+    `{"transaction_id":"tx-…","label":"fraudulent"}`. Allocation-free as `write_json`. */
+inline void write_feedback_json(const transaction& tx, std::string& out) {
+  char buf[96];
+  char* p = buf;
+  auto lit = [&p](std::string_view s) noexcept {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  lit(R"({"transaction_id":")");
+  p = detail::put_hex(p, "tx-", tx.sequence, 16);
+  lit(R"(","label":")");
+  lit(to_string(tx.label));
+  lit(R"("})");
+  out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
 namespace detail {
 
 /** Where the value of the first key `key` (quoted, e.g. `"\"decision\""`) starts in `body`: the
