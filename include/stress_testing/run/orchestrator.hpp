@@ -345,7 +345,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     auto const& c = *options.pool.closed;
     result.users = run_result::users_record{c.peak_users(), mean_pause_seconds(c),
                                             duration<double, std::milli>(c.nominal_response_time).count(), 0,
-                                            c.stages.empty() && c.ramp_up_seconds == 0};
+                                            c.stages.empty() && c.ramp_up_seconds == 0, {}};
     if (scenario.user_profile && c.session_steps == scenario.user_profile->session.size())
       result.users->session = scenario.user_profile->session;
   }

@@ -132,9 +132,9 @@ TEST_SUITE("target.http") {
     asio::io_context io;
     auto o = options_for(server.url("/"));
     o.keep_body = 64;
-    target::http_step score{"score", boost::beast::http::verb::post, "/delay/0"};
+    target::http_step score{"score", boost::beast::http::verb::post, "/delay/0", {}, {}};
     score.body_generator = [](const target::http_step_request& r, std::string& out) { out = "score " + std::to_string(r.sequence); };
-    target::http_step feedback{"feedback", boost::beast::http::verb::put, server.url("/delay/1")};
+    target::http_step feedback{"feedback", boost::beast::http::verb::put, server.url("/delay/1"), {}, {}};
     feedback.body_generator = [](const target::http_step_request& r, std::string& out) {
       out = "feedback on " + (r.previous ? std::to_string(*r.previous) : std::string("none")) + " by " + std::to_string(r.user);
     };
@@ -170,7 +170,8 @@ TEST_SUITE("target.http") {
     CHECK(server.connections() == 1);  // one origin, one pool: the steps share the connection
 
     auto bad = options_for("http://127.0.0.1:1/");
-    bad.steps = {{"x", boost::beast::http::verb::get, "http://127.0.0.2:1/y"}, {"y", boost::beast::http::verb::get, "feedback"}};
+    bad.steps = {{"x", boost::beast::http::verb::get, "http://127.0.0.2:1/y", {}, {}},
+                 {"y", boost::beast::http::verb::get, "feedback", {}, {}}};
     auto const problems = bad.problems();
     REQUIRE(problems.size() == 2);
     CHECK(problems[0] == "steps[0].path: 'http://127.0.0.2:1/y' is not on the target's origin (http://127.0.0.1:1)");

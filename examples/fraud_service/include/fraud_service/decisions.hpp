@@ -45,7 +45,7 @@ class decision_store {
 
   /// `sets` (>= 1) is rounded up to a power of two.
   explicit decision_store(std::size_t sets = std::size_t{1} << 14)
-      : shift_(64 - std::bit_width(sets - 1)), entries_(std::bit_ceil(sets) * ways) {}
+      : shift_(64 - static_cast<int>(std::bit_width(sets - 1))), entries_(std::bit_ceil(sets) * ways) {}
 
   /// Remembers (or replaces) the decision on transaction `number`.
   void put(std::uint64_t number, decision d) noexcept {
