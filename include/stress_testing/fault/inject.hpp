@@ -77,8 +77,12 @@ boost::asio::awaitable<target::request_result> injected_request(std::shared_ptr<
     co_await t.async_wait(boost::asio::use_awaitable);
   }
   if (d.result) co_return *d.result;
-  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, target::request_signature>(
-      forward_in_context<Target>{s, sequence, context}, boost::asio::use_awaitable);
+  // Named locals, not temporaries inside the co_await expression: GCC 12 destroys such a
+  // temporary twice (its shared_ptr was released under the suspended coroutine).
+  forward_in_context<Target> forward{s, sequence, context};
+  auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, target::request_signature>(
+      std::move(forward), boost::asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 }  // namespace detail
