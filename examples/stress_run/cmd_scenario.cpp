@@ -49,7 +49,38 @@ std::string load_text(const st::test_scenario& scenario) {
   if (!scenario.user_profile) return std::string(st::to_string(scenario.load_profile.profile_type));
   auto const& u = *scenario.user_profile;
   std::string users = u.stages.empty() ? std::to_string(u.users) : std::to_string(u.stages.size()) + " stages of";
-  return "closed model, " + users + " users thinking " + std::string(st::to_string(u.think_time_distribution));
+  std::string text = "closed model, " + users + " users thinking " + std::string(st::to_string(u.think_time_distribution));
+  if (!u.session.empty()) {
+    text += ", session";
+    for (std::size_t i = 0; i < u.session.size(); ++i) text += (i ? "," : " ") + u.session[i].name;
+  }
+  return text;
+}
+
+// --session a,b: the fraud workload's named steps, in order.
+bool apply_session_option(const scenario_settings& s, st::test_scenario& scenario) {
+  if (s.session.empty()) return true;
+  if (!scenario.user_profile) {
+    std::cerr << "stress-run: --session needs users (--users N, or a scenario with a user_profile)\n";
+    return false;
+  }
+  std::vector<st::session_step> steps;
+  std::string_view rest = s.session;
+  while (true) {
+    auto const comma = rest.find(',');
+    auto const name = rest.substr(0, comma);
+    auto step = fraud_workload::session_step_named(name);
+    if (!step) {
+      std::cerr << "stress-run: --session '" << s.session << "': unknown step '" << name
+                << "' (the fraud workload's steps: score, feedback)\n";
+      return false;
+    }
+    steps.push_back(*std::move(step));
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  scenario.user_profile->session = std::move(steps);
+  return true;
 }
 
 }  // namespace
@@ -59,10 +90,13 @@ bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario)
     std::cerr << "stress-run: --think-time, --ramp-users and --nominal-response need --users\n";
     return false;
   }
-  if (s.users == 0) return true;
+  if (s.users == 0) return apply_session_option(s, scenario);
   st::user_profile u;
   u.users = s.users;
-  if (scenario.user_profile) u.nominal_response_time_ms = scenario.user_profile->nominal_response_time_ms;
+  if (scenario.user_profile) {  // --users replaces the population; what a user does stays
+    u.nominal_response_time_ms = scenario.user_profile->nominal_response_time_ms;
+    u.session = scenario.user_profile->session;
+  }
   std::string_view text = s.think_time;
   auto bad = [&text](std::string_view option) {
     std::cerr << "stress-run: " << option << " '" << text << "' is not "
@@ -100,7 +134,7 @@ bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario)
     u.nominal_response_time_ms = *nominal * 1000;
   }
   scenario.user_profile = u;
-  return true;
+  return apply_session_option(s, scenario);
 }
 
 int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_settings& given_http) {
@@ -178,6 +212,12 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   if (!h.add_criteria(scenario)) return usage_error;
 
   st::run::run_options options;
+  bool const has_session = scenario.user_profile && !scenario.user_profile->session.empty();
+  if (s.target == "sim" && has_session) {
+    std::cerr << "stress-run: a session (user_profile.session, --session) needs an HTTP target: the simulation has one "
+                 "request kind\n";
+    return usage_error;
+  }
   if (s.target == "sim") {
     if (s.target_stats.pid != 0 || !s.target_stats.stats_url.empty() || !s.target_stats.capacity_prometheus.empty() ||
         !s.target_stats.capacity_header.empty()) {
@@ -236,6 +276,14 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
     }
   }
   auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
+  if (has_session) {  // each user's steps, their bodies from the fraud workload's generators
+    auto const problems = fraud->use_session(scenario.user_profile->session, factory.base);
+    if (!problems.empty()) {
+      std::cerr << "stress-run: the scenario's session cannot be sent:\n";
+      for (auto const& p : problems) std::cerr << "  " << p << '\n';
+      return usage_error;
+    }
+  }
   attach_live_business(ctx, fraud, options);  // after h.apply's on_interval, before the dashboard's
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.

@@ -39,6 +39,7 @@ struct scenario_settings {
   std::string think_time;              ///< --think-time: 100ms, exp:100ms or 50ms..150ms
   std::string ramp_users;              ///< --ramp-users: the users join over this time
   std::string nominal_response;        ///< --nominal-response: the users' healthy response time
+  std::string session;                 ///< --session score,feedback: each user's steps (the fraud workload's)
 };
 
 /** The closed population of `--users`, `--think-time`, `--ramp-users` and `--nominal-response` into `scenario`

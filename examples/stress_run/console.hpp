@@ -84,6 +84,17 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
     if (auto const l = r.littles_law_tps())
       std::printf("; sent %.1f/s, Little's law %.1f/s (users / (think + mean service))", r.sent_tps(), *l);
     std::printf("\n");
+    // Each step of the users' session on its own (results.json users.session[]).
+    for (std::size_t i = 0; i < r.users->session.size() && i < a.steps.size(); ++i) {
+      auto const& f = a.steps[i];
+      auto const ok = f.outcomes.count(st::outcome::ok);
+      std::printf("  step %s (%s %s): sent %llu, ok %llu, failed %llu, p50 %.2f ms, p99 %.2f ms\n",
+                  r.users->session[i].name.c_str(), r.users->session[i].method.c_str(), r.users->session[i].path.c_str(),
+                  static_cast<unsigned long long>(f.issued), static_cast<unsigned long long>(ok),
+                  static_cast<unsigned long long>(f.outcomes.total() - ok),
+                  static_cast<double>(f.response_time.value_at_percentile(50)) / 1e6,
+                  static_cast<double>(f.response_time.value_at_percentile(99)) / 1e6);
+    }
   } else {
     std::printf("  load model: open (arrival rates)\n");
   }

@@ -201,8 +201,10 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
       st::fraud::cost_model const cost;
       // Reconciled with the run's accounting: every intended request counts (a failure injected
       // at the client never reached the tally's observer; a dropped one was never sent).
-      r.business = tally.to_business_metrics(cost, r.elapsed_seconds, r.accounting, r.ended_at);
-      r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, r.accounting, r.ended_at);
+      // With a session, only its scoring steps' requests (fraud_workload::scored_accounting).
+      auto const scored = fraud->scored_accounting(r.accounting);
+      r.business = tally.to_business_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
+      r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;
     }
     r.agents = stats.agents.to_agent_metrics(r.ended_at, r.elapsed_seconds);

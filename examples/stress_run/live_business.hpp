@@ -46,7 +46,11 @@ inline void attach_live_business(app_context& ctx, std::shared_ptr<fraud_workloa
     }
     auto const tally = fraud->live_tally();
     auto const& c = tally.counters();
-    auto const acc = st::fraud::reconcile_settled(s->settled, c.answered(), c.unanswered());
+    // With a session the intervals' outcomes mix in the steps that are no decision (feedback),
+    // which live intervals do not tell apart: the live figures are then the tally's own
+    // (every scoring request it saw); the final ones are reconciled per step (http_finisher).
+    auto const acc = fraud->has_unscored_steps() ? tally.own_accounting()
+                                                 : st::fraud::reconcile_settled(s->settled, c.answered(), c.unanswered());
     st::fraud::cost_model const cost;  // the one http_finisher prices the final figures with
     auto const business = tally.to_business_metrics(cost, p.elapsed_seconds, acc);
     auto hero = tally.to_hero_metrics(cost, p.elapsed_seconds, acc);

@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
                       "with --users: the target's healthy response time (e.g. 5ms); each user's intended cadence "
                       "is this plus its think time, and response times are measured against it (0: the think "
                       "time alone, which over-states each response by one service time)");
+  run_cmd->add_option("--session", sc.session,
+                      "each user's session, steps in order (repeated): score,feedback posts a transaction, then "
+                      "an analyst's label on its decision; needs users (--users or the scenario's user_profile)");
   sc_http.add_to(*run_cmd);
   add_dashboard_option(*run_cmd, ctx);
   add_hdr_log_option(*run_cmd, ctx);

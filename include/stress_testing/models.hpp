@@ -247,6 +247,28 @@ struct user_stage {
   friend bool operator==(const user_stage&, const user_stage&) = default;
 };
 
+/** (ours) One step of a user's session (issue 15): what a virtual user sends at this point of
+    its loop. A user sends its session's steps in order, one per cycle of "send, wait, think",
+    and starts again after the last: with score then feedback, every second request of a user
+    is the feedback on the score just before it. */
+struct session_step {
+  std::string name;             ///< unique in the session: "score", "feedback" (figures are per step)
+  std::string method = "POST";  ///< GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS
+  /** "/v1/transactions/feedback" (on the target URL's host), an absolute URL on the target's
+      scheme, host and port, or empty for the target URL itself. */
+  std::string path;
+  std::optional<std::string> body;  ///< a fixed body
+  /** A body generator the harness provides by name (stress-run's fraud workload:
+      `fraud_transaction`, and `fraud_feedback` on the user's previous request). */
+  std::optional<std::string> body_generator;
+  /// The pause after this step's response, instead of the profile's think time.
+  std::optional<double> think_time_seconds;
+  /// This step's healthy response time, instead of the profile's `nominal_response_time_ms`.
+  std::optional<double> nominal_response_time_ms;
+
+  friend bool operator==(const session_step&, const session_step&) = default;
+};
+
 /** (ours) `UserProfile`: a closed population instead of an arrival rate (the seed's "500+
     concurrent users"). Each user loops "send, wait for the response, think, send again"
     (`load::closed_workload`, DESIGN.md §3), so throughput is the result: users / (think time +
@@ -264,6 +286,9 @@ struct user_profile {
       cadence, against which response times are measured (coordinated-omission correction;
       `load::closed_loop_options::nominal_response_time`). 0: the cadence is the think time. */
   double nominal_response_time_ms = 0;
+  /** Each user's session: the steps it repeats in order (its k-th request is step k mod
+      steps). Empty: every request is the target's one request. */
+  std::vector<stress_testing::session_step> session;
 
   friend bool operator==(const user_profile&, const user_profile&) = default;
 };

@@ -6,6 +6,7 @@
 #include <fraud_service/server.hpp>
 
 #include <fraud_service/capacity.hpp>
+#include <fraud_service/decisions.hpp>
 
 #include <stress_testing/config/problem.hpp>
 #include <stress_testing/detail/http_server.hpp>
@@ -148,6 +149,7 @@ struct state {
     utilization = scaler ? scaler->utilisation() : 0.0;
     if (capacity.full(now)) return std::nullopt;
     core.evaluate(tx, ev);
+    if (auto const number = transaction_number(tx.transaction_id)) decisions.put(*number, ev.decision);
     if (ev.fraud_score) {  // GET /stats: the service's own confidence in its decisions
       ++scored;
       confidence_sum += std::max(*ev.fraud_score, 1 - *ev.fraud_score);
@@ -157,6 +159,21 @@ struct state {
     auto const start = capacity.admit(now, processing);
     queue_ms = std::chrono::duration<double, std::milli>(start - now).count();
     return start + processing;
+  }
+
+  /** An analyst's feedback on a decision: the decision, counted with whether the label agrees
+      (a fraudulent transaction reviewed or declined, a legitimate one or an edge case
+      approved), or empty when no decision on that transaction is remembered. */
+  std::optional<decision> feedback_on(const feedback& f) {
+    std::lock_guard lock(mutex);
+    auto const d = decisions.find(f.transaction);
+    if (!d) {
+      ++feedback_unknown;
+      return std::nullopt;
+    }
+    ++feedback_received;
+    if ((f.label == feedback_label::fraudulent) == (*d != decision::approve)) ++feedback_agreed;
+    return d;
   }
 
   void record_response(unsigned status) {
@@ -179,6 +196,8 @@ struct state {
   std::uint64_t fault_arrivals = 0;
   std::uint64_t scored = 0;     // decisions with a fraud score, and their confidence: GET /stats
   double confidence_sum = 0;
+  decision_store decisions;     // recent decisions, for feedback
+  std::uint64_t feedback_received = 0, feedback_unknown = 0, feedback_agreed = 0;
 
   // The autoscaler's evaluation loop: its timer, and whether stop() has ended it. Both are used
   // on `scaling_strand` only.
@@ -217,6 +236,9 @@ inline service_stats snapshot_of(state& st, std::size_t connections) {
     s.agents = st.core.stats();
     s.scored = st.scored;
     s.confidence_sum = st.confidence_sum;
+    s.feedback_received = st.feedback_received;
+    s.feedback_unknown = st.feedback_unknown;
+    s.feedback_agreed = st.feedback_agreed;
     s.max_concurrency = st.capacity.slots();
     s.busy_slot_seconds = st.capacity.busy_slot_seconds(now);
     if (st.scaler) {
@@ -234,11 +256,16 @@ inline service_stats snapshot_of(state& st, std::size_t connections) {
   return s;
 }
 
-enum class path_route { score, health, stats, metrics, not_found, score_wrong_method, health_wrong_method, stats_wrong_method };
+enum class path_route {
+  score, feedback, health, stats, metrics, not_found, score_wrong_method, feedback_wrong_method, health_wrong_method,
+  stats_wrong_method
+};
 
 inline path_route route_of(http::verb method, std::string_view target) noexcept {
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
   if (target == "/v1/transactions/score") return method == http::verb::post ? path_route::score : path_route::score_wrong_method;
+  if (target == "/v1/transactions/feedback")
+    return method == http::verb::post ? path_route::feedback : path_route::feedback_wrong_method;
   if (target == "/health") return method == http::verb::get ? path_route::health : path_route::health_wrong_method;
   if (target == "/stats") return method == http::verb::get ? path_route::stats : path_route::stats_wrong_method;
   if (target == "/metrics") return method == http::verb::get ? path_route::metrics : path_route::stats_wrong_method;
@@ -268,6 +295,7 @@ struct session {
   stress_testing::detail::http_connection& c;
   net::steady_timer timer;  // the one timer each scored request waits on
   transaction tx;
+  feedback fb;
   evaluation eval;
   std::string error, body, extra_headers, head;
 };
@@ -330,6 +358,22 @@ inline void score_body(const state& st, session& c, double queue_ms) {
   h += ", orchestrator;dur=";
   append_fixed(h, st.options.orchestrator_ms, 3);
   h += "\r\n";
+}
+
+/// The 200 body of a feedback: the decision it is about and whether the label agrees.
+inline void feedback_body(std::string& b, const feedback& f, decision d) {
+  b.assign("{\"transaction_id\":\"tx-");
+  char hex[16];
+  auto v = f.transaction;
+  for (std::size_t i = 16; i-- > 0; v >>= 4) hex[i] = "0123456789abcdef"[v & 15];
+  b.append(hex, 16);
+  b += "\",\"decision\":\"";
+  b += decision_names[static_cast<std::size_t>(d)];
+  b += "\",\"label\":\"";
+  b += feedback_labels[static_cast<std::size_t>(f.label)];
+  b += "\",\"agrees\":";
+  b += (f.label == feedback_label::fraudulent) == (d != decision::approve) ? "true" : "false";
+  b += '}';
 }
 
 inline void health_body(state& st, std::string& b) {
@@ -444,6 +488,21 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
       if (st->scaler) scaling_headers(extra_headers, slots, utilization);
       break;
     }
+    case path_route::feedback: {
+      if (!parse_feedback(req.body(), fb, error)) {
+        status = 400;
+        error_body(body, error);
+        break;
+      }
+      auto const d = st->feedback_on(fb);
+      if (!d) {
+        status = 404;
+        error_body(body, "transaction_id: no decision on this transaction (never scored here, or long forgotten)");
+        break;
+      }
+      feedback_body(body, fb, *d);
+      break;
+    }
     case path_route::health: health_body(*st, body); break;
     case path_route::stats: write_stats_json(snapshot_of(*st, c.server_connections()), body); break;
     case path_route::metrics:
@@ -452,9 +511,12 @@ net::awaitable<bool> session::operator()(stress_testing::detail::http_request& r
       break;
     case path_route::not_found:
       status = 404;
-      error_body(body, "no such path (POST /v1/transactions/score, GET /health, GET /stats, GET /metrics)");
+      error_body(body,
+                 "no such path (POST /v1/transactions/score, POST /v1/transactions/feedback, GET /health, GET /stats, "
+                 "GET /metrics)");
       break;
     case path_route::score_wrong_method:
+    case path_route::feedback_wrong_method:
       status = 405;
       error_body(body, "method not allowed: use POST");
       extra_headers = "Allow: POST\r\n";

@@ -54,6 +54,7 @@ void write_stats_json(const service_stats& s, std::string& out) {
       {"responses", std::move(responses)},
       {"decisions", {{"approve", s.approved}, {"review", s.reviewed}, {"decline", s.declined}}},
       {"scored", s.scored},
+      {"feedback", {{"received", s.feedback_received}, {"unknown", s.feedback_unknown}, {"agreed", s.feedback_agreed}}},
       {"ai_confidence", s.scored > 0 ? nlohmann::json(s.confidence_sum / static_cast<double>(s.scored))
                                      : nlohmann::json()},
       {"resident_bytes", s.resident_bytes ? nlohmann::json(*s.resident_bytes) : nlohmann::json()},

@@ -1,6 +1,7 @@
 // The request body's parser: an nlohmann SAX consumer, compiled once for every user of the
 // sample service.
 
+#include <fraud_service/decisions.hpp>
 #include <fraud_service/transaction.hpp>
 
 #include <nlohmann/json.hpp>
@@ -270,6 +271,39 @@ transaction parse_transaction(std::string_view body) {
   std::string error;
   if (!parse_transaction(body, t, error)) throw std::invalid_argument(error);
   return t;
+}
+
+// A DOM parse: feedback is a small body on the analysts' path, not the scoring hot path.
+bool parse_feedback(std::string_view body, feedback& out, std::string& error) {
+  error.clear();
+  auto const j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    error = "body: must be a JSON object";
+    return false;
+  }
+  auto const id = j.find("transaction_id");
+  if (id == j.end() || !id->is_string()) {
+    error = "transaction_id: missing or not a string";
+    return false;
+  }
+  auto const number = transaction_number(id->get_ref<const std::string&>());
+  if (!number) {
+    error = "transaction_id: must be tx- and 16 lowercase hex digits";
+    return false;
+  }
+  out.transaction = *number;
+  auto const label = j.find("label");
+  if (label == j.end() || !label->is_string()) {
+    error = "label: missing or not a string";
+    return false;
+  }
+  int const l = detail::index_of(feedback_labels, label->get_ref<const std::string&>());
+  if (l < 0) {
+    error = "label: must be legitimate, fraudulent or edge_case";
+    return false;
+  }
+  out.label = static_cast<feedback_label>(l);
+  return true;
 }
 
 }  // namespace fraud_service

@@ -96,6 +96,17 @@ void fields(S& st, V& v) {
   v.req("target_users", st.target_users);
 }
 
+template <model_of<session_step> S, class V>
+void fields(S& st, V& v) {
+  v.req("name", st.name);
+  v.opt("method", st.method);
+  v.opt("path", st.path);
+  v.opt("body", st.body);
+  v.opt("body_generator", st.body_generator);
+  v.opt("think_time_seconds", st.think_time_seconds);
+  v.opt("nominal_response_time_ms", st.nominal_response_time_ms);
+}
+
 template <model_of<user_profile> S, class V>
 void fields(S& u, V& v) {
   v.opt("users", u.users);
@@ -106,6 +117,7 @@ void fields(S& u, V& v) {
   v.opt("ramp_up_seconds", u.ramp_up_seconds);
   v.opt("stages", u.stages);
   v.opt("nominal_response_time_ms", u.nominal_response_time_ms);
+  v.opt("session", u.session);
 }
 
 template <model_of<failure_scenario> S, class V>
@@ -652,6 +664,7 @@ inline std::optional<nlohmann::json> parse_json_text(std::string_view text, std:
 STRESS_TESTING_JSON_MODEL(stress_test_config)
 STRESS_TESTING_JSON_MODEL(load_profile)
 STRESS_TESTING_JSON_MODEL(user_stage)
+STRESS_TESTING_JSON_MODEL(session_step)
 STRESS_TESTING_JSON_MODEL(user_profile)
 STRESS_TESTING_JSON_MODEL(failure_scenario)
 STRESS_TESTING_JSON_MODEL(test_scenario)

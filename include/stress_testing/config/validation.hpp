@@ -10,6 +10,7 @@
 #include <stress_testing/models.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <string_view>
@@ -30,7 +31,13 @@ inline constexpr double max_duration_seconds = 7 * 24 * 3600.0;
 inline constexpr std::int64_t max_users = 100'000;
 /// A run's `duration_seconds`, also after scaling: shorter runs send nothing measurable.
 inline constexpr double min_duration_seconds = 0.001;
+/// Steps of a `user_profile.session`: each is a request plan per connection pool and a figure.
+inline constexpr std::size_t max_session_steps = 64;
 }  // namespace limits
+
+/// The methods a session step may use (`session_step::method`, upper case as on the wire).
+inline constexpr std::array<std::string_view, 7> session_step_methods{"GET", "HEAD", "POST", "PUT",
+                                                                      "DELETE", "PATCH", "OPTIONS"};
 
 namespace validation_detail {
 
@@ -213,6 +220,26 @@ inline void validate(const user_profile& u, std::vector<config_problem>& problem
       break;
   }
   k.non_negative("nominal_response_time_ms", u.nominal_response_time_ms);
+  if (u.session.size() > limits::max_session_steps)
+    k.fail("session", "has " + std::to_string(u.session.size()) + " steps, more than " +
+                          std::to_string(limits::max_session_steps) + " (the sanity limit)");
+  for (std::size_t i = 0; i < u.session.size(); ++i) {
+    auto const& st = u.session[i];
+    auto const field = "session[" + std::to_string(i) + "]";
+    k.not_empty(field + ".name", st.name);
+    for (std::size_t j = 0; j < i; ++j)
+      if (!st.name.empty() && u.session[j].name == st.name)
+        k.fail(field + ".name", "'" + st.name + "' is also session[" + std::to_string(j) + "]'s name");
+    if (std::find(session_step_methods.begin(), session_step_methods.end(), st.method) == session_step_methods.end())
+      k.fail(field + ".method", "unknown '" + st.method + "' (GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS)");
+    if (!st.path.empty() && !st.path.starts_with('/') && !st.path.starts_with("http://") &&
+        !st.path.starts_with("https://"))
+      k.fail(field + ".path", "must start with '/' or be an http:// or https:// URL, got '" + st.path + "'");
+    if (st.body && st.body_generator) k.fail(field + ".body", "give a body or a body_generator, not both");
+    if (st.body_generator && st.body_generator->empty()) k.fail(field + ".body_generator", "must not be empty");
+    if (st.think_time_seconds) k.non_negative(field + ".think_time_seconds", *st.think_time_seconds);
+    if (st.nominal_response_time_ms) k.non_negative(field + ".nominal_response_time_ms", *st.nominal_response_time_ms);
+  }
 }
 
 inline void validate(const user_profile& u, std::vector<config_problem>& problems, std::string const& path = {}) {

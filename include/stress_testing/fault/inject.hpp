@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -42,10 +43,29 @@ struct injection_state {
   bool pass_all;  // the plan is empty: no decision is taken at all
 };
 
+/** Passes a delayed request on to the inner target with the engine's context set again, for the
+    inner initiation only: the target still learns the request's intended time, user and session
+    step (`target/request_context.hpp`) after the injected latency. A scope around the whole
+    `co_await` would instead stay set on this thread while the coroutine is suspended. */
+template <class Target>
+struct forward_in_context {
+  std::shared_ptr<injection_state<Target>> s;
+  std::uint64_t sequence;
+  std::optional<target::request_context> context;
+
+  template <class Handler>
+  void operator()(Handler&& handler) const {
+    if (!context) return s->inner.async_request(sequence, std::forward<Handler>(handler));
+    target::scoped_request_context const scope(*context);
+    s->inner.async_request(sequence, std::forward<Handler>(handler));
+  }
+};
+
 // A named coroutine (not a lambda): its state lives in its parameters (docs/style.md).
 template <class Target>
 boost::asio::awaitable<target::request_result> injected_request(std::shared_ptr<injection_state<Target>> s,
-                                                                std::uint64_t sequence, decision d) {
+                                                                std::uint64_t sequence, decision d,
+                                                                std::optional<target::request_context> context) {
   auto ex = co_await boost::asio::this_coro::executor;
   if (d.black_hole) {
     // Never answered: wait until cancelled (the engine's timeout or the end of the run).
@@ -57,7 +77,12 @@ boost::asio::awaitable<target::request_result> injected_request(std::shared_ptr<
     co_await t.async_wait(boost::asio::use_awaitable);
   }
   if (d.result) co_return *d.result;
-  co_return co_await s->inner.async_request(sequence, boost::asio::use_awaitable);
+  // Named locals, not temporaries inside the co_await expression: GCC 12 destroys such a
+  // temporary twice (its shared_ptr was released under the suspended coroutine).
+  forward_in_context<Target> forward{s, sequence, context};
+  auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, target::request_signature>(
+      std::move(forward), boost::asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 }  // namespace detail
@@ -112,7 +137,9 @@ class injected_target {
         s.inner.async_request(sequence, std::forward<Handler>(handler));
         return;
       }
-      boost::asio::co_spawn(self->executor_, detail::injected_request(self->state_, sequence, std::move(d)),
+      std::optional<target::request_context> copy;
+      if (context) copy = *context;
+      boost::asio::co_spawn(self->executor_, detail::injected_request(self->state_, sequence, std::move(d), copy),
                             target::detail::request_completion<std::decay_t<Handler>>(std::forward<Handler>(handler)));
     }
   };

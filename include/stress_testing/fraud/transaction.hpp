@@ -211,6 +211,12 @@ constexpr char* put_decimal(char* p, std::string_view prefix, std::uint64_t v, i
   return p;
 }
 
+/// Writes `text` (the caller sized the buffer).
+inline char* put_text(char* p, std::string_view text) noexcept {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
 /// Writes `prefix` then the low `digits` hex digits of `v` (lower case).
 constexpr char* put_hex(char* p, std::string_view prefix, std::uint64_t v, int digits) noexcept {
   for (char const ch : prefix) *p++ = ch;
@@ -313,10 +319,7 @@ inline void write_json(const transaction& tx, std::string& out) {
   char buf[max_json_size];
   char* p = buf;
   // Each literal carries the punctuation between two values, so a field costs two copies.
-  auto lit = [&p](std::string_view s) noexcept {
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
-  };
+  auto lit = [&p](std::string_view s) noexcept { p = detail::put_text(p, s); };
   lit(R"({"transaction_id":")");
   p = detail::put_hex(p, "tx-", tx.sequence, 16);
   lit(R"(","card_id":")");
@@ -344,6 +347,19 @@ inline void write_json(const transaction& tx, std::string& out) {
   lit(R"(","timestamp_ms":)");
   p = std::to_chars(p, buf + sizeof buf, tx.timestamp_ms).ptr;
   *p++ = '}';
+  out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+/** Appends the body of an analyst's feedback on `tx`'s decision (`POST
+    /v1/transactions/feedback`, docs/fraud_wire_format.md): its id and its ground-truth label,
+    `{"transaction_id":"tx-…","label":"fraudulent"}`. Allocation-free as `write_json`. */
+inline void write_feedback_json(const transaction& tx, std::string& out) {
+  char buf[96];
+  char* p = detail::put_text(buf, R"({"transaction_id":")");
+  p = detail::put_hex(p, "tx-", tx.sequence, 16);
+  p = detail::put_text(p, R"(","label":")");
+  p = detail::put_text(p, to_string(tx.label));
+  p = detail::put_text(p, R"("})");
   out.append(buf, static_cast<std::size_t>(p - buf));
 }
 

@@ -10,6 +10,9 @@
 #include <boost/asio/async_result.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
+#include <vector>
 
 namespace stress_testing::load {
 
@@ -27,6 +30,21 @@ struct closed_loop_options {
   std::chrono::nanoseconds cancel_grace{std::chrono::seconds(1)};
   /// The `generator_limited` heuristic, applied to the generator's own lateness (see below).
   generator_limits generator{};
+  /** The steps of each user's session (issue 15; >= 1): a user's k-th request is step
+      `k mod session_steps`, told to the target through `target::request_context::step` (with
+      the user's index in `user`). With more than one step the run also reports each step's
+      figures (`run_summary::steps`). */
+  std::size_t session_steps = 1;
+  /** Per step (at most `session_steps` entries; missing or empty ones: the model's think time),
+      a fixed pause after that step's response that replaces the model's think time: e.g. an
+      analyst reads a decision for 2 s before sending feedback, then thinks the model's time
+      after the feedback. Each >= 0. */
+  std::vector<std::optional<std::chrono::nanoseconds>> step_think;
+  /** Per step (as `step_think`), the healthy response time of that step, which replaces
+      `nominal_response_time` in the cadence after that step's request: a scoring call and a
+      feedback call answer at different speeds, and one nominal for both would over- or
+      under-state each step's response time by the difference. Each >= 0. */
+  std::vector<std::optional<std::chrono::nanoseconds>> step_nominal;
 
   /// What is wrong with these options (the first problem found), or nullptr when they are valid.
   const char* problem() const noexcept {
@@ -38,6 +56,13 @@ struct closed_loop_options {
     if (generator.late_threshold < nanoseconds::zero()) return "generator.late_threshold: must be >= 0";
     if (!(generator.late_fraction >= 0.0 && generator.late_fraction <= 1.0))
       return "generator.late_fraction: must be in [0, 1]";
+    if (session_steps == 0) return "session_steps: must be >= 1";
+    if (step_think.size() > session_steps) return "step_think: more entries than session_steps";
+    for (auto const& t : step_think)
+      if (t && *t < nanoseconds::zero()) return "step_think: must be >= 0";
+    if (step_nominal.size() > session_steps) return "step_nominal: more entries than session_steps";
+    for (auto const& t : step_nominal)
+      if (t && *t < nanoseconds::zero()) return "step_nominal: must be >= 0";
     return nullptr;
   }
 };
@@ -46,6 +71,16 @@ struct closed_loop_options {
     "send a request, wait for its response, think, send again" against `target` from its start
     offset (`model.start_offset(u)`, the ramp-up) until `duration` after `start`, or a stop.
     Request numbers are `round × users + u` (unique).
+
+    Sessions (`options.session_steps`, issue 15). Each user repeats its session's steps in
+    order: its k-th request (k = its round) is step `k mod session_steps`, and the target learns
+    the user and the step from `target::current_request()` while the request is initiated (an
+    HTTP target sends each step to its own path, `target/http_target.hpp`). The pause after a
+    step's response is that step's `options.step_think` when given, else the model's think time;
+    the cadence's next slot after a step's request is its send + that step's nominal response
+    (`options.step_nominal`, else `nominal_response_time`) + that pause. The backfilled slots are
+    spaced by the mean of (nominal + pause) over the steps (exact when every step is alike). A user
+    retired by a ramp and re-admitted carries on with its next step.
 
     Coordinated omission. A closed user waits for each response, so a stall silently delays the
     requests it would have sent. Each user therefore keeps a cadence: its first slot is

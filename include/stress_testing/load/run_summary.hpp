@@ -5,12 +5,14 @@
     as plain data: the accounting and the `generator_limited` heuristic. Pure (std only), so
     that results, reports and the dashboard can hold a run's accounting without Asio. */
 
+#include <stress_testing/metrics/histogram.hpp>
 #include <stress_testing/metrics/outcome_counters.hpp>
 #include <stress_testing/outcome.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 namespace stress_testing::load {
 
@@ -28,6 +30,30 @@ struct generator_limits {
 constexpr bool exceeds_late_fraction(std::uint64_t late, std::uint64_t issued, double late_fraction) noexcept {
   return issued > 0 && static_cast<double>(late) > late_fraction * static_cast<double>(issued);
 }
+
+/** One step of the closed model's session (issue 15: e.g. "score", then "feedback" on its
+    decision): its requests and their response times, apart from the other steps', since a
+    feedback call and a scoring call answer at different speeds. A backfilled cadence slot
+    (`run_summary::backfilled`) counts in the step of the request sent in its place, which it
+    stands for. */
+struct step_summary {
+  /// 1 µs to one hour at 2 significant digits (1% precision, about 28 KiB): a step's p50/p99,
+  /// not the run's exact figures (those are the recorder's histograms).
+  static metrics::histogram make_histogram() { return metrics::histogram(1'000, 3'600'000'000'000, 2); }
+
+  std::uint64_t issued = 0;              ///< requests of this step started on the target
+  metrics::outcome_counters outcomes;    ///< outcome of every intended request of this step
+  metrics::histogram response_time = make_histogram();  ///< ns, intended -> completed, sent requests only
+  metrics::histogram service_time = make_histogram();   ///< ns, sent -> completed
+
+  /// Adds another worker's figures for the same step.
+  void add(const step_summary& other) {
+    issued += other.issued;
+    outcomes += other.outcomes;
+    response_time.add(other.response_time);
+    service_time.add(other.service_time);
+  }
+};
 
 /** The accounting of one run: what the worker intended, what it did, and whether it kept up.
     The latency histograms are in the `interval_recorder`; this is what the engine itself knows.
@@ -75,6 +101,11 @@ struct run_summary {
   /// The generator fell behind its schedule (see `generator_limits`): blame the generator, not the target.
   bool generator_limited = false;
 
+  /** Closed model with a session of more than one step (`closed_loop_options::session_steps`):
+      each step's figures, indexed by step; empty otherwise (the open model, a one-step
+      session). The steps' `outcomes` add up to `outcomes`. */
+  std::vector<step_summary> steps;
+
   /// The run was stopped by cancellation before its schedule ended.
   bool cancelled = false;
   /// From the run's start instant to its completion.
@@ -118,8 +149,9 @@ inline double uptime_percentage(const run_summary& a) noexcept {
 /** Adds the accounting of another worker's run to `into` (the pool's merged summary): counts
     add; `send_lag_*` and `elapsed` take the maximum (a merged p99 is bounded by the worst
     worker's; the exact merged percentiles are in the merged snapshot's `send_lag`);
-    `generator_limited` and `cancelled` are or-ed. */
-inline void merge(run_summary& into, const run_summary& other) noexcept {
+    `generator_limited` and `cancelled` are or-ed; the steps add step by step. Allocates only
+    when `into` has fewer steps than `other` (the first merge). */
+inline void merge(run_summary& into, const run_summary& other) {
   into.intended += other.intended;
   into.issued += other.issued;
   into.outcomes += other.outcomes;
@@ -135,6 +167,8 @@ inline void merge(run_summary& into, const run_summary& other) noexcept {
   into.generator_limited = into.generator_limited || other.generator_limited;
   into.cancelled = into.cancelled || other.cancelled;
   into.elapsed = std::max(into.elapsed, other.elapsed);
+  if (into.steps.size() < other.steps.size()) into.steps.resize(other.steps.size());
+  for (std::size_t i = 0; i < other.steps.size(); ++i) into.steps[i].add(other.steps[i]);
 }
 
 }  // namespace stress_testing::load

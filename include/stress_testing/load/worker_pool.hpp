@@ -57,6 +57,10 @@ struct closed_workload {
   std::chrono::nanoseconds duration{0};
   /// Coordinated-omission cadence, see `closed_loop_options::nominal_response_time`.
   std::chrono::nanoseconds nominal_response_time{0};
+  /// Each user's session: its steps and their own pauses, see `closed_loop_options::session_steps`.
+  std::size_t session_steps = 1;
+  std::vector<std::optional<std::chrono::nanoseconds>> step_think;  ///< see `closed_loop_options::step_think`
+  std::vector<std::optional<std::chrono::nanoseconds>> step_nominal;  ///< see `closed_loop_options::step_nominal`
 
   /// The most users ever active: `users`, or the highest target of the `stages`.
   std::size_t peak_users() const noexcept {
@@ -407,6 +411,9 @@ class worker_pool {
         co.drain_grace = o.loop.drain_grace;
         co.cancel_grace = o.loop.cancel_grace;
         co.generator = o.loop.generator;
+        co.session_steps = o.closed->session_steps;
+        co.step_think = o.closed->step_think;
+        co.step_nominal = o.closed->step_nominal;
         async_run_closed_loop(*w->strided, *model, o.closed->duration, w->recorder, start, co,
                               boost::asio::bind_cancellation_slot(w->stop.slot(), worker_done{pool, w}));
       } else {

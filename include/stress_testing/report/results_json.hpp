@@ -38,6 +38,41 @@ namespace detail {
 
 inline nlohmann::json optional_number(std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
+/** `users.session`: each step of the users' session with its own figures (issue 15): requests
+    (intended, backfilled slots included), sent, ok and failed, and the response and service
+    times of its sent requests (ms, 1% precision; null before any). Empty without a session. */
+inline nlohmann::json session_json(const run::run_result& r) {
+  auto j = nlohmann::json::array();
+  if (!r.users) return j;
+  auto const& steps = r.accounting.steps;
+  auto ms = [](const metrics::histogram& h, double p) {
+    return h.total_count() > 0 ? nlohmann::json(static_cast<double>(h.value_at_percentile(p)) / 1e6) : nlohmann::json();
+  };
+  for (std::size_t i = 0; i < r.users->session.size(); ++i) {
+    auto const& st = r.users->session[i];
+    nlohmann::json s = {{"name", st.name}, {"method", st.method}, {"path", st.path}};
+    if (i < steps.size()) {
+      auto const& f = steps[i];
+      s["requests"] = f.outcomes.total();
+      s["sent"] = f.issued;
+      s["ok"] = f.outcomes.count(outcome::ok);
+      s["failed"] = f.outcomes.total() - f.outcomes.count(outcome::ok);
+      s["throughput_tps"] =
+          r.elapsed_seconds > 0 ? nlohmann::json(static_cast<double>(f.issued) / r.elapsed_seconds) : nlohmann::json();
+      s["mean_response_time_ms"] = f.response_time.total_count() > 0 ? nlohmann::json(f.response_time.mean() / 1e6) : nlohmann::json();
+      s["p50_response_time_ms"] = ms(f.response_time, 50);
+      s["p95_response_time_ms"] = ms(f.response_time, 95);
+      s["p99_response_time_ms"] = ms(f.response_time, 99);
+      s["max_response_time_ms"] = ms(f.response_time, 100);
+      s["mean_service_time_ms"] = f.service_time.total_count() > 0 ? nlohmann::json(f.service_time.mean() / 1e6) : nlohmann::json();
+      s["p50_service_time_ms"] = ms(f.service_time, 50);
+      s["p99_service_time_ms"] = ms(f.service_time, 99);
+    }
+    j.push_back(std::move(s));
+  }
+  return j;
+}
+
 inline nlohmann::json outcomes_json(const metrics::outcome_counters& c) {
   nlohmann::json j = nlohmann::json::object();
   for (auto o : all_outcomes) j[std::string(to_string(o))] = c.count(o);
@@ -257,7 +292,8 @@ inline nlohmann::json to_json(const run::run_result& r) {
                                                ? nlohmann::json(r.histograms.service_time.mean() / 1e6)
                                                : nlohmann::json()},
                   {"littles_law_tps", detail::optional_number(r.littles_law_tps())},
-                  {"sent_tps", r.sent_tps()}};
+                  {"sent_tps", r.sent_tps()},
+                  {"session", detail::session_json(r)}};
   else
     j["users"] = nullptr;
   auto const& a = r.accounting;

@@ -260,7 +260,27 @@ inline load::closed_workload closed_workload_of(const user_profile& u) {
     c.stages.push_back({st.duration_seconds, static_cast<std::size_t>(std::max<std::int64_t>(st.target_users, 0))});
   c.nominal_response_time =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(u.nominal_response_time_ms));
+  c.session_steps = std::max<std::size_t>(1, u.session.size());
+  for (auto const& st : u.session) {
+    auto& pause = c.step_think.emplace_back();
+    if (st.think_time_seconds)
+      pause = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*st.think_time_seconds));
+    auto& nominal = c.step_nominal.emplace_back();
+    if (st.nominal_response_time_ms)
+      nominal = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::duration<double, std::milli>(*st.nominal_response_time_ms));
+  }
   return c;
+}
+
+/// The mean pause after a request over the session's steps: a step's own pause, or the think
+/// time's mean (Little's law's think term: users / (this + mean service time)).
+inline double mean_pause_seconds(const load::closed_workload& c) {
+  double sum = 0;
+  for (std::size_t i = 0; i < c.session_steps; ++i)
+    sum += i < c.step_think.size() && c.step_think[i] ? std::chrono::duration<double>(*c.step_think[i]).count()
+                                                      : c.think.mean();
+  return sum / static_cast<double>(std::max<std::size_t>(1, c.session_steps));
 }
 
 template <class TargetFactory>
@@ -323,9 +343,11 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     options.pool.closed = closed_workload_of(*scenario.user_profile);
   if (options.pool.closed) {
     auto const& c = *options.pool.closed;
-    result.users = run_result::users_record{c.peak_users(), c.think.mean(),
+    result.users = run_result::users_record{c.peak_users(), mean_pause_seconds(c),
                                             duration<double, std::milli>(c.nominal_response_time).count(), 0,
-                                            c.stages.empty() && c.ramp_up_seconds == 0};
+                                            c.stages.empty() && c.ramp_up_seconds == 0, {}};
+    if (scenario.user_profile && c.session_steps == scenario.user_profile->session.size())
+      result.users->session = scenario.user_profile->session;
   }
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
     options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));

@@ -69,6 +69,9 @@ struct run_result {
     double nominal_response_time_ms = 0; ///< the cadence's healthy response (coordinated omission)
     std::int64_t peak_active = 0;        ///< the most users active at any interval's end
     bool steady = true;                  ///< all users from the start to the end (no ramp, no stages)
+    /** Each user's session (issue 15), as the scenario gave it; its figures are
+        `accounting.steps` (same order) when it has more than one step. */
+    std::vector<stress_testing::session_step> session;
   };
   std::optional<users_record> users;
 
@@ -76,6 +79,7 @@ struct run_result {
   std::string_view load_model() const noexcept { return users ? "closed" : "open"; }
 
   /** Little's law for the closed population: `users / (think time mean + mean service time)`
+      (with a session, the mean pause over its steps, each step's own or the think time),
       requests/s, the throughput N users reach when each cycles through one think and one
       service time (completed − sent); nullopt for the open model, a population that ramps (its
       size changes during the run), or before any response. */

@@ -13,6 +13,7 @@
 #include <stress_testing/target/http/response_sink.hpp>
 #include <stress_testing/target/http/server_timing.hpp>
 #include <stress_testing/target/http/url.hpp>
+#include <stress_testing/target/request_context.hpp>
 #include <stress_testing/target/request_result.hpp>
 #include <stress_testing/target/target_report.hpp>
 
@@ -61,6 +62,35 @@ struct http_response_view {
   std::string_view body;           ///< the first `keep_body` bytes of the (de-chunked) body
   std::uint64_t body_bytes = 0;    ///< the whole body's size
   std::string_view server_timing;  ///< the `Server-Timing` header(s), joined, possibly empty
+  std::size_t step = 0;            ///< the session step it was sent as (0 without `steps`)
+};
+
+/** What a session step's body generator knows of the request it writes (issue 15). */
+struct http_step_request {
+  std::uint64_t sequence = 0;  ///< this request's number
+  std::size_t user = 0;        ///< the worker's virtual user (`request_context::user`)
+  std::size_t step = 0;        ///< the step being sent
+  /** The number this target gave the same user's previous request (in a session of score then
+      feedback: the score this feedback is about), or empty for the user's first request. */
+  std::optional<std::uint64_t> previous;
+};
+
+/** One step of a session (issue 15): what a virtual user sends when the engine says it is at
+    this step (`request_context::step`, set by the closed model: the user's k-th request is step
+    k mod steps). Each step has its own method, path and body; they share the target's
+    connections, host and headers. */
+struct http_step {
+  std::string name;  ///< for messages and figures ("score", "feedback")
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  /** Where: empty for the URL's own path; "/path?query" on the URL's origin; or an absolute
+      `http[s]://host:port/path` URL with the target URL's scheme, host and port (a session
+      talks to one service over one pool of connections). */
+  std::string path;
+  /// The body of every request of this step (ignored when `body_generator` is set).
+  std::string body;
+  /** Writes the step's body into `out` (cleared first, capacity kept, as `body_generator`).
+      Called on the target's executor. */
+  std::function<void(const http_step_request& request, std::string& out)> body_generator;
 };
 
 /** TLS settings for `https://` URLs. Certificates are verified (chain and host name) by default. */
@@ -88,6 +118,10 @@ struct http_target_options {
       between requests, so a generator that only appends allocates nothing in steady state).
       Called on the target's executor. */
   std::function<void(std::uint64_t sequence, std::string& out)> body_generator;
+  /** A session (issue 15): when not empty, each request is sent as the step the engine names
+      (`request_context::step` modulo the number of steps; step 0 outside a closed-model run),
+      and `method`, the URL's path, `body` and `body_generator` are not used. */
+  std::vector<http_step> steps;
   /// Keep-alive connections of this target (one target per worker: the pool's total is
   /// workers × connections). Requests beyond them wait, in order, for a free connection.
   std::size_t connections = 1;
@@ -100,10 +134,11 @@ struct http_target_options {
   /// Called for each complete response, before the request completes (on the target's executor).
   std::function<void(const http_response_view&)> on_response;
   /** Called for each request that ends without a response (connect or I/O error, cancellation
-      by a timeout or the end of the run), before it completes, with its sequence number and how
-      it ended (`outcome::timeout` when cancelled: the engine's timeouts are cancellations).
-      With `on_response`, every request the target started is seen exactly once. */
-  std::function<void(std::uint64_t sequence, outcome how)> on_failure;
+      by a timeout or the end of the run), before it completes, with its sequence number, how
+      it ended (`outcome::timeout` when cancelled: the engine's timeouts are cancellations) and
+      its session step (0 without `steps`). With `on_response`, every request the target
+      started is seen exactly once. */
+  std::function<void(std::uint64_t sequence, outcome how, std::size_t step)> on_failure;
   /// Parse `Server-Timing` into `http_target_stats::agents`.
   bool record_server_timing = true;
   tls_options tls;
@@ -123,7 +158,37 @@ struct http_target_options {
     for (std::size_t i = 0; i < headers.size(); ++i)
       if (auto problem = http::header_field_problem(headers[i].first, headers[i].second))
         out.push_back("headers[" + std::to_string(i) + "]: " + *problem);
+    auto const base = http::url::parse(url);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      auto const field = "steps[" + std::to_string(i) + "]";
+      if (steps[i].method == boost::beast::http::verb::unknown) out.push_back(field + ".method: unknown");
+      if (base && !step_target(*base, steps[i].path, &why)) out.push_back(field + ".path: " + why);
+    }
     return out;
+  }
+
+  /** The request target (path and query) a step's `path` names on `base`, or empty with `why`
+      (see `http_step::path`). */
+  static std::optional<std::string> step_target(const http::url& base, std::string_view path, std::string* why) {
+    if (path.empty()) return base.target;
+    if (path.front() == '/') {
+      for (char c : path)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+          if (why) *why = "must not contain spaces or control characters";
+          return std::nullopt;
+        }
+      return std::string(path);
+    }
+    auto const absolute = http::url::parse(path, why);
+    if (!absolute) {
+      if (why) *why = "must start with '/' or be an absolute URL (" + *why + ")";
+      return std::nullopt;
+    }
+    if (absolute->scheme != base.scheme || absolute->host != base.host || absolute->port != base.port) {
+      if (why) *why = "'" + std::string(path) + "' is not on the target's origin (" + base.scheme + "://" + base.host_header() + ")";
+      return std::nullopt;
+    }
+    return absolute->target;
   }
 };
 
@@ -223,11 +288,7 @@ class http_pool {
                                       ", not a loopback address; set allow_non_loopback to load a remote service");
     }
     if (url_.tls()) make_tls_context();
-    build_prefix();
-    namespace bh = boost::beast::http;
-    auto const m = options_.method;
-    idempotent_ = m == bh::verb::get || m == bh::verb::head || m == bh::verb::put || m == bh::verb::delete_ ||
-                  m == bh::verb::options;
+    build_plans();
     conns_.reserve(options_.connections);
     idle_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
@@ -255,6 +316,10 @@ class http_pool {
   void start(std::uint64_t sequence, Handler&& handler) {
     node* n = acquire();
     n->sequence = sequence;
+    n->step = 0;
+    n->user = 0;
+    n->previous.reset();
+    if (!options_.steps.empty()) note_step(*n);
     n->retried = false;
     n->cancelled = false;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
@@ -284,6 +349,9 @@ class http_pool {
 
   struct node {
     std::uint64_t sequence = 0;
+    std::size_t step = 0;                   // index into plans_
+    std::size_t user = 0;
+    std::optional<std::uint64_t> previous;  // the user's previous request (sessions)
     inline_completion completion;
     boost::asio::cancellation_slot slot;
     node* next = nullptr;  // free list / wait queue
@@ -309,6 +377,7 @@ class http_pool {
     boost::beast::flat_buffer buffer;
     std::string head;           // request line and headers
     std::string body;           // generated body
+    std::string_view out_body;  // the body being sent: `body`, or the plan's fixed one
     std::string kept_body;      // for the observer
     std::string server_timing;  // joined header values
     std::optional<http::response_sink> parser;
@@ -326,6 +395,34 @@ class http_pool {
   void with_stream(connection& c, F&& f) {
     if (c.tls) f(*c.tls);
     else f(c.socket);
+  }
+
+  /** One request shape, its request line and fixed headers made once: the target's own
+      (without steps) or one per session step. */
+  struct request_plan {
+    std::string prefix;
+    bool sends_length = false;
+    bool idempotent = false;  // may be re-sent once on a stale keep-alive connection
+    std::string body;
+    std::function<void(std::uint64_t, std::string&)> by_sequence;
+    std::function<void(const http_step_request&, std::string&)> by_step;
+  };
+
+  // Which step the engine is sending (read during initiation, `request_context`), for which user,
+  // and the same user's previous request here. The feedback of a session refers to the score
+  // before it by that number, not by anything read from the score's response: the transaction
+  // and its id are a pure function of the number (`fraud::transaction_id`), so the reference
+  // holds whatever the response said or whether it came at all (a failed score gives a feedback
+  // the service answers 404: visible in the step's figures), and the response path parses no
+  // body for it.
+  void note_step(node& n) {
+    if (auto const* context = current_request()) {
+      n.step = context->step % plans_.size();
+      n.user = context->user;
+    }
+    if (n.user >= previous_.size()) previous_.resize(n.user + 1);  // once per user: not on the steady path
+    n.previous = previous_[n.user];
+    previous_[n.user] = n.sequence;
   }
 
   // --- nodes -------------------------------------------------------------------------------
@@ -387,7 +484,7 @@ class http_pool {
       unlink(n);
       // Not from inside the cancellation signal's emit: the handler may emit again.
       boost::asio::post(ex_, [this, n] {
-        if (options_.on_failure) options_.on_failure(n->sequence, outcome::timeout);
+        if (options_.on_failure) options_.on_failure(n->sequence, outcome::timeout, n->step);
         complete(n, boost::asio::error::operation_aborted, request_result::failure(outcome::io_error));
       });
     } else if (n->conn) {
@@ -420,14 +517,20 @@ class http_pool {
     n->conn = c;
     c->bytes_in = 0;
     c->bytes_out = 0;
-    std::string_view body = options_.body;
-    if (options_.body_generator) {
+    auto const& plan = plans_[n->step];
+    std::string_view body = plan.body;
+    if (plan.by_step) {
       c->body.clear();
-      options_.body_generator(n->sequence, c->body);
+      plan.by_step(http_step_request{n->sequence, n->user, n->step, n->previous}, c->body);
+      body = c->body;
+    } else if (plan.by_sequence) {
+      c->body.clear();
+      plan.by_sequence(n->sequence, c->body);
       body = c->body;
     }
-    c->head.assign(prefix_);
-    if (!body.empty() || sends_length_) {
+    c->out_body = body;
+    c->head.assign(plan.prefix);
+    if (!body.empty() || plan.sends_length) {
       c->head += "Content-Length: ";
       char digits[24];
       auto const r = std::to_chars(digits, digits + sizeof digits, body.size());
@@ -501,7 +604,7 @@ class http_pool {
   }
 
   void write(connection* c) {
-    std::string_view const body = options_.body_generator ? std::string_view(c->body) : std::string_view(options_.body);
+    std::string_view const body = c->out_body;
     std::array<boost::asio::const_buffer, 2> const buffers{boost::asio::buffer(c->head),
                                                            boost::asio::buffer(body.data(), body.size())};
     with_stream(*c, [&](auto& stream) {
@@ -591,7 +694,7 @@ class http_pool {
     }
     if (options_.on_response)
       options_.on_response(http_response_view{n->sequence, status, c->kept_body, c->parser->body_bytes(),
-                                              c->server_timing});
+                                              c->server_timing, n->step});
     auto const result = request_result::from_http_status(status, c->bytes_in, c->bytes_out);
     if (result.kind != outcome::ok) stats_->first_failures.try_emplace(std::string(to_string(result.kind)), "HTTP " + std::to_string(status));
     c->parser.reset();
@@ -622,7 +725,7 @@ class http_pool {
     close(*c);
     // A keep-alive connection the server closed while idle fails the next request before any
     // byte of a response: an idempotent request may be re-sent once (RFC 9110 §9.2.2).
-    if (stale && idempotent_ && !n->retried && kind == outcome::io_error) {
+    if (stale && plans_[n->step].idempotent && !n->retried && kind == outcome::io_error) {
       n->retried = true;
       ++stats_->stale_retries;
       assign(c, n);
@@ -631,7 +734,7 @@ class http_pool {
     if (!aborted) stats_->first_failures.try_emplace(std::string(to_string(kind)), ec.message());
     auto const in = c->bytes_in, out = c->bytes_out;
     release(c);
-    if (options_.on_failure) options_.on_failure(n->sequence, aborted ? outcome::timeout : kind);
+    if (options_.on_failure) options_.on_failure(n->sequence, aborted ? outcome::timeout : kind, n->step);
     complete(n, ec, request_result::failure(kind, in, out));
   }
 
@@ -657,25 +760,44 @@ class http_pool {
     }
   }
 
-  void build_prefix() {
+  // The request shapes: the target's own, or one per session step (validated: `problems`).
+  void build_plans() {
+    if (options_.steps.empty()) {
+      auto& p = plans_.emplace_back(make_plan(options_.method, url_.target));
+      p.body = options_.body;
+      p.by_sequence = options_.body_generator;
+      return;
+    }
+    for (auto const& st : options_.steps) {
+      auto& p = plans_.emplace_back(make_plan(st.method, *http_target_options::step_target(url_, st.path, nullptr)));
+      p.body = st.body;
+      p.by_step = st.body_generator;
+    }
+  }
+
+  // The request line and the fixed headers of one method and request target.
+  request_plan make_plan(boost::beast::http::verb method, std::string_view target) const {
     auto has = [this](std::string_view name) {
       for (const auto& [k, v] : options_.headers)
         if (boost::beast::iequals(k, name)) return true;
       return false;
     };
-    prefix_ = std::string(boost::beast::http::to_string(options_.method));
-    prefix_ += ' ';
-    prefix_ += url_.target;
-    prefix_ += " HTTP/1.1\r\n";
-    if (!has("host")) prefix_ += "Host: " + url_.host_header() + "\r\n";
-    if (!has("user-agent")) prefix_ += "User-Agent: stress_testing\r\n";
+    request_plan p;
+    p.prefix = std::string(boost::beast::http::to_string(method));
+    p.prefix += ' ';
+    p.prefix += target;
+    p.prefix += " HTTP/1.1\r\n";
+    if (!has("host")) p.prefix += "Host: " + url_.host_header() + "\r\n";
+    if (!has("user-agent")) p.prefix += "User-Agent: stress_testing\r\n";
     for (const auto& [k, v] : options_.headers) {
       if (boost::beast::iequals(k, "content-length")) continue;
-      prefix_ += k + ": " + v + "\r\n";
+      p.prefix += k + ": " + v + "\r\n";
     }
     namespace bh = boost::beast::http;
-    auto const m = options_.method;
-    sends_length_ = m == bh::verb::post || m == bh::verb::put || m == bh::verb::patch;
+    p.sends_length = method == bh::verb::post || method == bh::verb::put || method == bh::verb::patch;
+    p.idempotent = method == bh::verb::get || method == bh::verb::head || method == bh::verb::put ||
+                   method == bh::verb::delete_ || method == bh::verb::options;
+    return p;
   }
 
   executor_type ex_;
@@ -684,9 +806,8 @@ class http_pool {
   http::url url_;
   tcp::resolver::results_type endpoints_;
   std::optional<boost::asio::ssl::context> tls_ctx_;
-  std::string prefix_;
-  bool sends_length_ = false;
-  bool idempotent_ = false;
+  std::vector<request_plan> plans_;  // never resized after construction: bodies are viewed
+  std::vector<std::optional<std::uint64_t>> previous_;  // by user: its last request (sessions)
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<connection*> idle_;
   std::vector<std::unique_ptr<node>> nodes_;
@@ -733,7 +854,8 @@ class http_target {
 
   executor_type get_executor() const noexcept { return pool_->get_executor(); }
 
-  /** Sends request `sequence` (the body comes from `body_generator(sequence, ...)` when set).
+  /** Sends request `sequence` (the body comes from `body_generator(sequence, ...)` when set);
+      with `steps`, as the step `current_request()` names (read during this call).
 
       Completion signature `void(error_code, request_result)`: no error and the classified
       response (`http_status`, `bytes_in`, `bytes_out` filled), or an error code with

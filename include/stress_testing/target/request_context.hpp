@@ -10,17 +10,25 @@
     The engine (`load/open_loop.hpp`, `load/closed_loop.hpp`) sets it for the duration of each
     `async_request` call on the worker's thread; outside such a call `current_request()` is
     null. Decorators read it during initiation only: a completion or a coroutine resumed later
-    must copy what it needs first. */
+    must copy what it needs first, and a decorator that passes a request on later (after a delay)
+    sets the copy again around that inner initiation (`fault/inject.hpp`), so that the target
+    still sees the request's user and step. */
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace stress_testing::target {
 
-/// The request being initiated.
+/** The request being initiated. The closed model (`load/closed_loop.hpp`) also says whose it
+    is: `user` (the worker's virtual user, 0-based) and `step`, the step of that user's session
+    (issue 15): a user's k-th request is step `k mod steps`, so a session of score then feedback
+    alternates 0, 1, 0, 1... The open model has no users: both are 0. */
 struct request_context {
   std::uint64_t sequence = 0;                       ///< the engine's number (decorators may renumber)
   std::chrono::steady_clock::time_point intended{};  ///< when the schedule meant it to be sent
+  std::size_t user = 0;                             ///< closed model: the worker's user index
+  std::size_t step = 0;                             ///< closed model: the step of the user's session
 };
 
 namespace detail {

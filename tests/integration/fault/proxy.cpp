@@ -425,7 +425,7 @@ TEST_CASE("proxy timeout 0 black holes until the request times out and removal r
   asio::io_context client;
   auto o = target_options(p.local_endpoint().port());
   std::optional<stress_testing::outcome> failure;
-  o.on_failure = [&](std::uint64_t, stress_testing::outcome how) { failure = how; };
+  o.on_failure = [&](std::uint64_t, stress_testing::outcome how, std::size_t) { failure = how; };
   target::http_target t(client.get_executor(), o);
   asio::cancellation_signal cancel;
   asio::steady_timer engine_timeout(client, 300ms);

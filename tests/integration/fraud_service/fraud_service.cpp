@@ -4,6 +4,7 @@
 // to it with a small blocking client; every socket operation has a deadline, so nothing can hang.
 // One known-answer test runs the generated fraud workload through the scoring core in-process.
 
+#include <fraud_service/decisions.hpp>
 #include <fraud_service/fraud_service.hpp>
 #include <stress_testing/fraud.hpp>
 #include <stress_testing/target/service_stats_json.hpp>
@@ -375,6 +376,66 @@ TEST_SUITE("fraud_service") {
     auto const st = s.server().stats();
     CHECK(st.declined == 1);
     CHECK(st.approved == 1);
+  }
+
+  TEST_CASE("feedback on a scored transaction answers its decision and whether the label agrees and is counted") {
+    running_server s(fixed_options(1, 1, 1, 1));
+    client c(s.endpoint());
+    REQUIRE(c.score(fraudulent_purchase(7)).parsed().at("decision") == "decline");
+    REQUIRE(c.score(plain_purchase(8)).parsed().at("decision") == "approve");
+    auto feedback = [&c](std::uint64_t seq, std::string_view label) {
+      return c.request(http::verb::post, "/v1/transactions/feedback",
+                       json{{"transaction_id", "tx-" + hex16(seq)}, {"label", label}}.dump());
+    };
+    auto const agreed = feedback(7, "fraudulent");
+    REQUIRE(agreed.status == 200);
+    CHECK(agreed.parsed() == json{{"transaction_id", "tx-" + hex16(7)}, {"decision", "decline"}, {"label", "fraudulent"},
+                                  {"agrees", true}});
+    auto const disputed = feedback(8, "fraudulent");  // approved, but the analyst says fraud
+    REQUIRE(disputed.status == 200);
+    CHECK(disputed.parsed().at("agrees") == false);
+    CHECK(feedback(8, "legitimate").parsed().at("agrees") == true);
+    // Never scored here: 404, naming the field.
+    auto const unknown = feedback(9, "legitimate");
+    CHECK(unknown.status == 404);
+    CHECK(unknown.parsed().at("error").get<std::string>().starts_with("transaction_id:"));
+    // Malformed: 400 naming the field; a GET: 405 with Allow: POST.
+    auto const bad_id = c.request(http::verb::post, "/v1/transactions/feedback", R"({"transaction_id":"tx-1","label":"fraudulent"})");
+    CHECK(bad_id.status == 400);
+    CHECK(bad_id.parsed().at("error").get<std::string>().starts_with("transaction_id:"));
+    auto const bad_label = feedback(7, "maybe");
+    CHECK(bad_label.status == 400);
+    CHECK(bad_label.parsed().at("error").get<std::string>().starts_with("label:"));
+    auto const get = c.request(http::verb::get, "/v1/transactions/feedback");
+    CHECK(get.status == 405);
+    CHECK(get.allow == "POST");
+    auto const st = s.server().stats();
+    CHECK(st.feedback_received == 3);
+    CHECK(st.feedback_unknown == 1);
+    CHECK(st.feedback_agreed == 2);
+    auto const doc = c.request(http::verb::get, "/stats").parsed();
+    CHECK(doc.at("feedback") == json{{"received", 3}, {"unknown", 1}, {"agreed", 2}});
+  }
+
+  TEST_CASE("the decision store remembers the last four decisions of a set and forgets the oldest") {
+    // One set of four: the fifth decision replaces the oldest; a repeated id replaces its own.
+    fs::decision_store one(1);
+    for (std::uint64_t n = 0; n < 4; ++n) one.put(n, fs::decision::review);
+    one.put(2, fs::decision::decline);
+    one.put(4, fs::decision::approve);
+    CHECK_FALSE(one.find(0));
+    CHECK(one.find(1) == fs::decision::review);
+    CHECK(one.find(2) == fs::decision::decline);
+    CHECK(one.find(4) == fs::decision::approve);
+    CHECK(fs::transaction_number("tx-00000000000000ff") == 255u);
+    CHECK_FALSE(fs::transaction_number("tx-00000000000000FF"));
+    CHECK_FALSE(fs::transaction_number("tx-ff"));
+    // The default store: 20,000 consecutive decisions are all remembered.
+    fs::decision_store store;
+    for (std::uint64_t n = 0; n < 20'000; ++n) store.put(n, fs::decision::approve);
+    std::size_t found = 0;
+    for (std::uint64_t n = 0; n < 20'000; ++n) found += store.find(n) ? 1 : 0;
+    CHECK(found == 20'000);
   }
 
   TEST_CASE("an agent slower than its budget is dropped listed in degraded and the weights renormalised" *

@@ -4,7 +4,11 @@
 #include <stress_testing/report/results_json.hpp>
 #include <stress_testing/run/orchestrator.hpp>
 #include <stress_testing/target/function_target.hpp>
+#include <stress_testing/target/http_session.hpp>
+#include <stress_testing/target/http_target.hpp>
 #include <stress_testing/target/request_result.hpp>
+
+#include "../support/http_test_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,7 +20,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -64,9 +75,161 @@ st::run::run_options quiet_options(std::chrono::nanoseconds interval) {
   return o;
 }
 
+/** What the HTTP target's step bodies saw, per (worker, user): each request's step and number,
+    and whether each feedback referred to the same user's score just before it. */
+struct session_log {
+  std::mutex mutex;
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<std::pair<std::size_t, std::uint64_t>>> by_user;
+  std::uint64_t wrong_previous = 0;  // a feedback whose `previous` was not its user's last score
+  std::uint64_t wrong_echo = 0;      // a response whose echoed body is not its step's
+  std::uint64_t responses = 0;
+};
+
+/// HTTP targets sending a scenario's session, with bodies "score:N" and "feedback:<previous>".
+struct session_factory {
+  std::string url;
+  std::vector<st::session_step> session;
+  std::shared_ptr<session_log> log;
+
+  st::target::http_target operator()(asio::any_io_executor ex, std::size_t worker) const {
+    st::target::http_target_options o;
+    o.url = url;
+    o.connections = 20;  // one per user: no request waits for a connection
+    o.keep_body = 64;
+    auto lg = log;
+    auto body = [lg, worker](std::string_view name) -> st::target::http_step_body {
+      if (name == "score_body")
+        return [lg, worker](const st::target::http_step_request& r, std::string& out) {
+          std::lock_guard lock(lg->mutex);
+          lg->by_user[{worker, r.user}].emplace_back(r.step, r.sequence);
+          out = "score:" + std::to_string(r.sequence);
+        };
+      if (name == "feedback_body")
+        return [lg, worker](const st::target::http_step_request& r, std::string& out) {
+          std::lock_guard lock(lg->mutex);
+          auto& seen = lg->by_user[{worker, r.user}];
+          if (!r.previous || seen.empty() || seen.back().first != 0 || seen.back().second != *r.previous)
+            ++lg->wrong_previous;
+          seen.emplace_back(r.step, r.sequence);
+          out = "feedback:" + std::to_string(r.previous.value_or(0));
+        };
+      return {};
+    };
+    if (!st::target::http_steps_of(session, body, o.steps).empty()) throw std::invalid_argument("session");
+    o.on_response = [lg](const st::target::http_response_view& v) {
+      std::lock_guard lock(lg->mutex);
+      ++lg->responses;
+      if (!v.body.starts_with(v.step == 0 ? "score:" : "feedback:")) ++lg->wrong_echo;
+    };
+    return st::target::http_target(std::move(ex), std::move(o));
+  }
+};
+
 }  // namespace users_test
 
 using namespace users_test;
+
+TEST_SUITE("run") {
+  TEST_CASE("a session of two steps alternates each user's requests between two paths with their own figures" *
+            doctest::test_suite("run.timing")) {
+    // 20 users; step 0 "score" POSTs /delay/10 (10 ms), then the profile's 50 ms think; step 1
+    // "feedback" POSTs /delay/30 (30 ms), then its own 90 ms pause. Each step's nominal response
+    // is its path's delay, so the cadence measures each step against its own healthy time.
+    http_test::server server;
+    st::user_profile u;
+    u.users = 20;
+    u.think_time_seconds = 0.050;
+    st::session_step score;
+    score.name = "score";
+    score.path = "/delay/10";
+    score.body_generator = "score_body";
+    score.nominal_response_time_ms = 10;
+    st::session_step feedback;
+    feedback.name = "feedback";
+    feedback.path = server.url("/delay/30");  // an absolute URL on the target's origin works too
+    feedback.body_generator = "feedback_body";
+    feedback.think_time_seconds = 0.090;
+    feedback.nominal_response_time_ms = 30;
+    u.session = {score, feedback};
+    auto const s = with_users(u, 1.5);
+    auto log = std::make_shared<session_log>();
+    auto const r = st::run::run_blocking(s, session_factory{server.url("/"), u.session, log}, quiet_options(250ms));
+
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.accounting.balanced());
+    CHECK(r.accounting.count(st::outcome::ok) == r.accounting.intended);
+    REQUIRE(r.accounting.steps.size() == 2);
+    auto const& a0 = r.accounting.steps[0];
+    auto const& a1 = r.accounting.steps[1];
+    // The steps' figures add up to the run's.
+    CHECK(a0.outcomes.total() + a1.outcomes.total() == r.accounting.intended);
+    CHECK(a0.issued + a1.issued == r.accounting.issued);
+    CHECK(a0.outcomes.count(st::outcome::ok) == a0.outcomes.total());
+    CHECK(a1.outcomes.count(st::outcome::ok) == a1.outcomes.total());
+    // Each user starts with a score and alternates: each step is half the requests, the scores
+    // ahead by at most one per user (those whose last score's feedback never came).
+    CHECK(a0.issued >= a1.issued);
+    CHECK(a0.issued - a1.issued <= 20);
+    // A user sends its scores at 0, 180, 360 ... ms and its feedbacks 60 ms after each: 9
+    // scores and 8 feedbacks begin before 1.5 s, at most (late timers only push them later).
+    CHECK(a0.issued <= 20 * 9);
+    CHECK(a1.issued <= 20 * 8);
+    CHECK(r.accounting.issued >= 20 * 14);
+
+    // Each user's requests, in the order its bodies were written: 0, 1, 0, 1 ... and every
+    // feedback names the score just before it (the same user's previous request).
+    CHECK(log->wrong_previous == 0);
+    CHECK(log->wrong_echo == 0);  // each step reached its own path (the echo carries its body)
+    CHECK(log->responses == r.accounting.issued);
+    CHECK(log->by_user.size() == 20);
+    std::size_t alternating = 0;
+    for (auto const& [who, requests] : log->by_user) {
+      bool ok = true;
+      for (std::size_t k = 0; k < requests.size(); ++k) ok = ok && requests[k].first == k % 2;
+      alternating += ok ? 1 : 0;
+    }
+    CHECK(alternating == 20);
+
+    // Each step's latency is its path's delay: a 10 ms and a 30 ms median, apart. Loopback and
+    // timer lateness add a little; a machine busy elsewhere more, hence the margins.
+    auto const ms = [](const st::metrics::histogram& h, double p) { return static_cast<double>(h.value_at_percentile(p)) / 1e6; };
+    MESSAGE("score p50 " << ms(a0.response_time, 50) << " ms p99 " << ms(a0.response_time, 99) << " ms; feedback p50 "
+                         << ms(a1.response_time, 50) << " ms p99 " << ms(a1.response_time, 99) << " ms");
+    CHECK(ms(a0.service_time, 50) >= 10.0);
+    CHECK(ms(a0.service_time, 50) < 18.0);
+    CHECK(ms(a1.service_time, 50) >= 30.0);
+    CHECK(ms(a1.service_time, 50) < 38.0);
+    CHECK(ms(a0.response_time, 50) >= 10.0);
+    CHECK(ms(a0.response_time, 50) < 18.0);
+    CHECK(ms(a1.response_time, 50) >= 30.0);
+    CHECK(ms(a1.response_time, 50) < 38.0);
+
+    // Little's law over the session's whole cycle: per user 10 + 50 + 30 + 90 = 180 ms for two
+    // requests, so 20 users send 20 x 2 / 0.180 = 222.2/s = 20 / (mean pause 70 ms + mean
+    // service 20 ms). Late timers make the cycle a little longer (see the law test above).
+    REQUIRE(r.users);
+    CHECK(r.users->think_time_mean_seconds == doctest::Approx(0.070));
+    auto const law = r.littles_law_tps();
+    REQUIRE(law);
+    double const sent = r.sent_tps();
+    MESSAGE("20 users, session score (10 ms + 50 ms think) then feedback (30 ms + 90 ms): sent " << sent
+                                                                                               << "/s, Little's law " << *law
+                                                                                               << "/s, known answer 222.2/s");
+    CHECK(*law == doctest::Approx(222.2).epsilon(0.10));
+    CHECK(sent == doctest::Approx(*law).epsilon(0.10));
+
+    auto const j = st::report::to_json(r);
+    auto const& js = j["users"]["session"];
+    REQUIRE(js.size() == 2);
+    CHECK(js[0]["name"] == "score");
+    CHECK(js[1]["name"] == "feedback");
+    CHECK(js[0]["sent"] == a0.issued);
+    CHECK(js[1]["requests"] == a1.outcomes.total());
+    CHECK(js[1]["failed"] == 0);
+    CHECK(js[0]["p50_response_time_ms"].get<double>() < js[1]["p50_response_time_ms"].get<double>());
+    CHECK(js[1]["p99_response_time_ms"].get<double>() >= 30.0);
+  }
+}
 
 TEST_SUITE("run") {
   TEST_CASE("Little's law: N users with a fixed think time against a fixed delay send N / (think + delay)" *

@@ -4,6 +4,7 @@
 // A scripted HTTP/1.1 server on 127.0.0.1 (plain or TLS) for the HTTP target's known answers.
 // It runs on its own thread; the request path chooses the behaviour:
 //   /delay      body = milliseconds to wait, then 200 "ok"
+//   /delay/N    waits N milliseconds, then 200 with the request body (a fixed delay per path)
 //   /status/N   answers status N (with Retry-After: 1 for 429 and 503)
 //   /close      200 with Connection: close
 //   /reset      reads the request, then resets the connection (RST, no response)
@@ -176,6 +177,10 @@ class server {
     if (target == "/delay") {
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::stoll(req.body())));
       co_await t.async_wait(asio::use_awaitable);
+    } else if (target.rfind("/delay/", 0) == 0) {  // a delay per path: /delay/30 waits 30 ms, then echoes
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::stoll(target.substr(7))));
+      co_await t.async_wait(asio::use_awaitable);
+      res.body() = req.body();
     } else if (target.rfind("/status/", 0) == 0) {
       res.result(static_cast<unsigned>(std::stoi(target.substr(8))));
       if (res.result_int() == 429 || res.result_int() == 503) res.set(bh::field::retry_after, "1");

@@ -26,6 +26,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 // Counts allocations made by the thread that sets `counting` (the client's), to prove the steady
 // state of the HTTP target allocates nothing. The server's thread is not counted. Sanitizers own
@@ -123,6 +125,57 @@ TEST_SUITE("target.http") {
     CHECK(send_one(io, t).result.kind == outcome::ok);
     CHECK(t.stats()->connections_opened == 1);
     CHECK(server.connections() == 1);
+  }
+
+  TEST_CASE("each session step sends its own path and body and names the same user's previous request") {
+    http_test::server server;
+    asio::io_context io;
+    auto o = options_for(server.url("/"));
+    o.keep_body = 64;
+    target::http_step score{"score", boost::beast::http::verb::post, "/delay/0", {}, {}};
+    score.body_generator = [](const target::http_step_request& r, std::string& out) { out = "score " + std::to_string(r.sequence); };
+    target::http_step feedback{"feedback", boost::beast::http::verb::put, server.url("/delay/1"), {}, {}};
+    feedback.body_generator = [](const target::http_step_request& r, std::string& out) {
+      out = "feedback on " + (r.previous ? std::to_string(*r.previous) : std::string("none")) + " by " + std::to_string(r.user);
+    };
+    o.steps = {score, feedback};
+    std::vector<std::pair<std::size_t, std::string>> seen;
+    o.on_response = [&seen](const target::http_response_view& v) { seen.emplace_back(v.step, std::string(v.body)); };
+    target::http_target t(io.get_executor(), o);
+    // As the closed loop sends them: the engine's context names the user and the step.
+    auto send_as = [&](std::uint64_t sequence, std::size_t user, std::size_t step) {
+      std::optional<exchange> out;
+      asio::post(io, [&] {
+        target::request_context const context{sequence, std::chrono::steady_clock::now(), user, step};
+        target::scoped_request_context const scope(context);
+        t.async_request(sequence, store_exchange{&out});
+      });
+      io.restart();
+      auto const deadline = std::chrono::steady_clock::now() + 10s;
+      while (!out && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+      REQUIRE(out);
+      CHECK(out->result.kind == outcome::ok);
+    };
+    send_as(10, 3, 0);
+    send_as(11, 4, 0);
+    send_as(12, 3, 1);
+    send_as(13, 4, 1);
+    send_as(14, 3, 2);  // the step modulo the steps: 0
+    using seen_type = std::vector<std::pair<std::size_t, std::string>>;
+    CHECK(seen == seen_type{{0, "score 10"}, {0, "score 11"}, {1, "feedback on 10 by 3"}, {1, "feedback on 11 by 4"},
+                            {0, "score 14"}});
+    // Outside the engine (no context) a request is step 0.
+    CHECK(send_one(io, t, 20).result.kind == outcome::ok);
+    CHECK(seen.back() == std::pair<std::size_t, std::string>{0, "score 20"});
+    CHECK(server.connections() == 1);  // one origin, one pool: the steps share the connection
+
+    auto bad = options_for("http://127.0.0.1:1/");
+    bad.steps = {{"x", boost::beast::http::verb::get, "http://127.0.0.2:1/y", {}, {}},
+                 {"y", boost::beast::http::verb::get, "feedback", {}, {}}};
+    auto const problems = bad.problems();
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0] == "steps[0].path: 'http://127.0.0.2:1/y' is not on the target's origin (http://127.0.0.1:1)");
+    CHECK(problems[1].starts_with("steps[1].path: must start with '/' or be an absolute URL"));
   }
 
   TEST_CASE("statuses are classified as DESIGN section 3 says") {

@@ -295,6 +295,79 @@ TEST_SUITE("config") {
     CHECK(has_problem(ps3, "user_profile.think_time_distribution", "FIXED, UNIFORM, EXPONENTIAL"));
   }
 
+  TEST_CASE("a user profile's session round-trips with the seed's naming and each step's problems are named") {
+    test_scenario s;
+    s.scenario_id = "session";
+    s.name = "Session";
+    s.duration_seconds = 60;
+    user_profile u;
+    u.users = 20;
+    u.think_time_seconds = 0.1;
+    session_step score;
+    score.name = "score";
+    score.path = "/v1/transactions/score";
+    score.body_generator = "fraud_transaction";
+    session_step feedback;
+    feedback.name = "feedback";
+    feedback.path = "http://127.0.0.1:8080/v1/transactions/feedback";
+    feedback.body = R"({"transaction_id":"tx-0000000000000001","label":"fraudulent"})";
+    feedback.think_time_seconds = 2.5;
+    feedback.nominal_response_time_ms = 30;
+    session_step health;
+    health.name = "health";
+    health.method = "GET";
+    u.session = {score, feedback, health};
+    s.user_profile = u;
+    CHECK(round_trip(s) == s);
+    auto const j = json(s);
+    auto const& js = j["user_profile"]["session"];
+    REQUIRE(js.size() == 3);
+    CHECK(js[0]["name"] == "score");
+    CHECK(js[0]["method"] == "POST");  // the default: a session step usually sends something
+    CHECK(js[0]["path"] == "/v1/transactions/score");
+    CHECK(js[0]["body_generator"] == "fraud_transaction");
+    CHECK(js[0]["body"].is_null());
+    CHECK(js[1]["think_time_seconds"] == 2.5);
+    CHECK(js[1]["nominal_response_time_ms"] == 30);
+    CHECK(js[2]["method"] == "GET");
+    CHECK(js[2]["path"] == "");
+    // Read from a file without the optional fields: POST, the target URL, no body, the think time.
+    auto minimal = read_json<session_step>(json::parse(R"({"name": "ping"})"));
+    CHECK(minimal.method == "POST");
+    CHECK(minimal.path.empty());
+    CHECK_FALSE(minimal.body);
+    CHECK_FALSE(minimal.think_time_seconds);
+
+    auto bad = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "user_profile": {"users": 2, "session": [
+        {"name": "score", "method": "POST", "path": "/score", "body_generator": "fraud_transaction"},
+        {"name": "feedback", "method": "FETCH", "path": "feedback", "body": "{}", "body_generator": "fraud_feedback",
+         "think_time_seconds": -1, "nominal_response_time_ms": -2},
+        {"name": "score", "body_generator": ""},
+        {"name": ""}]}})");
+    std::vector<config_problem> ps;
+    CHECK_FALSE(read_json<test_scenario>(bad, ps));
+    INFO(dump(ps));
+    CHECK(has_problem(ps, "user_profile.session[1].method", "unknown 'FETCH'"));
+    CHECK(has_problem(ps, "user_profile.session[1].path", "must start with '/'"));
+    CHECK(has_problem(ps, "user_profile.session[1].body", "not both"));
+    CHECK(has_problem(ps, "user_profile.session[1].think_time_seconds", "must be >= 0"));
+    CHECK(has_problem(ps, "user_profile.session[2].name", "also session[0]'s name"));
+    CHECK(has_problem(ps, "user_profile.session[2].body_generator", "must not be empty"));
+    CHECK(has_problem(ps, "user_profile.session[3].name", "must not be empty"));
+    CHECK(has_problem(ps, "user_profile.session[1].nominal_response_time_ms", "must be >= 0"));
+    CHECK(ps.size() == 8);
+
+    auto missing = json::parse(R"({"scenario_id": "s", "name": "n", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"}, "user_profile": {"users": 2, "session": [{"path": "/x", "verb": "GET"}]}})");
+    std::vector<config_problem> ps2;
+    CHECK_FALSE(read_json<test_scenario>(missing, ps2));
+    INFO(dump(ps2));
+    CHECK(has_problem(ps2, "user_profile.session[0].name", ""));
+    CHECK(has_problem(ps2, "user_profile.session[0].verb", ""));
+  }
+
   TEST_CASE("every problem in a bad config is reported with its path") {
     auto j = json::parse(R"({
       "test_name": 42,

@@ -54,6 +54,9 @@ struct service_stats {
   std::size_t max_queue = 0;
   std::uint64_t scored = 0;          ///< decisions that carried a fraud score
   double confidence_sum = 0;         ///< over them, the sum of max(score, 1 − score)
+  std::uint64_t feedback_received = 0;  ///< feedback on a remembered decision (200)
+  std::uint64_t feedback_unknown = 0;   ///< feedback on no remembered decision (404)
+  std::uint64_t feedback_agreed = 0;    ///< of the received, labels that agree with the decision
   std::optional<std::uint64_t> resident_bytes;  ///< this process's resident memory (/proc/self/statm)
 
   std::uint64_t count(unsigned status) const {

@@ -77,6 +77,21 @@ bool parse_transaction(std::string_view body, transaction& out, std::string& err
 /// Throwing form: `std::invalid_argument` whose `what()` is the error message.
 transaction parse_transaction(std::string_view body);
 
+/// An analyst's label on a scored transaction (`POST /v1/transactions/feedback`).
+enum class feedback_label : std::uint8_t { legitimate, fraudulent, edge_case };
+inline constexpr std::array<std::string_view, 3> feedback_labels{"legitimate", "fraudulent", "edge_case"};
+
+/// The feedback body: `{"transaction_id": "tx-...", "label": "fraudulent"}` (docs/fraud_wire_format.md).
+struct feedback {
+  std::uint64_t transaction = 0;  ///< the number of the transaction id
+  feedback_label label = feedback_label::legitimate;
+};
+
+/** Parses a feedback body into `out`. Returns false with `error` = "<field>: <reason>" at the
+    first problem (a missing or malformed `transaction_id`, an unknown `label`). Unknown
+    members are ignored. */
+bool parse_feedback(std::string_view body, feedback& out, std::string& error);
+
 }  // namespace fraud_service
 
 #endif

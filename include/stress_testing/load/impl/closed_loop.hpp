@@ -76,8 +76,9 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
         target_(target),
         end_(saturating_add(start, duration)),
         options_(options),
-        interval_(std::chrono::duration_cast<clock::duration>(model.expected_interval(options.nominal_response_time))),
+        interval_(expected_interval(model, options)),
         nominal_(std::chrono::duration_cast<clock::duration>(options.nominal_response_time)) {
+    if (options_.session_steps > 1) summary_.steps.resize(options_.session_steps);
     for (std::size_t u = 0; u < model.users(); ++u) {
       user& us = users_.emplace_back(this->executor_, model.make_user(u));
       for (auto const& [from, to] : model.active_spans(u))
@@ -167,10 +168,10 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     // Think, then the next slot of the cadence: one nominal response and this pause after this
     // request was sent. Anchored on the send, not on the slot, so that a response slightly
     // slower than nominal delays the next request once instead of accumulating forever; and a
-    // random pause moves the cadence, not the measurement.
-    auto const think = std::chrono::duration_cast<clock::duration>(us.think.next_think_time());
+    // random pause moves the cadence, not the measurement. A session step may set its own pause.
+    auto const think = std::chrono::duration_cast<clock::duration>(think_after(us));
     us.ready = now + think;
-    us.next_slot = us.sent + nominal_ + think;
+    us.next_slot = us.sent + nominal_after(us) + think;
     us.state = user_state::waiting;
     schedule(u);
     this->wake_if_settled();
@@ -199,6 +200,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     bool active = false;   // sent in its current span, not retired
     std::uint64_t missed = 0;
     std::uint64_t round = 0;             // requests sent by this user
+    std::size_t step = 0;                // the session step of the request in flight
     std::uint64_t generation = 0;        // of the request in flight
     std::uint64_t timer_generation = 0;  // of the timer's current wait
     user_state state = user_state::waiting;
@@ -255,10 +257,14 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     us.timer.expires_at(saturating_add(now, options_.request_timeout));
     us.timer.async_wait(user_timer_handler<closed_loop_state>{this->shared_from_this(), u, ++us.timer_generation});
     us.signal.slot().clear();
+    // The user's k-th request is step k mod steps (issue 15): a session is the same steps in
+    // the same order for every user, so the round alone says which.
+    us.step = static_cast<std::size_t>(us.round % options_.session_steps);
+    if (!summary_.steps.empty()) ++summary_.steps[us.step].issued;
     std::uint64_t const sequence = us.round++ * users_.size() + u;
     std::uint64_t const generation = us.generation;
     try {
-      target::request_context const context{sequence, us.intended};
+      target::request_context const context{sequence, us.intended, u, us.step};
       target::scoped_request_context const scope(context);  // time-deciding targets read it
       target_.async_request(sequence,
                             boost::asio::bind_cancellation_slot(
@@ -280,12 +286,51 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     us.recorded = true;
     --active_;
     this->record_outcome(o, us.intended, us.sent, now, bytes_in, bytes_out);
+    record_step(us.step, o, now - us.intended, now - us.sent);
     for (std::uint64_t i = 0; i < us.missed; ++i) {
       auto const slot = us.missed_first + interval_ * static_cast<std::int64_t>(i);
       this->record_outcome(o, slot, us.sent, now, 0, 0);
+      record_step(us.step, o, now - slot, now - us.sent);
     }
     summary_.backfilled += us.missed;
     us.missed = 0;
+  }
+
+  // The step's own figures (sessions of more than one step only).
+  void record_step(std::size_t step, outcome o, clock::duration response, clock::duration service) noexcept {
+    if (summary_.steps.empty()) return;
+    auto& st = summary_.steps[step];
+    st.outcomes.record(o);
+    if (o == outcome::dropped) return;
+    st.response_time.record_value(std::chrono::duration_cast<std::chrono::nanoseconds>(response).count());
+    st.service_time.record_value(std::chrono::duration_cast<std::chrono::nanoseconds>(service).count());
+  }
+
+  // The pause after the user's request: its step's own, or the model's think time.
+  clock::duration think_after(user& us) noexcept {
+    if (us.step < options_.step_think.size() && options_.step_think[us.step])
+      return std::chrono::duration_cast<clock::duration>(*options_.step_think[us.step]);
+    return std::chrono::duration_cast<clock::duration>(us.think.next_think_time());
+  }
+
+  // The healthy response of the user's request just completed: its step's own, or the run's.
+  clock::duration nominal_after(const user& us) const noexcept {
+    if (us.step < options_.step_nominal.size() && options_.step_nominal[us.step])
+      return std::chrono::duration_cast<clock::duration>(*options_.step_nominal[us.step]);
+    return nominal_;
+  }
+
+  // The cadence's interval: the mean over the session's steps of each step's nominal response
+  // and pause (the run's nominal and the model's mean think time where a step has none).
+  static clock::duration expected_interval(const profile::closed_model& model, const closed_loop_options& o) {
+    auto const think_mean = model.expected_interval(std::chrono::nanoseconds::zero());
+    auto const nominal = std::max(o.nominal_response_time, std::chrono::nanoseconds::zero());
+    std::chrono::nanoseconds sum{0};
+    for (std::size_t i = 0; i < o.session_steps; ++i) {
+      sum += i < o.step_think.size() && o.step_think[i] ? *o.step_think[i] : think_mean;
+      sum += i < o.step_nominal.size() && o.step_nominal[i] ? *o.step_nominal[i] : nominal;
+    }
+    return std::chrono::duration_cast<clock::duration>(sum / static_cast<std::int64_t>(o.session_steps));
   }
 
   static clock::time_point at(clock::time_point start, double seconds) noexcept {
