@@ -109,7 +109,7 @@ bool workload_factories(const st::test_scenario& scenario, const http_factory& b
       }
     }
     f.base.method = verb;
-    if (f.customize)  // the generator sets POST: the workload's own method wins
+    if (f.customize && !r.method.empty())  // the generator sets POST: the workload's own method wins
       f.customize = [inner = f.customize, verb](std::size_t i, st::target::http_target_options& o) {
         inner(i, o);
         o.method = verb;
