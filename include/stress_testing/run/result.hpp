@@ -374,6 +374,14 @@ inline std::string describe(const run_result& r) {
   }
   out += a.balanced() ? " (balanced)\n" : " (NOT balanced: an engine bug)\n";
   char line[200];
+  for (auto const& w : r.workloads) {  // a mix: each workload's share of the totals
+    std::snprintf(line, sizeof line, "  workload %s (%s): %llu intended, %llu ok, p99 %.3f ms%s\n", w.name.c_str(),
+                  w.model.c_str(), static_cast<unsigned long long>(w.accounting.intended),
+                  static_cast<unsigned long long>(w.accounting.count(outcome::ok)),
+                  w.values.get(metrics::metric::p99_response_time_ms).value_or(0),
+                  w.accounting.balanced() ? "" : " (NOT balanced)");
+    out += line;
+  }
   std::snprintf(line, sizeof line, "  p50 %.3f ms, p99 %.3f ms, max %.3f ms, error rate %.4f%%, %.1f/s over %.2f s\n",
                 m.p50_response_time_ms, m.p99_response_time_ms, m.max_response_time_ms, 100 * m.error_rate,
                 m.throughput_tps, r.elapsed_seconds);
