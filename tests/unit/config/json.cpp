@@ -1,4 +1,5 @@
 #include <stress_testing/config/json.hpp>
+#include <stress_testing/config/scenario_builder.hpp>
 
 #include <doctest/doctest.h>
 
