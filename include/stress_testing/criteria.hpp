@@ -159,6 +159,21 @@ inline std::optional<std::string> scope_problem(const criterion& c) {
     sets `error` to the reason. */
 inline std::optional<criterion> parse_criterion(std::string_view text, std::string& error,
                                                 metric_check check = metric_check::known) {
+  std::string workload;
+  // Optional workload, last: "@ scoring". Taken off first, so the rest parses as without it.
+  if (auto const at = text.find('@'); at != std::string_view::npos) {
+    std::size_t b = at + 1;
+    while (b < text.size() && detail::is_space(text[b])) ++b;
+    std::size_t e = text.size();
+    while (e > b && detail::is_space(text[e - 1])) --e;
+    workload = std::string(text.substr(b, e - b));
+    if (!valid_workload_name(workload)) {
+      error = "expected a workload name (letters, digits, '_', '-', '.') after \"@\", got \"" + workload + "\"";
+      return std::nullopt;
+    }
+    text = text.substr(0, at);
+    while (!text.empty() && detail::is_space(text.back())) text.remove_suffix(1);
+  }
   std::size_t i = 0;
   auto skip_space = [&] {
     while (i < text.size() && detail::is_space(text[i])) ++i;
@@ -173,6 +188,7 @@ inline std::optional<criterion> parse_criterion(std::string_view text, std::stri
   while (i < text.size() && detail::is_metric_char(text[i])) ++i;
   criterion c;
   c.metric = std::string(text.substr(metric_begin, i - metric_begin));
+  c.workload = std::move(workload);
   skip_space();
 
   static constexpr std::array<std::pair<std::string_view, comparison>, 6> ops{{
@@ -249,20 +265,6 @@ inline std::optional<criterion> parse_criterion(std::string_view text, std::stri
     skip_space();
     return true;
   };
-  // Optional workload, last: "@ scoring".
-  if (auto const at = text.find('@', i); at != std::string_view::npos) {
-    std::size_t b = at + 1;
-    while (b < text.size() && detail::is_space(text[b])) ++b;
-    std::size_t e = text.size();
-    while (e > b && detail::is_space(text[e - 1])) --e;
-    c.workload = std::string(text.substr(b, e - b));
-    if (!valid_workload_name(c.workload)) {
-      error = "expected a workload name (letters, digits, '_', '-', '.') after \"@\", got \"" + c.workload + "\"";
-      return std::nullopt;
-    }
-    text = text.substr(0, at);
-    while (!text.empty() && detail::is_space(text.back())) text.remove_suffix(1);
-  }
   if (i < text.size()) {
     if (word("over")) {
       if (!word("any")) {
