@@ -210,6 +210,7 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
           if (auto const* w = r.find_workload(name)) st::load::merge(accounting, w->accounting);
       }
       r.business = tally.to_business_metrics(cost, r.elapsed_seconds, accounting, r.ended_at);
+      if (!fraud_workloads.empty()) r.business_accounting = accounting;
       r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, accounting, r.ended_at);
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;
     }

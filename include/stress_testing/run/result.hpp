@@ -130,6 +130,9 @@ struct run_result {
   }
   /// Business figures of a workload that knows them (the fraud workload); filled by the harness.
   std::optional<stress_testing::business_metrics> business;
+  /** In a mix, the accounting the business figures were reconciled with (the workloads that sent
+      the transactions); filled by the harness with `business`. Empty: the run's `accounting`. */
+  std::optional<load::run_summary> business_accounting;
   /// The presentation's hero numbers of such a workload; filled by the harness.
   std::optional<stress_testing::hero_metrics> hero;
   /// The thresholds results.json's `alerts` are raised at (`detect_alerts` over `intervals`).
