@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,17 +45,95 @@ void apply_interval_rule(const http_settings& h, const st::test_scenario& scenar
                  seconds * 1000);
 }
 
-// The load the banner names: the closed population, or the profile's shape.
-std::string load_text(const st::test_scenario& scenario) {
-  if (!scenario.user_profile) return std::string(st::to_string(scenario.load_profile.profile_type));
-  auto const& u = *scenario.user_profile;
+std::string users_text(const st::user_profile& u) {
   std::string users = u.stages.empty() ? std::to_string(u.users) : std::to_string(u.stages.size()) + " stages of";
-  std::string text = "closed model, " + users + " users thinking " + std::string(st::to_string(u.think_time_distribution));
+  std::string text = users + " users thinking " + std::string(st::to_string(u.think_time_distribution));
   if (!u.session.empty()) {
     text += ", session";
     for (std::size_t i = 0; i < u.session.size(); ++i) text += (i ? "," : " ") + u.session[i].name;
   }
   return text;
+}
+
+// The load the banner names: the closed population, or the profile's shape; a mix's workloads.
+std::string load_text(const st::test_scenario& scenario) {
+  if (!scenario.workloads.empty()) {
+    std::string text = "a mix of " + std::to_string(scenario.workloads.size()) + " workloads:";
+    for (auto const& w : scenario.workloads)
+      text += " " + w.name + " (" +
+              (w.user_profile ? "closed, " + users_text(*w.user_profile)
+                              : "open, " + std::string(st::to_string(w.load_profile->profile_type))) +
+              (w.request.url.empty() ? std::string() : " " + w.request.url) + ")";
+    return text;
+  }
+  if (!scenario.user_profile) return std::string(st::to_string(scenario.load_profile.profile_type));
+  return "closed model, " + users_text(*scenario.user_profile);
+}
+
+// The body generators a workload's `request.generator` may name.
+constexpr std::string_view fraud_generator = "fraud_transactions";
+
+// A workload that sends the fraud transactions: it names the generator, or says nothing at all
+// (then it sends what a scenario without workloads sends).
+bool sends_fraud(const st::workload& w) {
+  return w.request.generator == fraud_generator || w.request == st::workload_request{};
+}
+
+/** `url` (a path, or a whole http(s) URL) against the target's `base`: a path replaces the
+    base's path, keeping its scheme, host and port (so it follows a fault proxy put in front). */
+std::string resolve_url(const std::string& base, const std::string& url) {
+  if (url.empty()) return base;
+  if (!url.starts_with("/")) return url;
+  auto const scheme = base.find("://");
+  auto const path = scheme == std::string::npos ? std::string::npos : base.find('/', scheme + 3);
+  return (path == std::string::npos ? base : base.substr(0, path)) + url;
+}
+
+/** Each workload's HTTP factory, from the scenario's `base` one (the fraud transactions to the
+    target's URL): its URL, method, body or generator. False, with the problem said naming the
+    field, when a workload asks for what stress-run cannot send. */
+bool workload_factories(const st::test_scenario& scenario, const http_factory& base, const http_settings& h,
+                        const st::run::run_options& options, std::map<std::string, http_factory>& out) {
+  for (std::size_t k = 0; k < scenario.workloads.size(); ++k) {
+    auto const& w = scenario.workloads[k];
+    auto const field = "workloads[" + std::to_string(k) + "].request.";
+    http_factory f = base;  // the shared registry: every target's counters in the results
+    auto const& r = w.request;
+    if (!r.generator.empty() && r.generator != fraud_generator) {
+      std::cerr << "stress-run: " << field << "generator: unknown generator \"" << r.generator << "\" (stress-run knows "
+                << fraud_generator << ")\n";
+      return false;
+    }
+    if (!sends_fraud(w)) f.customize = {};
+    auto verb = f.base.method;
+    if (!r.method.empty() || !sends_fraud(w)) {
+      verb = boost::beast::http::string_to_verb(r.method.empty() ? "GET" : r.method);
+      if (verb == boost::beast::http::verb::unknown) {
+        std::cerr << "stress-run: " << field << "method: unknown HTTP method \"" << r.method << "\"\n";
+        return false;
+      }
+    }
+    f.base.method = verb;
+    if (f.customize && !r.method.empty())  // the generator sets POST: the workload's own method wins
+      f.customize = [inner = f.customize, verb](std::size_t i, st::target::http_target_options& o) {
+        inner(i, o);
+        o.method = verb;
+      };
+    f.base.url = resolve_url(base.base.url, r.url);
+    f.base.body = r.body;
+    // A closed workload's users each have their own connection, as a browser would.
+    f.connections = w.user_profile ? std::max<std::size_t>(1, st::run::detail::closed_workload_of(*w.user_profile).peak_users())
+                                   : h.connections_for(options);
+    if (!validate_target(f)) {
+      std::cerr << "stress-run: (the target of workload " << w.name << ")\n";
+      return false;
+    }
+    out.emplace(w.name, std::move(f));
+  }
+  std::size_t connections = 0;
+  for (auto const& [name, f] : out) connections += f.connections;
+  http_settings::ensure_descriptors(connections);  // every workload's connections at once
+  return true;
 }
 
 // --session a,b: the fraud workload's named steps, in order.
@@ -91,6 +170,11 @@ bool apply_user_options(const scenario_settings& s, st::test_scenario& scenario)
     return false;
   }
   if (s.users == 0) return apply_session_option(s, scenario);
+  if (!scenario.workloads.empty()) {
+    std::cerr << "stress-run: --users replaces a scenario's load; a scenario with workloads gives each its own "
+                 "(edit its workloads' user_profile)\n";
+    return false;
+  }
   st::user_profile u;
   u.users = s.users;
   if (scenario.user_profile) {  // --users replaces the population; what a user does stays
@@ -267,7 +351,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
   factory.base.url = url;
   factory.workers = options.pool.workers;
   factory.connections = h.connections_for(options);
-  if (scenario.user_profile) {  // a virtual user has its own connection, as a browser would
+  if (scenario.user_profile && scenario.workloads.empty()) {  // a virtual user has its own connection, as a browser would
     std::size_t const peak = st::run::detail::closed_workload_of(*scenario.user_profile).peak_users();
     if (factory.connections < peak) {
       std::fprintf(stderr, "closed model: %zu connections, one per user (--connections gave %zu)\n", peak,
@@ -275,16 +359,24 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
       factory.connections = peak;
     }
   }
-  auto fraud = send_fraud_workload(factory, scenario.load_profile.seed);
-  if (has_session) {  // each user's steps, their bodies from the fraud workload's generators
-    auto const problems = fraud->use_session(scenario.user_profile->session, factory.base);
-    if (!problems.empty()) {
-      std::cerr << "stress-run: the scenario's session cannot be sent:\n";
-      for (auto const& p : problems) std::cerr << "  " << p << '\n';
-      return usage_error;
+  // The fraud transactions and their business figures, unless every workload of a mix sends
+  // something else.
+  std::vector<std::string> fraud_workloads;
+  for (auto const& w : scenario.workloads)
+    if (sends_fraud(w)) fraud_workloads.push_back(w.name);
+  std::shared_ptr<fraud_workload> fraud;
+  if (scenario.workloads.empty() || !fraud_workloads.empty()) {
+    fraud = send_fraud_workload(factory, scenario.load_profile.seed);
+    if (has_session) {  // each user's steps, their bodies from the fraud workload's generators
+      auto const problems = fraud->use_session(scenario.user_profile->session, factory.base);
+      if (!problems.empty()) {
+        std::cerr << "stress-run: the scenario's session cannot be sent:\n";
+        for (auto const& p : problems) std::cerr << "  " << p << '\n';
+        return usage_error;
+      }
     }
+    attach_live_business(ctx, fraud, options);  // after h.apply's on_interval, before the dashboard's
   }
-  attach_live_business(ctx, fraud, options);  // after h.apply's on_interval, before the dashboard's
   if (!validate_target(factory)) return usage_error;
   // What the target knows about itself: its memory (--target-pid) and its GET /stats.
   if (!add_target_stats(s.target_stats, url, service != nullptr, factory.base.allow_non_loopback, options))
@@ -293,7 +385,7 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
                scenario.scenario_id.c_str(), load_text(scenario).c_str(),
                scenario.duration_seconds, factory.connections, options.pool.workers, url.c_str(),
                service ? " (embedded sample service)" : "");
-  auto finish = http_finisher(factory.registry, fraud);
+  auto finish = http_finisher(factory.registry, fraud, fraud_workloads);
   // Failures are injected by the run itself (fault/site.hpp): at the client by default, in the
   // embedded service, or at a fault proxy put between the two when any failure goes there.
   options.inject_failures = !no_faults;
@@ -331,6 +423,18 @@ int run_scenario_mode(app_context& ctx, const scenario_settings& s, const http_s
                      : p.component == "service" ? "the sample service"
                      : p.component == "proxy"   ? "the fault proxy (between the client and the service)"
                                                 : ("the sample service's agent " + p.component).c_str());
+  }
+  if (!scenario.workloads.empty()) {  // a mix: each workload's own URL, method and body
+    std::map<std::string, http_factory> by_name;
+    if (!workload_factories(scenario, factory, h, options, by_name)) return usage_error;
+    for (auto const& [name, f] : by_name)
+      std::fprintf(stderr, "workload %s: %s %s, %zu connection(s)\n", name.c_str(),
+                   std::string(boost::beast::http::to_string(f.base.method)).c_str(), f.base.url.c_str(), f.connections);
+    workload_factory_fn mix = [by_name = std::move(by_name)](asio::any_io_executor ex, std::size_t i,
+                                                             const st::workload& w) -> st::target::any_target {
+      return by_name.at(w.name)(std::move(ex), i);
+    };
+    return run_and_report(ctx, scenario, std::move(mix), options, h.out_dir, finish);
   }
   return run_and_report(ctx, scenario, std::move(factory), options, h.out_dir, finish);
 }

@@ -78,7 +78,26 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
   std::printf("  %s\n", r.status_reason.c_str());
   std::printf("  elapsed %.1f s, intended %llu, sent %llu\n", r.elapsed_seconds,
               static_cast<unsigned long long>(a.intended), static_cast<unsigned long long>(a.issued));
-  if (r.users) {  // the closed model: its population and Little's law beside what it sent
+  // A mix: each workload on its own line (the lines below are their merge, the run's totals).
+  for (auto const& w : r.workloads) {
+    auto const& wa = w.accounting;
+    double const sent = w.elapsed_seconds > 0 ? static_cast<double>(wa.issued) / w.elapsed_seconds : 0.0;
+    auto const p99 = w.values.get(st::metrics::metric::p99_response_time_ms);
+    std::printf("  workload %s (%s): intended %llu, sent %llu (%.1f/s), ok %llu, p99 %.2f ms, error rate %.4f%s",
+                w.name.c_str(), w.model.c_str(), static_cast<unsigned long long>(wa.intended),
+                static_cast<unsigned long long>(wa.issued), sent, static_cast<unsigned long long>(wa.count(st::outcome::ok)),
+                p99.value_or(0), w.values.get(st::metrics::metric::error_rate).value_or(0),
+                wa.balanced() ? "  (all accounted)" : "  (UNBALANCED)");
+    if (w.users) {
+      std::printf("; %zu users (peak active %lld)", w.users->users, static_cast<long long>(w.users->peak_active));
+      if (auto const l = w.littles_law_tps()) std::printf(", Little's law %.1f/s", *l);
+    }
+    std::printf("\n");
+  }
+  if (!r.workloads.empty()) {
+    std::printf("  load model: %s, %zu workloads on one clock (totals below)\n", std::string(r.load_model()).c_str(),
+                r.workloads.size());
+  } else if (r.users) {  // the closed model: its population and Little's law beside what it sent
     std::printf("  load model: closed, %zu users (peak active %lld), think %.3f s", r.users->users,
                 static_cast<long long>(r.users->peak_active), r.users->think_time_mean_seconds);
     if (auto const l = r.littles_law_tps())

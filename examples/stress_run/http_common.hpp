@@ -16,9 +16,12 @@
 namespace stress_run {
 
 /// Fills the result with the HTTP targets' counters and per-agent timings (and the fraud
-/// workload's business figures when there is one).
+/// workload's business figures when there is one). In a mix, `fraud_workloads` names the
+/// workloads that send the fraud transactions: the business figures are reconciled with their
+/// accounting, not with the other workloads' requests.
 std::function<void(stress_testing::run::run_result&)> http_finisher(std::shared_ptr<stats_registry> registry,
-                                                                    std::shared_ptr<fraud_workload> fraud);
+                                                                    std::shared_ptr<fraud_workload> fraud,
+                                                                    std::vector<std::string> fraud_workloads = {});
 
 /** Makes `factory` send the fraud workload, seeded with `seed`, to a scoring endpoint: each
     worker's POST bodies and response observer from one `fraud_workload`, which it returns (its tally

@@ -190,8 +190,9 @@ bool http_settings::bad(const char* option, const std::string& value) {
 }
 
 std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_registry> registry,
-                                                        std::shared_ptr<fraud_workload> fraud) {
-  return [registry, fraud](st::run::run_result& r) {
+                                                        std::shared_ptr<fraud_workload> fraud,
+                                                        std::vector<std::string> fraud_workloads) {
+  return [registry, fraud, fraud_workloads](st::run::run_result& r) {
     auto stats = registry->merged();
     r.target_counters = stats.counters();
     for (auto const& [kind, cause] : stats.first_failures) r.failure_causes.try_emplace(kind, cause);
@@ -200,9 +201,17 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
       auto const tally = fraud->tally();
       st::fraud::cost_model const cost;
       // Reconciled with the run's accounting: every intended request counts (a failure injected
-      // at the client never reached the tally's observer; a dropped one was never sent).
-      // With a session, only its scoring steps' requests (fraud_workload::scored_accounting).
-      auto const scored = fraud->scored_accounting(r.accounting);
+      // at the client never reached the tally's observer; a dropped one was never sent). In a
+      // mix, only the workloads that sent transactions count; with a session, only its scoring
+      // steps' requests (fraud_workload::scored_accounting).
+      auto accounting = r.accounting;
+      if (!fraud_workloads.empty()) {
+        accounting = {};
+        for (auto const& name : fraud_workloads)
+          if (auto const* w = r.find_workload(name)) st::load::merge(accounting, w->accounting);
+        r.business_accounting = accounting;
+      }
+      auto const scored = fraud->scored_accounting(accounting);
       r.business = tally.to_business_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
       r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;

@@ -122,7 +122,7 @@ struct run_outcome {
     what was measured). Without `own_signals` Ctrl-C is the caller's (the run supervisor stops
     its run through the dashboard). */
 run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop, st::test_scenario scenario,
-                          target_factory_fn factory, st::run::run_options options, bool own_signals = true) {
+                          workload_factory_fn factory, st::run::run_options options, bool own_signals = true) {
   asio::signal_set signals(io);
   if (own_signals) {
     signals.add(SIGINT);
@@ -143,9 +143,19 @@ run_outcome run_stoppable(asio::io_context& io, asio::cancellation_signal& stop,
   return out;
 }
 
+/// The same target for every workload: the engine's one factory type (`workload_factory_fn`).
+workload_factory_fn for_every_workload(target_factory_fn f) {
+  return [f = std::move(f)](asio::any_io_executor ex, std::size_t i, const st::workload&) { return f(std::move(ex), i); };
+}
+
 }  // namespace
 
 int run_and_report(app_context& ctx, const st::test_scenario& scenario, target_factory_fn factory,
+                   st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
+  return run_and_report(ctx, scenario, for_every_workload(std::move(factory)), std::move(options), out_dir, finish);
+}
+
+int run_and_report(app_context& ctx, const st::test_scenario& scenario, workload_factory_fn factory,
                    st::run::run_options options, const std::string& out_dir, const result_finisher& finish) {
   // Before the run: a run whose results cannot be written is a failure, not a pass with no artefacts.
   if (auto why = st::detail::unwritable_directory_reason(out_dir); !why.empty()) {
@@ -282,7 +292,8 @@ st::run::step_measurement capacity_session::run_step(const st::test_scenario& ba
   auto step = st::run::prepare_step(base, std::move(options), plan, interval);
   asio::io_context io;
   asio::cancellation_signal stop;
-  auto out = run_stoppable(io, stop, std::move(step.scenario), std::move(factory), std::move(step.options));
+  auto out = run_stoppable(io, stop, std::move(step.scenario), for_every_workload(std::move(factory)),
+                           std::move(step.options));
   if (!out.result || out.ec)
     throw std::invalid_argument(out.result ? out.result->status_reason : std::string("the step did not run"));
   m = st::run::finish_step(std::move(*out.result), *step.halves);

@@ -26,6 +26,12 @@ namespace stress_run {
 using target_factory_fn =
     std::function<stress_testing::target::any_target(boost::asio::any_io_executor, std::size_t index)>;
 
+/** A mix's targets (`test_scenario::workloads`): worker `index`'s target for `workload`. The one
+    factory type the engine is instantiated with; a `target_factory_fn` is called for every
+    workload alike. */
+using workload_factory_fn = std::function<stress_testing::target::any_target(
+    boost::asio::any_io_executor, std::size_t index, const stress_testing::workload& workload)>;
+
 /// Adds what the target and the workload gathered to the result before it is written.
 using result_finisher = std::function<void(stress_testing::run::run_result&)>;
 
@@ -34,6 +40,10 @@ using result_finisher = std::function<void(stress_testing::run::run_result&)>;
     junit.xml and report.html next to it). Ctrl-C (SIGINT, SIGTERM) stops gracefully and still
     writes the results. Returns the process exit code. */
 int run_and_report(app_context& ctx, const stress_testing::test_scenario& scenario, target_factory_fn factory,
+                   stress_testing::run::run_options options, const std::string& out_dir,
+                   const result_finisher& finish);
+/// As above, with a target per workload of a mix.
+int run_and_report(app_context& ctx, const stress_testing::test_scenario& scenario, workload_factory_fn factory,
                    stress_testing::run::run_options options, const std::string& out_dir,
                    const result_finisher& finish);
 

@@ -80,6 +80,9 @@ struct criterion {
   std::string description;
   criterion_scope scope = criterion_scope::run;
   double span_seconds = 0;  ///< the window (any_window) or the deadline (after_each_failure)
+  /** The workload of a mix it is judged on (`test_scenario::workloads`, by name): written
+      `p99_response_time_ms < 200 @ scoring`. Empty: the whole run (every workload merged). */
+  std::string workload{};  // an initializer: positional {metric, op, ...} may leave it out
 
   friend bool operator==(const criterion&, const criterion&) = default;
 };
@@ -89,6 +92,10 @@ namespace detail {
 constexpr bool is_metric_start(char c) noexcept { return (c >= 'a' && c <= 'z') || c == '_'; }
 constexpr bool is_metric_char(char c) noexcept { return is_metric_start(c) || (c >= '0' && c <= '9'); }
 constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+/// A workload's name: letters, digits, '_', '-' and '.' (`valid_workload_name`).
+constexpr bool is_workload_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
 
 inline std::string format_threshold(double v) {
   // Shortest text that parses back to the same double: a criterion printed and re-parsed is
@@ -100,6 +107,15 @@ inline std::string format_threshold(double v) {
 
 }  // namespace detail
 
+/// Whether `name` can name a workload (and so follow `@` in a criterion): 1 to 64 of letters,
+/// digits, '_', '-' and '.'.
+constexpr bool valid_workload_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!detail::is_workload_char(c)) return false;
+  return true;
+}
+
 /// The criterion as text (`"p95_response_time_ms < 2000"`); `parse_criterion` reads it back.
 inline std::string to_string(const criterion& c) {
   std::string s = c.metric;
@@ -110,6 +126,7 @@ inline std::string to_string(const criterion& c) {
   if (c.scope == criterion_scope::any_window) s += " over any " + detail::format_threshold(c.span_seconds) + "s";
   if (c.scope == criterion_scope::after_each_failure)
     s += " within " + detail::format_threshold(c.span_seconds) + "s after each failure";
+  if (!c.workload.empty()) s += " @ " + c.workload;
   return s;
 }
 
@@ -123,6 +140,10 @@ enum class metric_check { known, any };
     have no value in a window. */
 inline std::optional<std::string> scope_problem(const criterion& c) {
   if (c.scope == criterion_scope::run) return std::nullopt;
+  // A workload's figures are kept for its whole run and each interval, not per sliding window.
+  if (!c.workload.empty())
+    return "a criterion on one workload (@ " + c.workload + ") is judged on that workload's whole run: it cannot be "
+           "judged " + (c.scope == criterion_scope::any_window ? "over a window" : "after each failure") + " too";
   auto const m = metrics::find_metric(c.metric);
   if (m && static_cast<std::size_t>(*m) >= static_cast<std::size_t>(metrics::metric::error_rate_outside_failures))
     return "\"" + c.metric + "\" is a whole-run metric: it cannot be judged " +
@@ -138,6 +159,21 @@ inline std::optional<std::string> scope_problem(const criterion& c) {
     sets `error` to the reason. */
 inline std::optional<criterion> parse_criterion(std::string_view text, std::string& error,
                                                 metric_check check = metric_check::known) {
+  std::string workload;
+  // Optional workload, last: "@ scoring". Taken off first, so the rest parses as without it.
+  if (auto const at = text.find('@'); at != std::string_view::npos) {
+    std::size_t b = at + 1;
+    while (b < text.size() && detail::is_space(text[b])) ++b;
+    std::size_t e = text.size();
+    while (e > b && detail::is_space(text[e - 1])) --e;
+    workload = std::string(text.substr(b, e - b));
+    if (!valid_workload_name(workload)) {
+      error = "expected a workload name (letters, digits, '_', '-', '.') after \"@\", got \"" + workload + "\"";
+      return std::nullopt;
+    }
+    text = text.substr(0, at);
+    while (!text.empty() && detail::is_space(text.back())) text.remove_suffix(1);
+  }
   std::size_t i = 0;
   auto skip_space = [&] {
     while (i < text.size() && detail::is_space(text[i])) ++i;
@@ -152,6 +188,7 @@ inline std::optional<criterion> parse_criterion(std::string_view text, std::stri
   while (i < text.size() && detail::is_metric_char(text[i])) ++i;
   criterion c;
   c.metric = std::string(text.substr(metric_begin, i - metric_begin));
+  c.workload = std::move(workload);
   skip_space();
 
   static constexpr std::array<std::pair<std::string_view, comparison>, 6> ops{{
@@ -319,9 +356,12 @@ inline bool judges_latency(const criterion& c) noexcept {
 /** What a limited generator does to verdicts: every latency criterion (`judges_latency`) that
     was judged pass or fail becomes `inconclusive`, its actual value kept; `no_data` and the
     other criteria are left as they are. */
+inline void mark_latency_inconclusive(criterion_result& r) noexcept {
+  if ((r.passed() || r.failed()) && judges_latency(r.criterion)) r.verdict = verdict::inconclusive;
+}
+/// `mark_latency_inconclusive` of each result.
 inline void mark_latency_inconclusive(std::vector<criterion_result>& results) noexcept {
-  for (auto& r : results)
-    if ((r.passed() || r.failed()) && judges_latency(r.criterion)) r.verdict = verdict::inconclusive;
+  for (auto& r : results) mark_latency_inconclusive(r);
 }
 
 /// Anything that maps a metric name to its value, or nullopt when the run has none.

@@ -308,6 +308,38 @@ struct failure_scenario {
   friend bool operator==(const failure_scenario&, const failure_scenario&) = default;
 };
 
+/** (ours) What one workload of a mix sends (`workload::request`). A host maps it to its target:
+    stress-run sends `method` to `url` resolved against the target's base URL, with `body`, or
+    with each request's body from the named `generator`. Empty fields: the host's defaults (the
+    implicit workload of a scenario without `workloads` has them all empty). */
+struct workload_request {
+  std::string method;     ///< HTTP method ("GET", "POST"); empty: the host's default
+  /// A path ("/v1/transactions/score"), relative to the target's base URL, or a whole
+  /// http(s) URL; empty: the target's URL as given
+  std::string url;
+  std::string body;       ///< a fixed body for every request (ignored with a generator)
+  /// A body generator the host knows by name (stress-run: "fraud_transactions"); empty: `body`
+  std::string generator;
+
+  friend bool operator==(const workload_request&, const workload_request&) = default;
+};
+
+/** (ours) One workload of a mix: a named load, open (`load_profile`: arrival rates) or closed
+    (`user_profile`: virtual users), exactly one of the two, and what it sends. Every workload of
+    a scenario runs on the run's one clock, each with its own worker pool; each is reported on
+    its own and merged in the totals (docs/configuration.md "Workload mixes"). */
+struct workload {
+  std::string name;  ///< unique in the scenario; criteria name it (`... @ name`)
+  std::optional<stress_testing::load_profile> load_profile;
+  std::optional<stress_testing::user_profile> user_profile;
+  workload_request request;
+
+  /// "closed" (virtual users) or "open" (arrival rates).
+  std::string_view model() const noexcept { return user_profile ? "closed" : "open"; }
+
+  friend bool operator==(const workload&, const workload&) = default;
+};
+
 /// `TestScenario`: a complete test: load, duration, failures and success criteria.
 struct test_scenario {
   std::string scenario_id;
@@ -317,6 +349,11 @@ struct test_scenario {
   /// (ours) A closed population of virtual users; when set the run drives it instead of
   /// `load_profile`'s rates (whose `seed` still seeds the think times).
   std::optional<stress_testing::user_profile> user_profile;
+  /** (ours) Several workloads in one run, on one clock (a mix: e.g. scoring arrivals plus
+      analysts browsing). Empty (the default): the scenario is its one implicit workload,
+      `load_profile` or `user_profile`. Set: each workload brings its own load, and the
+      scenario's `load_profile` only gives the run's `seed` (`user_profile` must be empty). */
+  std::vector<stress_testing::workload> workloads;
   double duration_seconds = 0;
   /// (ours, typed) The seed's free-form dict becomes measurable criteria; the JSON form accepts
   /// both expressions (`"p95_response_time_ms < 2000"`) and the seed's dict keys.

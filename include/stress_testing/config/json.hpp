@@ -120,6 +120,22 @@ void fields(S& u, V& v) {
   v.opt("session", u.session);
 }
 
+template <model_of<workload_request> S, class V>
+void fields(S& r, V& v) {
+  v.opt("method", r.method);
+  v.opt("url", r.url);
+  v.opt("body", r.body);
+  v.opt("generator", r.generator);
+}
+
+template <model_of<workload> S, class V>
+void fields(S& w, V& v) {
+  v.req("name", w.name);
+  v.opt("load_profile", w.load_profile);
+  v.opt("user_profile", w.user_profile);
+  v.opt("request", w.request);
+}
+
 template <model_of<failure_scenario> S, class V>
 void fields(S& f, V& v) {
   v.req("failure_type", f.failure_type);
@@ -137,6 +153,7 @@ void fields(S& s, V& v) {
   v.opt("description", s.description);
   v.req("load_profile", s.load_profile);
   v.opt("user_profile", s.user_profile);
+  v.opt("workloads", s.workloads);
   v.req("duration_seconds", s.duration_seconds);
   v.opt("success_criteria", s.success_criteria);
   v.opt("failure_scenarios", s.failure_scenarios);
@@ -319,7 +336,7 @@ concept serialised_enum = std::is_enum_v<T> && requires { enum_traits<T>::names;
 inline nlohmann::json criterion_to_json(const criterion& c) {
   // A plain criterion is written as its expression, like people write it; extra settings make
   // it an object.
-  if (!c.abort_on_fail && c.description.empty()) return to_string(c);
+  if (!c.abort_on_fail && c.description.empty()) return to_string(c);  // with its "@ workload"
   nlohmann::json j{{"expression", to_string(c)}};
   if (c.abort_on_fail) j["abort_on_fail"] = true;
   if (!c.description.empty()) j["description"] = c.description;
@@ -514,6 +531,7 @@ void read_value(const nlohmann::json& j, T& out, std::string const& path, contex
         if (k == "expression") continue;
         if (k == "abort_on_fail") read_value(v, c.abort_on_fail, join(path, k), cx);
         else if (k == "description") read_value(v, c.description, join(path, k), cx);
+        else if (k == "workload") read_value(v, c.workload, join(path, k), cx);
         else cx.add(join(path, k), "unknown field");
       }
     } else {
@@ -531,6 +549,13 @@ void read_value(const nlohmann::json& j, T& out, std::string const& path, contex
     c.threshold = parsed->threshold;
     c.scope = parsed->scope;
     c.span_seconds = parsed->span_seconds;
+    // "@ name" in the expression, or the object's "workload" (both: they must agree).
+    if (!parsed->workload.empty() && !c.workload.empty() && parsed->workload != c.workload)
+      return cx.add(join(path, "workload"), "is \"" + c.workload + "\" but the expression says @ " + parsed->workload);
+    if (c.workload.empty()) c.workload = parsed->workload;
+    if (!c.workload.empty() && !valid_workload_name(c.workload))
+      return cx.add(join(path, "workload"), "is not a workload name (letters, digits, '_', '-', '.')");
+    if (auto scoped = scope_problem(c)) return cx.add(path, *std::move(scoped));
     out = std::move(c);
   } else if constexpr (std::is_same_v<T, std::vector<criterion>>) {
     if (j.is_object()) return read_seed_criteria(j, out, path, cx);
@@ -666,6 +691,8 @@ STRESS_TESTING_JSON_MODEL(load_profile)
 STRESS_TESTING_JSON_MODEL(user_stage)
 STRESS_TESTING_JSON_MODEL(session_step)
 STRESS_TESTING_JSON_MODEL(user_profile)
+STRESS_TESTING_JSON_MODEL(workload_request)
+STRESS_TESTING_JSON_MODEL(workload)
 STRESS_TESTING_JSON_MODEL(failure_scenario)
 STRESS_TESTING_JSON_MODEL(test_scenario)
 STRESS_TESTING_JSON_MODEL(system_metrics)

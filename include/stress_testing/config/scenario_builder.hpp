@@ -203,6 +203,41 @@ class scenario_builder {
   }
 };
 
+namespace scale_detail {
+
+/// A load profile's times × `time_scale` and rates × `load_scale` (`scale_scenario`).
+inline void scale(load_profile& p, double time_scale, double load_scale) {
+  p.ramp_up_seconds *= time_scale;
+  p.ramp_down_seconds *= time_scale;
+  if (p.peak_hold_seconds) *p.peak_hold_seconds *= time_scale;
+  p.burst_duration_seconds *= time_scale;
+  p.burst_interval_seconds *= time_scale;
+  p.wave_period_seconds *= time_scale;
+  p.chaos_change_interval_seconds *= time_scale;
+  p.start_tps *= load_scale;
+  p.peak_tps *= load_scale;
+  p.sustained_tps *= load_scale;
+  p.burst_tps *= load_scale;
+  p.wave_amplitude *= load_scale;
+  p.chaos_min_tps *= load_scale;
+  p.chaos_max_tps *= load_scale;
+}
+
+/// A user profile's ramp and stages × `time_scale`, its users × `load_scale` (`scale_scenario`).
+inline void scale(user_profile& u, double time_scale, double load_scale) {
+  auto scaled = [load_scale](std::int64_t n) {
+    return n <= 0 ? n : std::max<std::int64_t>(1, std::llround(static_cast<double>(n) * load_scale));
+  };
+  u.users = scaled(u.users);
+  u.ramp_up_seconds *= time_scale;
+  for (auto& st : u.stages) {
+    st.duration_seconds *= time_scale;
+    st.target_users = scaled(st.target_users);
+  }
+}
+
+}  // namespace scale_detail
+
 /** A copy of `s` with every time × `time_scale` and every rate × `load_scale`.
 
     Time: the duration, the profile's ramps, holds, burst lengths and intervals, wave period and
@@ -213,7 +248,7 @@ class scenario_builder {
     after each failure`). Load: every TPS field, and the threshold of criteria on
     `throughput_tps` and `concurrent_users` (the criteria whose meaning depends on the offered
     load); a user profile's users and stage targets (rounded; a population keeps at least one
-    user, a stage at 0 stays 0). Latency and
+    user, a stage at 0 stays 0); the same for each of its `workloads`. Latency and
     rate criteria are unchanged: a scenario run 20× shorter must still meet the same SLOs
     (docs/criteria.md says which of the predefined scenarios' criteria mean something else at
     scale). Throws `std::invalid_argument` unless both factors are finite and > 0. */
@@ -222,37 +257,16 @@ inline test_scenario scale_scenario(test_scenario s, double time_scale, double l
     throw std::invalid_argument("scale_scenario: time_scale must be a finite number > 0");
   if (!(load_scale > 0) || !(load_scale < 1e12))
     throw std::invalid_argument("scale_scenario: load_scale must be a finite number > 0");
-  auto& p = s.load_profile;
   s.duration_seconds *= time_scale;
-  p.ramp_up_seconds *= time_scale;
-  p.ramp_down_seconds *= time_scale;
-  if (p.peak_hold_seconds) *p.peak_hold_seconds *= time_scale;
-  p.burst_duration_seconds *= time_scale;
-  p.burst_interval_seconds *= time_scale;
-  p.wave_period_seconds *= time_scale;
-  p.chaos_change_interval_seconds *= time_scale;
   for (auto& f : s.failure_scenarios) {
     f.start_time_seconds *= time_scale;
     f.duration_seconds *= time_scale;
   }
-  p.start_tps *= load_scale;
-  p.peak_tps *= load_scale;
-  p.sustained_tps *= load_scale;
-  p.burst_tps *= load_scale;
-  p.wave_amplitude *= load_scale;
-  p.chaos_min_tps *= load_scale;
-  p.chaos_max_tps *= load_scale;
-  if (s.user_profile) {
-    auto scaled = [load_scale](std::int64_t n) {
-      return n <= 0 ? n : std::max<std::int64_t>(1, std::llround(static_cast<double>(n) * load_scale));
-    };
-    auto& u = *s.user_profile;
-    u.users = scaled(u.users);
-    u.ramp_up_seconds *= time_scale;
-    for (auto& st : u.stages) {
-      st.duration_seconds *= time_scale;
-      st.target_users = scaled(st.target_users);
-    }
+  scale_detail::scale(s.load_profile, time_scale, load_scale);
+  if (s.user_profile) scale_detail::scale(*s.user_profile, time_scale, load_scale);
+  for (auto& w : s.workloads) {  // a mix: each workload's load, as the scenario's own
+    if (w.load_profile) scale_detail::scale(*w.load_profile, time_scale, load_scale);
+    if (w.user_profile) scale_detail::scale(*w.user_profile, time_scale, load_scale);
   }
   for (auto& c : s.success_criteria) {
     if (c.metric == "throughput_tps" || c.metric == "concurrent_users") c.threshold *= load_scale;

@@ -29,6 +29,8 @@ inline constexpr double max_rate_tps = 1'000'000;
 inline constexpr double max_duration_seconds = 7 * 24 * 3600.0;
 /// Virtual users of a `user_profile`: each holds a timer and a connection's worth of work.
 inline constexpr std::int64_t max_users = 100'000;
+/// Workloads of a mix: each has its own worker pool (threads, connections).
+inline constexpr std::size_t max_workloads = 64;
 /// A run's `duration_seconds`, also after scaling: shorter runs send nothing measurable.
 inline constexpr double min_duration_seconds = 0.001;
 /// Steps of a `user_profile.session`: each is a request plan per connection pool and a figure.
@@ -263,6 +265,56 @@ inline void validate(const failure_scenario& f, std::vector<config_problem>& pro
   validate(f, problems, path, 0.0);
 }
 
+/** Checks what a workload sends, as far as a host-independent check can: a method is an HTTP
+    token of capitals, a URL a path or an http(s) URL. The generator is the host's to check. */
+inline void validate(const workload_request& r, std::vector<config_problem>& problems, std::string const& path = {}) {
+  validation_detail::checker k{problems, path};
+  if (!r.method.empty() &&
+      !std::all_of(r.method.begin(), r.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    k.fail("method", "must be an HTTP method in capitals (GET, POST, ...), got \"" + r.method + "\"");
+  if (!r.url.empty() && !r.url.starts_with("/") && !r.url.starts_with("http://") && !r.url.starts_with("https://"))
+    k.fail("url", "must be a path (/v1/...) relative to the target, or an http(s) URL, got \"" + r.url + "\"");
+}
+
+/** Checks a scenario's `workloads`: unique valid names, exactly one load each (open or closed),
+    each load against the run's duration, and what each sends. */
+inline void validate_workloads(const test_scenario& s, std::vector<config_problem>& problems, std::string const& path,
+                               double duration_seconds) {
+  using validation_detail::join;
+  validation_detail::checker k{problems, path};
+  if (s.workloads.empty()) return;
+  if (s.workloads.size() > limits::max_workloads)
+    k.fail("workloads", "at most " + std::to_string(limits::max_workloads) + " workloads, got " + std::to_string(s.workloads.size()));
+  if (s.user_profile)
+    k.fail("user_profile", "must be empty in a scenario with workloads: give the workload that has these users its own "
+                           "user_profile");
+  for (std::size_t i = 0; i < s.workloads.size(); ++i) {
+    auto const& w = s.workloads[i];
+    auto const at = "workloads[" + std::to_string(i) + "]";
+    if (!valid_workload_name(w.name)) {
+      k.fail(at + ".name", "must be 1 to 64 letters, digits, '_', '-' or '.', got \"" + w.name + "\"");
+    } else {
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.workloads[j].name == w.name) {
+          k.fail(at + ".name", "duplicate: workloads[" + std::to_string(j) + "] is also \"" + w.name + "\"");
+          break;
+        }
+    }
+    if (w.load_profile && w.user_profile)
+      k.fail(at, "has both a load_profile and a user_profile: a workload is open (arrival rates) or closed (users), "
+                 "give one");
+    else if (!w.load_profile && !w.user_profile)
+      k.fail(at, "needs a load_profile (arrival rates) or a user_profile (virtual users)");
+    if (w.load_profile) validate(*w.load_profile, problems, join(join(path, at), "load_profile"), duration_seconds);
+    if (w.user_profile) validate(*w.user_profile, problems, join(join(path, at), "user_profile"), duration_seconds);
+    // A workload sends its one `request`; the steps of a session would all go to it, each
+    // reported as its own step: refused until a workload's target can send per-step requests.
+    if (w.user_profile && !w.user_profile->session.empty())
+      k.fail(at + ".user_profile.session", "not supported in a workload yet: a workload sends its one request");
+    validate(w.request, problems, join(join(path, at), "request"));
+  }
+}
+
 /// Checks a whole scenario: its profile and failures against its duration, and its criteria.
 inline void validate(const test_scenario& s, std::vector<config_problem>& problems, std::string const& path = {}) {
   validation_detail::checker k{problems, path};
@@ -271,6 +323,7 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
   double const d = std::isfinite(s.duration_seconds) && s.duration_seconds > 0 ? s.duration_seconds : 0.0;
   validate(s.load_profile, problems, validation_detail::join(path, "load_profile"), d);
   if (s.user_profile) validate(*s.user_profile, problems, validation_detail::join(path, "user_profile"), d);
+  validate_workloads(s, problems, path, d);
   for (std::size_t i = 0; i < s.failure_scenarios.size(); ++i)
     validate(s.failure_scenarios[i], problems,
              validation_detail::join(path, "failure_scenarios[" + std::to_string(i) + "]"), d);
@@ -280,6 +333,13 @@ inline void validate(const test_scenario& s, std::vector<config_problem>& proble
     k.finite(field, s.success_criteria[i].threshold);
     if (auto unknown = unknown_metric_problem(metric)) k.fail(field, *std::move(unknown));
     else if (auto scoped = scope_problem(s.success_criteria[i])) k.fail(field, *std::move(scoped));
+    if (auto const& name = s.success_criteria[i].workload; !name.empty() &&
+        std::none_of(s.workloads.begin(), s.workloads.end(), [&name](const workload& w) { return w.name == name; })) {
+      std::string known;
+      for (auto const& w : s.workloads) known += (known.empty() ? "" : ", ") + w.name;
+      k.fail(field + ".workload", "unknown workload \"" + name + "\" (" +
+                                      (known.empty() ? std::string("the scenario has no workloads") : "its workloads: " + known) + ")");
+    }
   }
 }
 

@@ -31,6 +31,7 @@
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace stress_testing::report {
 
@@ -86,6 +87,39 @@ inline nlohmann::json values_json(const metrics::metric_values& v) {
 }
 
 inline double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+/// The `accounting` object of a run or of one workload: intended = the outcomes + not sent at stop.
+inline nlohmann::json accounting_json(const load::run_summary& a) {
+  return {
+      {"intended", a.intended},
+      {"issued", a.issued},
+      {"outcomes", outcomes_json(a.outcomes)},
+      {"dropped_at_limit", a.dropped_at_limit},
+      {"not_sent_at_stop", a.not_sent_at_stop},
+      {"timed_out_at_stop", a.timed_out_at_stop},
+      {"abandoned", a.abandoned},
+      {"backfilled", a.backfilled},
+      {"cancelled", a.cancelled},
+      {"bytes_in", a.outcomes.bytes_in()},
+      {"bytes_out", a.outcomes.bytes_out()},
+      {"balanced", a.balanced()},
+      {"uptime_percentage", load::uptime_percentage(a)},  // the run's one uptime (docs/results.md)
+  };
+}
+
+/// The `users` object of a closed population (a run's or a workload's).
+inline nlohmann::json users_json(const run::run_result::users_record& u, const metrics::snapshot& h,
+                                 std::optional<double> littles_law_tps, double sent_tps) {
+  return {{"users", u.users},
+          {"peak_active", u.peak_active},
+          {"steady", u.steady},
+          {"think_time_mean_seconds", u.think_time_mean_seconds},
+          {"nominal_response_time_ms", u.nominal_response_time_ms},
+          {"mean_service_time_ms",
+           h.service_time.total_count() > 0 ? nlohmann::json(h.service_time.mean() / 1e6) : nlohmann::json()},
+          {"littles_law_tps", optional_number(littles_law_tps)},
+          {"sent_tps", sent_tps}};
+}
 
 /// One interval of `intervals[]` (also the live dashboard's interval message).
 inline nlohmann::json interval_json(const run::interval_record& i) {
@@ -196,7 +230,8 @@ inline nlohmann::json percentile_ci_json(const metrics::snapshot& h) {
 }
 
 /** The `plan` object: the scenario as run (after `scale_scenario`), in the words the dashboard
-    states it: `peak_tps`, the highest rate the profile asks for (its `rate_at` at 10,001 evenly
+    states it: `peak_tps`, the highest rate the profile (a mix: its open workloads' profiles
+    together) asks for (its `rate_at` at 10,001 evenly
     spaced instants of the run, ends included: exact for ramps and holds, which peak at a
     breakpoint; null when the profile cannot be built), `duration_seconds`, and `failures[]`
     ({name, start_seconds, end_seconds, severity}) as scheduled. The scenario's own
@@ -204,10 +239,18 @@ inline nlohmann::json percentile_ci_json(const metrics::snapshot& h) {
 inline nlohmann::json plan_json(const test_scenario& s) {
   nlohmann::json peak;
   try {
-    auto const profile = profile::make_profile(s.load_profile, s.duration_seconds);
+    // A mix's plan is its open workloads' arrivals together (its closed ones plan no rate).
+    std::vector<profile::any_profile> profiles;
+    if (s.workloads.empty()) profiles.push_back(profile::make_profile(s.load_profile, s.duration_seconds));
+    for (auto const& w : s.workloads)
+      if (w.load_profile) profiles.push_back(profile::make_profile(*w.load_profile, s.duration_seconds));
     double best = 0;
     constexpr int steps = 10000;
-    for (int i = 0; i <= steps; ++i) best = std::max(best, profile.rate_at(s.duration_seconds * i / steps));
+    for (int i = 0; i <= steps; ++i) {
+      double rate = 0;
+      for (auto const& p : profiles) rate += p.rate_at(s.duration_seconds * i / steps);
+      best = std::max(best, rate);
+    }
     peak = best;
   } catch (const std::exception&) {
   }
@@ -282,36 +325,42 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["metrics"] = detail::values_json(r.values);
 
   j["load_model"] = std::string(r.load_model());
-  if (r.users)
-    j["users"] = {{"users", r.users->users},
-                  {"peak_active", r.users->peak_active},
-                  {"steady", r.users->steady},
-                  {"think_time_mean_seconds", r.users->think_time_mean_seconds},
-                  {"nominal_response_time_ms", r.users->nominal_response_time_ms},
-                  {"mean_service_time_ms", r.histograms.service_time.total_count() > 0
-                                               ? nlohmann::json(r.histograms.service_time.mean() / 1e6)
-                                               : nlohmann::json()},
-                  {"littles_law_tps", detail::optional_number(r.littles_law_tps())},
-                  {"sent_tps", r.sent_tps()},
-                  {"session", detail::session_json(r)}};
-  else
-    j["users"] = nullptr;
+  j["users"] = r.users ? detail::users_json(*r.users, r.histograms, r.littles_law_tps(), r.sent_tps()) : nlohmann::json();
+  if (r.users) j["users"]["session"] = detail::session_json(r);
   auto const& a = r.accounting;
-  j["accounting"] = {
-      {"intended", a.intended},
-      {"issued", a.issued},
-      {"outcomes", detail::outcomes_json(a.outcomes)},
-      {"dropped_at_limit", a.dropped_at_limit},
-      {"not_sent_at_stop", a.not_sent_at_stop},
-      {"timed_out_at_stop", a.timed_out_at_stop},
-      {"abandoned", a.abandoned},
-      {"backfilled", a.backfilled},
-      {"cancelled", a.cancelled},
-      {"bytes_in", a.outcomes.bytes_in()},
-      {"bytes_out", a.outcomes.bytes_out()},
-      {"balanced", a.balanced()},
-      {"uptime_percentage", load::uptime_percentage(a)},  // the run's one uptime (docs/results.md)
-  };
+  j["accounting"] = detail::accounting_json(a);
+  // A mix's workloads, each on its own (the totals above are their merge); null without workloads.
+  if (!r.workloads.empty()) {
+    nlohmann::json workloads = nlohmann::json::array();
+    for (std::size_t k = 0; k < r.workloads.size(); ++k) {
+      auto const& w = r.workloads[k];
+      auto const& spec = k < r.scenario.workloads.size() ? r.scenario.workloads[k] : workload{};
+      double const sent = w.elapsed_seconds > 0 ? static_cast<double>(w.accounting.issued) / w.elapsed_seconds : 0.0;
+      using metrics::metric;
+      nlohmann::json series = nlohmann::json::array();
+      for (auto const& i : w.intervals) series.push_back(detail::interval_json(i));
+      j["workloads"].push_back(
+          {{"name", w.name},
+           {"model", w.model},
+           {"request", spec.request},
+           {"elapsed_seconds", w.elapsed_seconds},
+           {"accounting", detail::accounting_json(w.accounting)},
+           {"throughput_tps", detail::optional_number(w.values.get(metric::throughput_tps))},
+           {"sent_tps", sent},
+           {"error_rate", detail::optional_number(w.values.get(metric::error_rate))},
+           {"p50_response_time_ms", detail::optional_number(w.values.get(metric::p50_response_time_ms))},
+           {"p95_response_time_ms", detail::optional_number(w.values.get(metric::p95_response_time_ms))},
+           {"p99_response_time_ms", detail::optional_number(w.values.get(metric::p99_response_time_ms))},
+           {"max_response_time_ms", detail::optional_number(w.values.get(metric::max_response_time_ms))},
+           {"generator_limited", w.accounting.generator_limited},
+           {"users", w.users ? detail::users_json(*w.users, w.histograms, w.littles_law_tps(), sent) : nlohmann::json()},
+           {"metrics", detail::values_json(w.values)},
+           {"intervals", std::move(series)},
+           {"histograms", histograms_json(w.histograms)}});
+    }
+  } else {
+    j["workloads"] = nullptr;
+  }
   j["generator"] = {
       {"limited", r.generator_limited},
       {"reason", r.generator_reason},
@@ -411,7 +460,7 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["hero_metrics"] = r.hero ? nlohmann::json(*r.hero) : nlohmann::json();
   j["projections"] = detail::projections_json(r.business, r.elapsed_seconds);
   if (r.business) {  // how every intended request enters the business figures (docs/results.md)
-    auto const b = fraud::reconcile(a, static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
+    auto const b = fraud::reconcile(r.business_accounting.value_or(a), static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
     j["business_accounting"] = {{"intended", b.intended}, {"answered", b.answered}, {"failed", b.failed},
                                 {"dropped", b.dropped},   {"billed", b.billed()}};
   } else {

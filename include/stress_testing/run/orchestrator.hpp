@@ -146,6 +146,22 @@ struct run_options {
 /// `result.status_reason`). A cancelled or aborted run completes without an error.
 using run_signature = void(boost::system::error_code, run_result);
 
+/** A factory that builds each workload's targets: called as `factory(executor, worker_index,
+    workload)` (a non-const lvalue, once per worker of each workload's pool), returning an
+    `async_target` on that executor; the same type for every workload. A scenario without
+    `workloads` calls it with its one implicit workload (named as the scenario, its `request`
+    empty: the host's defaults). */
+template <class F>
+concept workload_target_factory =
+    std::move_constructible<F> && std::invocable<F&, asio::any_io_executor, std::size_t, const workload&> &&
+    target::async_target<std::decay_t<std::invoke_result_t<F&, asio::any_io_executor, std::size_t, const workload&>>>;
+
+/** What `async_run` and `run_blocking` accept: a `load::target_factory` (`factory(executor,
+    worker_index)`: every workload of a mix gets the same kind of target) or a
+    `workload_target_factory` (a target per workload: its URL, method and body). */
+template <class F>
+concept scenario_target_factory = load::target_factory<F> || workload_target_factory<F>;
+
 namespace detail {
 
 inline std::string seconds_text(double s) {
@@ -178,36 +194,76 @@ inline bool interval_generator_limited(const metrics::histogram& send_lag, const
                                      loop.generator.late_fraction);
 }
 
-/// Takes the interval [from, to) from the pool, records it in `result`, judges the criteria on
-/// it, reports it. Returns the failed abort-on-fail criterion, if any.
+/** One workload's worker pool in a run (`test_scenario::workloads`; a scenario without them is
+    its one implicit workload), with what the orchestrator keeps of it. */
 template <class Pool>
-std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& snap, std::chrono::nanoseconds from,
-                                              std::chrono::nanoseconds to, metrics::process_sampler& cpu,
-                                              const profile::any_profile& profile, const run_options& options,
-                                              window_tracker& windowed, run_result& result) {
-  pool.sample_into(snap, to);
-  metrics::derive_options d{cpu.sample(), now_timestamp()};
+struct workload_pool {
+  std::unique_ptr<Pool> pool;
+  bool closed = false;
+  profile::any_profile profile;  ///< the open workload's plan (what `planned_tps` reads)
+  metrics::snapshot snap;        ///< its last interval
+  load::run_summary summary;     ///< its accounting, once its pool completed
+  boost::system::error_code ec;
+};
+
+/// An interval's record from its merged snapshot.
+inline interval_record make_interval_record(const metrics::snapshot& snap, std::chrono::nanoseconds from,
+                                            std::chrono::nanoseconds to, const metrics::derive_options& d,
+                                            bool has_users, const run_options& options) {
   interval_record rec;
   rec.start = from;
   rec.end = to;
   rec.counters = snap.counters;
   rec.values = metrics::derive_metric_values(snap, d);
   rec.in_flight = snap.in_flight;
-  if (options.pool.closed) {
+  if (has_users) {
     rec.active_users = snap.active_users;
     rec.values.set(metrics::metric::concurrent_users, static_cast<double>(snap.active_users));
   }
-  if (options.keep_interval_histograms)
-    rec.histograms = interval_record::encoded_histograms{snap.response_time.to_base64(), snap.service_time.to_base64(),
-                                                         snap.send_lag.to_base64()};
   double const seconds = std::chrono::duration<double>(to - from).count();
   rec.completed_tps = seconds > 0 ? static_cast<double>(snap.counters.total()) / seconds : 0.0;
   rec.degradation = classify_degradation(rec.values, options.degradation);
+  return rec;
+}
+
+/** Takes the interval [from, to) from every workload's pool (their sums are the run's interval:
+    histograms and counters add), records it in `result` (and, in a mix, each workload's in
+    `result.workloads`), judges the criteria on it (a criterion `@ name` on that workload's
+    interval), reports it. Returns the failed abort-on-fail criterion, if any. */
+template <class Pools>
+std::optional<criterion_result> take_interval(Pools& pools, metrics::snapshot& snap, std::chrono::nanoseconds from,
+                                              std::chrono::nanoseconds to, metrics::process_sampler& cpu,
+                                              const run_options& options, window_tracker& windowed,
+                                              run_result& result) {
+  metrics::derive_options d{cpu.sample(), now_timestamp()};
+  snap.reset();
+  bool any_closed = false;
+  for (auto& p : pools) {
+    p.pool->sample_into(p.snap, to);
+    snap.merge(p.snap);
+    any_closed = any_closed || p.closed;
+  }
+  bool const mix = !result.workloads.empty();
+  if (mix)
+    for (std::size_t k = 0; k < pools.size(); ++k)
+      result.workloads[k].intervals.push_back(make_interval_record(pools[k].snap, from, to, d, pools[k].closed, options));
+  interval_record rec = make_interval_record(snap, from, to, d, any_closed, options);
+  if (options.keep_interval_histograms)
+    rec.histograms = interval_record::encoded_histograms{snap.response_time.to_base64(), snap.service_time.to_base64(),
+                                                         snap.send_lag.to_base64()};
   result.intervals.push_back(rec);
 
-  auto judged = evaluate(result.scenario.success_criteria, rec.values);
+  std::vector<criterion_result> judged;
+  judged.reserve(result.scenario.success_criteria.size());
+  for (auto const& c : result.scenario.success_criteria) {
+    std::size_t k = 0;
+    while (k < result.workloads.size() && result.workloads[k].name != c.workload) ++k;
+    bool const own = !c.workload.empty() && k < result.workloads.size();
+    judged.push_back(evaluate(c, own ? result.workloads[k].intervals.back().values : rec.values));
+    if (interval_generator_limited(own ? pools[k].snap.send_lag : snap.send_lag, options.pool.loop))
+      mark_latency_inconclusive(judged.back());
+  }
   bool const limited = interval_generator_limited(snap.send_lag, options.pool.loop);
-  if (limited) mark_latency_inconclusive(judged);
   std::optional<criterion_result> abort = windowed.add(snap, d, limited);
   for (auto const& r : judged)
     if (r.criterion.abort_on_fail && r.failed() && !abort) abort = r;
@@ -216,9 +272,11 @@ std::optional<criterion_result> take_interval(Pool& pool, metrics::snapshot& sna
     double const a = std::chrono::duration<double>(from).count();
     double const b = std::chrono::duration<double>(to).count();
     // The closed model has no plan: its throughput is the result (NaN says "not planned").
-    double const planned = options.pool.closed ? std::numeric_limits<double>::quiet_NaN()
-                           : b > a             ? (profile.cumulative(b) - profile.cumulative(a)) / (b - a)
-                                               : 0.0;
+    double planned = 0;
+    for (auto const& p : pools)
+      planned += p.closed ? std::numeric_limits<double>::quiet_NaN()
+                 : b > a  ? (p.profile.cumulative(b) - p.profile.cumulative(a)) / (b - a)
+                          : 0.0;
     options.on_interval(
         interval_progress{result.intervals.back(), snap, judged, result.status, b, result.scenario.duration_seconds, planned});
   }
@@ -241,6 +299,20 @@ struct injecting_factory {
 
   auto operator()(asio::any_io_executor ex, std::size_t worker) {
     return fault::inject(inner(ex, worker), fault::fault_plan(plan, workers, fail_first), *start);
+  }
+};
+
+/** One workload's view of the host's factory: the pool's `factory(executor, worker)`, calling the
+    host's with the workload when it takes one. The host's factory is shared by every workload's
+    pool; pools build their targets one after the other, on the run's executor. */
+template <class TargetFactory>
+struct workload_factory {
+  std::shared_ptr<TargetFactory> host;
+  std::shared_ptr<const workload> which;
+
+  auto operator()(asio::any_io_executor ex, std::size_t worker) {
+    if constexpr (workload_target_factory<TargetFactory>) return (*host)(std::move(ex), worker, *which);
+    else return (*host)(std::move(ex), worker);
   }
 };
 
@@ -313,6 +385,11 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       problems.push_back({"start_at", "is " + seconds_text(late) + " in the past, beyond the run's duration"});
   }
   if (auto const* p = options.pool.loop.problem()) problems.push_back({"pool.loop", p});
+  if (!scenario.workloads.empty()) {  // a mix: each workload brings its own load (docs/configuration.md)
+    if (!options.profile.empty()) problems.push_back({"profile", "a scenario with workloads runs each workload's own load"});
+    if (options.pool.closed) problems.push_back({"pool.closed", "a scenario with workloads runs each workload's own load"});
+    if (options.pool.shard_count > 1) problems.push_back({"shard", "a scenario with workloads cannot be sharded yet"});
+  }
   fault::failure_placement placement;
   if (options.inject_failures) {
     if (auto why = fault::place_failures(scenario.failure_scenarios, options.default_failure_component,
@@ -341,20 +418,72 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   options.pool.tally_bin_seconds = duration<double>(options.interval).count();
   if (!options.pool.closed && scenario.user_profile && options.profile.empty())
     options.pool.closed = closed_workload_of(*scenario.user_profile);
-  if (options.pool.closed) {
-    auto const& c = *options.pool.closed;
-    result.users = run_result::users_record{c.peak_users(), mean_pause_seconds(c),
-                                            duration<double, std::milli>(c.nominal_response_time).count(), 0,
-                                            c.stages.empty() && c.ramp_up_seconds == 0, {}};
-    if (scenario.user_profile && c.session_steps == scenario.user_profile->session.size())
-      result.users->session = scenario.user_profile->session;
-  }
+  auto const run_duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
   if (options.pool.closed && options.pool.closed->duration <= nanoseconds::zero())
-    options.pool.closed->duration = duration_cast<nanoseconds>(duration<double>(scenario.duration_seconds));
-  injecting_factory<TargetFactory> injecting{std::move(factory), std::move(client_plan),
-                                             options.pool.workers == 0 ? 1 : options.pool.workers};
-  auto const run_start = injecting.start;
-  load::worker_pool<injecting_factory<TargetFactory>> pool(profile, std::move(injecting), options.pool);
+    options.pool.closed->duration = run_duration;
+
+  // One pool per workload, all started on the same instant. A scenario without workloads is its
+  // one implicit workload, run exactly as before (the run's pool options, profile and users).
+  using host_factory = workload_factory<TargetFactory>;
+  using pool_type = load::worker_pool<injecting_factory<host_factory>>;
+  auto const host = std::make_shared<TargetFactory>(std::move(factory));
+  injecting_factory<host_factory> const injecting{host_factory{host, nullptr}, std::move(client_plan),
+                                                  options.pool.workers == 0 ? 1 : options.pool.workers};
+  auto const run_start = injecting.start;  // every pool's client failures are on this clock
+  std::vector<workload_pool<pool_type>> pools;
+  auto add_pool = [&](workload w, profile::any_profile p, const load::worker_pool_options& o) {
+    auto f = injecting;  // sharing the plan's start and its "fail first" count
+    f.inner.which = std::make_shared<const workload>(std::move(w));
+    workload_pool<pool_type> wp;
+    wp.closed = o.closed.has_value();
+    wp.profile = p;
+    wp.snap = metrics::snapshot(o.histograms);
+    wp.pool = std::make_unique<pool_type>(std::move(p), std::move(f), o);
+    pools.push_back(std::move(wp));
+  };
+  if (scenario.workloads.empty()) {
+    workload implicit;
+    implicit.name = scenario.scenario_id;
+    implicit.load_profile = scenario.load_profile;
+    implicit.user_profile = scenario.user_profile;
+    add_pool(std::move(implicit), profile, options.pool);
+    if (options.pool.closed) {
+      auto const& c = *options.pool.closed;
+      result.users = run_result::users_record{c.peak_users(), mean_pause_seconds(c),
+                                              duration<double, std::milli>(c.nominal_response_time).count(), 0,
+                                              c.stages.empty() && c.ramp_up_seconds == 0, {}};
+      if (scenario.user_profile && c.session_steps == scenario.user_profile->session.size())
+        result.users->session = scenario.user_profile->session;
+    }
+  } else {
+    std::size_t users = 0;
+    double thinking = 0;
+    for (std::size_t k = 0; k < scenario.workloads.size(); ++k) {
+      auto const& w = scenario.workloads[k];
+      load::worker_pool_options o = options.pool;
+      run_result::workload_result wr;
+      wr.name = w.name;
+      wr.model = std::string(w.model());
+      if (w.user_profile) {
+        o.closed = closed_workload_of(*w.user_profile);
+        o.closed->duration = run_duration;
+        // Each closed workload's think times from its own stream: the run's seed, plus its index.
+        o.seed = options.pool.seed + k;
+        auto const& c = *o.closed;
+        wr.users = run_result::users_record{c.peak_users(), mean_pause_seconds(c),
+                                            duration<double, std::milli>(c.nominal_response_time).count(), 0,
+                                            c.stages.empty() && c.ramp_up_seconds == 0, w.user_profile->session};
+        users += c.peak_users();
+        thinking += static_cast<double>(c.peak_users()) * mean_pause_seconds(c);
+      } else {
+        o.seed = w.load_profile->seed;
+      }
+      result.workloads.push_back(std::move(wr));
+      add_pool(w, w.load_profile ? profile::make_profile(*w.load_profile, scenario.duration_seconds) : profile, o);
+    }
+    // The closed workloads' users together; Little's law is each workload's (a mix is not steady).
+    if (users > 0) result.users = run_result::users_record{users, thinking / static_cast<double>(users), 0, 0, false, {}};
+  }
   auto timeline = std::make_shared<fault::failure_timeline>(std::move(placement.at_sites), options.failure_sites);
 
   metrics::process_sampler interval_cpu;
@@ -439,13 +568,25 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   if (!timeline->empty())
     asio::co_spawn(ex, fault::run_timeline(timeline, start),
                    asio::bind_cancellation_slot(stop_timeline->slot(), [stop_timeline](std::exception_ptr) {}));
-  pool.start(ex, start);
-  pool.async_wait(asio::bind_executor(ex, [completion](boost::system::error_code ec, load::run_summary s) {
-    completion->done = true;
-    completion->ec = ec;
-    completion->summary = std::move(s);
-    completion->timer.cancel();
-  }));
+  for (auto& p : pools) p.pool->start(ex, start);
+  // The run is over when every workload's pool is: its accounting is their merge.
+  auto pending = std::make_shared<std::size_t>(pools.size());
+  for (auto& p : pools)
+    p.pool->async_wait(asio::bind_executor(ex, [completion, pending, slot = &p, &pools](boost::system::error_code ec,
+                                                                                      load::run_summary s) {
+      slot->ec = ec;
+      slot->summary = std::move(s);
+      if (--*pending > 0) return;
+      for (auto const& q : pools) {
+        if (!completion->ec && q.ec) completion->ec = q.ec;
+        load::merge(completion->summary, q.summary);
+      }
+      completion->done = true;
+      completion->timer.cancel();
+    }));
+  auto stop_pools = [&pools] {
+    for (auto& p : pools) p.pool->stop();
+  };
   result.status = test_status::running;
 
   metrics::snapshot snap(options.pool.histograms);
@@ -467,15 +608,14 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       if (!stopped_by_caller && !aborted_by) {
         stopped_by_caller = true;
         result.status = test_status::stopping;
-        pool.stop();
+        stop_pools();
       } else {
-        pool.stop();  // a later stop cuts the drain and cancel graces short (worker_pool::stop)
+        stop_pools();  // a later stop cuts the drain and cancel graces short (worker_pool::stop)
       }
     }
     if (completion->done) break;
     if (steady_clock::now() < due) continue;  // woken early (cancellation): wait for the tick
-    auto abort = take_interval(pool, snap, previous, tick * options.interval, interval_cpu, profile, options,
-                               windowed, result);
+    auto abort = take_interval(pools, snap, previous, tick * options.interval, interval_cpu, options, windowed, result);
     previous = tick * options.interval;
     ++tick;
     poll_stats(duration<double>(previous).count());
@@ -484,7 +624,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       aborted_by = std::move(abort);
       aborted_at = previous;
       result.status = test_status::stopping;
-      pool.stop();
+      stop_pools();
     }
   }
 
@@ -494,7 +634,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
     stop_timeline->emit(asio::cancellation_type::terminal);
     timeline->clear(duration<double>(end).count());
   }
-  if (end > previous) (void)take_interval(pool, snap, previous, end, interval_cpu, profile, options, windowed, result);
+  if (end > previous) (void)take_interval(pools, snap, previous, end, interval_cpu, options, windowed, result);
   poll_stats(duration<double>(end).count());  // the last reading: every request has been answered
   result.scaling = scaling.finish(options.target_capacity ? options.target_capacity_source
                                                          : "the target's report (" + options.target_stats_source + ")");
@@ -503,12 +643,24 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   result.accounting = completion->summary;
   // What the targets know beyond outcomes (target/target_report.hpp); the workers are idle.
   target::target_report report;
-  pool.for_each_target([&report](auto& injected) {
-    if constexpr (target::reporting_target<std::decay_t<decltype(injected.inner())>>) report_into(injected.inner(), report);
-  });
+  for (auto& p : pools)
+    p.pool->for_each_target([&report](auto& injected) {
+      if constexpr (target::reporting_target<std::decay_t<decltype(injected.inner())>>) report_into(injected.inner(), report);
+    });
   result.target_counters = std::move(report.counters);
   result.failure_causes = std::move(report.first_failures);
-  pool.cumulative_into(result.histograms);
+  // The totals are the exact merge of the workloads' (histograms add, counters sum).
+  result.histograms = metrics::snapshot(options.pool.histograms);
+  for (std::size_t k = 0; k < pools.size(); ++k) {
+    pools[k].pool->cumulative_into(pools[k].snap);
+    result.histograms.merge(pools[k].snap);
+    if (k < result.workloads.size()) {
+      auto& w = result.workloads[k];
+      w.accounting = pools[k].summary;
+      w.histograms = pools[k].snap;
+      w.elapsed_seconds = duration<double>(w.histograms.duration()).count();
+    }
+  }
   result.elapsed_seconds = duration<double>(result.histograms.duration()).count();
   if (!report.agents.empty()) result.agents = report.agents.to_agent_metrics(result.ended_at, result.elapsed_seconds);
   apply_agent_loads(result);  // an agent's load is known only to its service: from its own report
@@ -527,7 +679,18 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
   if (result.users)
     for (auto const& iv : result.intervals) result.users->peak_active = std::max(result.users->peak_active, iv.active_users.value_or(0));
   metrics::segment_tally requests;
-  pool.tally_into(requests);  // the workers have finished
+  for (auto& p : pools) {  // the workers have finished
+    metrics::segment_tally t;
+    p.pool->tally_into(t);
+    requests.add(t);
+  }
+  for (auto& w : result.workloads) {  // before the criteria are judged: `@ name` reads them
+    w.values = metrics::derive_metric_values(w.histograms, run_derive);
+    if (w.users) {
+      for (auto const& iv : w.intervals) w.users->peak_active = std::max(w.users->peak_active, iv.active_users.value_or(0));
+      w.values.set(metrics::metric::concurrent_users, static_cast<double>(w.users->peak_active));
+    }
+  }
   assemble_figures(result, windows, options.recovery, &requests, windowed, run_derive);
   auto const& acc = result.accounting;
   add_engine_failure_causes(result, options.pool.loop.request_timeout, options.pool.loop.max_in_flight);
@@ -557,7 +720,9 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
 
 }  // namespace detail
 
-/** Runs `scenario`, building one target per worker with `factory(executor, worker_index)`.
+/** Runs `scenario`, building one target per worker with `factory(executor, worker_index)`, or
+    with `factory(executor, worker_index, workload)` (`workload_target_factory`): one worker pool
+    per workload of a mix (`test_scenario::workloads`), every pool on the same start instant.
 
     - Completion signature: `void(error_code, run_result)`; see `run_signature`.
     - `ex`: where the orchestration runs (sampling, criteria, the progress callback). With
@@ -571,7 +736,7 @@ asio::awaitable<std::pair<boost::system::error_code, run_result>> run_scenario(t
       The operation still completes with the result gathered so far (status CANCELLED, no
       error), so Ctrl-C can write results.
     - Thread safety: the operation runs on `ex`; emit the cancellation signal on `ex`. */
-template <load::target_factory TargetFactory, class CompletionToken>
+template <scenario_target_factory TargetFactory, class CompletionToken>
 auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory factory, run_options options,
                CompletionToken&& token) {
   return asio::async_initiate<CompletionToken, run_signature>(
@@ -603,7 +768,7 @@ auto async_run(asio::any_io_executor ex, test_scenario scenario, TargetFactory f
 
 /** Runs `scenario` to completion on an internal `io_context` and returns its result. Throws
     `boost::system::system_error` when the run could not start (the reasons are in the message). */
-template <load::target_factory TargetFactory>
+template <scenario_target_factory TargetFactory>
 run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options = {}) {
   asio::io_context ioc;
   boost::system::error_code ec;
@@ -619,7 +784,7 @@ run_result run_blocking(test_scenario scenario, TargetFactory factory, run_optio
 }
 
 /// Non-throwing form: sets `ec` instead.
-template <load::target_factory TargetFactory>
+template <scenario_target_factory TargetFactory>
 run_result run_blocking(test_scenario scenario, TargetFactory factory, run_options options,
                         boost::system::error_code& ec) {
   asio::io_context ioc;

@@ -75,26 +75,68 @@ struct run_result {
   };
   std::optional<users_record> users;
 
+  /// Little's law over a population and its histograms (see `littles_law_tps`).
+  static std::optional<double> littles_law(const std::optional<users_record>& users,
+                                           const metrics::snapshot& histograms) noexcept {
+    if (!users || !users->steady || histograms.service_time.total_count() == 0) return std::nullopt;
+    double const cycle = users->think_time_mean_seconds + histograms.service_time.mean() / 1e9;
+    return cycle > 0 ? std::optional<double>(static_cast<double>(users->users) / cycle) : std::nullopt;
+  }
+
   /// "closed" (virtual users) or "open" (arrival rates): the load model that ran.
-  std::string_view load_model() const noexcept { return users ? "closed" : "open"; }
+  /// With workloads of both kinds: "mixed".
+  std::string_view load_model() const noexcept {
+    bool open = false, closed = false;
+    for (auto const& w : workloads) (w.model == "closed" ? closed : open) = true;
+    if (open && closed) return "mixed";
+    if (open || closed) return closed ? "closed" : "open";
+    return users ? "closed" : "open";
+  }
 
   /** Little's law for the closed population: `users / (think time mean + mean service time)`
       (with a session, the mean pause over its steps, each step's own or the think time),
       requests/s, the throughput N users reach when each cycles through one think and one
       service time (completed − sent); nullopt for the open model, a population that ramps (its
       size changes during the run), or before any response. */
-  std::optional<double> littles_law_tps() const noexcept {
-    if (!users || !users->steady || histograms.service_time.total_count() == 0) return std::nullopt;
-    double const cycle = users->think_time_mean_seconds + histograms.service_time.mean() / 1e9;
-    return cycle > 0 ? std::optional<double>(static_cast<double>(users->users) / cycle) : std::nullopt;
-  }
+  std::optional<double> littles_law_tps() const noexcept { return littles_law(users, histograms); }
 
   /// Requests sent per second of the run (`accounting.issued / elapsed_seconds`; 0 before any).
   double sent_tps() const noexcept {
     return elapsed_seconds > 0 ? static_cast<double>(accounting.issued) / elapsed_seconds : 0.0;
   }
+
+  /** One workload of a mix (`test_scenario::workloads`), measured by its own worker pool on the
+      run's clock. The run's `accounting`, `histograms` and each interval's counters are the exact
+      merge of its workloads' (counts add, histograms add). */
+  struct workload_result {
+    std::string name;
+    std::string model;  ///< "open" or "closed", as `workload::model`
+    load::run_summary accounting;
+    metrics::snapshot histograms;
+    /// Every metric over the workload's whole run (what criteria `@ name` are judged on).
+    metrics::metric_values values;
+    std::optional<users_record> users;  ///< closed workloads: the population
+    /// The workload's own series, interval for interval with the run's `intervals`.
+    std::vector<interval_record> intervals;
+    double elapsed_seconds = 0;  ///< the workload's first intended instant to its last completion
+
+    /// Little's law for a closed, steady workload (`run_result::littles_law_tps`'s rule).
+    std::optional<double> littles_law_tps() const noexcept { return littles_law(users, histograms); }
+  };
+  /// Each workload of a mix, in the scenario's order; empty for a scenario without `workloads`.
+  std::vector<workload_result> workloads;
+
+  /// The workload named `name`, or null.
+  const workload_result* find_workload(std::string_view name) const noexcept {
+    for (auto const& w : workloads)
+      if (w.name == name) return &w;
+    return nullptr;
+  }
   /// Business figures of a workload that knows them (the fraud workload); filled by the harness.
   std::optional<stress_testing::business_metrics> business;
+  /** In a mix, the accounting the business figures were reconciled with (the workloads that sent
+      the transactions); filled by the harness with `business`. Empty: the run's `accounting`. */
+  std::optional<load::run_summary> business_accounting;
   /// The presentation's hero numbers of such a workload; filled by the harness.
   std::optional<stress_testing::hero_metrics> hero;
   /// The thresholds results.json's `alerts` are raised at (`detect_alerts` over `intervals`).
@@ -237,13 +279,21 @@ inline std::string completed_reason(const std::vector<criterion_result>& criteri
 /** Judges every criterion of `r`'s scenario, in order: run-scoped ones on `r.values`, scoped ones
     (`over any 10s`, `within 30s after each failure`) on the actual values the orchestrator
     recorded in `r.analysis.scoped_actuals`. When `r.generator_limited`, criteria on latency are
-    `inconclusive` (`mark_latency_inconclusive`). */
+    `inconclusive` (`mark_latency_inconclusive`); for a workload's criterion, when that workload's
+    generator was limited. */
 inline std::vector<criterion_result> judge_criteria(const run_result& r) {
   std::vector<criterion_result> out;
   out.reserve(r.scenario.success_criteria.size());
-  for (auto const& c : r.scenario.success_criteria)
+  for (auto const& c : r.scenario.success_criteria) {
+    if (!c.workload.empty()) {  // `@ name`: that workload's figures, its own generator's health
+      auto const* w = r.find_workload(c.workload);
+      out.push_back(w ? evaluate(c, w->values) : judge(c, std::nullopt));
+      if (w && w->accounting.generator_limited) mark_latency_inconclusive(out.back());
+      continue;
+    }
     out.push_back(c.scope == criterion_scope::run ? evaluate(c, r.values) : judge(c, r.analysis.scoped_actual(c)));
-  if (r.generator_limited) mark_latency_inconclusive(out);
+    if (r.generator_limited) mark_latency_inconclusive(out.back());
+  }
   return out;
 }
 
@@ -331,6 +381,14 @@ inline std::string describe(const run_result& r) {
   }
   out += a.balanced() ? " (balanced)\n" : " (NOT balanced: an engine bug)\n";
   char line[200];
+  for (auto const& w : r.workloads) {  // a mix: each workload's share of the totals
+    std::snprintf(line, sizeof line, "  workload %s (%s): %llu intended, %llu ok, p99 %.3f ms%s\n", w.name.c_str(),
+                  w.model.c_str(), static_cast<unsigned long long>(w.accounting.intended),
+                  static_cast<unsigned long long>(w.accounting.count(outcome::ok)),
+                  w.values.get(metrics::metric::p99_response_time_ms).value_or(0),
+                  w.accounting.balanced() ? "" : " (NOT balanced)");
+    out += line;
+  }
   std::snprintf(line, sizeof line, "  p50 %.3f ms, p99 %.3f ms, max %.3f ms, error rate %.4f%%, %.1f/s over %.2f s\n",
                 m.p50_response_time_ms, m.p99_response_time_ms, m.max_response_time_ms, 100 * m.error_rate,
                 m.throughput_tps, r.elapsed_seconds);

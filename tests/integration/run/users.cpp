@@ -17,6 +17,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -124,6 +125,19 @@ struct session_factory {
     return st::target::http_target(std::move(ex), std::move(o));
   }
 };
+
+/** A mix's factory (`run::workload_target_factory`): each workload gets its own target, here
+    its own fixed delay, and the test counts which workload each worker's target was built for. */
+struct mix_factory {
+  std::map<std::string, std::chrono::nanoseconds> delay_of;
+  std::shared_ptr<std::map<std::string, int>> built = std::make_shared<std::map<std::string, int>>();
+  auto operator()(asio::any_io_executor ex, std::size_t, const st::workload& w) {
+    ++(*built)[w.name];
+    return st::target::make_function_target(ex, fixed_delay{delay_of.at(w.name)});
+  }
+};
+static_assert(st::run::workload_target_factory<mix_factory>);
+static_assert(st::run::scenario_target_factory<delay_factory>);
 
 }  // namespace users_test
 
@@ -384,5 +398,130 @@ TEST_SUITE("run") {
     CHECK_THROWS_WITH_AS(st::report::merge_results({parts[0], open}),
                          doctest::Contains("a closed model in some shards and an open one in others"),
                          std::invalid_argument);
+  }
+
+  TEST_CASE("a mix: an open and a closed workload on one clock, each with its known answer, the totals their merge" *
+            doctest::test_suite("run.timing")) {
+    // scoring: 500/s evenly spaced for 2 s against 2 ms answers; analysts: 20 users thinking 20 ms
+    // against 60 ms answers, an 80 ms cycle: 250/s by Little's law.
+    st::test_scenario s;
+    s.scenario_id = "mix";
+    s.name = "mix";
+    s.duration_seconds = 2.0;
+    st::workload scoring;
+    scoring.name = "scoring";
+    scoring.load_profile.emplace();
+    scoring.load_profile->profile_type = st::load_profile_type::sustained;
+    scoring.load_profile->sustained_tps = 500;
+    st::workload analysts;
+    analysts.name = "analysts";
+    analysts.user_profile.emplace();
+    analysts.user_profile->users = 20;
+    analysts.user_profile->think_time_seconds = 0.020;
+    analysts.user_profile->nominal_response_time_ms = 60;
+    s.workloads = {scoring, analysts};
+    // Scoped criteria: judged on their workload's figures. Every analyst answer takes >= 60 ms, so
+    // the second fails whatever the machine; the first holds unless scoring's 2 ms grows 25-fold.
+    s.success_criteria = {st::parse_criterion("p99_response_time_ms < 50 @ scoring"),
+                          st::parse_criterion("p99_response_time_ms < 50 @ analysts"),
+                          st::parse_criterion("concurrent_users >= 20 @ analysts"), st::parse_criterion("requests_lost == 0")};
+    mix_factory factory{{{"scoring", 2ms}, {"analysts", 60ms}}};
+    auto const built = factory.built;
+    auto const r = st::run::run_blocking(s, std::move(factory), quiet_options(250ms));
+
+    CHECK(r.status == st::test_status::completed);
+    CHECK(r.load_model() == "mixed");
+    CHECK((*built)["scoring"] == 2);  // one target per worker of each workload's pool
+    CHECK((*built)["analysts"] == 2);
+    REQUIRE(r.workloads.size() == 2);
+    auto const& sc = r.workloads[0];
+    auto const& an = r.workloads[1];
+    CHECK(sc.name == "scoring");
+    CHECK(sc.model == "open");
+    CHECK(an.model == "closed");
+
+    // Open, uniform arrivals: exactly rate x duration.
+    CHECK(sc.accounting.intended == 1000);
+    CHECK(sc.accounting.count(st::outcome::ok) == 1000);
+    CHECK(sc.accounting.balanced());
+    CHECK_FALSE(sc.users);
+    // Closed: Little's law, on a machine that may be busy (timers late), within 10%.
+    CHECK(an.accounting.balanced());
+    REQUIRE(an.users);
+    CHECK(an.users->users == 20);
+    CHECK(an.users->peak_active == 20);
+    auto const law = an.littles_law_tps();
+    REQUIRE(law);
+    double const sent = static_cast<double>(an.accounting.issued) / an.elapsed_seconds;
+    MESSAGE("analysts: sent " << sent << "/s, Little's law " << *law << "/s, known answer 250/s");
+    CHECK(*law == doctest::Approx(250).epsilon(0.10));
+    CHECK(sent == doctest::Approx(*law).epsilon(0.10));
+    CHECK(an.histograms.response_time.min() >= 60'000'000);  // every analyst answer: its own target's delay
+    CHECK(sc.histograms.response_time.value_at_percentile(50) < 60'000'000);
+
+    // The totals are the exact merge: counts sum, histograms add, interval by interval too.
+    CHECK(r.accounting.intended == sc.accounting.intended + an.accounting.intended);
+    CHECK(r.accounting.issued == sc.accounting.issued + an.accounting.issued);
+    CHECK(r.accounting.count(st::outcome::ok) == sc.accounting.count(st::outcome::ok) + an.accounting.count(st::outcome::ok));
+    CHECK(r.accounting.balanced());
+    CHECK(r.histograms.response_time.total_count() ==
+          sc.histograms.response_time.total_count() + an.histograms.response_time.total_count());
+    CHECK(r.histograms.response_time.max() == std::max(sc.histograms.response_time.max(), an.histograms.response_time.max()));
+    CHECK(r.histograms.response_time.min() == std::min(sc.histograms.response_time.min(), an.histograms.response_time.min()));
+    REQUIRE(sc.intervals.size() == r.intervals.size());
+    REQUIRE(an.intervals.size() == r.intervals.size());
+    for (std::size_t i = 0; i < r.intervals.size(); ++i) {
+      CHECK(r.intervals[i].counters.total() == sc.intervals[i].counters.total() + an.intervals[i].counters.total());
+      CHECK(r.intervals[i].start == sc.intervals[i].start);
+      CHECK_FALSE(sc.intervals[i].active_users);
+    }
+    REQUIRE(r.users);  // the closed workloads' users together, not steady: Little's law is per workload
+    CHECK(r.users->users == 20);
+    CHECK_FALSE(r.littles_law_tps());
+
+    // Scoped criteria on the right workload.
+    REQUIRE(r.criteria.size() == 4);
+    CHECK(r.criteria[0].passed());
+    CHECK(r.criteria[1].failed());
+    CHECK(r.criteria[1].actual.value_or(0) >= 60);
+    CHECK(r.criteria[2].passed());
+    CHECK(r.criteria[3].passed());
+    CHECK(r.verdict() == st::verdict::fail);
+
+    auto const j = st::report::to_json(r);
+    CHECK(j["load_model"] == "mixed");
+    REQUIRE(j["workloads"].size() == 2);
+    CHECK(j["workloads"][0]["name"] == "scoring");
+    CHECK(j["workloads"][0]["model"] == "open");
+    CHECK(j["workloads"][0]["accounting"]["intended"] == 1000);
+    CHECK(j["workloads"][0]["accounting"]["balanced"] == true);
+    CHECK(j["workloads"][0]["users"].is_null());
+    CHECK(j["workloads"][1]["model"] == "closed");
+    CHECK(j["workloads"][1]["users"]["users"] == 20);
+    CHECK(j["workloads"][1]["accounting"]["balanced"] == true);
+    CHECK(j["accounting"]["intended"].get<std::uint64_t>() ==
+          j["workloads"][0]["accounting"]["intended"].get<std::uint64_t>() +
+              j["workloads"][1]["accounting"]["intended"].get<std::uint64_t>());
+    CHECK(j["criteria"][1]["expression"] == "p99_response_time_ms < 50 @ analysts");
+  }
+
+  TEST_CASE("a mix refuses what cannot apply to it, by name") {
+    st::test_scenario s;
+    s.scenario_id = "mix";
+    s.duration_seconds = 0.2;
+    st::workload w;
+    w.name = "a";
+    w.load_profile.emplace();
+    s.workloads = {w, w};
+    s.success_criteria = {st::parse_criterion("error_rate < 0.1 @ b")};
+    mix_factory factory{{{"a", 1ms}}};
+    boost::system::error_code ec;
+    auto options = quiet_options(50ms);
+    options.pool.closed.emplace();
+    auto const r = st::run::run_blocking(s, std::move(factory), options, ec);
+    CHECK(ec == boost::system::errc::invalid_argument);
+    CHECK(r.status_reason.find("workloads[1].name: duplicate") != std::string::npos);
+    CHECK(r.status_reason.find("success_criteria[0].workload: unknown workload \"b\"") != std::string::npos);
+    CHECK(r.status_reason.find("pool.closed") != std::string::npos);
   }
 }

@@ -1,8 +1,11 @@
 #include <stress_testing/config/json.hpp>
+#include <stress_testing/config/scenario_builder.hpp>
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -366,6 +369,90 @@ TEST_SUITE("config") {
     INFO(dump(ps2));
     CHECK(has_problem(ps2, "user_profile.session[0].name", ""));
     CHECK(has_problem(ps2, "user_profile.session[0].verb", ""));
+  }
+
+  TEST_CASE("a mix of workloads loads from the sample file, round-trips, and each problem is named") {
+    // The sample file stress-run's test runs (examples/stress_run/scenarios/mixed.json).
+    std::ifstream in(STRESS_TESTING_SOURCE_DIR "/examples/stress_run/scenarios/mixed.json");
+    REQUIRE(in);
+    std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<config_problem> ps;
+    auto j = parse_json_text(text, ps);
+    REQUIRE(j);
+    auto s = read_json<test_scenario>(*j, ps);
+    INFO(dump(ps));
+    REQUIRE(s);
+    REQUIRE(s->workloads.size() == 2);
+    CHECK(s->workloads[0].name == "scoring");
+    CHECK(s->workloads[0].model() == "open");
+    CHECK(s->workloads[0].load_profile->sustained_tps == 8000);
+    CHECK(s->workloads[0].request.method == "POST");
+    CHECK(s->workloads[0].request.url == "/v1/transactions/score");
+    CHECK(s->workloads[0].request.generator == "fraud_transactions");
+    CHECK(s->workloads[1].model() == "closed");
+    CHECK(s->workloads[1].user_profile->users == 500);
+    CHECK(s->workloads[1].request.url == "/stats");
+    REQUIRE(s->success_criteria.size() == 5);
+    CHECK(s->success_criteria[0].workload.empty());
+    CHECK(s->success_criteria[1].workload == "scoring");
+    CHECK(s->success_criteria[1].metric == "p99_response_time_ms");
+    CHECK(s->success_criteria[1].threshold == 200);
+    CHECK(round_trip(*s) == *s);
+    auto const w = json(*s);
+    CHECK(w["workloads"][1]["user_profile"]["think_time_distribution"] == "FIXED");
+    CHECK(w["success_criteria"][1] == "p99_response_time_ms < 200 @ scoring");
+    CHECK(json(test_scenario{})["workloads"] == json::array());  // no workloads: the implicit one
+
+    // Scaled, each workload's load is scaled as the scenario's own would be.
+    auto const scaled = scale_scenario(*s, 0.05, 0.05);
+    CHECK(scaled.workloads[0].load_profile->sustained_tps == doctest::Approx(400));
+    CHECK(scaled.workloads[1].user_profile->users == 25);
+    CHECK(scaled.success_criteria[3].threshold == doctest::Approx(25));  // concurrent_users >= 500 @ analysts
+
+    // Named errors: a duplicate name, a workload with both loads and one with none, a bad name,
+    // method and URL, users beside workloads, a criterion on a workload the scenario lacks or on a
+    // window of one, and a criterion object whose workload disagrees with its expression.
+    auto const bad = json::parse(R"({"scenario_id": "m", "name": "m", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"}, "user_profile": {"users": 5},
+      "workloads": [
+        {"name": "a", "load_profile": {"profile_type": "SUSTAINED", "sustained_tps": 10}},
+        {"name": "a", "load_profile": {"profile_type": "SUSTAINED"},
+         "user_profile": {"users": 2, "session": [{"name": "s", "path": "/x"}]}},
+        {"name": "no spaces", "request": {"method": "get", "url": "stats"}}],
+      "success_criteria": ["error_rate < 0.1 @ b", "error_rate < 0.1 @ a"]})");
+    std::vector<config_problem> bp;
+    CHECK_FALSE(read_json<test_scenario>(bad, bp));
+    INFO(dump(bp));
+    CHECK(has_problem(bp, "workloads[1].name", "duplicate: workloads[0] is also \"a\""));
+    CHECK(has_problem(bp, "workloads[1]", "has both a load_profile and a user_profile"));
+    CHECK(has_problem(bp, "workloads[2]", "needs a load_profile (arrival rates) or a user_profile"));
+    CHECK(has_problem(bp, "workloads[2].name", "letters, digits"));
+    CHECK(has_problem(bp, "workloads[2].request.method", "HTTP method in capitals"));
+    CHECK(has_problem(bp, "workloads[2].request.url", "must be a path"));
+    CHECK(has_problem(bp, "user_profile", "must be empty in a scenario with workloads"));
+    CHECK(has_problem(bp, "workloads[1].user_profile.session", "not supported in a workload yet"));
+    CHECK(has_problem(bp, "success_criteria[0].workload", "unknown workload \"b\" (its workloads: a, a, no spaces)"));
+    CHECK_FALSE(has_problem(bp, "success_criteria[1].workload"));
+
+    auto const windowed = json::parse(R"({"scenario_id": "m", "name": "m", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"},
+      "workloads": [{"name": "a", "load_profile": {"profile_type": "SUSTAINED"}}],
+      "success_criteria": ["error_rate < 0.1 over any 2s @ a",
+                           {"expression": "error_rate < 0.1 @ a", "workload": "b"},
+                           {"expression": "error_rate < 0.1", "workload": "a"},
+                           "error_rate < 0.1 @ "]})");
+    std::vector<config_problem> wp;
+    CHECK_FALSE(read_json<test_scenario>(windowed, wp));
+    INFO(dump(wp));
+    CHECK(has_problem(wp, "success_criteria[0]", "judged on that workload's whole run"));
+    CHECK(has_problem(wp, "success_criteria[1].workload", "but the expression says @ a"));
+    CHECK_FALSE(has_problem(wp, "success_criteria[2]"));
+    CHECK(has_problem(wp, "success_criteria[3]", "expected a workload name"));
+    auto const none = json::parse(R"({"scenario_id": "m", "name": "m", "duration_seconds": 10,
+      "load_profile": {"profile_type": "SUSTAINED"}, "success_criteria": ["error_rate < 0.1 @ a"]})");
+    std::vector<config_problem> np;
+    CHECK_FALSE(read_json<test_scenario>(none, np));
+    CHECK(has_problem(np, "success_criteria[0].workload", "the scenario has no workloads"));
   }
 
   TEST_CASE("every problem in a bad config is reported with its path") {

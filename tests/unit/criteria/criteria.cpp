@@ -45,6 +45,26 @@ TEST_SUITE("criteria") {
     }
   }
 
+  TEST_CASE("a criterion scoped to one workload of a mix is written '@ name' and reads back") {
+    auto c = parse_criterion("p99_response_time_ms < 200 @ scoring");
+    CHECK(c.metric == "p99_response_time_ms");
+    CHECK(c.threshold == 200.0);
+    CHECK(c.workload == "scoring");
+    CHECK(to_string(c) == "p99_response_time_ms < 200 @ scoring");
+    CHECK(parse_criterion(to_string(c)) == c);
+    CHECK(parse_criterion("error_rate<0.01@web-2.a").workload == "web-2.a");
+    CHECK(parse_criterion("error_rate < 0.01").workload.empty());
+    std::string error;
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 @", error));
+    CHECK(error.find("expected a workload name") != std::string::npos);
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 @ two words", error));
+    CHECK_FALSE(parse_criterion("error_rate < 0.01 over any 10s @ scoring", error));
+    CHECK(error.find("judged on that workload's whole run") != std::string::npos);
+    CHECK(valid_workload_name("scoring"));
+    CHECK_FALSE(valid_workload_name(""));
+    CHECK_FALSE(valid_workload_name(std::string(65, 'a')));
+  }
+
   TEST_CASE("malformed criteria are rejected with a reason") {
     std::string error;
     CHECK_FALSE(parse_criterion("", error));
