@@ -44,8 +44,9 @@ asio::awaitable<request_result> reply_after(std::chrono::nanoseconds delay, unsi
   co_return request_result::from_http_status(status, 200, 100);
 }
 
-/// Answers with `status` after `delay`; between `fail_from` and `fail_to` (seconds since the
-/// target was made) answers 500 instead.
+/// Answers with `status` after `delay`; between `fail_from` and `fail_to` (seconds since `born`:
+/// when the script was made, or the run's start if a test sets it there with `born_at_start`)
+/// answers 500 instead.
 struct scripted {
   std::chrono::nanoseconds delay{2ms};
   unsigned status = 200;
@@ -56,13 +57,21 @@ struct scripted {
   /// Blocks the calling thread this long per request: with `pool.workers == 0` that is the
   /// generator's own thread, so the generator falls behind its schedule.
   std::chrono::nanoseconds block{0};
-  std::chrono::steady_clock::time_point born = std::chrono::steady_clock::now();
+  std::shared_ptr<std::chrono::steady_clock::time_point> born =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   asio::awaitable<request_result> operator()(std::uint64_t) const {
     if (block > std::chrono::nanoseconds::zero()) std::this_thread::sleep_for(block);
-    double const t = std::chrono::duration<double>(std::chrono::steady_clock::now() - born).count();
+    double const t = std::chrono::duration<double>(std::chrono::steady_clock::now() - *born).count();
     return reply_after(t >= slow_from && t < slow_to ? slow_delay : delay, t >= fail_from && t < fail_to ? 500u : status);
   }
 };
+
+/// Puts the script's clock on the run's start (`run_options::on_start`, called before any request
+/// and before the workers' threads start), so its windows are on the run's clock however long
+/// the run took to set up.
+void born_at_start(const scripted& script, st::run::run_options& o) {
+  o.on_start = [born = script.born](std::chrono::steady_clock::time_point start) { *born = start; };
+}
 
 struct factory {
   scripted script;
@@ -606,8 +615,8 @@ TEST_SUITE("run") {
   }
 
   TEST_CASE("a failure window is detected and recovery is measured" * doctest::test_suite("run.timing")) {
-    // 200/s for 6 s; the target answers 500 from 2 s to 3 s of its life (the run starts ~20 ms
-    // after the target is made). The scenario declares the same window, analysed, not injected.
+    // 200/s for 6 s; the target answers 500 from 2 s to 3 s of the run (its clock is the run's
+    // start: born_at_start). The scenario declares the same window, analysed, not injected.
     auto s = sustained(200, 6);
     st::failure_scenario f;
     f.failure_type = st::failure_type::lambda_crash;
@@ -621,6 +630,7 @@ TEST_SUITE("run") {
     fac.script.fail_to = 3.0;
     st::run::run_options o;
     o.inject_failures = false;  // the target fails by itself; the window is only analysed
+    born_at_start(fac.script, o);
     // Recovery is the last bad request: "slow" above 1.5 x baseline p99 + 100 ms, so a stall of
     // this shared machine after the window is not taken for the failure's tail.
     o.recovery.p99_margin_ms = 100;
@@ -646,7 +656,7 @@ TEST_SUITE("run") {
   TEST_CASE("windowed and recovery criteria judge the worst window and each failure's recovery" *
             doctest::test_suite("run.timing")) {
     // 200/s for 6 s, 0.5 s intervals. Replies take 2 ms, but 80 ms from 4.0 s to 4.25 s of the
-    // target's life: 4% of the run (whole-run p95 stays at 2 ms) and 25% of any 1 s window
+    // run (born_at_start): 4% of the run (whole-run p95 stays at 2 ms) and 25% of any 1 s window
     // holding it (that window's p95 is 80 ms). 500s from 2 s to 3 s, declared as a failure.
     auto s = sustained(200, 6);
     st::failure_scenario f;
@@ -667,6 +677,7 @@ TEST_SUITE("run") {
     st::run::run_options o;
     o.interval = 500ms;
     o.inject_failures = false;  // the target fails by itself; the window is only analysed
+    born_at_start(fac.script, o);
     asio::io_context io;
     auto [ec, r] = run(io, s, fac, o);
     REQUIRE_FALSE(ec);

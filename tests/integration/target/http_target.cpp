@@ -624,12 +624,14 @@ TEST_SUITE("target.http") {
     if (STRESS_TESTING_COUNT_ALLOCATIONS) CHECK(http_target_alloc::count == 0);
   }
 
-  TEST_CASE("response time percentiles match known server delays within 2 percent" *
+  TEST_CASE("response time percentiles match known server delays plus under 3 ms of overhead" *
             doctest::test_suite("target.http.timing")) {
     // Request i asks the server to wait 20 + (i mod 10) * 10 ms: over 300 requests each delay
     // appears 30 times. Percentiles that land in the middle of a group (not on its last, slowest
-    // member) are that group's delay plus a typical loopback overhead: p45 is the 135th value,
-    // the 15th of the 60 ms group; p85 the 15th of the 100 ms group; p95 of the 110 ms group.
+    // member) are that group's delay plus the loopback and scheduling overhead: p45 is the 135th
+    // value, the 15th of the 60 ms group; p85 the 15th of the 100 ms group; p95 of the 110 ms
+    // group. The overhead is bounded at 3 ms, well under the 10 ms between groups: this binary
+    // runs under ASan at -O0 beside other tests, where 2% (1.2 ms at 60 ms) failed one run in six.
     http_test::server server;
     asio::io_context io(1);
     auto o = options_for(server.url("/delay"));
@@ -652,9 +654,11 @@ TEST_SUITE("target.http") {
     recorder.sample_into(total, 10s);
     CHECK(total.counters.count(outcome::ok) == 300);
     auto ms = [&](double p) { return static_cast<double>(total.response_time.value_at_percentile(p)) / 1e6; };
-    CHECK(ms(45) == doctest::Approx(60).epsilon(0.02));
-    CHECK(ms(85) == doctest::Approx(100).epsilon(0.02));
-    CHECK(ms(95) == doctest::Approx(110).epsilon(0.02));
+    for (auto [p, delay] : {std::pair{45.0, 60.0}, {85.0, 100.0}, {95.0, 110.0}}) {
+      INFO("p" << p << " = " << ms(p) << " ms, the server's delay " << delay << " ms");
+      CHECK(ms(p) >= delay);
+      CHECK(ms(p) < delay + 3);
+    }
     CHECK(ms(0) >= 20.0);
   }
 

@@ -18,11 +18,11 @@
 #include <vector>
 
 using stress_testing::metrics::histogram;
-namespace detail = stress_testing::metrics::detail;
+namespace hdr_detail = stress_testing::metrics::detail;
 
 namespace {
 
-constexpr std::int64_t one_hour_us = 3'600'000'000;
+constexpr std::int64_t histogram_hour_us = 3'600'000'000;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 
 std::vector<histogram::bucket> buckets_of(const histogram& h) {
@@ -60,14 +60,14 @@ std::vector<std::int64_t> latencies(std::uint64_t seed, std::size_t n, double me
 
 using test_support::failure_reason;
 
-bool contains(std::string_view text, std::string_view part) {
+bool text_contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
 // Rewrites the CRC-32 trailer so a deliberately edited encoding reaches the structural checks.
 void fix_crc(std::vector<std::uint8_t>& bytes) {
   const std::size_t at = bytes.size() - 4;
-  const std::uint32_t crc = detail::crc32(std::span<const std::uint8_t>(bytes).first(at));
+  const std::uint32_t crc = hdr_detail::crc32(std::span<const std::uint8_t>(bytes).first(at));
   for (std::size_t k = 0; k < 4; ++k) bytes[at + k] = static_cast<std::uint8_t>(crc >> (8 * k));
 }
 
@@ -95,11 +95,11 @@ std::vector<std::uint8_t> with_payload(std::vector<std::uint8_t> bytes,
 
 // A histogram with a spread of values, zero runs and out-of-range values.
 histogram sample_histogram() {
-  histogram h(1, one_hour_us, 3);
+  histogram h(1, histogram_hour_us, 3);
   for (const auto v : latencies(7, 5'000, 2'000.0, 1.5)) h.record_value(v);
   h.record_value(0);
   h.record_values(1'000, 42);
-  h.record_value(one_hour_us);
+  h.record_value(histogram_hour_us);
   h.record_value(-3);
   return h;
 }
@@ -108,14 +108,14 @@ histogram sample_histogram() {
 
 TEST_SUITE("metrics") {
   TEST_CASE("constructor rejects invalid layout arguments naming them") {
-    CHECK(contains(failure_reason([] { histogram(0, 100, 3); }), "lowest_discernible_value"));
-    CHECK(contains(failure_reason([] { histogram(-5, 100, 3); }), "lowest_discernible_value"));
-    CHECK(contains(failure_reason([] { histogram(10, 19, 3); }), "highest_trackable_value"));
-    CHECK(contains(failure_reason([] { histogram(1, -1, 3); }), "highest_trackable_value"));
-    CHECK(contains(failure_reason([] { histogram(1, 100, 0); }), "significant_digits"));
-    CHECK(contains(failure_reason([] { histogram(1, 100, 6); }), "significant_digits"));
+    CHECK(text_contains(failure_reason([] { histogram(0, 100, 3); }), "lowest_discernible_value"));
+    CHECK(text_contains(failure_reason([] { histogram(-5, 100, 3); }), "lowest_discernible_value"));
+    CHECK(text_contains(failure_reason([] { histogram(10, 19, 3); }), "highest_trackable_value"));
+    CHECK(text_contains(failure_reason([] { histogram(1, -1, 3); }), "highest_trackable_value"));
+    CHECK(text_contains(failure_reason([] { histogram(1, 100, 0); }), "significant_digits"));
+    CHECK(text_contains(failure_reason([] { histogram(1, 100, 6); }), "significant_digits"));
     // 2^50 as the unit with 5 digits would need more than 63 bits.
-    CHECK(contains(failure_reason([] { histogram(std::int64_t{1} << 50, int64_max, 5); }),
+    CHECK(text_contains(failure_reason([] { histogram(std::int64_t{1} << 50, int64_max, 5); }),
                    "lowest_discernible_value"));
     CHECK_NOTHROW(histogram(1, 2, 1));
     CHECK_NOTHROW(histogram(10, 20, 5));
@@ -125,7 +125,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("slot widths follow the log linear layout") {
     // 3 digits: 2 * 10^3 rounds up to 2048 sub-buckets, so 0..2047 are exact, then widths double.
-    const histogram h(1, one_hour_us, 3);
+    const histogram h(1, histogram_hour_us, 3);
     for (const std::int64_t v : {0, 1, 999, 2047}) {
       CHECK(h.lowest_equivalent_value(v) == v);
       CHECK(h.highest_equivalent_value(v) == v);
@@ -136,11 +136,11 @@ TEST_SUITE("metrics") {
     CHECK(h.highest_equivalent_value(4097) == 4099);
     CHECK(h.median_equivalent_value(4096) == 4098);
     // A lowest discernible value of 1000 gives a unit of 512.
-    const histogram coarse(1000, one_hour_us, 2);
+    const histogram coarse(1000, histogram_hour_us, 2);
     CHECK(coarse.lowest_equivalent_value(1000) == 512);
     CHECK(coarse.highest_equivalent_value(1000) == 1023);
     // 2 digits: 256 sub-buckets.
-    const histogram two(1, one_hour_us, 2);
+    const histogram two(1, histogram_hour_us, 2);
     CHECK(two.highest_equivalent_value(255) == 255);
     CHECK(two.highest_equivalent_value(256) == 257);
     // Negative queries are treated as 0.
@@ -149,14 +149,14 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("one microsecond to one hour fits in 64 KiB at two digits") {
-    const histogram two(1, one_hour_us, 2);
-    const histogram three(1, one_hour_us, 3);
+    const histogram two(1, histogram_hour_us, 2);
+    const histogram three(1, histogram_hour_us, 3);
     MESSAGE("size_in_bytes(1, 3.6e9, 2) = " << two.size_in_bytes());
     MESSAGE("size_in_bytes(1, 3.6e9, 3) = " << three.size_in_bytes());
     CHECK(two.size_in_bytes() <= 64 * 1024);
     CHECK(three.size_in_bytes() <= 200 * 1024);
     CHECK(two.lowest_discernible_value() == 1);
-    CHECK(two.highest_trackable_value() == one_hour_us);
+    CHECK(two.highest_trackable_value() == histogram_hour_us);
     CHECK(two.significant_digits() == 2);
   }
 
@@ -172,8 +172,8 @@ TEST_SUITE("metrics") {
       std::int64_t unit;
     };
     for (const layout l :
-         {layout{1, one_hour_us, 1, 1}, layout{1, one_hour_us, 2, 1}, layout{1, one_hour_us, 3, 1},
-          layout{1, int64_max, 3, 1}, layout{1000, one_hour_us, 3, 512}, layout{1, int64_max, 5, 1}}) {
+         {layout{1, histogram_hour_us, 1, 1}, layout{1, histogram_hour_us, 2, 1}, layout{1, histogram_hour_us, 3, 1},
+          layout{1, int64_max, 3, 1}, layout{1000, histogram_hour_us, 3, 512}, layout{1, int64_max, 5, 1}}) {
       CAPTURE(l.lowest);
       CAPTURE(l.digits);
       const histogram h(l.lowest, l.highest, l.digits);
@@ -210,7 +210,7 @@ TEST_SUITE("metrics") {
   TEST_CASE("canonical raw vector gives HdrHistogram known answers") {
     // HdrHistogram's canonical test: 1 us .. 1 h in microseconds, 3 digits, 10,000 values of
     // 1,000 (1 ms) and one of 100,000,000 (a 100 s stall), recorded raw.
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, histogram_hour_us, 3);
     for (int i = 0; i < 10'000; ++i) REQUIRE(h.record_value(1'000));
     REQUIRE(h.record_value(100'000'000));
     CHECK(h.total_count() == 10'001);
@@ -249,7 +249,7 @@ TEST_SUITE("metrics") {
     // 50,000,000, p90 (rank 18,000) is 80,000,000, p99 (rank 19,800) is 98,000,000 and p99.999
     // (rank ceil(19,999.8) = 20,000) is 100,000,000. The mean is
     // (10,000 * 1,000 + 10,000 * sum(j = 1..10,000) j) / 20,000 = 500 + 25,002,500 = 25,003,000.
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, histogram_hour_us, 3);
     for (int i = 0; i < 10'000; ++i) REQUIRE(h.record_corrected_value(1'000, 10'000));
     REQUIRE(h.record_corrected_value(100'000'000, 10'000));
     CHECK(h.total_count() == 20'000);
@@ -276,15 +276,15 @@ TEST_SUITE("metrics") {
     std::mt19937_64 rng(99);
     for (const int digits : {1, 2, 3}) {
       for (int round = 0; round < 300; ++round) {
-        histogram fast(1, one_hour_us, digits);
-        histogram naive(1, one_hour_us, digits);
+        histogram fast(1, histogram_hour_us, digits);
+        histogram naive(1, histogram_hour_us, digits);
         std::uniform_int_distribution<int> magnitude(0, 6);
         std::int64_t interval = 1;
         for (int m = magnitude(rng); m > 0; --m) interval *= 10;
         interval += std::uniform_int_distribution<std::int64_t>(0, interval)(rng);
         // Up to 20,000 missing values keeps the naive side cheap.
         const std::int64_t value =
-            std::uniform_int_distribution<std::int64_t>(0, std::min(one_hour_us, interval * 20'000))(rng);
+            std::uniform_int_distribution<std::int64_t>(0, std::min(histogram_hour_us, interval * 20'000))(rng);
         CAPTURE(value);
         CAPTURE(interval);
         REQUIRE(fast.record_corrected_value(value, interval));
@@ -295,14 +295,14 @@ TEST_SUITE("metrics") {
         check_same_buckets(fast, naive);
       }
     }
-    histogram h(1, one_hour_us, 2);
+    histogram h(1, histogram_hour_us, 2);
     CHECK(h.record_corrected_value(5'000, 0));  // no correction
     CHECK(h.record_corrected_value(5'000, -3));
     CHECK(h.total_count() == 2);
   }
 
   TEST_CASE("empty histogram answers zero without dividing by zero") {
-    const histogram h(1, one_hour_us, 3);
+    const histogram h(1, histogram_hour_us, 3);
     CHECK(h.total_count() == 0);
     CHECK(h.min() == 0);
     CHECK(h.max() == 0);
@@ -315,7 +315,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("value zero is recordable") {
-    histogram h(1, one_hour_us, 2);
+    histogram h(1, histogram_hour_us, 2);
     CHECK(h.record_value(0));
     CHECK(h.total_count() == 1);
     CHECK(h.count_at_value(0) == 1);
@@ -324,7 +324,7 @@ TEST_SUITE("metrics") {
     CHECK(h.value_at_percentile(100.0) == 0);
     CHECK(h.mean() == 0.0);
     // Also with a coarse unit: 0 shares the first slot with values below the unit.
-    histogram coarse(1000, one_hour_us, 2);
+    histogram coarse(1000, histogram_hour_us, 2);
     CHECK(coarse.record_value(0));
     CHECK(coarse.count_at_value(0) == 1);
     CHECK(coarse.value_at_percentile(50.0) == 0);
@@ -386,7 +386,7 @@ TEST_SUITE("metrics") {
   TEST_CASE("percentile is the nearest rank within slot precision") {
     for (const int digits : {1, 2, 3}) {
       CAPTURE(digits);
-      histogram h(1, one_hour_us, digits);
+      histogram h(1, histogram_hour_us, digits);
       auto values = latencies(static_cast<std::uint64_t>(digits), 20'001, 5'000.0, 1.2);
       for (const auto v : values) REQUIRE(h.record_value(v));
       std::sort(values.begin(), values.end());
@@ -413,7 +413,7 @@ TEST_SUITE("metrics") {
     // HdrHistogram's own examples (its Java and JavaScript test suites): over {1, 2} the 50th
     // percentile is 1, also when asked as 50.00000000000001 (one ulp above 50), and 2 from
     // 50.0000000000001 on (a real step above); with three more 2s, p25 and p30 are 2.
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, histogram_hour_us, 3);
     h.record_value(1);
     h.record_value(2);
     CHECK(h.value_at_percentile(50.0) == 1);
@@ -424,7 +424,7 @@ TEST_SUITE("metrics") {
     CHECK(h.value_at_percentile(30.0) == 2);
     // 99.9 is stored as 99.900000000000006: without the guard p99.9 of 1..41000 is the rank
     // 40,960, whose slot (width 32 above 32,768) ends at 40,991. HdrHistogram answers 40,959.
-    histogram wide(1, one_hour_us, 3);
+    histogram wide(1, histogram_hour_us, 3);
     for (std::int64_t v = 1; v <= 41'000; ++v) wide.record_value(v);
     CHECK(wide.value_at_percentile(99.9) == 40'959);
     CHECK(wide.value_at_percentile(100.0) == 41'000);
@@ -442,7 +442,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("equivalent value helpers and count between follow the slots") {
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, histogram_hour_us, 3);
     // HdrHistogram's published layout for 1 .. 3.6e9 at 3 digits: 23,552 counts, 2,048 sub-buckets.
     CHECK(h.counts_array_length() == 23'552);
     CHECK(h.sub_bucket_count() == 2'048);
@@ -466,7 +466,7 @@ TEST_SUITE("metrics") {
     CHECK(h.counts_array_index(4'096) == 3'072);
     CHECK(h.value_from_index(3'071) == 4'094);
     // The last bucket is whole: it reaches past the highest trackable value (to 2^32 - 1 here).
-    CHECK(h.counts_array_index(one_hour_us) < h.counts_array_length());
+    CHECK(h.counts_array_index(histogram_hour_us) < h.counts_array_length());
     CHECK(h.highest_equivalent_value(h.value_from_index(h.counts_array_length() - 1)) == (std::int64_t{1} << 32) - 1);
     for (std::size_t i : {std::size_t{0}, std::size_t{1'500}, std::size_t{3'000}, std::size_t{20'000}}) {
       CHECK(h.counts_array_index(h.value_from_index(i)) == i);
@@ -484,7 +484,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("restore extremes accepts only values inside the end slots") {
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, histogram_hour_us, 3);
     h.record_value(10'000);  // slot 10,000 .. 10,007
     h.record_value(50'000);  // slot 50,000 .. 50,015
     CHECK_FALSE(h.restore_extremes(9'999, 50'000));
@@ -507,7 +507,7 @@ TEST_SUITE("metrics") {
     // sqrt(mean of squared moves) <= 10^-digits / 2 * sqrt(mean of v^2).
     for (const int digits : {1, 2, 3}) {
       CAPTURE(digits);
-      histogram h(1, one_hour_us, digits);
+      histogram h(1, histogram_hour_us, digits);
       const auto values = latencies(100 + static_cast<std::uint64_t>(digits), 50'000, 20'000.0, 1.0);
       double sum = 0.0;
       double sum_squares = 0.0;
@@ -526,9 +526,9 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("merging two histograms equals recording both streams") {
-    histogram a(1, one_hour_us, 3);
-    histogram b(1, one_hour_us, 3);
-    histogram both(1, one_hour_us, 3);
+    histogram a(1, histogram_hour_us, 3);
+    histogram b(1, histogram_hour_us, 3);
+    histogram both(1, histogram_hour_us, 3);
     for (const auto v : latencies(1, 10'000, 800.0, 1.5)) {
       a.record_value(v);
       both.record_value(v);
@@ -539,15 +539,15 @@ TEST_SUITE("metrics") {
     }
     for (histogram* h : {&b, &both}) {
       h->record_value(-1);
-      h->record_value(one_hour_us + 1);
+      h->record_value(histogram_hour_us + 1);
     }
     a.add(b);
     check_same_buckets(a, both);
     // Merging into an empty histogram copies; merging an empty one changes nothing.
-    histogram empty(1, one_hour_us, 3);
+    histogram empty(1, histogram_hour_us, 3);
     empty.add(both);
     check_same_buckets(empty, both);
-    both.add(histogram(1, one_hour_us, 3));
+    both.add(histogram(1, histogram_hour_us, 3));
     check_same_buckets(both, a);
     // Self-merge doubles every count.
     histogram twice = a;
@@ -557,8 +557,8 @@ TEST_SUITE("metrics") {
     CHECK(twice.count_at_value(a.max()) == 2 * a.count_at_value(a.max()));
     // A smaller range with the same geometry is added slot by slot too.
     histogram small(1, 10'000, 3);
-    histogram large_direct(1, one_hour_us, 3);
-    histogram large(1, one_hour_us, 3);
+    histogram large_direct(1, histogram_hour_us, 3);
+    histogram large(1, histogram_hour_us, 3);
     for (const auto v : latencies(3, 5'000, 3'000.0, 0.5)) {
       // Mirror small's out-of-range values, which add() carries over.
       large_direct.record_value(small.record_value(v) ? v : -1);
@@ -571,13 +571,13 @@ TEST_SUITE("metrics") {
     // other has 2 digits (slots up to 1% wide) and a different unit; we have 3 digits.
     for (const std::int64_t other_lowest : {std::int64_t{1}, std::int64_t{1000}}) {
       CAPTURE(other_lowest);
-      histogram other(other_lowest, one_hour_us, 2);
-      histogram direct(1, one_hour_us, 3);
+      histogram other(other_lowest, histogram_hour_us, 2);
+      histogram direct(1, histogram_hour_us, 3);
       for (const auto v : latencies(4, 20'000, 30'000.0, 1.5)) {
         other.record_value(v);
         direct.record_value(v);
       }
-      histogram merged(1, one_hour_us, 3);
+      histogram merged(1, histogram_hour_us, 3);
       merged.add(other);
       CHECK(merged.total_count() == direct.total_count());
       CHECK(merged.min() == direct.min());
@@ -644,8 +644,8 @@ TEST_SUITE("metrics") {
     full.record_value(0);
     full.record_values(std::int64_t{1} << 40, 123'456'789'012);
     check_same_buckets(histogram::decode(full.encode()), full);
-    histogram coarse(1'000, one_hour_us, 1);
-    coarse.record_value(one_hour_us);
+    histogram coarse(1'000, histogram_hour_us, 1);
+    coarse.record_value(histogram_hour_us);
     check_same_buckets(histogram::decode(coarse.encode()), coarse);
   }
 
@@ -656,15 +656,15 @@ TEST_SUITE("metrics") {
                                          pair{"foob", "Zm9vYg=="}, pair{"fooba", "Zm9vYmE="},
                                          pair{"foobar", "Zm9vYmFy"}}) {
       const std::vector<std::uint8_t> bytes(plain.begin(), plain.end());
-      CHECK(detail::base64_encode(bytes) == encoded);
-      const auto back = detail::base64_decode(encoded);
+      CHECK(hdr_detail::base64_encode(bytes) == encoded);
+      const auto back = hdr_detail::base64_decode(encoded);
       REQUIRE(back.has_value());
       CHECK(*back == bytes);
     }
     for (const std::string_view bad :
          {"Zg=", "Zg", "Zh==", "Zm9=", "Z===", "Zg==Zg==", "Zm 9v", "Zm9v\n", "=Zm9"}) {
       CAPTURE(bad);
-      CHECK_FALSE(detail::base64_decode(bad).has_value());
+      CHECK_FALSE(hdr_detail::base64_decode(bad).has_value());
     }
     const histogram original = sample_histogram();
     const std::string text = original.to_base64();
@@ -673,12 +673,12 @@ TEST_SUITE("metrics") {
     check_same_buckets(histogram::from_base64(text), original);
     REQUIRE(histogram::try_from_base64(text).has_value());
     CHECK(*histogram::try_from_base64(text) == original);
-    CHECK(contains(failure_reason([&] { (void)histogram::from_base64(text.substr(1)); }), "base64"));
+    CHECK(text_contains(failure_reason([&] { (void)histogram::from_base64(text.substr(1)); }), "base64"));
     CHECK_FALSE(histogram::try_from_base64("not base64!").has_value());
     // Valid base64 of a damaged encoding fails in decode.
     auto bytes = original.encode();
     bytes[100] ^= 0x01;
-    CHECK_FALSE(histogram::try_from_base64(detail::base64_encode(bytes)).has_value());
+    CHECK_FALSE(histogram::try_from_base64(hdr_detail::base64_encode(bytes)).has_value());
   }
 
   TEST_CASE("decode rejects every truncation of a valid encoding") {
@@ -747,7 +747,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("decode names the reason for each kind of corruption") {
-    histogram h(1, one_hour_us, 2);
+    histogram h(1, histogram_hour_us, 2);
     h.record_value(100);
     h.record_value(300);
     const auto valid = h.encode();
@@ -760,52 +760,52 @@ TEST_SUITE("metrics") {
       fix_crc(bytes);
       return bytes;
     };
-    CHECK(contains(reason({}), "truncated"));
-    CHECK(contains(reason(edited([](auto& b) { b[0] = 'X'; })), "bad magic"));
-    CHECK(contains(reason(edited([](auto& b) { b[4] = 2; })), "version"));
-    CHECK(contains(reason(edited([](auto& b) { b[6] = 1; })), "reserved"));
+    CHECK(text_contains(reason({}), "truncated"));
+    CHECK(text_contains(reason(edited([](auto& b) { b[0] = 'X'; })), "bad magic"));
+    CHECK(text_contains(reason(edited([](auto& b) { b[4] = 2; })), "version"));
+    CHECK(text_contains(reason(edited([](auto& b) { b[6] = 1; })), "reserved"));
     auto flipped = valid;
     flipped[61] ^= 0x10;
-    CHECK(contains(reason(flipped), "checksum"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 8, 0); })), "lowest_discernible_value"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 16, 1); })), "highest_trackable_value"));
-    CHECK(contains(reason(edited([](auto& b) { b[5] = 9; })), "significant_digits"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 24, 3); })), "total_count"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 24, static_cast<std::uint64_t>(-2)); })),
+    CHECK(text_contains(reason(flipped), "checksum"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 8, 0); })), "lowest_discernible_value"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 16, 1); })), "highest_trackable_value"));
+    CHECK(text_contains(reason(edited([](auto& b) { b[5] = 9; })), "significant_digits"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 24, 3); })), "total_count"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 24, static_cast<std::uint64_t>(-2)); })),
                    "negative"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 32, static_cast<std::uint64_t>(-1)); })),
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 32, static_cast<std::uint64_t>(-1)); })),
                    "negative"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 40, 101); })), "min/max"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 48, 200); })), "min/max"));
-    CHECK(contains(reason(edited([](auto& b) { put_le64(b, 48, 50); })), "min/max"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 40, 101); })), "min/max"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 48, 200); })), "min/max"));
+    CHECK(text_contains(reason(edited([](auto& b) { put_le64(b, 48, 50); })), "min/max"));
     // Payload-level damage, with consistent length and CRC.
     const std::uint64_t big = static_cast<std::uint64_t>(int64_max) << 1;  // zig-zag of INT64_MAX
-    CHECK(contains(reason(with_payload(valid, {big, big})), "overflow"));
+    CHECK(text_contains(reason(with_payload(valid, {big, big})), "overflow"));
     const std::uint64_t million_empty_slots = (std::uint64_t{1'000'000} << 1) - 1;  // zig-zag of -1e6
-    CHECK(contains(reason(with_payload(valid, {million_empty_slots})), "beyond"));
+    CHECK(text_contains(reason(with_payload(valid, {million_empty_slots})), "beyond"));
     auto long_run = with_payload(valid, {});
     long_run.insert(long_run.begin() + 60, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F});
     long_run[56] = 10;
     fix_crc(long_run);
-    CHECK(contains(reason(long_run), "varint overflows"));
+    CHECK(text_contains(reason(long_run), "varint overflows"));
     auto cut_varint = with_payload(valid, {});
     cut_varint.insert(cut_varint.begin() + 60, std::uint8_t{0x80});
     cut_varint[56] = 1;
     fix_crc(cut_varint);
-    CHECK(contains(reason(cut_varint), "truncated varint"));
+    CHECK(text_contains(reason(cut_varint), "truncated varint"));
     auto trailing = valid;
     trailing.insert(trailing.end() - 4, std::uint8_t{0});
     fix_crc(trailing);
-    CHECK(contains(reason(trailing), "trailing"));
+    CHECK(text_contains(reason(trailing), "trailing"));
     // The untouched encoding is fine.
-    CHECK(contains(reason(valid), "<no exception>"));
+    CHECK(text_contains(reason(valid), "<no exception>"));
   }
 
   TEST_CASE("reset forgets values but keeps layout and memory") {
     histogram h = sample_histogram();
     const std::size_t size = h.size_in_bytes();
     h.reset();
-    CHECK(h == histogram(1, one_hour_us, 3));
+    CHECK(h == histogram(1, histogram_hour_us, 3));
     CHECK(h.size_in_bytes() == size);
     CHECK(h.record_value(5));
     CHECK(h.min() == 5);
@@ -813,8 +813,8 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("for_each_bucket visits non-empty slots in value order") {
-    histogram h(1, one_hour_us, 2);
-    const std::vector<std::int64_t> values = {0, 3, 3, 255, 256, 257, 1'000, 1'000'000, one_hour_us};
+    histogram h(1, histogram_hour_us, 2);
+    const std::vector<std::int64_t> values = {0, 3, 3, 255, 256, 257, 1'000, 1'000'000, histogram_hour_us};
     for (const auto v : values) h.record_value(v);
     const auto buckets = buckets_of(h);
     std::int64_t total = 0;
@@ -862,7 +862,7 @@ TEST_SUITE("metrics") {
 
   TEST_CASE("copy assignment works across layouts") {
     const histogram big = sample_histogram();
-    histogram same(1, one_hour_us, 3);
+    histogram same(1, histogram_hour_us, 3);
     same = big;  // same bucket array size: copied in place
     CHECK(same == big);
     histogram other(1, 100, 1);
@@ -878,9 +878,9 @@ TEST_SUITE("metrics") {
   TEST_CASE("crc32 matches the standard check value") {
     const std::string_view check = "123456789";
     const std::vector<std::uint8_t> bytes(check.begin(), check.end());
-    CHECK(detail::crc32(bytes) == 0xCBF43926u);
+    CHECK(hdr_detail::crc32(bytes) == 0xCBF43926u);
     // Continuing over a split gives the same result.
     const std::span<const std::uint8_t> all(bytes);
-    CHECK(detail::crc32(all.subspan(4), detail::crc32(all.first(4))) == 0xCBF43926u);
+    CHECK(hdr_detail::crc32(all.subspan(4), hdr_detail::crc32(all.first(4))) == 0xCBF43926u);
   }
 }

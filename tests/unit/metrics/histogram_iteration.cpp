@@ -14,12 +14,12 @@ using stress_testing::metrics::percentile_distribution;
 
 namespace {
 
-constexpr std::int64_t one_hour_us = 3'600'000'000;
+constexpr std::int64_t iteration_hour_us = 3'600'000'000;
 
 // HdrHistogram's canonical pair: 10,000 values of 1,000 and one of 100,000,000 at 3 digits over
 // 1 .. 1 h, recorded raw and corrected for an expected interval of 10,000.
 histogram canonical(bool corrected) {
-  histogram h(1, one_hour_us, 3);
+  histogram h(1, iteration_hour_us, 3);
   for (int i = 0; i < 10'000; ++i) {
     if (corrected) {
       h.record_corrected_value(1'000, 10'000);
@@ -111,7 +111,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("iterations reject invalid steps and yield nothing when empty") {
-    const histogram empty(1, one_hour_us, 3);
+    const histogram empty(1, iteration_hour_us, 3);
     CHECK(all(histogram_iteration::recorded_values(empty)).empty());
     CHECK(all(histogram_iteration::percentiles(empty, 5)).empty());
     CHECK(all(histogram_iteration::linear(empty, 10)).empty());
@@ -142,7 +142,7 @@ TEST_SUITE("metrics") {
   }
 
   TEST_CASE("percentile distribution is the iteration capped at the exact max") {
-    histogram h(1, one_hour_us, 3);
+    histogram h(1, iteration_hour_us, 3);
     for (int i = 0; i < 10'000; ++i) h.record_value(1'000);
     h.record_value(100'000'000);
     const auto table = percentile_distribution(h, 5);

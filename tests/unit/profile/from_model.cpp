@@ -31,7 +31,7 @@ load_profile peak_load() {
 }
 
 template <class F>
-std::string error_of(F&& f) {
+std::string model_error_of(F&& f) {
   try {
     f();
   } catch (const std::invalid_argument& e) {
@@ -165,55 +165,55 @@ TEST_SUITE("profile") {
 
   TEST_CASE("make_profile rejects invalid models naming the field") {
     double const nan = std::numeric_limits<double>::quiet_NaN();
-    CHECK(starts_with(error_of([] { sp::make_profile(load_profile{}, 0); }), "duration_seconds:"));
-    CHECK(starts_with(error_of([&] { sp::make_profile(load_profile{}, nan); }), "duration_seconds:"));
+    CHECK(starts_with(model_error_of([] { sp::make_profile(load_profile{}, 0); }), "duration_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(load_profile{}, nan); }), "duration_seconds:"));
 
     load_profile m = peak_load();
     m.ramp_up_seconds = 1000;
     m.ramp_down_seconds = 900;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.ramp_up_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.ramp_up_seconds:"));
     m = peak_load();
     m.peak_hold_seconds = 1500;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_hold_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_hold_seconds:"));
     m.peak_hold_seconds = -1;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_hold_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_hold_seconds:"));
     m = peak_load();
     m.peak_tps = -5;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_tps:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.peak_tps:"));
     m = peak_load();
     m.start_tps = nan;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.start_tps:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.start_tps:"));
     m = peak_load();
     m.ramp_down_seconds = -1;
-    CHECK(starts_with(error_of([&] { sp::make_profile(m, 1800); }), "load_profile.ramp_down_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(m, 1800); }), "load_profile.ramp_down_seconds:"));
 
     load_profile b;
     b.profile_type = load_profile_type::burst;
     b.burst_duration_seconds = 90;
     b.burst_interval_seconds = 60;
-    CHECK(starts_with(error_of([&] { sp::make_profile(b, 600); }), "load_profile.burst_duration_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(b, 600); }), "load_profile.burst_duration_seconds:"));
     b.burst_duration_seconds = 10;
     b.burst_tps = -1;
-    CHECK(starts_with(error_of([&] { sp::make_profile(b, 600); }), "load_profile.burst_tps:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(b, 600); }), "load_profile.burst_tps:"));
 
     load_profile w;
     w.profile_type = load_profile_type::wave;
     w.wave_period_seconds = 0;
-    CHECK(starts_with(error_of([&] { sp::make_profile(w, 600); }), "load_profile.wave_period_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(w, 600); }), "load_profile.wave_period_seconds:"));
     w.wave_period_seconds = 10;
     w.wave_amplitude = -1;
-    CHECK(starts_with(error_of([&] { sp::make_profile(w, 600); }), "load_profile.wave_amplitude:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(w, 600); }), "load_profile.wave_amplitude:"));
 
     load_profile c;
     c.profile_type = load_profile_type::chaos;
     c.chaos_min_tps = 3000;
-    CHECK(starts_with(error_of([&] { sp::make_profile(c, 600); }), "load_profile.chaos_max_tps:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(c, 600); }), "load_profile.chaos_max_tps:"));
     c.chaos_min_tps = 10;
     c.chaos_change_interval_seconds = 1e-6;
-    CHECK(starts_with(error_of([&] { sp::make_profile(c, 600); }), "load_profile.chaos_change_interval_seconds:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(c, 600); }), "load_profile.chaos_change_interval_seconds:"));
 
     load_profile u;
     u.profile_type = static_cast<load_profile_type>(42);
-    CHECK(starts_with(error_of([&] { sp::make_profile(u, 600); }), "load_profile.profile_type:"));
+    CHECK(starts_with(model_error_of([&] { sp::make_profile(u, 600); }), "load_profile.profile_type:"));
   }
 }

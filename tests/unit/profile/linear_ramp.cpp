@@ -9,10 +9,10 @@ namespace sp = stress_testing::profile;
 
 namespace {
 
-constexpr sp::linear_ramp compile_time{0, 100, 10};
-static_assert(compile_time.rate_at(5) == 50);
-static_assert(compile_time.cumulative(10) == 500);
-static_assert(compile_time.cumulative(4) == 80);
+constexpr sp::linear_ramp ramp_at_compile_time{0, 100, 10};
+static_assert(ramp_at_compile_time.rate_at(5) == 50);
+static_assert(ramp_at_compile_time.cumulative(10) == 500);
+static_assert(ramp_at_compile_time.cumulative(4) == 80);
 
 }  // namespace
 

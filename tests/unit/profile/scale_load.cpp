@@ -11,9 +11,9 @@ namespace sp = stress_testing::profile;
 
 namespace {
 
-constexpr auto compile_time = sp::scale_load(sp::constant_rate(100, 10), 0.5);
-static_assert(compile_time.rate_at(3) == 50);
-static_assert(compile_time.cumulative(10) == 500);
+constexpr auto scaled_at_compile_time = sp::scale_load(sp::constant_rate(100, 10), 0.5);
+static_assert(scaled_at_compile_time.rate_at(3) == 50);
+static_assert(scaled_at_compile_time.cumulative(10) == 500);
 
 }  // namespace
 
