@@ -209,9 +209,11 @@ std::function<void(st::run::run_result&)> http_finisher(std::shared_ptr<stats_re
         accounting = {};
         for (auto const& name : fraud_workloads)
           if (auto const* w = r.find_workload(name)) st::load::merge(accounting, w->accounting);
-        r.business_accounting = accounting;
       }
       auto const scored = fraud->scored_accounting(accounting);
+      // What results.json's business_accounting and the summary reconcile with, when it is not
+      // the run's own: a mix's fraud workloads, a session's scoring steps.
+      if (!fraud_workloads.empty() || fraud->has_unscored_steps()) r.business_accounting = scored;
       r.business = tally.to_business_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
       r.hero = tally.to_hero_metrics(cost, r.elapsed_seconds, scored, r.ended_at);
       r.hero->avg_response_time_ms = r.summary.avg_response_time_ms;

@@ -42,6 +42,8 @@ for s in steps:
     assert s["p50_response_time_ms"] is not None and s["p99_response_time_ms"] >= s["p50_response_time_ms"], s
 # The business figures judge the scoring step's decisions only: one per score answered.
 assert r["business_metrics"]["transactions_processed"] == score["ok"], (r["business_metrics"], score)
+ba = r["business_accounting"]  # reconciled with the scoring step's requests, not the feedback's
+assert ba["intended"] == score["requests"] and ba["answered"] == score["ok"] and ba["failed"] == 0, (ba, score)
 print(f"session: score {score['sent']} sent, p50 {score['p50_response_time_ms']:.2f} ms; "
       f"feedback {feedback['sent']} sent, p50 {feedback['p50_response_time_ms']:.2f} ms, all found")
 PY

@@ -134,8 +134,9 @@ struct run_result {
   }
   /// Business figures of a workload that knows them (the fraud workload); filled by the harness.
   std::optional<stress_testing::business_metrics> business;
-  /** In a mix, the accounting the business figures were reconciled with (the workloads that sent
-      the transactions); filled by the harness with `business`. Empty: the run's `accounting`. */
+  /** The accounting the business figures were reconciled with when it is not the run's own (a
+      mix: the workloads that sent the transactions; a session: its scoring steps); filled by the
+      harness with `business`. Empty: the run's `accounting`. */
   std::optional<load::run_summary> business_accounting;
   /// The presentation's hero numbers of such a workload; filled by the harness.
   std::optional<stress_testing::hero_metrics> hero;
