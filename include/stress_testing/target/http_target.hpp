@@ -27,6 +27,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -37,12 +38,19 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -141,6 +149,21 @@ struct http_target_options {
   std::function<void(std::uint64_t sequence, outcome how, std::size_t step)> on_failure;
   /// Parse `Server-Timing` into `http_target_stats::agents`.
   bool record_server_timing = true;
+  /** Batched reads (issue 17), plain `http://` only: when the engine paces arrivals on a grid
+      (`request_context::pacing_grid` > 0, the open model with `pacing_granularity` or
+      `adaptive_pacing_bound`), responses are not read as they arrive, each waking the thread,
+      but collected in one `epoll_wait` after each burst of requests the grid sends, and at the
+      latest 2.5 grid periods after the last collection while any is outstanding. Each response
+      keeps the kernel's receive timestamp (`SO_TIMESTAMPNS`) as its completion
+      (`request_result::completed_at`), so its response time is the one an immediate read gives.
+      Costs of the trade, all bounded by about one grid period: a connection stays busy until its
+      response is collected (a request finding none free collects at once); bytes a server sends
+      on an idle connection are noticed at the next collection instead of before the connection's
+      next request; a response that arrives just before the engine's timeout but is collected
+      after it counts as a timeout. Requests without a grid (the closed model, whose next request
+      waits for this response; `pacing_granularity` 0) are read at once, as with `false`. The
+      target switches between the two ways only when all its connections are idle. */
+  bool batch_reads = true;
   tls_options tls;
   /** Refuse (throw at construction) a URL that resolves to anything but loopback (127.0.0.0/8,
       ::1) unless this is set: load tests must not hit a real service by accident. */
@@ -210,6 +233,9 @@ struct http_target_stats {
   std::uint64_t cancelled = 0;           ///< requests cancelled (engine timeout, end of run)
   std::uint64_t stale_retries = 0;       ///< idempotent requests re-sent once (stale keep-alive)
   std::uint64_t responses = 0;           ///< complete responses, any status
+  /// Of which read in a batch (`http_target_options::batch_reads`), timed by their kernel
+  /// receive timestamp.
+  std::uint64_t collected = 0;
   std::uint64_t bytes_in = 0;            ///< bytes read, headers included
   std::uint64_t bytes_out = 0;           ///< bytes written, headers included
   metrics::agent_timings agents;         ///< from `Server-Timing`
@@ -232,6 +258,7 @@ struct http_target_stats {
     cancelled += other.cancelled;
     stale_retries += other.stale_retries;
     responses += other.responses;
+    collected += other.collected;
     bytes_in += other.bytes_in;
     bytes_out += other.bytes_out;
     agents.merge(other.agents);
@@ -252,6 +279,7 @@ struct http_target_stats {
             {"cancelled", cancelled},
             {"stale_retries", stale_retries},
             {"responses", responses},
+            {"collected", collected},
             {"bytes_in", bytes_in},
             {"bytes_out", bytes_out}};
   }
@@ -293,6 +321,7 @@ class http_pool {
     idle_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
       conns_.push_back(std::make_unique<connection>(this, ex_));
+      conns_.back()->index = static_cast<std::uint32_t>(i);
       idle_.push_back(conns_.back().get());
     }
     std::reverse(idle_.begin(), idle_.end());  // connection 0 is used first
@@ -305,7 +334,9 @@ class http_pool {
     for (auto& c : conns_) {
       error_code ignored;
       c->socket.close(ignored);
+      if (c->fd >= 0) ::close(c->fd);
     }
+    if (epoll_fd_ >= 0) ::close(epoll_fd_);
   }
 
   const executor_type& get_executor() const noexcept { return ex_; }
@@ -320,6 +351,13 @@ class http_pool {
     n->user = 0;
     n->previous.reset();
     if (!options_.steps.empty()) note_step(*n);
+    n->batched = wants_batch();
+    // The first request of a burst sees which connections have something to read first, so
+    // that an idle one the server wrote to or closed is not given this request.
+    if (n->batched && !collect_posted_) {
+      if (!collecting_) gather();  // (a collection's completion starting a request: it looked)
+      post_collect();
+    }
     n->retried = false;
     n->cancelled = false;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
@@ -361,6 +399,7 @@ class http_pool {
     bool queued = false;
     bool retried = false;
     bool cancelled = false;
+    bool batched = false;  // its response may be read in a batch (`batch_reads`)
   };
 
   struct connection {
@@ -383,6 +422,16 @@ class http_pool {
     std::optional<http::response_sink> parser;
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
+    // Batched reads: the descriptor, released from Asio's reactor (so that a response arriving
+    // wakes nobody) and watched by the pool's own epoll set; -1 otherwise.
+    int fd = -1;
+    std::uint32_t index = 0;        // in conns_: epoll events name the connection by it
+    std::uint32_t generation = 0;   // of `fd`: an event for an earlier descriptor is stale
+    std::uint64_t exchange = 0;     // counts assignments: a deferred failure is for one of them
+    std::size_t written = 0;        // of the request, while a raw write waits for buffer space
+    bool writing = false;           // a raw write is incomplete (watching EPOLLOUT)
+    std::chrono::steady_clock::time_point arrived{};  // the last read's kernel receive timestamp
+    tcp protocol = tcp::v4();  // of the adopted descriptor, to give it back to Asio
   };
 
   struct cancel_handler {
@@ -487,6 +536,10 @@ class http_pool {
         if (options_.on_failure) options_.on_failure(n->sequence, outcome::timeout, n->step);
         complete(n, boost::asio::error::operation_aborted, request_result::failure(outcome::io_error));
       });
+    } else if (n->conn && n->conn->fd >= 0) {
+      // A batched exchange has no pending operation to abort: close, and fail it after this.
+      close_raw(*n->conn);
+      defer_fail(n->conn, boost::asio::error::operation_aborted, outcome::io_error);
     } else if (n->conn) {
       // Closing the socket makes the pending operation complete with operation_aborted; the
       // exchange then fails through the usual path (and the connection reconnects for the next).
@@ -505,6 +558,7 @@ class http_pool {
   void close(connection& c) {
     error_code ignored;
     c.socket.close(ignored);
+    close_raw(c);
     c.tls.reset();
     c.open = false;
     c.reused = false;
@@ -514,6 +568,7 @@ class http_pool {
 
   void assign(connection* c, node* n) {
     c->current = n;
+    ++c->exchange;
     n->conn = c;
     c->bytes_in = 0;
     c->bytes_out = 0;
@@ -538,9 +593,11 @@ class http_pool {
       c->head += "\r\n";
     }
     c->head += "\r\n";
-    if (c->open && !tls_ctx_) {
+    if (c->open && !tls_ctx_ && n->batched != (c->fd >= 0)) switch_reads(*c, n->batched);
+    if (c->open && !tls_ctx_ && c->fd < 0) {
       // Bytes waiting on an idle plain connection were sent while no request was outstanding
-      // (TLS is not checked this way: TLS 1.3 session tickets arrive unasked and are legitimate).
+      // (TLS is not checked this way: TLS 1.3 session tickets arrive unasked and are legitimate;
+      // a batched connection is checked at each collection instead: `collect_idle`).
       error_code aec;
       if (c->socket.available(aec) > 0 || aec) {
         if (!aec) ++stats_->unsolicited;
@@ -563,6 +620,9 @@ class http_pool {
     error_code ignored;
     c->socket.set_option(tcp::no_delay(true), ignored);
     if (!tls_ctx_) {
+      if (c->current->batched) {
+        if (auto const aec = adopt(*c)) return fail(c, aec, outcome::connect_error);
+      }
       on_open(c);
       return;
     }
@@ -604,6 +664,10 @@ class http_pool {
   }
 
   void write(connection* c) {
+    if (c->fd >= 0) {
+      c->written = 0;
+      return write_raw(c);
+    }
     std::string_view const body = c->out_body;
     std::array<boost::asio::const_buffer, 2> const buffers{boost::asio::buffer(c->head),
                                                            boost::asio::buffer(body.data(), body.size())};
@@ -676,7 +740,7 @@ class http_pool {
       }
       if (used == 0) break;
     }
-    read(c);
+    if (c->fd < 0) read(c);  // a batched connection is read at the next collection
   }
 
   void finish(connection* c, bool keep_alive) {
@@ -695,7 +759,11 @@ class http_pool {
     if (options_.on_response)
       options_.on_response(http_response_view{n->sequence, status, c->kept_body, c->parser->body_bytes(),
                                               c->server_timing, n->step});
-    auto const result = request_result::from_http_status(status, c->bytes_in, c->bytes_out);
+    auto result = request_result::from_http_status(status, c->bytes_in, c->bytes_out);
+    if (c->fd >= 0) {  // read in a batch: when it arrived
+      result.completed_at = c->arrived;
+      ++stats_->collected;
+    }
     if (result.kind != outcome::ok) stats_->first_failures.try_emplace(std::string(to_string(result.kind)), "HTTP " + std::to_string(status));
     c->parser.reset();
     if (c->buffer.size() > 0) {
@@ -736,6 +804,253 @@ class http_pool {
     release(c);
     if (options_.on_failure) options_.on_failure(n->sequence, aborted ? outcome::timeout : kind, n->step);
     complete(n, ec, request_result::failure(kind, in, out));
+  }
+
+  // --- batched reads (`http_target_options::batch_reads`) -------------------------------------
+
+  // Whether this request's response may be read in a batch: the engine paces on a grid and the
+  // connections are plain (and the pool has its epoll set).
+  bool wants_batch() {
+    auto const* context = current_request();
+    if (!options_.batch_reads || tls_ctx_ || !context || context->pacing_grid.count() <= 0) return false;
+    if (epoll_fd_ < 0) {
+      if (no_epoll_) return false;
+      epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (epoll_fd_ < 0) {  // no epoll instance to spare: read each response at once
+        no_epoll_ = true;
+        return false;
+      }
+    }
+    grid_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(context->pacing_grid);
+    return true;
+  }
+
+  // Takes a connected plain socket out of Asio's reactor into the pool's epoll set, with receive
+  // timestamps on (a response arriving then wakes nobody).
+  error_code adopt(connection& c) {
+    int const one = 1;
+    error_code ec;
+    if (::setsockopt(c.socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0)
+      return error_code(errno, boost::system::system_category());
+    c.protocol = c.socket.local_endpoint(ec).protocol();
+    if (ec) return ec;
+    int const fd = c.socket.release(ec);
+    if (ec) return ec;
+    c.fd = fd;
+    ++c.generation;
+    ++raw_count_;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;  // level-triggered: what is not read now is reported again
+    ev.data.u64 = (std::uint64_t{c.index} << 32) | c.generation;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      ec.assign(errno, boost::system::system_category());
+      close_raw(c);
+      return ec;
+    }
+    return {};
+  }
+
+  void close_raw(connection& c) {
+    if (c.fd < 0) return;
+    ::close(c.fd);  // leaves the epoll set with it
+    c.fd = -1;
+    c.writing = false;
+    --raw_count_;
+  }
+
+  // An open idle connection changes its way of reading for the request it is given (a ramp
+  // crossing the adaptive grid's threshold, a target used by both models): into the pool's set,
+  // or back into Asio's reactor. If that fails it is closed, and the request reconnects.
+  void switch_reads(connection& c, bool to_batched) {
+    if (to_batched) {
+      if (adopt(c)) close(c);
+      return;
+    }
+    int const fd = c.fd;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    c.fd = -1;
+    --raw_count_;
+    error_code ec;
+    c.socket.assign(c.protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      close(c);
+    }
+  }
+
+  void watch_writable(connection& c, bool on) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0u);
+    ev.data.u64 = (std::uint64_t{c.index} << 32) | c.generation;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.writing = on;
+  }
+
+  // The request in one non-blocking sendmsg (the socket buffer takes a request whole in all but
+  // pathological cases); the rest when the set reports the socket writable.
+  void write_raw(connection* c) {
+    std::string_view const head = c->head, body = c->out_body;
+    std::size_t const total = head.size() + body.size();
+    while (c->written < total) {
+      std::size_t const at = c->written;
+      iovec iov[2];
+      std::size_t count = 0;
+      if (at < head.size()) iov[count++] = {const_cast<char*>(head.data() + at), head.size() - at};
+      std::size_t const body_at = at > head.size() ? at - head.size() : 0;
+      if (body.size() > body_at) iov[count++] = {const_cast<char*>(body.data() + body_at), body.size() - body_at};
+      msghdr m{};
+      m.msg_iov = iov;
+      m.msg_iovlen = count;
+      ssize_t const k = ::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (k >= 0) {
+        c->written += static_cast<std::size_t>(k);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!c->writing) watch_writable(*c, true);
+        return;
+      }
+      c->bytes_out += c->written;
+      // Maybe inside `start`, which never completes inline: fail after it.
+      return defer_fail(c, error_code(errno, boost::system::system_category()), outcome::io_error);
+    }
+    c->bytes_out += total;
+    if (c->writing) watch_writable(*c, false);
+    begin_response(*c);
+    arm_fallback();  // a request written after the burst's collection (a reconnect) is collected too
+  }
+
+  // Fails the connection's current exchange from a fresh handler (not inside `start` or a
+  // cancellation signal's emit), unless that exchange ended by then.
+  void defer_fail(connection* c, error_code ec, outcome kind) {
+    boost::asio::post(ex_, [this, c, exchange = c->exchange, ec, kind] {
+      if (c->current && c->exchange == exchange) fail(c, ec, kind);
+    });
+  }
+
+  void post_collect() {
+    if (collect_posted_) return;
+    collect_posted_ = true;
+    boost::asio::post(ex_, [this] { collect(); });
+  }
+
+  // One epoll_wait that does not block: which connections have something to read. Idle ones are
+  // settled at once (`collect_idle`); the rest wait for `collect`, which completes requests and
+  // so must not run inside `start`.
+  void gather() {
+    // The kernel stamps in CLOCK_REALTIME; the engine times in steady_clock. Their offset, read
+    // now, converts this batch's stamps (the two clocks do not step apart in milliseconds).
+    timespec real{};
+    auto const steady = std::chrono::steady_clock::now();
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    real_to_steady_ = steady.time_since_epoch() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::seconds(real.tv_sec) + std::chrono::nanoseconds(real.tv_nsec));
+    last_collect_ = steady;
+    int const ready = raw_count_ == 0 ? 0 : ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
+    ready_ = ready > 0 ? static_cast<std::size_t>(ready) : 0;
+    gathered_ = true;
+    for (std::size_t i = 0; i < ready_; ++i)
+      if (connection* c = ready_connection(events_[i]); c && !c->current) {
+        collect_idle(*c);
+        events_[i].data.u64 = stale_event;
+      }
+  }
+
+  // The connection an event is for, or null if its descriptor was closed since.
+  connection* ready_connection(const epoll_event& ev) const {
+    if (ev.data.u64 == stale_event) return nullptr;
+    connection* c = conns_[static_cast<std::size_t>(ev.data.u64 >> 32)].get();
+    return c->fd >= 0 && c->generation == static_cast<std::uint32_t>(ev.data.u64) ? c : nullptr;
+  }
+
+  // Reads every connection the last gathering found ready (gathering first when nothing did).
+  void collect() {
+    collect_posted_ = false;
+    if (epoll_fd_ < 0) return;
+    if (!gathered_) gather();
+    gathered_ = false;
+    collecting_ = true;  // completions run inline below; a request they start must not gather
+    for (std::size_t i = 0; i < ready_; ++i) {
+      connection* c = ready_connection(events_[i]);
+      if (!c) continue;
+      auto const what = events_[i].events;
+      if (c->writing && (what & (EPOLLOUT | EPOLLERR | EPOLLHUP))) write_raw(c);
+      if (c->fd < 0 || c->writing) continue;
+      if (!c->current) collect_idle(*c);
+      else if (c->parser) read_raw(c);
+    }
+    collecting_ = false;
+    if (ready_ == events_.size()) post_collect();  // more were ready than one batch holds
+    ready_ = 0;
+    arm_fallback();
+  }
+
+  // Reads what arrived for the exchange, each read's kernel timestamp kept as its arrival.
+  void read_raw(connection* c) {
+    constexpr std::size_t chunk = 16 * 1024;
+    for (;;) {
+      auto const buffer = c->buffer.prepare(chunk);
+      iovec iov{buffer.data(), buffer.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control;
+      m.msg_controllen = sizeof control;
+      ssize_t const k = ::recvmsg(c->fd, &m, MSG_DONTWAIT);
+      if (k < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        return on_read(c, error_code(errno, boost::system::system_category()), 0);
+      }
+      c->arrived = arrival(m);
+      if (k == 0) return on_read(c, boost::asio::error::eof, 0);
+      std::uint64_t const exchange = c->exchange;
+      on_read(c, {}, static_cast<std::size_t>(k));
+      // A full chunk may have left more; the exchange may have ended (and the connection moved on).
+      if (static_cast<std::size_t>(k) < chunk || c->fd < 0 || c->exchange != exchange || !c->current) return;
+    }
+  }
+
+  // The receive timestamp of a read, on the engine's clock (now, if the kernel gave none).
+  std::chrono::steady_clock::time_point arrival(msghdr& m) const {
+    for (cmsghdr* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h)) {
+      if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec t{};
+      std::memcpy(&t, CMSG_DATA(h), sizeof t);
+      return std::chrono::steady_clock::time_point(
+          real_to_steady_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec)));
+    }
+    return std::chrono::steady_clock::now();
+  }
+
+  // An idle batched connection became readable: unsolicited bytes (never credited to a later
+  // request) or the server closing it. Either way it is closed; the next request reconnects.
+  void collect_idle(connection& c) {
+    char scratch[256];
+    ssize_t const k = ::recv(c.fd, scratch, sizeof scratch, MSG_DONTWAIT);
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (k > 0) ++stats_->unsolicited;
+    close(c);
+  }
+
+  // While any exchange is outstanding, a collection at the latest 2.5 grid periods after the
+  // last one (the end of a run, a pause in the schedule). Pushed back at most every other
+  // collection, so it never fires while the grid's bursts keep collecting.
+  void arm_fallback() {
+    if (raw_count_ == 0 || idle_.size() == conns_.size()) return;
+    auto const period = std::max(grid_ * 5 / 2, std::chrono::steady_clock::duration(std::chrono::microseconds(50)));
+    if (fallback_armed_ && fallback_at_ >= last_collect_ + period * 3 / 5) return;
+    fallback_armed_ = true;
+    fallback_at_ = last_collect_ + period;
+    fallback_.expires_at(fallback_at_);  // cancels a pending wait: it returns aborted
+    fallback_.async_wait([this](error_code ec) {
+      if (ec) return;  // pushed back (or the pool is going away): touch nothing
+      fallback_armed_ = false;
+      collect();
+    });
   }
 
   // --- set-up ------------------------------------------------------------------------------
@@ -814,6 +1129,22 @@ class http_pool {
   node* free_ = nullptr;
   node* head_ = nullptr;  // wait queue
   node* tail_ = nullptr;
+  // Batched reads.
+  int epoll_fd_ = -1;
+  bool no_epoll_ = false;
+  std::size_t raw_count_ = 0;  // connections in the epoll set
+  bool collect_posted_ = false;
+  std::chrono::steady_clock::duration grid_{0};  // the engine's, from the latest request
+  std::chrono::steady_clock::duration real_to_steady_{0};
+  std::chrono::steady_clock::time_point last_collect_{};
+  boost::asio::steady_timer fallback_{ex_};
+  bool fallback_armed_ = false;
+  std::chrono::steady_clock::time_point fallback_at_{};
+  std::array<epoll_event, 256> events_{};
+  std::size_t ready_ = 0;   // events_ filled by the last gathering
+  bool gathered_ = false;   // and not collected yet
+  bool collecting_ = false;
+  static constexpr std::uint64_t stale_event = ~std::uint64_t{0};
 };
 
 struct initiate_http_request {

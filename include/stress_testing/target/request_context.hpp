@@ -29,6 +29,12 @@ struct request_context {
   std::chrono::steady_clock::time_point intended{};  ///< when the schedule meant it to be sent
   std::size_t user = 0;                             ///< closed model: the worker's user index
   std::size_t step = 0;                             ///< closed model: the step of the user's session
+  /** The open model's pacing grid for this arrival (`load::open_loop_options`): the engine wakes
+      about this often, so a target may notice completions that late without delaying anything
+      if it reports their true instant (`request_result::completed_at`), as `http_target`'s
+      batched reads do. 0: exact timing (a wake-up per arrival, or the closed model, whose user
+      waits for the completion before its next request). */
+  std::chrono::nanoseconds pacing_grid{0};
 };
 
 namespace detail {

@@ -3,6 +3,7 @@
 
 #include <stress_testing/outcome.hpp>
 
+#include <chrono>
 #include <cstdint>
 
 namespace stress_testing::target {
@@ -21,6 +22,11 @@ struct request_result {
   unsigned http_status = 0;          ///< the HTTP status, 0 if none
   std::uint64_t bytes_in = 0;        ///< payload bytes received (headers included if counted)
   std::uint64_t bytes_out = 0;       ///< payload bytes sent (headers included if counted)
+  /** When the response arrived, if the target knows it better than the instant it completes:
+      `http_target` reading a batch of responses at once takes each one's kernel receive
+      timestamp (issue 17). Default (epoch): the engine takes the completion's own instant. The
+      engine bounds it to [sent, now]. */
+  std::chrono::steady_clock::time_point completed_at{};
 
   /// A successful request that moved `in` bytes in and `out` bytes out.
   static constexpr request_result success(std::uint64_t in = 0, std::uint64_t out = 0) noexcept {

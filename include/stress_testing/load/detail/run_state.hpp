@@ -53,6 +53,16 @@ inline outcome classify(boost::system::error_code ec, const target::request_resu
   return result.kind;
 }
 
+/** When a request completed: the target's own instant when it gave one
+    (`request_result::completed_at`: a response read in a later batch keeps its arrival time),
+    bounded to [sent, now]; otherwise now, the completion's instant. */
+inline std::chrono::steady_clock::time_point completed_when(const target::request_result& result,
+                                                            std::chrono::steady_clock::time_point sent,
+                                                            std::chrono::steady_clock::time_point now) noexcept {
+  if (result.completed_at == std::chrono::steady_clock::time_point{}) return now;
+  return std::clamp(result.completed_at, sent, now);
+}
+
 /// Fills the summary's end-of-run figures: elapsed time, send-lag percentiles, `abandoned`, and
 /// the `generator_limited` verdict (`late` over `late_fraction` of the issued requests).
 inline void finalize_summary(run_summary& summary, const metrics::histogram& send_lag, const generator_limits& limits,

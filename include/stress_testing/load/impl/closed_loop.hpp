@@ -160,7 +160,7 @@ class closed_loop_state : public run_state<closed_loop_state<Target>, typename T
     ++us.generation;
     this->count_returned();
     if (this->finished()) return;
-    auto const now = clock::now();
+    auto const now = completed_when(result, us.sent, clock::now());
     ++us.timer_generation;
     us.timer.cancel();
     if (!us.recorded) record_request(us, classify(ec, result), now, result.bytes_in, result.bytes_out);

@@ -164,8 +164,8 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     }
     if (!r.recorded) {
       active_.erase(r);
-      this->record_outcome(classify(ec, result), r.intended, r.timed_from, r.sent, now, result.bytes_in,
-                           result.bytes_out);
+      this->record_outcome(classify(ec, result), r.intended, r.timed_from, r.sent, completed_when(result, r.sent, now),
+                           result.bytes_in, result.bytes_out);
     }
     pool_.release(r);
     this->publish_in_flight();
@@ -208,7 +208,7 @@ class open_loop_state : public run_state<open_loop_state<Target, Schedule>, type
     this->count_sent(now - intended, std::chrono::duration_cast<clock::duration>(options_.generator.late_threshold) + grid_);
     arm_timeout();
     try {
-      target::request_context const context{sequence, intended};
+      target::request_context const context{sequence, intended, 0, 0, std::chrono::duration_cast<std::chrono::nanoseconds>(grid_)};
       target::scoped_request_context const scope(context);  // time-deciding targets read it
       target_.async_request(
           sequence, boost::asio::bind_cancellation_slot(
