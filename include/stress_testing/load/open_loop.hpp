@@ -54,7 +54,7 @@ struct open_loop_options {
       paces on a 1 ms event-loop tick). 0 (the default): wake for each arrival. */
   std::chrono::nanoseconds pacing_granularity{0};
   /** Adaptive pacing, when `pacing_granularity` is 0: when > 0, the grid's period is chosen from
-      the local arrival rate so that one wake-up serves about 8 arrivals, and is never longer than
+      the local arrival rate so that one wake-up serves about 32 arrivals, and is never longer than
       this bound (`detail::adaptive_grid`); where even the bound spans fewer than 2 arrivals (low
       rates) the loop wakes for each arrival, exactly on time. Lateness and response time are
       measured as with a fixed grid. 0 (the library's default): no adaptation. `stress-run` uses

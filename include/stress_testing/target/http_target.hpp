@@ -26,6 +26,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -336,6 +337,7 @@ class http_pool {
       c->socket.close(ignored);
       if (c->fd >= 0) ::close(c->fd);
     }
+    if (watch_.is_open()) watch_.release();  // the descriptor is epoll_fd_, closed below
     if (epoll_fd_ >= 0) ::close(epoll_fd_);
   }
 
@@ -984,6 +986,26 @@ class http_pool {
     if (ready_ == events_.size()) post_collect();  // more were ready than one batch holds
     ready_ = 0;
     arm_fallback();
+    watch_while_queued();
+  }
+
+  // Requests wait for a connection (fewer connections than a burst's requests): the next
+  // response must free one at once, not at the next burst, or the target would be limited to
+  // one exchange per connection per grid period. The pool's set goes into Asio's reactor until
+  // something is ready (its descriptor wakes the thread like a socket's), then out again: while
+  // it is in, every response would wake the thread.
+  void watch_while_queued() {
+    if (!head_ || watching_ || epoll_fd_ < 0 || raw_count_ == 0) return;
+    error_code ec;
+    watch_.assign(epoll_fd_, ec);
+    if (ec) return;  // the fallback still collects
+    watching_ = true;
+    watch_.async_wait(boost::asio::posix::descriptor_base::wait_read, [this](error_code wec) {
+      if (wec) return;  // the pool is going away: touch nothing
+      watch_.release();  // descriptors never fail to be released on Linux
+      watching_ = false;
+      collect();
+    });
   }
 
   // Reads what arrived for the exchange, each read's kernel timestamp kept as its arrival.
@@ -1141,6 +1163,8 @@ class http_pool {
   bool fallback_armed_ = false;
   std::chrono::steady_clock::time_point fallback_at_{};
   std::array<epoll_event, 256> events_{};
+  boost::asio::posix::stream_descriptor watch_{ex_};  // epoll_fd_ while requests wait (`watch_while_queued`)
+  bool watching_ = false;
   std::size_t ready_ = 0;   // events_ filled by the last gathering
   bool gathered_ = false;   // and not collected yet
   bool collecting_ = false;

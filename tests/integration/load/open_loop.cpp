@@ -9,6 +9,7 @@
 #include <stress_testing/target/any_target.hpp>
 #include <stress_testing/target/async_target.hpp>
 #include <stress_testing/target/function_target.hpp>
+#include <stress_testing/target/request_context.hpp>
 #include <stress_testing/target/request_result.hpp>
 
 #include <boost/asio/append.hpp>
@@ -35,6 +36,7 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace metrics = stress_testing::metrics;
@@ -201,6 +203,35 @@ nanoseconds percentile(const metrics::histogram& h, double p) { return nanosecon
 double ms(nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 /// Runs one open-loop run to completion (or the hard timeout) and samples the recorder.
+/// Completes each request `actual` after it was sent but reports (`request_result::completed_at`)
+/// that it completed `reported` after the send, as a target that reads responses in batches
+/// does; records the pacing grid the engine announced for each request.
+struct stamping_target {
+  asio::io_context* io;
+  nanoseconds actual;
+  nanoseconds reported;
+  std::vector<nanoseconds>* grids;
+
+  using executor_type = asio::io_context::executor_type;
+  executor_type get_executor() const noexcept { return io->get_executor(); }
+
+  template <class Token>
+  auto async_request(std::uint64_t, Token&& token) {
+    if (auto const* c = target::current_request()) grids->push_back(c->pacing_grid);
+    auto const sent = steady_clock::now();
+    return asio::async_initiate<Token, target::request_signature>(
+        [io = io, sent, actual = actual, reported = reported](auto handler) {
+          auto timer = std::make_shared<asio::steady_timer>(*io, actual);
+          timer->async_wait([timer, sent, reported, h = std::move(handler)](error_code) mutable {
+            auto r = request_result::success();
+            r.completed_at = sent + reported;
+            std::move(h)(error_code{}, r);
+          });
+        },
+        token);
+  }
+};
+
 struct harness {
   asio::io_context io;
   metrics::interval_recorder recorder;
@@ -340,10 +371,44 @@ TEST_SUITE("load") {
     CHECK_FALSE(r.summary.generator_limited);  // lateness by design is not the generator's
   }
 
+  TEST_CASE("a target's own completion instant is the response's, bounded by the send and the completion" *
+            doctest::test_suite("load.timing")) {
+    // Each request completes 20 ms after its send. Reported 5 ms after the send, that is its
+    // response and service time; reported before the send, it is bounded to the send (0 ms of
+    // service); reported in the future, to the completion (20 ms). On a 10 ms grid the engine
+    // tells the target the grid with each request (`request_context::pacing_grid`); without a
+    // grid it says 0.
+    struct expectation {
+      nanoseconds reported, grid;
+      double low_ms, high_ms;
+    };
+    for (auto const& e : {expectation{5ms, 10ms, 5.0, 6.5}, expectation{-50ms, 0ns, 0.0, 1.5},
+                          expectation{1h, 0ns, 20.0, 30.0}}) {
+      CAPTURE(e.reported.count());
+      harness h;
+      std::vector<nanoseconds> grids;
+      stamping_target t{&h.io, 20ms, e.reported, &grids};
+      load::open_loop_options o;
+      o.pacing_granularity = e.grid;
+      h.start_run(t, uniform(200, 0.5), o);
+      h.run_until_done();
+      REQUIRE(h.result.has_value());
+      auto const s = h.sample();
+      CHECK(h.result->summary.count(outcome::ok) == 100);
+      check_accounting(*h.result, s);
+      CHECK(ms(percentile(s.service_time, 50)) >= e.low_ms);
+      CHECK(ms(percentile(s.service_time, 50)) < e.high_ms);
+      CHECK(ms(percentile(s.response_time, 50)) >= e.low_ms);
+      CHECK(ms(percentile(s.response_time, 50)) < e.high_ms + 1.0);
+      REQUIRE(grids.size() == 100);
+      CHECK(std::all_of(grids.begin(), grids.end(), [&](nanoseconds g) { return g == e.grid; }));
+    }
+  }
+
   TEST_CASE("adaptive pacing at 10,000/s batches arrivals under its bound and reads a known delay exactly" *
             doctest::test_suite("load.timing")) {
-    // 10,000/s for 0.5 s: arrivals 100 us apart, so the adaptive grid is 8 gaps = 800 us (under
-    // the 1 ms bound): each arrival is sent up to 750 us after its instant (about 400 us at the
+    // 10,000/s for 0.5 s: arrivals 100 us apart, so the adaptive grid is the 1 ms bound (32 gaps
+    // would be 3.2 ms): each arrival is sent up to 950 us after its instant (about 500 us at the
     // median, plus timer slack), and the target, which takes exactly 5 ms, reads 5 ms (plus timer
     // slack) in the response time, as without pacing. (That designed lateness is not counted
     // against the generator is the 10 ms grid's test; at this rate a loaded machine can make the

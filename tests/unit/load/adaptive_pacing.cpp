@@ -35,17 +35,19 @@ TEST_CASE("grid_wake: the next grid point at or after the arrival, anchored at t
   CHECK(grid_wake(start, at(500'000ns), 1ms) == at(500'000ns));      // due before the start
 }
 
-TEST_CASE("adaptive grid at 10,000/s and 30,000/s: about 8 arrivals per wake-up, never over the bound") {
-  // 10,000/s: arrivals 100 us apart; 8 gaps are 800 us, under the 1 ms bound.
-  adaptive_grid<std::chrono::nanoseconds> g10(1ms);
-  CHECK(period_after(g10, 100us, 100) == 800us);
-  // 30,000/s: 33,333 ns apart; 8 gaps are 266,664 ns.
-  adaptive_grid<std::chrono::nanoseconds> g30(1ms);
-  CHECK(period_after(g30, 33'333ns, 100) == 266'664ns);
-  // 1,000,000/s: 8 us.
+TEST_CASE("adaptive grid: about 32 arrivals per wake-up, never over the bound") {
+  // 100,000/s: arrivals 10 us apart; 32 gaps are 320 us, under the 1 ms bound.
+  adaptive_grid<std::chrono::nanoseconds> g100(1ms);
+  CHECK(period_after(g100, 10us, 200) == 320us);
+  // 1,000,000/s: 32 us.
   adaptive_grid<std::chrono::nanoseconds> g1m(1ms);
-  CHECK(period_after(g1m, 1us, 100) == 8us);
-  // 5,000/s: 8 gaps (1.6 ms) exceed the bound: the bound, 1 ms (5 arrivals per wake-up).
+  CHECK(period_after(g1m, 1us, 200) == 32us);
+  // 30,000/s: 33,333 ns apart; 32 gaps (1.07 ms) exceed the bound: the bound, 1 ms.
+  adaptive_grid<std::chrono::nanoseconds> g30(1ms);
+  CHECK(period_after(g30, 33'333ns, 100) == 1ms);
+  // 10,000/s and 5,000/s: the bound (10 and 5 arrivals per wake-up).
+  adaptive_grid<std::chrono::nanoseconds> g10(1ms);
+  CHECK(period_after(g10, 100us, 100) == 1ms);
   adaptive_grid<std::chrono::nanoseconds> g5(1ms);
   CHECK(period_after(g5, 200us, 100) == 1ms);
 }
@@ -71,14 +73,14 @@ TEST_CASE("adaptive grid: bound 0 never batches") {
 TEST_CASE("adaptive grid follows a change of rate within a few dozen arrivals") {
   adaptive_grid<std::chrono::nanoseconds> g(1ms);
   CHECK(period_after(g, 1ms, 50) == 0ns);  // 1,000/s: exact
-  // Then 30,000/s from 50 ms: the average gap loses 1/8 of its distance to 33.3 us per arrival;
-  // after 40 arrivals it is within 6 us of it (first gap 517 us, then 0.875^39 × 906 us ≈ 5 us).
-  auto const p = period_after(g, 33'333ns, 40, 50ms);
-  CHECK(p > 266'664ns);
-  CHECK(p < 266'664ns + 8 * 6us);
+  // Then 100,000/s from 50 ms: the average gap loses 1/8 of its distance to 10 us per arrival;
+  // after 40 arrivals it is within 6 us of it (first gap 505 us, then 0.875^39 × 928 us ≈ 5 us).
+  auto const p = period_after(g, 10us, 40, 50ms);
+  CHECK(p > 320us);
+  CHECK(p < 320us + 32 * 6us);
   // And back to 1,000/s right after: the average passes 500 us (two gaps, the bound) at the
-  // sixth arrival (38, 98, 211, 309, 395, 470, 536 us), so by the eighth the loop is exact again.
-  auto const q = period_after(g, 1ms, 8, 50ms + 40 * 33'333ns);
+  // sixth arrival (15, 76, 192, 293, 381, 458, 526 us), so by the eighth the loop is exact again.
+  auto const q = period_after(g, 1ms, 8, 50ms + 40 * 10us);
   CHECK(q == 0ns);
 }
 
@@ -101,7 +103,7 @@ TEST_CASE("adaptive grid: the lateness it imposes stays under the bound for ever
     last_wake = wake;
   }
   CHECK(worst < 1ms);
-  // 8 gaps are 1,142,856 ns > 1 ms: the bound; 7 arrivals (or 8) per 1 ms grid point.
+  // 32 gaps are 4.6 ms > 1 ms: the bound; 7 arrivals (or 8) per 1 ms grid point.
   CHECK(g.period() == 1ms);
   CHECK(wakes <= 1001 + 1);
   CHECK(wakes >= 999);
