@@ -888,22 +888,17 @@ class http_pool {
     c.writing = on;
   }
 
-  // The request in one non-blocking sendmsg (the socket buffer takes a request whole in all but
-  // pathological cases); the rest when the set reports the socket writable.
+  // The request in one non-blocking `send` of one buffer (the body appended to the head first:
+  // no iovec array for the kernel to copy in); the socket buffer takes a request whole
+  // in all but pathological cases, and the rest goes when the set reports the socket writable.
   void write_raw(connection* c) {
-    std::string_view const head = c->head, body = c->out_body;
-    std::size_t const total = head.size() + body.size();
-    while (c->written < total) {
-      std::size_t const at = c->written;
-      iovec iov[2];
-      std::size_t count = 0;
-      if (at < head.size()) iov[count++] = {const_cast<char*>(head.data() + at), head.size() - at};
-      std::size_t const body_at = at > head.size() ? at - head.size() : 0;
-      if (body.size() > body_at) iov[count++] = {const_cast<char*>(body.data() + body_at), body.size() - body_at};
-      msghdr m{};
-      m.msg_iov = iov;
-      m.msg_iovlen = count;
-      ssize_t const k = ::sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (c->written == 0 && !c->out_body.empty()) {
+      c->head.append(c->out_body);
+      c->out_body = {};
+    }
+    std::string_view const request = c->head;
+    while (c->written < request.size()) {
+      ssize_t const k = ::send(c->fd, request.data() + c->written, request.size() - c->written, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (k >= 0) {
         c->written += static_cast<std::size_t>(k);
         continue;
@@ -917,7 +912,7 @@ class http_pool {
       // Maybe inside `start`, which never completes inline: fail after it.
       return defer_fail(c, error_code(errno, boost::system::system_category()), outcome::io_error);
     }
-    c->bytes_out += total;
+    c->bytes_out += request.size();
     if (c->writing) watch_writable(*c, false);
     begin_response(*c);
     arm_fallback();  // a request written after the burst's collection (a reconnect) is collected too
