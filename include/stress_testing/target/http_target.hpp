@@ -1188,6 +1188,8 @@ struct initiate_http_request {
     connections wait in order; that wait is part of the response time, as it is for any client.
     In steady state a request allocates nothing: completion handlers are stored inline in pooled
     slots, request and response buffers are reused, and the response parser is built in place.
+    When the engine paces on a grid, plain connections are read in batches, each response timed
+    by its kernel receive timestamp (`http_target_options::batch_reads`).
 
     Model of `async_target`; `executor_type` is `any_io_executor`. Move-only; the connection pool
     stays put, so moving the target while requests are in flight is safe, destroying it is not. */

@@ -586,42 +586,55 @@ TEST_SUITE("target.http") {
     CHECK(send_one(io, anything).result.kind == outcome::ok);
   }
 
-  TEST_CASE("steady state allocates nothing per request") {
-    http_test::server server;
-    asio::io_context io(1);
-    auto o = options_for(server.url("/echo"));
-    o.method = boost::beast::http::verb::post;
-    o.connections = 4;
-    o.body_generator = [](std::uint64_t, std::string& out) { out.append(100, 'x'); };
-    target::http_target t(io.get_executor(), o);
-    // Four requests in flight at a time, each completion sending the next.
-    struct driver {
-      target::http_target* t;
-      std::uint64_t* next;
-      std::uint64_t total;
-      std::uint64_t* done;
-      void operator()(error_code ec, request_result r) const {
-        if (ec || r.kind != outcome::ok) throw std::runtime_error("request failed");
-        ++*done;
-        if (*next < total) t->async_request((*next)++, *this);
-      }
-    };
-    std::uint64_t next = 0, done = 0;
-    auto run = [&](std::uint64_t total) {
-      asio::post(io, [&] {
-        for (int i = 0; i < 4; ++i) t.async_request(next++, driver{&t, &next, total, &done});
-      });
-      io.restart();
-      io.run_for(20s);
-    };
-    run(400);  // warm-up: connections, buffers, node pool and Asio's recycled operations
-    REQUIRE(done == 400);
-    http_target_alloc::count = 0;
-    http_target_alloc::counting = true;
-    run(2400);
-    http_target_alloc::counting = false;
-    REQUIRE(done == 2400);
-    if (STRESS_TESTING_COUNT_ALLOCATIONS) CHECK(http_target_alloc::count == 0);
+  TEST_CASE("steady state allocates nothing per request, read at once or in batches") {
+    // In batches: each request is started as the open loop starts one on a 1 ms grid (its
+    // `request_context` says so), so its response is collected with others.
+    for (auto const grid : {0ns, 1'000'000ns}) {
+      CAPTURE(grid.count());
+      http_test::server server;
+      asio::io_context io(1);
+      auto o = options_for(server.url("/echo"));
+      o.method = boost::beast::http::verb::post;
+      o.connections = 4;
+      o.body_generator = [](std::uint64_t, std::string& out) { out.append(100, 'x'); };
+      target::http_target t(io.get_executor(), o);
+      // Four requests in flight at a time, each completion sending the next.
+      struct driver {
+        target::http_target* t;
+        std::uint64_t* next;
+        std::uint64_t total;
+        std::uint64_t* done;
+        std::chrono::nanoseconds grid;
+        void operator()(error_code ec, request_result r) const {
+          if (ec || r.kind != outcome::ok) throw std::runtime_error("request failed");
+          ++*done;
+          if (*next < total) send(*t, (*next)++, *this);
+        }
+        static void send(target::http_target& target, std::uint64_t sequence, const driver& d) {
+          target::request_context context{sequence, std::chrono::steady_clock::now()};
+          context.pacing_grid = d.grid;
+          target::scoped_request_context const scope(context);
+          target.async_request(sequence, d);
+        }
+      };
+      std::uint64_t next = 0, done = 0;
+      auto run = [&](std::uint64_t total) {
+        asio::post(io, [&] {
+          for (int i = 0; i < 4; ++i) driver::send(t, next++, driver{&t, &next, total, &done, grid});
+        });
+        io.restart();
+        io.run_for(20s);
+      };
+      run(400);  // warm-up: connections, buffers, node pool and Asio's recycled operations
+      REQUIRE(done == 400);
+      http_target_alloc::count = 0;
+      http_target_alloc::counting = true;
+      run(2400);
+      http_target_alloc::counting = false;
+      REQUIRE(done == 2400);
+      if (STRESS_TESTING_COUNT_ALLOCATIONS) CHECK(http_target_alloc::count == 0);
+      CHECK(t.stats()->collected == (grid.count() > 0 ? 2400u : 0u));
+    }
   }
 
   TEST_CASE("response time percentiles match known server delays plus under 3 ms of overhead" *
