@@ -6,6 +6,7 @@
 #include <stress_testing/fraud/business.hpp>
 #include <stress_testing/load/run_summary.hpp>
 #include <stress_testing/run/orchestrator.hpp>
+#include <stress_testing/run/presentation.hpp>
 #include <stress_testing/run/result.hpp>
 
 #include <algorithm>
@@ -161,7 +162,7 @@ inline void print_summary(const st::run::run_result& r, const std::string& resul
                 ag.p95_response_time_ms, ag.p99_response_time_ms, 100 * ag.success_rate, ag.status.c_str());
   if (r.business) {
     auto const& b = *r.business;
-    auto const ba = st::fraud::reconcile(r.business_accounting.value_or(a), static_cast<std::uint64_t>(std::max<long long>(0, b.transactions_processed)), 0);
+    auto const ba = *st::run::billing_of(r);
     std::printf("  business: %lld scored, %lld fraud blocked (%.2f prevented), detection rate %.2f%%, "
                 "accuracy %.2f%%, cost/tx $%.5f, ROI %.0f%%\n",
                 static_cast<long long>(b.transactions_processed), static_cast<long long>(b.fraud_detected),

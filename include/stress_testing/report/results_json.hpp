@@ -459,10 +459,9 @@ inline nlohmann::json to_json(const run::run_result& r) {
   j["business_metrics"] = r.business ? nlohmann::json(*r.business) : nlohmann::json();
   j["hero_metrics"] = r.hero ? nlohmann::json(*r.hero) : nlohmann::json();
   j["projections"] = detail::projections_json(r.business, r.elapsed_seconds);
-  if (r.business) {  // how every intended request enters the business figures (docs/results.md)
-    auto const b = fraud::reconcile(r.business_accounting.value_or(a), static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
-    j["business_accounting"] = {{"intended", b.intended}, {"answered", b.answered}, {"failed", b.failed},
-                                {"dropped", b.dropped},   {"billed", b.billed()}};
+  if (auto const b = run::billing_of(r)) {  // how every intended request enters the business figures
+    j["business_accounting"] = {{"intended", b->intended}, {"answered", b->answered}, {"failed", b->failed},
+                                {"dropped", b->dropped},   {"billed", b->billed()}};
   } else {
     j["business_accounting"] = nullptr;
   }

@@ -316,10 +316,20 @@ inline stress_testing::presentation_data derive_presentation(const presentation_
   return p;
 }
 
+/** How every intended request enters the business figures, the one definition behind
+    results.json's `business_accounting`, the summary's "business accounting" line and the
+    presentation's cost: the accounting the figures were reconciled with
+    (`run_result::business_accounting`: a mix's fraud workloads, a session's scoring steps; else
+    the run's own) against the transactions they processed. Empty without business figures. */
+inline std::optional<fraud::business_accounting> billing_of(const run_result& r) {
+  if (!r.business) return std::nullopt;
+  return fraud::reconcile(r.business_accounting.value_or(r.accounting),
+                          static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
+}
+
 /** The inputs at the end of a run: the whole run's figures. Offered = due requests /
     elapsed_seconds; achieved = the summary's throughput_tps; agents from `agents[]`; billing =
-    `fraud::reconcile(accounting, transactions_processed, 0)` (results.json's
-    `business_accounting`). */
+    `billing_of(r)`. */
 inline presentation_inputs presentation_inputs_of(const run_result& r) {
   presentation_inputs in;
   in.at = r.ended_at;
@@ -336,9 +346,7 @@ inline presentation_inputs presentation_inputs_of(const run_result& r) {
   in.agents = flow_agents_of(r.agents, r.elapsed_seconds);
   in.business = r.business;
   in.hero = r.hero;
-  if (r.business)
-    in.billing = fraud::reconcile(r.accounting,
-                                  static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.business->transactions_processed)), 0);
+  in.billing = billing_of(r);
   in.resilience = r.analysis.resilience;
   in.competitors = r.competitors;
   return in;

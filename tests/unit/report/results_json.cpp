@@ -65,6 +65,28 @@ TEST_SUITE("report") {
     CHECK(ba["dropped"] == 20);
     CHECK(ba["billed"] == 980);
     CHECK(j["business_metrics"]["payback_period_months"].is_null());
+    CHECK(st::run::presentation_inputs_of(r).billing == st::run::billing_of(r));
+
+    // A mix or a session: the business figures count only some of the requests, and their
+    // billing (results.json, the summary, the presentation's cost) reconciles with those alone.
+    st::load::run_summary scored;
+    scored.intended = 600;
+    scored.outcomes.record(st::outcome::ok, 560);
+    scored.outcomes.record(st::outcome::io_error, 30);
+    scored.outcomes.record(st::outcome::dropped, 10);
+    r.business_accounting = scored;
+    r.business->transactions_processed = 540;
+    j = st::report::to_json(r);
+    CHECK(j["business_accounting"]["intended"] == 600);
+    CHECK(j["business_accounting"]["answered"] == 540);
+    CHECK(j["business_accounting"]["failed"] == 50);  // 30 failed and 20 ok without a decision
+    CHECK(j["business_accounting"]["dropped"] == 10);
+    CHECK(j["business_accounting"]["billed"] == 590);
+    auto const billing = st::run::presentation_inputs_of(r).billing;
+    REQUIRE(billing);
+    CHECK(billing->intended == 600);
+    CHECK(billing->failed == 50);
+    CHECK(billing == st::run::billing_of(r));
   }
 
   TEST_CASE("the results document states the plan as run, the projections and the alerts") {
