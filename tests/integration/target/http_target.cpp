@@ -637,48 +637,8 @@ TEST_SUITE("target.http") {
     }
   }
 
-  TEST_CASE("response time percentiles match known server delays plus under 3 ms of overhead" *
-            doctest::test_suite("target.http.timing")) {
-    // Request i asks the server to wait 20 + (i mod 10) * 10 ms: over 300 requests each delay
-    // appears 30 times. Percentiles that land in the middle of a group (not on its last, slowest
-    // member) are that group's delay plus the loopback and scheduling overhead: p45 is the 135th
-    // value, the 15th of the 60 ms group; p85 the 15th of the 100 ms group; p95 of the 110 ms
-    // group. The overhead is bounded at 3 ms, well under the 10 ms between groups: this binary
-    // runs under ASan at -O0 beside other tests, where 2% (1.2 ms at 60 ms) failed one run in six.
-    http_test::server server;
-    asio::io_context io(1);
-    auto o = options_for(server.url("/delay"));
-    o.method = boost::beast::http::verb::post;
-    o.connections = 32;
-    o.body_generator = [](std::uint64_t i, std::string& out) { out += std::to_string(20 + (i % 10) * 10); };
-    target::http_target t(io.get_executor(), o);
-    metrics::interval_recorder recorder(metrics::histogram_options{});
-    load::open_loop_options lo;
-    lo.request_timeout = 5s;
-    std::optional<load::run_summary> summary;
-    load::async_run_open_loop(t, profile::arrival_schedule(profile::constant_rate(100, 3.0)), recorder,
-                              std::chrono::steady_clock::now(), lo,
-                              [&](error_code, load::run_summary s) { summary = std::move(s); });
-    io.run_for(20s);
-    REQUIRE(summary);
-    CHECK(summary->intended == 300);
-    CHECK(summary->balanced());
-    metrics::snapshot total(metrics::histogram_options{});
-    recorder.sample_into(total, 10s);
-    CHECK(total.counters.count(outcome::ok) == 300);
-    auto ms = [&](double p) { return static_cast<double>(total.response_time.value_at_percentile(p)) / 1e6; };
-    for (auto [p, delay] : {std::pair{45.0, 60.0}, {85.0, 100.0}, {95.0, 110.0}}) {
-      INFO("p" << p << " = " << ms(p) << " ms, the server's delay " << delay << " ms");
-      CHECK(ms(p) >= delay);
-      CHECK(ms(p) < delay + 3);
-    }
-    CHECK(ms(0) >= 20.0);
-  }
-
-  // --- batched reads (issue 17): responses collected after each burst of a paced open loop,
-  // timed by their kernel receive timestamps.
-
-  /// Runs `rate`/s for `seconds` through the open loop on a fixed `grid` against `t`.
+  /// Runs `rate`/s for `seconds` through the open loop against `t`, on a fixed pacing `grid`
+  /// (0: a wake-up per arrival).
   load::run_summary run_paced(asio::io_context& io, target::http_target& t, metrics::interval_recorder& recorder,
                               double rate, double seconds, std::chrono::nanoseconds grid,
                               std::chrono::nanoseconds timeout = 5s) {
@@ -695,6 +655,51 @@ TEST_SUITE("target.http") {
     return std::move(*summary);
   }
 
+  /// The known delays: request i asks the server to wait 20 + (i mod 10) * 10 ms.
+  target::http_target_options known_delays(const http_test::server& server) {
+    auto o = options_for(server.url("/delay"));
+    o.method = boost::beast::http::verb::post;
+    o.connections = 32;
+    o.body_generator = [](std::uint64_t i, std::string& out) { out += std::to_string(20 + (i % 10) * 10); };
+    return o;
+  }
+
+  /// 300 requests at 100/s over `known_delays`: every one ok, and the percentiles in the middle of
+  /// a delay group read that delay plus under 3 ms.
+  void check_known_delays(const load::run_summary& summary, metrics::interval_recorder& recorder) {
+    CHECK(summary.intended == 300);
+    CHECK(summary.balanced());
+    metrics::snapshot total(metrics::histogram_options{});
+    recorder.sample_into(total, 10s);
+    CHECK(total.counters.count(outcome::ok) == 300);
+    auto ms = [&](double p) { return static_cast<double>(total.response_time.value_at_percentile(p)) / 1e6; };
+    for (auto [p, delay] : {std::pair{45.0, 60.0}, {85.0, 100.0}, {95.0, 110.0}}) {
+      INFO("p" << p << " = " << ms(p) << " ms, the server's delay " << delay << " ms");
+      CHECK(ms(p) >= delay);
+      CHECK(ms(p) < delay + 3);
+    }
+    CHECK(ms(0) >= 20.0);
+  }
+
+  TEST_CASE("response time percentiles match known server delays plus under 3 ms of overhead" *
+            doctest::test_suite("target.http.timing")) {
+    // Request i asks the server to wait 20 + (i mod 10) * 10 ms: over 300 requests each delay
+    // appears 30 times. Percentiles that land in the middle of a group (not on its last, slowest
+    // member) are that group's delay plus the loopback and scheduling overhead: p45 is the 135th
+    // value, the 15th of the 60 ms group; p85 the 15th of the 100 ms group; p95 of the 110 ms
+    // group. The overhead is bounded at 3 ms, well under the 10 ms between groups: this binary
+    // runs under ASan at -O0 beside other tests, where 2% (1.2 ms at 60 ms) failed one run in six.
+    http_test::server server;
+    asio::io_context io(1);
+    target::http_target t(io.get_executor(), known_delays(server));
+    metrics::interval_recorder recorder(metrics::histogram_options{});
+    check_known_delays(run_paced(io, t, recorder, 100, 3.0, 0ns), recorder);
+    CHECK(t.stats()->collected == 0);  // no grid: each response read as it arrived
+  }
+
+  // --- batched reads (issue 17): responses collected after each burst of a paced open loop,
+  // timed by their kernel receive timestamps.
+
   TEST_CASE("batched reads keep each response's arrival time although it is read up to a grid late" *
             doctest::test_suite("target.http.timing")) {
     // The same known delays as above, on a 10 ms pacing grid: each response is collected after
@@ -705,29 +710,13 @@ TEST_SUITE("target.http") {
     // request's grid instant (its send, if earlier), which the grid makes up to 10 ms late.
     http_test::server server;
     asio::io_context io(1);
-    auto o = options_for(server.url("/delay"));
-    o.method = boost::beast::http::verb::post;
-    o.connections = 32;
-    o.body_generator = [](std::uint64_t i, std::string& out) { out += std::to_string(20 + (i % 10) * 10); };
-    target::http_target t(io.get_executor(), o);
+    target::http_target t(io.get_executor(), known_delays(server));
     // A connection opened outside a paced run (read at once) is moved into the batch's epoll set.
     CHECK(send_one(io, t, 1000).result.kind == outcome::ok);
     CHECK(t.stats()->collected == 0);
     metrics::interval_recorder recorder(metrics::histogram_options{});
-    auto const summary = run_paced(io, t, recorder, 100, 3.0, 10ms);
-    CHECK(summary.intended == 300);
-    CHECK(summary.balanced());
-    metrics::snapshot total(metrics::histogram_options{});
-    recorder.sample_into(total, 10s);
-    CHECK(total.counters.count(outcome::ok) == 300);
+    check_known_delays(run_paced(io, t, recorder, 100, 3.0, 10ms), recorder);
     CHECK(t.stats()->collected == 300);  // every response was read in a batch
-    auto ms = [&](double p) { return static_cast<double>(total.response_time.value_at_percentile(p)) / 1e6; };
-    for (auto [p, delay] : {std::pair{45.0, 60.0}, {85.0, 100.0}, {95.0, 110.0}}) {
-      INFO("p" << p << " = " << ms(p) << " ms, the server's delay " << delay << " ms");
-      CHECK(ms(p) >= delay);
-      CHECK(ms(p) < delay + 3);
-    }
-    CHECK(ms(0) >= 20.0);
     // Outside a paced run (no grid) the target reads at once again, on the same connections.
     auto const opened = t.stats()->connections_opened;
     auto const x = send_one(io, t, 1001);
